@@ -1,0 +1,3 @@
+from liqwatch.cli import main
+
+main()

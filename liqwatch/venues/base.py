@@ -1,0 +1,82 @@
+"""What a venue module provides: a VenueSpec of pure functions and plain data.
+
+Nothing here opens a socket. `feed/` reads a VenueSpec to know where to connect, what to
+send, how to keep the connection alive and how to tell real data from control frames;
+`parse` turns one received frame into normalized events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from liqwatch.instruments import Catalogue, Instrument
+from liqwatch.model import Coverage, Liquidation
+
+Frame = str | bytes
+
+
+class BadFrame(ValueError):
+    """A frame that is not a valid message of its venue: dead-lettered with this reason."""
+
+
+Parse = Callable[[Frame, int, Catalogue], list[Liquidation]]
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """How a connection proves it is alive.
+
+    `ping` builds the text the client sends every `interval_s` (None: rely on WebSocket
+    ping frames); `reply` answers a server's own liveness request (Deribit `test_request`),
+    returning the text to send back or None.
+    """
+
+    interval_s: float
+    ping: Callable[[int], str] | None = None
+    reply: Callable[[Frame], str | None] | None = None
+
+
+@dataclass(frozen=True)
+class Connection:
+    """One WebSocket a venue needs (Bybit needs one for linear and one for inverse)."""
+
+    name: str  # key into the venue's URLs, overridable with --venue-url VENUE[.NAME]=URL
+    url: str
+    subscribe: Sequence[str]  # text frames to send right after connecting
+
+
+@dataclass(frozen=True)
+class RestRequest:
+    """A GET the REST client performs; `params` are query parameters."""
+
+    path: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class InstrumentsPage:
+    instruments: list[Instrument]
+    next: RestRequest | None = None  # the following page, for paginated endpoints
+
+
+@dataclass(frozen=True)
+class VenueSpec:
+    id: str
+    coverage: Coverage
+    urls: Mapping[str, str]  # real WebSocket URLs by connection name
+    rest_base: str  # real REST base URL
+    connections: Callable[[Mapping[str, str], Catalogue], list[Connection]]
+    parse: Parse
+    is_data: Callable[[Frame], bool]  # a data frame proves the feed alive; acks and pongs do not
+    heartbeat: Heartbeat
+    silence_s: float  # no data frame for this long on an open connection = failure
+    instrument_requests: Callable[[], list[RestRequest]] = lambda: []
+    parse_instruments: Callable[[RestRequest, bytes], InstrumentsPage] = lambda _r, _b: InstrumentsPage([])
+    notes: str = ""  # what the venue does not publish, shown in status and reports
+
+
+def urls_with(defaults: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(defaults)
+    merged.update({k: v for k, v in overrides.items() if k in defaults})
+    return merged

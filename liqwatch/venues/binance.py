@@ -1,0 +1,251 @@
+"""Binance USD-M (`binance_usdm`) and COIN-M (`binance_coinm`) `!forceOrder@arr`.
+
+Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Liquidation-Order-Streams
+      https://developers.binance.com/docs/derivatives/coin-margined-futures/websocket-market-streams/All-Market-Liquidation-Order-Streams
+
+Side: `o.S` is the liquidation ORDER side: SELL closes a long, BUY closes a short.
+Size: `o.z` is the accumulated filled quantity, `o.ap` the average fill price.
+  USD-M: z is in base coin (or in bundles for 1000PEPEUSDT) → usd = z × ap.
+  COIN-M: z is in contracts of 100 USD (BTC) or 10 USD (others) → usd = z × contractSize, qty = usd / ap.
+Coverage: sampled. Binance pushes at most one liquidation per symbol per second, so totals are
+  lower bounds.
+URLs: since the 2026 split the stream lives on the `/market` path (legacy URLs still ack and then
+  stay silent). Since the 2026-06-30 COIN-M/USD-M integration both hosts push the merged universe
+  with an `st` field (1 = UM, 2 = CM); the event's venue follows `st` (else the symbol), so the same
+  liquidation received on both hosts gets the same id and is stored once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import msgspec
+
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
+from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
+from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.venues.base import (
+    BadFrame,
+    Connection,
+    Frame,
+    Heartbeat,
+    InstrumentsPage,
+    RestRequest,
+    VenueSpec,
+)
+
+USDM = "binance_usdm"
+COINM = "binance_coinm"
+
+USDM_URLS = {"market": "wss://fstream.binance.com/market/stream"}
+COINM_URLS = {"market": "wss://dstream.binance.com/stream"}
+USDM_REST = "https://fapi.binance.com"
+COINM_REST = "https://dapi.binance.com"
+
+# Quote assets of USD-M symbols, longest first so "USDC" is not read as "USD" + "C".
+USDM_QUOTES = ("FDUSD", "BUSD", "USDT", "USDC")
+SIDES = {"SELL": LONG, "BUY": SHORT}
+# A final order state with a filled quantity; PARTIALLY_FILLED is followed by a final state.
+FINAL_STATES = frozenset({"FILLED", "EXPIRED", "CANCELED"})
+
+
+class Order(msgspec.Struct, frozen=True):
+    s: str  # symbol, e.g. BTCUSDT, BTCUSD_PERP
+    S: str  # liquidation ORDER side: SELL (closes a long) or BUY (closes a short)
+    q: str  # original quantity (USD-M: base coin; COIN-M: contracts)
+    p: str  # order (bankruptcy-side limit) price
+    ap: str  # average fill price
+    X: str  # order status
+    z: str  # accumulated filled quantity, same unit as q
+    T: int  # trade time, ms
+    l: str = ""  # noqa: E741 - wire name; last filled quantity
+    ps: str = ""  # pair (COIN-M)
+
+
+class Event(msgspec.Struct, frozen=True):
+    e: str = ""  # "forceOrder", "markPriceUpdate", …
+    E: int = 0  # event time, ms
+    o: Order | None = None
+    st: int = 0  # symbol type after the 2026 integration: 1 = UM, 2 = CM
+
+
+class Envelope(msgspec.Struct, frozen=True):
+    """Raw stream payloads, combined-stream wrappers and SUBSCRIBE acks in one shape."""
+
+    e: str = ""
+    E: int = 0
+    o: Order | None = None
+    st: int = 0
+    stream: str = ""
+    data: Event | list[msgspec.Raw] | None = None  # list: `!markPrice@arr` arrays
+
+
+_decode = msgspec.json.Decoder(Envelope).decode
+
+
+def derive_usdm(symbol: str) -> Instrument | None:
+    pair = symbol.split("_", 1)[0]
+    parts = split_symbol(pair, USDM_QUOTES)
+    if parts is None:
+        return None
+    coin, bundle = normalize_coin(parts[0])
+    return Instrument(USDM, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
+
+
+def derive_coinm(symbol: str) -> Instrument | None:
+    pair = symbol.split("_", 1)[0]
+    if not pair.endswith("USD") or len(pair) <= 3:
+        return None
+    coin, _ = normalize_coin(pair[:-3])
+    return Instrument(COINM, symbol, coin, "inverse", 100.0 if coin == "BTC" else 10.0, "USD")
+
+
+def is_coinm(symbol: str, symbol_type: int) -> bool:
+    if symbol_type:
+        return symbol_type == 2
+    return symbol.split("_", 1)[0].endswith("USD")
+
+
+def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    try:
+        msg = _decode(frame)
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"binance: {exc}") from None
+    event: Event | Envelope = msg
+    if msg.o is None:
+        data = msg.data
+        if not isinstance(data, Event) or data.o is None:
+            return []
+        event = data
+    if event.e != "forceOrder":
+        return []
+    order = event.o
+    assert order is not None
+    if order.X not in FINAL_STATES:
+        return []
+    try:
+        return [_liquidation(order, event.st, recv_ts, cat)]
+    except BadNumber as exc:
+        raise BadFrame(f"binance {order.s}: {exc}") from None
+
+
+def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -> Liquidation:
+    side = SIDES.get(order.S)
+    if side is None:
+        raise BadNumber(f"unknown side {order.S!r}")
+    filled = positive(order.z, "z (filled quantity)")
+    price_text = order.ap if order.ap and float(order.ap) > 0 else order.p
+    price = positive(price_text, "ap (average price)")
+    if is_coinm(order.s, symbol_type):
+        venue = COINM
+        inst = cat.resolve(COINM, order.s, derive_coinm)
+        coin = inst.coin if inst else normalize_coin(order.s.split("_", 1)[0].removesuffix("USD"))[0]
+        usd = exact_product(order.z, inst.contract_size) if inst else None
+        qty = usd / price if usd is not None else None
+        coin_price = price
+    else:
+        venue = USDM
+        inst = cat.resolve(USDM, order.s, derive_usdm)
+        if inst is None:
+            raise BadNumber(f"symbol {order.s!r} has no known quote asset")
+        qty = filled * inst.contract_size
+        coin_price = price / inst.price_unit
+        usd = exact_product(order.z, price_text) if inst.usd_quoted else None
+        coin = inst.coin
+    return Liquidation(
+        venue=venue,
+        symbol=order.s,
+        coin=coin,
+        side=side,
+        price=coin_price,
+        qty=qty,
+        usd=usd,
+        ts=order.T,
+        recv_ts=recv_ts,
+        coverage=SAMPLED,
+        id=f"{venue}:{order.s}:{order.T}:{order.S}:{order.z}",
+    )
+
+
+def is_data(frame: Frame) -> bool:
+    return (b'"e"' in frame) if isinstance(frame, bytes) else ('"e"' in frame)
+
+
+def _subscribe(streams: list[str]) -> str:
+    return msgspec.json.encode({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
+
+
+def usdm_connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    # The mark-price array ticks every second: it proves the socket alive between liquidations.
+    return [Connection("market", urls["market"], [_subscribe(["!forceOrder@arr", "!markPrice@arr@1s"])])]
+
+
+def coinm_connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    return [Connection("market", urls["market"], [_subscribe(["!forceOrder@arr", "btcusd_perp@markPrice@1s"])])]
+
+
+class _Symbol(msgspec.Struct):
+    symbol: str
+    baseAsset: str = ""
+    quoteAsset: str = ""
+    contractType: str = ""
+    contractSize: float = 0.0  # COIN-M only: USD per contract
+    status: str = ""
+    contractStatus: str = ""
+
+
+class _ExchangeInfo(msgspec.Struct):
+    symbols: list[_Symbol] = []
+
+
+def _parse_usdm_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
+    info = msgspec.json.decode(body, type=_ExchangeInfo)
+    out = []
+    for sym in info.symbols:
+        coin, bundle = normalize_coin(sym.baseAsset or sym.symbol)
+        out.append(Instrument(USDM, sym.symbol, coin, "linear", bundle, sym.quoteAsset, bundle, "rest"))
+    return InstrumentsPage(out)
+
+
+def _parse_coinm_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
+    info = msgspec.json.decode(body, type=_ExchangeInfo)
+    out = []
+    for sym in info.symbols:
+        if sym.contractSize <= 0:
+            continue
+        coin, _ = normalize_coin(sym.baseAsset)
+        out.append(Instrument(COINM, sym.symbol, coin, "inverse", sym.contractSize, "USD", 1.0, "rest"))
+    return InstrumentsPage(out)
+
+
+NOTE = "Binance pushes at most one liquidation per symbol per second: totals are lower bounds."
+
+USDM_SPEC = VenueSpec(
+    id=USDM,
+    coverage=SAMPLED,
+    urls=USDM_URLS,
+    rest_base=USDM_REST,
+    connections=usdm_connections,
+    parse=parse,
+    is_data=is_data,
+    heartbeat=Heartbeat(interval_s=60.0),  # the server pings every 3 min; the client library pongs
+    silence_s=30.0,
+    instrument_requests=lambda: [RestRequest("/fapi/v1/exchangeInfo")],
+    parse_instruments=_parse_usdm_instruments,
+    notes=NOTE,
+)
+
+COINM_SPEC = VenueSpec(
+    id=COINM,
+    coverage=SAMPLED,
+    urls=COINM_URLS,
+    rest_base=COINM_REST,
+    connections=coinm_connections,
+    parse=parse,
+    is_data=is_data,
+    heartbeat=Heartbeat(interval_s=60.0),
+    silence_s=30.0,
+    instrument_requests=lambda: [RestRequest("/dapi/v1/exchangeInfo")],
+    parse_instruments=_parse_coinm_instruments,
+    notes=NOTE,
+)
