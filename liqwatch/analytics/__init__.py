@@ -1,0 +1,1 @@
+"""Pure analytics over events: no I/O."""

@@ -1,0 +1,63 @@
+"""The small interface every store implements (DuckDB now, PostgreSQL later).
+
+Writes are idempotent on the event id: writing the same event twice stores it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import msgspec
+
+from liqwatch.instruments import Instrument
+from liqwatch.model import Gap, Liquidation
+
+if TYPE_CHECKING:
+    from liqwatch.analytics.summary import Summary
+
+
+class EventFilter(msgspec.Struct, frozen=True):
+    since: int | None = None  # ts > since (ms)
+    until: int | None = None  # ts <= until (ms)
+    venues: tuple[str, ...] = ()
+    coins: tuple[str, ...] = ()
+    side: str | None = None  # "long" | "short"
+    min_usd: float | None = None
+
+
+class VenueActivity(msgspec.Struct, frozen=True):
+    venue: str
+    events: int  # events with ts > since
+    last_ts: int | None  # newest event ts of the venue, any time
+    last_recv_ts: int | None
+
+
+class Store(Protocol):
+    def write_events(self, events: Sequence[Liquidation]) -> int:
+        """Store events not stored yet; returns how many were new."""
+        ...
+
+    def write_gaps(self, gaps: Sequence[Gap]) -> None: ...
+
+    def write_instruments(self, instruments: Sequence[Instrument]) -> None: ...
+
+    def instruments(self) -> list[Instrument]: ...
+
+    def events(self, where: EventFilter, limit: int | None = None) -> Iterator[Liquidation]:
+        """Matching events ordered by (ts, id)."""
+        ...
+
+    def count(self) -> int: ...
+
+    def gaps(self, venue: str | None = None, since: int | None = None, until: int | None = None) -> list[Gap]:
+        """Gaps overlapping (since, until]."""
+        ...
+
+    def activity(self, since: int) -> list[VenueActivity]: ...
+
+    def summary(self, at: int, windows: Sequence[tuple[str, int]]) -> Summary:
+        """Per window (label, length ms) ending at `at`: equal to analytics.summary.summarize."""
+        ...
+
+    def close(self) -> None: ...
