@@ -79,12 +79,23 @@ class Catalogue:
     def __init__(self, instruments: Iterable[Instrument] = ()) -> None:
         self._known: dict[tuple[str, str], Instrument] = {}
         self._derived: dict[tuple[str, str], Instrument | None] = {}
+        self._memos: dict[str, dict[object, object]] = {}
         self.update(instruments)
 
     def update(self, instruments: Iterable[Instrument]) -> None:
         for instrument in instruments:
             self._known[(instrument.venue, instrument.symbol)] = instrument
         self._derived.clear()
+        self._memos.clear()
+
+    def memo(self, owner: str) -> dict[object, object]:
+        """A per-owner cache of values computed from this catalogue, emptied whenever it changes."""
+        try:
+            return self._memos[owner]
+        except KeyError:
+            memo: dict[object, object] = {}
+            self._memos[owner] = memo
+            return memo
 
     def get(self, venue: str, symbol: str) -> Instrument | None:
         return self._known.get((venue, symbol))

@@ -1,30 +1,23 @@
 """Exact conversion of the decimal strings venues send into floats.
 
-Venues send prices and sizes as decimal text. A product of two decimals has a finite
-decimal expansion; rounding the float product to that many places gives the double
-nearest to the exact product, so `0.288 × 39021.00` is 11238.048, not 11238.047999999999.
+Venues send prices and sizes as decimal text. The product of two decimals is computed on
+integers (the digits with the point removed) and divided by the power of ten once, which
+Python rounds correctly: `0.288 × 39021.00` is 11238.048, not 11238.047999999999.
 """
 
 from __future__ import annotations
 
 import math
 
+_POWERS = [10**i for i in range(64)]
+Decimalish = str | float | int
+
 
 class BadNumber(ValueError):
     pass
 
 
-def decimals(text: str) -> int:
-    """Digits after the decimal point of a plain or exponent decimal string."""
-    mantissa, _, exponent = text.lower().partition("e")
-    dot = mantissa.find(".")
-    places = 0 if dot < 0 else len(mantissa) - dot - 1
-    if exponent:
-        places -= int(exponent)
-    return max(places, 0)
-
-
-def number(text: str | float | int, what: str) -> float:
+def number(text: Decimalish, what: str) -> float:
     """A finite float from a venue field, or BadNumber naming the field."""
     try:
         value = float(text)
@@ -35,25 +28,59 @@ def number(text: str | float | int, what: str) -> float:
     return value
 
 
-def positive(text: str | float | int, what: str) -> float:
+def positive(text: Decimalish, what: str) -> float:
     value = number(text, what)
     if value <= 0:
         raise BadNumber(f"{what} must be positive: {text!r}")
     return value
 
 
-def text_of(value: str | float | int) -> str:
-    return value if isinstance(value, str) else repr(value)
+def _digits(value: Decimalish) -> tuple[int, int]:
+    """(integer of all digits, places after the point) of a decimal: "39021.00" → (3902100, 2)."""
+    text = value if isinstance(value, str) else repr(value)
+    if "e" in text or "E" in text:
+        mantissa, _, exponent = text.lower().partition("e")
+        digits, places = _digits(mantissa)
+        places -= int(exponent)
+        if places < 0:
+            return digits * _POWERS[-places], 0
+        return digits, places
+    dot = text.find(".")
+    if dot < 0:
+        return int(text), 0
+    return int(text.replace(".", "", 1)), len(text) - dot - 1
 
 
-def exact_product(a: str | float | int, b: str | float | int, *more: str | float | int) -> float:
-    """The product of decimal values, rounded to the places the exact product has."""
-    result = float(a) * float(b)
-    places = decimals(text_of(a)) + decimals(text_of(b))
-    for factor in more:
-        result *= float(factor)
-        places += decimals(text_of(factor))
-    if places > 15:
-        return result
-    return round(result, places)
+def exact_product2(a: str, b: str) -> float:
+    """exact_product of two plain decimal strings: the hot path of every linear venue."""
+    if "e" in a or "E" in a or "e" in b or "E" in b:
+        return exact_product(a, b)
+    dot_a = a.find(".")
+    dot_b = b.find(".")
+    try:
+        digits_a = int(a) if dot_a < 0 else int(a.replace(".", "", 1))
+        digits_b = int(b) if dot_b < 0 else int(b.replace(".", "", 1))
+    except ValueError:
+        raise BadNumber(f"not a decimal product: {a!r} × {b!r}") from None
+    places = (0 if dot_a < 0 else len(a) - dot_a - 1) + (0 if dot_b < 0 else len(b) - dot_b - 1)
+    return digits_a * digits_b / _POWERS[places]
 
+
+def exact_product(*factors: Decimalish) -> float:
+    """The product of decimal values, correctly rounded to the nearest float.
+
+    Callers validate the factors with `number`/`positive` first; text that is not a
+    decimal raises BadNumber here too.
+    """
+    digits = 1
+    places = 0
+    try:
+        for factor in factors:
+            factor_digits, factor_places = _digits(factor)
+            digits *= factor_digits
+            places += factor_places
+    except (ValueError, IndexError):
+        raise BadNumber(f"not a decimal product: {factors!r}") from None
+    if places >= len(_POWERS):
+        return math.prod(float(f) for f in factors)
+    return digits / _POWERS[places]

@@ -17,13 +17,14 @@ URLs: since the 2026 split the stream lives on the `/market` path (legacy URLs s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
-from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.numbers import BadNumber, exact_product2
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
@@ -106,26 +107,49 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
     return symbol.split("_", 1)[0].endswith("USD")
 
 
+# (symbol, st) → (venue, instrument, usd-quoted), memoized on the catalogue.
+_Route = tuple[str, Instrument, bool]
+
+
+def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
+    memo = cat.memo("binance")
+    key = (symbol, symbol_type)
+    route = memo.get(key)
+    if route is None:
+        if is_coinm(symbol, symbol_type):
+            inst = cat.resolve(COINM, symbol, derive_coinm)
+            if inst is None:
+                raise BadNumber(f"symbol {symbol!r} is not a COIN-M contract")
+            route = (COINM, inst, True)
+        else:
+            inst = cat.resolve(USDM, symbol, derive_usdm)
+            if inst is None:
+                raise BadNumber(f"symbol {symbol!r} has no known quote asset")
+            route = (USDM, inst, inst.usd_quoted)
+        memo[key] = route
+    return route  # type: ignore[return-value]
+
+
 def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     try:
         msg = _decode(frame)
     except msgspec.DecodeError as exc:
         raise BadFrame(f"binance: {exc}") from None
-    event: Event | Envelope = msg
-    if msg.o is None:
+    order = msg.o
+    symbol_type = msg.st
+    if order is None:
         data = msg.data
-        if not isinstance(data, Event) or data.o is None:
+        if not isinstance(data, Event) or data.o is None or data.e != "forceOrder":
             return []
-        event = data
-    if event.e != "forceOrder":
+        order = data.o
+        symbol_type = data.st
+    elif msg.e != "forceOrder":
         return []
-    order = event.o
-    assert order is not None
     if order.X not in FINAL_STATES:
         return []
     try:
-        return [_liquidation(order, event.st, recv_ts, cat)]
-    except BadNumber as exc:
+        return [_liquidation(order, symbol_type, recv_ts, cat)]
+    except (BadNumber, ValueError) as exc:
         raise BadFrame(f"binance {order.s}: {exc}") from None
 
 
@@ -133,37 +157,38 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
     side = SIDES.get(order.S)
     if side is None:
         raise BadNumber(f"unknown side {order.S!r}")
-    filled = positive(order.z, "z (filled quantity)")
-    price_text = order.ap if order.ap and float(order.ap) > 0 else order.p
-    price = positive(price_text, "ap (average price)")
-    if is_coinm(order.s, symbol_type):
-        venue = COINM
-        inst = cat.resolve(COINM, order.s, derive_coinm)
-        coin = inst.coin if inst else normalize_coin(order.s.split("_", 1)[0].removesuffix("USD"))[0]
-        usd = exact_product(order.z, inst.contract_size) if inst else None
-        qty = usd / price if usd is not None else None
+    filled = float(order.z)
+    if not 0.0 < filled < math.inf:
+        raise BadNumber(f"z (filled quantity) must be positive: {order.z!r}")
+    price_text = order.ap
+    price = float(price_text)
+    if not 0.0 < price < math.inf:  # an order that never filled reports ap 0: use its limit price
+        price_text = order.p
+        price = float(price_text)
+        if not 0.0 < price < math.inf:
+            raise BadNumber(f"ap and p (price) must be positive: {order.ap!r}, {order.p!r}")
+    venue, inst, usd_quoted = _route(order.s, symbol_type, cat)
+    usd: float | None
+    if inst.kind == "inverse":
+        usd = filled * inst.contract_size
+        qty: float | None = usd / price
         coin_price = price
     else:
-        venue = USDM
-        inst = cat.resolve(USDM, order.s, derive_usdm)
-        if inst is None:
-            raise BadNumber(f"symbol {order.s!r} has no known quote asset")
         qty = filled * inst.contract_size
         coin_price = price / inst.price_unit
-        usd = exact_product(order.z, price_text) if inst.usd_quoted else None
-        coin = inst.coin
+        usd = exact_product2(order.z, price_text) if usd_quoted else None
     return Liquidation(
-        venue=venue,
-        symbol=order.s,
-        coin=coin,
-        side=side,
-        price=coin_price,
-        qty=qty,
-        usd=usd,
-        ts=order.T,
-        recv_ts=recv_ts,
-        coverage=SAMPLED,
-        id=f"{venue}:{order.s}:{order.T}:{order.S}:{order.z}",
+        venue,
+        order.s,
+        inst.coin,
+        side,
+        coin_price,
+        qty,
+        usd,
+        order.T,
+        recv_ts,
+        SAMPLED,
+        f"{venue}:{order.s}:{order.T}:{order.S}:{order.z}",
     )
 
 
