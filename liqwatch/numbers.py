@@ -63,7 +63,8 @@ def exact_product2(a: str, b: str) -> float:
     except ValueError:
         raise BadNumber(f"not a decimal product: {a!r} × {b!r}") from None
     places = (0 if dot_a < 0 else len(a) - dot_a - 1) + (0 if dot_b < 0 else len(b) - dot_b - 1)
-    return digits_a * digits_b / _POWERS[places]
+    result: float = digits_a * digits_b / _POWERS[places]
+    return result
 
 
 def exact_product(*factors: Decimalish) -> float:
@@ -83,4 +84,5 @@ def exact_product(*factors: Decimalish) -> float:
         raise BadNumber(f"not a decimal product: {factors!r}") from None
     if places >= len(_POWERS):
         return math.prod(float(f) for f in factors)
-    return digits / _POWERS[places]
+    result: float = digits / _POWERS[places]
+    return result

@@ -23,7 +23,14 @@ def one(frame: str, cat: Catalogue = CAT):
         # SELL closes a long; usd = z × ap = 0.014 × 9910
         ("binance_usdm_forceorder_doc.json", "binance_usdm", "long", 138.74, 0.014, 1568014460893),
         # BUY closes a short; 0.014 × 4706.04 = 65.88456 (ap, not p = 4793.91)
-        ("binance_usdm_forceorder_combined_stream_tardis_2020.json", "binance_usdm", "short", 65.88456, 0.014, 1584059031421),
+        (
+            "binance_usdm_forceorder_combined_stream_tardis_2020.json",
+            "binance_usdm",
+            "short",
+            65.88456,
+            0.014,
+            1584059031421,
+        ),
         # 0.288 × 39021.00 = 11238.048 (q × p would give 11199.32)
         ("binance_usdm_forceorder_forum_2022_a.json", "binance_usdm", "long", 11238.048, 0.288, 1650898329196),
         ("binance_usdm_forceorder_forum_2022_b.json", "binance_usdm", "long", 155.946, 0.004, 1650898336320),
@@ -31,7 +38,14 @@ def one(frame: str, cat: Catalogue = CAT):
         # COIN-M: 1 contract × 100 USD; qty = 100 / 9496.5
         ("binance_coinm_forceorder_doc.json", "binance_coinm", "long", 100.0, 100 / 9496.5, 1591154240949),
         # 3 contracts × 100 USD = 300 USD = 0.0320763 BTC at 9352.7
-        ("binance_coinm_forceorder_combined_stream_tardis_2020.json", "binance_coinm", "long", 300.0, 300 / 9352.7, 1594622954021),
+        (
+            "binance_coinm_forceorder_combined_stream_tardis_2020.json",
+            "binance_coinm",
+            "long",
+            300.0,
+            300 / 9352.7,
+            1594622954021,
+        ),
     ],
 )
 def test_verbatim_samples(name: str, venue: str, side: str, usd: float, qty: float, ts: int) -> None:
@@ -94,11 +108,23 @@ def test_control_and_companion_frames_give_nothing(frame: str) -> None:
         ("not json", "binance"),
         ('{"e":"forceOrder","o":{"s":"BTCUSDT"}}', "missing required field"),
         ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":1,"p":"1","ap":"1","X":"FILLED","z":"1","T":1}}', "str"),
-        ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"-1","T":1}}', "positive"),
-        ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"0","ap":"0","X":"FILLED","z":"1","T":1}}', "positive"),
-        ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"HOLD","q":"1","p":"1","ap":"1","X":"FILLED","z":"1","T":1}}', "side"),
+        (
+            '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"-1","T":1}}',
+            "positive",
+        ),
+        (
+            '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"0","ap":"0","X":"FILLED","z":"1","T":1}}',
+            "positive",
+        ),
+        (
+            '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"HOLD","q":"1","p":"1","ap":"1","X":"FILLED","z":"1","T":1}}',
+            "side",
+        ),
         ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"x","X":"FILLED","z":"1","T":1}}', "x"),
-        ('{"e":"forceOrder","o":{"s":"BTCEUR","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"1","T":1}}', "quote"),
+        (
+            '{"e":"forceOrder","o":{"s":"BTCEUR","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"1","T":1}}',
+            "quote",
+        ),
     ],
 )
 def test_malformed_frames_raise_bad_frame_with_a_reason(frame: str, reason: str) -> None:
