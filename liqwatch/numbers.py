@@ -43,7 +43,7 @@ def _digits(value: Decimalish) -> tuple[int, int]:
         digits, places = _digits(mantissa)
         places -= int(exponent)
         if places < 0:
-            return digits * _POWERS[-places], 0
+            return digits * 10**-places, 0
         return digits, places
     dot = text.find(".")
     if dot < 0:
@@ -63,7 +63,10 @@ def exact_product2(a: str, b: str) -> float:
     except ValueError:
         raise BadNumber(f"not a decimal product: {a!r} × {b!r}") from None
     places = (0 if dot_a < 0 else len(a) - dot_a - 1) + (0 if dot_b < 0 else len(b) - dot_b - 1)
-    result: float = digits_a * digits_b / _POWERS[places]
+    try:
+        result: float = digits_a * digits_b / (_POWERS[places] if places < len(_POWERS) else 10**places)
+    except OverflowError:
+        raise BadNumber(f"product out of range: {a!r} × {b!r}") from None
     return result
 
 
@@ -80,9 +83,12 @@ def exact_product(*factors: Decimalish) -> float:
             factor_digits, factor_places = _digits(factor)
             digits *= factor_digits
             places += factor_places
-    except (ValueError, IndexError):
+    except ValueError:
         raise BadNumber(f"not a decimal product: {factors!r}") from None
-    if places >= len(_POWERS):
-        return math.prod(float(f) for f in factors)
-    result: float = digits / _POWERS[places]
+    if abs(places) > 400:
+        raise BadNumber(f"product out of range: {factors!r}")
+    try:
+        result: float = digits / (_POWERS[places] if places < len(_POWERS) else 10**places)
+    except OverflowError:
+        raise BadNumber(f"product out of range: {factors!r}") from None
     return result

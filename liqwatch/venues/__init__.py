@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from liqwatch.venues import binance
+from liqwatch.venues import binance, bitget, bitmex, bybit, deribit
 from liqwatch.venues.base import VenueSpec
 
-_SPECS: list[VenueSpec] = [binance.USDM_SPEC, binance.COINM_SPEC]
+_SPECS: list[VenueSpec] = [
+    binance.USDM_SPEC,
+    binance.COINM_SPEC,
+    bybit.BYBIT_SPEC,
+    bitmex.BITMEX_SPEC,
+    deribit.DERIBIT_SPEC,
+    bitget.BITGET_SPEC,
+]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: spec for spec in _SPECS}
 VENUE_IDS: tuple[str, ...] = tuple(REGISTRY)

@@ -133,7 +133,7 @@ def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
 def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     try:
         msg = _decode(frame)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"binance: {exc}") from None
     order = msg.o
     symbol_type = msg.st
@@ -149,7 +149,7 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         return []
     try:
         return [_liquidation(order, symbol_type, recv_ts, cat)]
-    except (BadNumber, ValueError) as exc:
+    except (BadNumber, ValueError, ArithmeticError, IndexError) as exc:
         raise BadFrame(f"binance {order.s}: {exc}") from None
 
 
