@@ -21,7 +21,7 @@ def number(text: Decimalish, what: str) -> float:
     """A finite float from a venue field, or BadNumber naming the field."""
     try:
         value = float(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise BadNumber(f"{what} is not a number: {text!r}") from None
     if not math.isfinite(value):
         raise BadNumber(f"{what} is not finite: {text!r}")

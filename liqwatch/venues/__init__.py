@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from liqwatch.venues import binance, bitget, bitmex, bybit, deribit
+from liqwatch.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
 from liqwatch.venues.base import VenueSpec
 
 _SPECS: list[VenueSpec] = [
     binance.USDM_SPEC,
     binance.COINM_SPEC,
     bybit.BYBIT_SPEC,
+    okx.OKX_SPEC,
     bitmex.BITMEX_SPEC,
     deribit.DERIBIT_SPEC,
     bitget.BITGET_SPEC,
+    gate.GATE_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: spec for spec in _SPECS}

@@ -280,7 +280,7 @@ def test_is_data_and_heartbeat() -> None:
         insert(price=-1.5),
         insert(qty=0),
         insert(qty=-100),
-        insert(price=1e308, qty=1e308),  # overflows
+        insert(symbol="XBTUSDT", price=1e308, qty=1e308),  # usd = qty × price overflows
     ],
 )
 def test_bad_frames(bad: str | bytes) -> None:

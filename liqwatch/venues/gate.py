@@ -1,0 +1,350 @@
+"""Gate futures v4 (`gate`): `futures.public_liquidates` with `["!all"]`, USDT- and BTC-settled.
+
+Docs: https://www.gate.com/docs/developers/futures/ws/en/ (public liquidates, tickers, ping/pong,
+        contract_info; changelog 2026-08-20)
+      https://www.gate.com/docs/developers/apiv4/en/#list-all-futures-contracts
+
+Side (UNCONFIRMED officially): `size` is SIGNED and taken as the liquidation ORDER direction:
+  negative (a sell) closes a long → long, positive (a buy) closes a short → short. The doc only says
+  "liquidation order size"; several independent clients read it this way. The REST `liq_orders`
+  `size` is the POSITION size (opposite sign). Flip `NEGATIVE_SIZE_SIDE` if live data disagrees.
+Size: `size` is in CONTRACTS, a JSON integer, or a decimal string when the connection sends the
+  header `X-Gate-Size-Decimal: 1`; both are read. Zero size is a bad frame.
+  USDT-settled (type direct): qty = |size| × quanto_multiplier, usd = qty × price (one exact product).
+  BTC-settled (type inverse): the USD value of a contract is UNCONFIRMED, so usd comes from the
+  catalogue only when it lists a value (`INVERSE_USD_PER_CONTRACT`, empty until verified), else usd
+  and qty are None. An unknown contract gives usd None and qty None: quanto_multiplier varies per
+  contract (BTC 0.0001, ETH 0.01, …) and is never guessed.
+  Multiplier-prefixed names (a 1000XXX_USDT contract) quote a bundle: qty in coins, price per coin.
+Time: `result[].time` was seconds until 2026-08-20 and is milliseconds since: ts = t × 1000 when
+  t < 1e12, else t.
+Coverage: "complete" for events with ts ≥ 2026-08-20 00:00 UTC (`COMPLETE_SINCE_MS`): Gate then
+  switched to an aggregated push of every liquidation order (merged per contract per 1 s, or as soon
+  as 20 are cached); "sampled" before (at most one order per contract per second).
+Id: `gate:{contract}:{ts}:{size}:{price}` (research §0.5) with ts in ms and size written without
+  trailing zeros, so the integer and the decimal form of one liquidation get the same id.
+Connections: one per settlement currency (`usdt`, `btc`), each subscribing the liquidations of all
+  contracts and `futures.tickers` of its BTC contract (BTC_USDT / BTC_USD), which ticks with the
+  market so a silent-but-open socket is detected. Heartbeat: `{"time","channel":"futures.ping"}`
+  every 10 s (as Gate's demo client), answered by `futures.pong` (a control frame).
+Subscribe `time`: the request envelope has a `time` (unix s; the doc: "gap between request time and
+  server time must not exceed 60 seconds"). The only reported rejections (REQUEST_EXPIRED) come from
+  signed requests; the docs' own public subscribe examples send `"time": 123456` with a success
+  reply, and some public clients omit it. A VenueSpec's subscribe frames are built once, purely
+  (no clock), so they send `SUBSCRIBE_TIME_S` (0). UNCONFIRMED for public channels: if Gate ever
+  rejects it, the feed must build the frame at send time (`subscribe_frame(..., now_s)`).
+Instruments: `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_info` WS channel
+  (2026-08-20) pushes quanto_multiplier changes: `parse_contract_info` turns such a push into
+  Instruments that the collector can feed to `Catalogue.update`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin
+from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation, Side
+from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.venues.base import (
+    BadFrame,
+    Connection,
+    Frame,
+    Heartbeat,
+    InstrumentsPage,
+    RestRequest,
+    VenueSpec,
+)
+
+VENUE = "gate"
+
+URLS = {
+    "usdt": "wss://fx-ws.gateio.ws/v4/ws/usdt",
+    "btc": "wss://fx-ws.gateio.ws/v4/ws/btc",
+}
+REST = "https://api.gateio.ws"
+
+CHANNEL = "futures.public_liquidates"
+TICKERS = "futures.tickers"
+CONTRACT_INFO = "futures.contract_info"
+COMPANION = {"usdt": "BTC_USDT", "btc": "BTC_USD"}  # per connection: its busiest contract's ticker
+
+# UNCONFIRMED (research §8): a negative `size` is a sell liquidation order, which closes a LONG.
+NEGATIVE_SIZE_SIDE: Side = LONG
+POSITIVE_SIZE_SIDE: Side = SHORT if NEGATIVE_SIZE_SIDE == LONG else LONG
+
+# 2026-08-20 00:00 UTC: aggregated push of every liquidation order from then on.
+COMPLETE_SINCE_MS = 1_787_184_000_000
+# `result[].time` below this is in seconds (before 2026-08-20), else milliseconds.
+SECONDS_BELOW = 1_000_000_000_000
+_MAX_MS = 10**15
+
+# The `time` of subscribe requests (only signed requests are checked against the clock).
+SUBSCRIBE_TIME_S = 0
+
+# UNCONFIRMED: USD value of one contract of the BTC-settled inverse contracts. Filled only once
+# verified (e.g. {"BTC_USD": 1.0}); until then their events have usd None.
+INVERSE_USD_PER_CONTRACT: Mapping[str, float] = {}
+
+_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+class Liquidate(msgspec.Struct, frozen=True):
+    contract: str  # e.g. BTC_USDT (USDT-settled), BTC_USD (BTC-settled)
+    size: int | str  # liquidation ORDER size, contracts, signed; str with X-Gate-Size-Decimal: 1
+    price: str  # order price, quote currency per contract-name base unit, decimal text
+    time: int  # seconds before 2026-08-20, milliseconds since
+
+
+class Push(msgspec.Struct, frozen=True):
+    """Updates, subscribe acks and pongs in one shape (`result` is decoded per channel)."""
+
+    channel: str = ""  # futures.public_liquidates | futures.tickers | futures.pong | …
+    event: str = ""  # update | all (data) | subscribe | unsubscribe (acks) | "" (pong)
+    time: int = 0  # envelope time, s
+    time_ms: int = 0  # envelope time, ms
+    result: msgspec.Raw = msgspec.Raw()
+
+
+_decode_push = msgspec.json.Decoder(Push).decode
+_decode_liquidates = msgspec.json.Decoder(list[Liquidate] | Liquidate).decode
+
+
+def _base(contract: str) -> str:
+    return contract.split("_", 1)[0]
+
+
+def derive(symbol: str) -> Instrument | None:
+    """Only verified inverse contract values; quanto_multiplier has no naming convention."""
+    usd = INVERSE_USD_PER_CONTRACT.get(symbol)
+    if usd is None:
+        return None
+    coin, _ = normalize_coin(_base(symbol))
+    return Instrument(VENUE, symbol, coin, "inverse", usd, "USD", 1.0, "rule")
+
+
+def liquidated_side(size: float) -> Side:
+    if size == 0:
+        raise BadNumber("size must not be zero")
+    return NEGATIVE_SIZE_SIDE if size < 0 else POSITIVE_SIZE_SIDE
+
+
+def size_text(size: int | str) -> str:
+    """The size as plain decimal text without trailing zeros: -124, "-124.50" → "-124.5"."""
+    if isinstance(size, int):
+        return str(size)
+    if not _DECIMAL.fullmatch(size):
+        raise BadNumber(f"size is not a decimal: {size!r}")
+    if "." in size:
+        size = size.rstrip("0").rstrip(".")
+    return size
+
+
+def milliseconds(time: int) -> int:
+    if time <= 0:
+        raise BadNumber(f"time must be positive: {time!r}")
+    ts = time * 1000 if time < SECONDS_BELOW else time
+    if ts >= _MAX_MS:
+        raise BadNumber(f"time is out of range: {time!r}")
+    return ts
+
+
+def coverage(ts: int) -> Coverage:
+    return COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED
+
+
+def _finite(value: float | None, what: str) -> float | None:
+    if value is not None and not (0.0 < value < float("inf")):
+        raise BadNumber(f"{what} is out of range: {value!r}")
+    return value
+
+
+def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
+    signed = size_text(liq.size)
+    if len(signed) > 40:
+        raise BadNumber(f"size is out of range: {signed!r}")
+    side = liquidated_side(float(signed))
+    contracts = signed.lstrip("-")
+    price = positive(liq.price, "price")
+    ts = milliseconds(liq.time)
+    inst = cat.resolve(VENUE, liq.contract, derive)
+    qty: float | None = None
+    usd: float | None = None
+    if inst is None:
+        coin, bundle = normalize_coin(_base(liq.contract))
+        coin_price = price / bundle
+    elif inst.kind == "inverse":
+        coin = inst.coin
+        coin_price = price
+        if inst.usd_quoted:
+            usd = exact_product(contracts, inst.contract_size)
+            qty = usd / price
+    else:
+        coin = inst.coin
+        coin_price = price / inst.price_unit
+        if inst.kind == "linear":
+            qty = exact_product(contracts, inst.contract_size)
+            if inst.usd_quoted:
+                usd = exact_product(contracts, inst.contract_size, liq.price)
+                if inst.price_unit != 1.0:
+                    usd /= inst.price_unit
+    return Liquidation(
+        venue=VENUE,
+        symbol=liq.contract,
+        coin=coin,
+        side=side,
+        price=coin_price,
+        qty=_finite(qty, "qty"),
+        usd=_finite(usd, "usd"),
+        ts=ts,
+        recv_ts=recv_ts,
+        coverage=coverage(ts),
+        id=f"{VENUE}:{liq.contract}:{ts}:{signed}:{liq.price}",
+    )
+
+
+def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    try:
+        push = _decode_push(frame)
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"gate: {exc}") from None
+    if push.channel != CHANNEL or push.event != "update":
+        return []
+    if not push.result:
+        raise BadFrame("gate: public_liquidates update without result")
+    try:
+        decoded = _decode_liquidates(push.result)
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"gate: {exc}") from None
+    entries = decoded if isinstance(decoded, list) else [decoded]
+    out: list[Liquidation] = []
+    for liq in entries:
+        try:
+            out.append(_liquidation(liq, recv_ts, cat))
+        except (BadNumber, ValueError, OverflowError) as exc:
+            raise BadFrame(f"gate {liq.contract}: {exc}") from None
+    return out
+
+
+def is_data(frame: Frame) -> bool:
+    """Liquidation and ticker updates (`"update"`) and contract_info pushes (`"all"`)."""
+    if isinstance(frame, bytes):
+        return b'"update"' in frame or b'"all"' in frame
+    return '"update"' in frame or '"all"' in frame
+
+
+def subscribe_frame(channel: str, payload: Sequence[str], time_s: int = SUBSCRIBE_TIME_S) -> str:
+    request = {"time": time_s, "channel": channel, "event": "subscribe", "payload": list(payload)}
+    return msgspec.json.encode(request).decode()
+
+
+def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    return [
+        Connection(
+            name,
+            urls[name],
+            [subscribe_frame(CHANNEL, ["!all"]), subscribe_frame(TICKERS, [COMPANION[name]])],
+        )
+        for name in ("usdt", "btc")
+        if name in urls
+    ]
+
+
+def _ping(now_ms: int) -> str:
+    return msgspec.json.encode({"time": now_ms // 1000, "channel": "futures.ping"}).decode()
+
+
+def instrument(name: str, kind: str | None, quanto_multiplier: str | None, source: str) -> Instrument | None:
+    """The catalogue entry of one contract; None when its contract value is not known."""
+    base, _, quote = name.partition("_")
+    if not base or not quote:
+        return None
+    coin, bundle = normalize_coin(base)
+    if kind == "inverse":
+        usd = INVERSE_USD_PER_CONTRACT.get(name)
+        return None if usd is None else Instrument(VENUE, name, coin, "inverse", usd, "USD", 1.0, source)
+    if kind != "direct" or quanto_multiplier is None:
+        return None
+    try:
+        positive(quanto_multiplier, "quanto_multiplier")
+        size = exact_product(quanto_multiplier, bundle)
+    except (BadNumber, ValueError, OverflowError):
+        return None
+    return Instrument(VENUE, name, coin, "linear", size, quote, bundle, source)
+
+
+class _Contract(msgspec.Struct):
+    name: str
+    type: str | None = None  # direct (USDT-settled, linear) | inverse (BTC-settled)
+    quanto_multiplier: str | None = None  # direct: base-coin units per contract
+    in_delisting: bool | None = None
+
+
+class _ContractInfo(msgspec.Struct):
+    contract: str
+    quanto_multiplier: str | None = None
+
+
+_decode_contract_info = msgspec.json.Decoder(list[_ContractInfo] | _ContractInfo).decode
+
+_SETTLE_KIND = {"usdt": "direct", "btc": "inverse"}
+
+
+def parse_contract_info(frame: Frame, settle: str = "usdt") -> list[Instrument]:
+    """A `futures.contract_info` push on the `settle` connection → Instruments for the catalogue."""
+    try:
+        push = _decode_push(frame)
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"gate: {exc}") from None
+    if push.channel != CONTRACT_INFO or push.event not in ("all", "update") or not push.result:
+        return []
+    try:
+        decoded = _decode_contract_info(push.result)
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"gate contract_info: {exc}") from None
+    infos = decoded if isinstance(decoded, list) else [decoded]
+    kind = _SETTLE_KIND.get(settle)
+    found = (instrument(info.contract, kind, info.quanto_multiplier, "rest") for info in infos)
+    return [inst for inst in found if inst is not None]
+
+
+def instrument_requests() -> list[RestRequest]:
+    return [RestRequest(f"/api/v4/futures/{settle}/contracts") for settle in ("usdt", "btc")]
+
+
+def parse_instruments(req: RestRequest, body: bytes) -> InstrumentsPage:
+    try:
+        contracts = msgspec.json.decode(body, type=list[_Contract])
+    except msgspec.DecodeError as exc:
+        raise BadFrame(f"gate contracts: {exc}") from None
+    settle = req.path.rstrip("/").split("/")[-2] if req.path.count("/") >= 2 else ""
+    out = []
+    for contract in contracts:
+        inst = instrument(contract.name, contract.type or _SETTLE_KIND.get(settle), contract.quanto_multiplier, "rest")
+        if inst is not None:
+            out.append(inst)
+    return InstrumentsPage(out)
+
+
+NOTE = (
+    "Gate: every liquidation order since 2026-08-20 (aggregated 1 s pushes); before that at most one "
+    "per contract per second. The sign of `size` as the liquidated side is UNCONFIRMED; BTC-settled "
+    "contracts have no USD value until their contract size is verified."
+)
+
+GATE_SPEC = VenueSpec(
+    id=VENUE,
+    coverage=COMPLETE,
+    urls=URLS,
+    rest_base=REST,
+    connections=connections,
+    parse=parse,
+    is_data=is_data,
+    heartbeat=Heartbeat(interval_s=10.0, ping=_ping),
+    silence_s=60.0,  # BTC_USD (btc-settled) trades less often than BTC_USDT
+    instrument_requests=instrument_requests,
+    parse_instruments=parse_instruments,
+    notes=NOTE,
+)
