@@ -1,0 +1,1 @@
+"""The only package that opens sockets: connections, capture journal, collector, REST client."""

@@ -1,0 +1,275 @@
+"""Run every connection of every selected venue; per frame: journal → parse → publish.
+
+A bad frame (BadFrame, or any exception from a parser: parsers are pure code and a bug in
+one must not stop a feed) goes to the dead-letter file and is counted; the feed goes on.
+
+Live status per venue is kept in memory and written atomically every `status_interval`
+seconds to a JSON file next to the store, because `liqwatch status` runs in another process
+(DuckDB allows one writer process); `read_status` reads it back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgspec
+
+from liqwatch.feed.backoff import Backoff
+from liqwatch.feed.clock import Clock, now_ms
+from liqwatch.feed.connection import ConnectionState, Sleep, run_connection
+from liqwatch.feed.journal import DeadLetters, Journal
+from liqwatch.instruments import Catalogue
+from liqwatch.model import Gap
+from liqwatch.pipeline import Pipeline
+from liqwatch.venues.base import BadFrame, Connection, Frame, VenueSpec
+
+log = logging.getLogger("liqwatch.feed.collector")
+
+
+def apply_url_overrides(spec: VenueSpec, overrides: Mapping[str, str]) -> dict[str, str]:
+    """The venue's URLs with overrides applied.
+
+    `{"binance_usdm": url}` replaces the venue's first (usually only) URL,
+    `{"bybit.inverse": url}` the named one. An unknown connection name is a ValueError;
+    keys of other venues are ignored.
+    """
+    urls = dict(spec.urls)
+    for key, url in overrides.items():
+        venue, _, name = key.partition(".")
+        if venue != spec.id:
+            continue
+        if not name:
+            if not urls:
+                raise ValueError(f"{spec.id} has no WebSocket URL to override")
+            name = next(iter(urls))
+        if name not in urls:
+            known = ", ".join(f"{spec.id}.{n}" for n in urls)
+            raise ValueError(f"unknown connection {key!r}; known: {known}")
+        urls[name] = url
+    return urls
+
+
+class VenueStatus(msgspec.Struct):
+    venue: str
+    connected: bool  # every connection of the venue is open
+    connected_since: int | None  # ms, since when all of them are
+    last_frame_ts: int | None
+    last_data_ts: int | None
+    frames: int
+    events: int  # new (deduplicated) events parsed from this venue's frames
+    dead_letters: int
+    reconnects: int
+    gaps: int
+    outage_since: int | None  # ms, start of an outage still open
+    last_error: str | None
+    connections: list[ConnectionState]
+    notes: str = ""
+
+
+class Status(msgspec.Struct):
+    updated: int  # ms, when the collector wrote this
+    started: int  # ms, when the collector started
+    pid: int
+    interval_s: float  # how often it is rewritten: older than a few intervals = not running
+    venues: dict[str, VenueStatus]
+
+    def is_stale(self, now: int, intervals: float = 3.0) -> bool:
+        return now - self.updated > intervals * self.interval_s * 1000
+
+
+_status_encoder = msgspec.json.Encoder()
+_status_decoder = msgspec.json.Decoder(Status)
+
+
+def write_status(path: Path, status: Status) -> None:
+    """Atomically replace the status file (readers never see half a file)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(_status_encoder.encode(status))
+    os.replace(tmp, path)
+
+
+def read_status(path: str | os.PathLike[str]) -> Status | None:
+    """The status a running collector wrote, or None when there is none (or it is unreadable)."""
+    try:
+        return _status_decoder.decode(Path(path).read_bytes())
+    except (FileNotFoundError, msgspec.DecodeError, msgspec.ValidationError):
+        return None
+
+
+@dataclass
+class _Counters:
+    events: int = 0
+    dead_letters: int = 0
+    journal_errors: int = 0
+    last_warning: float = 0.0  # monotonic, to rate-limit dead-letter warnings
+
+
+class Collector:
+    def __init__(
+        self,
+        specs: Iterable[VenueSpec],
+        *,
+        catalogue: Catalogue,
+        journal: Journal,
+        dead_letters: DeadLetters,
+        pipeline: Pipeline,
+        url_overrides: Mapping[str, str] | None = None,
+        status_path: Path | None = None,
+        status_interval: float = 2.0,
+        clock: Clock = now_ms,
+        sleep: Sleep = asyncio.sleep,
+        backoff: Callable[[], Backoff] = Backoff,
+    ) -> None:
+        self.specs = list(specs)
+        self.catalogue = catalogue
+        self.journal = journal
+        self.dead_letters = dead_letters
+        self.pipeline = pipeline
+        self.status_path = status_path
+        self.status_interval = status_interval
+        self.clock = clock
+        self.sleep = sleep
+        self.backoff = backoff
+        self.started = clock()
+        overrides = url_overrides or {}
+        selected = {spec.id for spec in self.specs}
+        for key in overrides:
+            if key.partition(".")[0] not in selected:
+                log.warning("--venue-url %s ignored: venue not selected", key)
+        self.connections: list[tuple[VenueSpec, Connection, ConnectionState]] = []
+        for spec in self.specs:
+            urls = apply_url_overrides(spec, overrides)
+            for conn in spec.connections(urls, catalogue):
+                self.connections.append((spec, conn, ConnectionState(spec.id, conn.name, conn.url)))
+        self._counters = {spec.id: _Counters() for spec in self.specs}
+
+    # -- per frame (event loop) --------------------------------------------------------------------
+
+    def on_frame(self, spec: VenueSpec, recv_ts: int, frame: Frame) -> None:
+        """Journal, parse, publish one frame. Never raises."""
+        counters = self._counters[spec.id]
+        if isinstance(frame, bytes):
+            try:
+                text = frame.decode()
+            except UnicodeDecodeError:
+                text = frame.decode(errors="replace")
+                self._journal(spec.id, recv_ts, text, counters)
+                self._dead_letter(spec, recv_ts, text, "binary frame is not UTF-8 text", counters)
+                return
+        else:
+            text = frame
+        self._journal(spec.id, recv_ts, text, counters)
+        try:
+            events = spec.parse(frame, recv_ts, self.catalogue)
+        except BadFrame as exc:
+            self._dead_letter(spec, recv_ts, text, str(exc) or "bad frame", counters)
+            return
+        except Exception as exc:  # a parser bug: keep the frame, keep the feed
+            self._dead_letter(spec, recv_ts, text, f"parser error: {type(exc).__name__}: {exc}", counters)
+            return
+        if events:
+            counters.events += len(self.pipeline.publish(events))
+
+    def on_gap(self, gap: Gap) -> None:
+        self.pipeline.publish_gap(gap)
+
+    def _journal(self, venue: str, recv_ts: int, text: str, counters: _Counters) -> None:
+        try:
+            self.journal.write(venue, recv_ts, text)
+        except Exception as exc:  # a full disk must not stop the live feed
+            counters.journal_errors += 1
+            if counters.journal_errors == 1 or counters.journal_errors % 10_000 == 0:
+                log.error("journal write failed (%d so far): %s", counters.journal_errors, exc)
+
+    def _dead_letter(self, spec: VenueSpec, recv_ts: int, text: str, reason: str, counters: _Counters) -> None:
+        counters.dead_letters += 1
+        try:
+            self.dead_letters.write(spec.id, recv_ts, text, reason)
+        except Exception as exc:
+            log.error("dead-letter write failed: %s", exc)
+        now = time.monotonic()
+        if now - counters.last_warning >= 10.0:
+            counters.last_warning = now
+            log.warning("%s: bad frame dead-lettered (%d so far): %s", spec.id, counters.dead_letters, reason)
+
+    # -- running -----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled. On the way out: open outages become gaps (by the connections),
+        the journal is synced, the pipeline's buffering sinks are flushed, status is written."""
+        self.started = self.clock()
+        try:
+            async with asyncio.TaskGroup() as group:
+                for spec, conn, state in self.connections:
+                    group.create_task(
+                        run_connection(
+                            spec,
+                            conn,
+                            self.on_frame,
+                            self.on_gap,
+                            state=state,
+                            backoff=self.backoff(),
+                            clock=self.clock,
+                            sleep=self.sleep,
+                        ),
+                        name=f"liqwatch-{spec.id}-{conn.name}",
+                    )
+                if self.status_path is not None:
+                    group.create_task(self._status_forever(), name="liqwatch-status")
+        finally:
+            self.journal.sync()
+            self.pipeline.flush(timeout=30.0)
+            self._write_status()
+
+    def status(self) -> Status:
+        venues: dict[str, VenueStatus] = {}
+        for spec in self.specs:
+            states = [state for s, _, state in self.connections if s.id == spec.id]
+            counters = self._counters[spec.id]
+            connected = bool(states) and all(state.connected for state in states)
+            venues[spec.id] = VenueStatus(
+                venue=spec.id,
+                connected=connected,
+                connected_since=_latest(s.connected_since for s in states) if connected else None,
+                last_frame_ts=_latest(s.last_frame_ts for s in states),
+                last_data_ts=_latest(s.last_data_ts for s in states),
+                frames=sum(s.frames for s in states),
+                events=counters.events,
+                dead_letters=counters.dead_letters,
+                reconnects=sum(s.reconnects for s in states),
+                gaps=sum(s.gaps for s in states),
+                outage_since=_earliest(s.outage_since for s in states),
+                last_error=next((s.last_error for s in states if s.last_error), None),
+                connections=[msgspec.structs.replace(s) for s in states],
+                notes=spec.notes,
+            )
+        return Status(self.clock(), self.started, os.getpid(), self.status_interval, venues)
+
+    def _write_status(self) -> None:
+        if self.status_path is None:
+            return
+        try:
+            write_status(self.status_path, self.status())
+        except OSError as exc:
+            log.warning("could not write status %s: %s", self.status_path, exc)
+
+    async def _status_forever(self) -> None:
+        while True:
+            self._write_status()
+            await asyncio.sleep(self.status_interval)
+
+
+def _latest(values: Iterable[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _earliest(values: Iterable[int | None]) -> int | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None

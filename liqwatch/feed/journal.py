@@ -1,0 +1,369 @@
+"""Capture journal (every received frame, raw, before parsing) and dead-letter file.
+
+Journal format (design.md contract): JSON Lines, one received frame per line,
+`{"ts": <local receive ms>, "venue": "<venue id>", "frame": "<exact text frame>"}`,
+in daily files `<dir>/<YYYY-MM-DD>.jsonl` (UTC day of `ts`). The current day's file stays
+plain `.jsonl` while it is appended to; a day's file is gzip-compressed to `.jsonl.gz` when
+it is closed (at rollover, at shutdown if its day is over, and at the next start for files a
+crash left behind).
+
+Durability: `write` appends to a buffer; a background thread flushes and fsyncs every
+`sync_interval` (0.5 s), so a kill -9 or power loss loses at most the last ~0.5 s.
+The reader tolerates what a crash leaves: a truncated last line, a truncated gzip member.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import logging
+import os
+import shutil
+import threading
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import msgspec
+
+from liqwatch.feed.clock import Clock, now_ms, utc_day
+
+log = logging.getLogger("liqwatch.feed.journal")
+
+SUFFIX = ".jsonl"
+GZ_SUFFIX = ".jsonl.gz"
+DAY_MS = 86_400_000
+
+
+class JournalRecord(msgspec.Struct, frozen=True):
+    ts: int  # local receive time, ms since epoch
+    venue: str  # venue id
+    frame: str  # the exact text frame as received
+
+
+class DeadLetter(msgspec.Struct, frozen=True):
+    ts: int
+    venue: str
+    frame: str
+    reason: str
+
+
+_encode = msgspec.json.Encoder().encode
+_decode_record = msgspec.json.Decoder(JournalRecord).decode
+
+
+def day_path(directory: Path, day: str, *, compressed: bool = False) -> Path:
+    return directory / f"{day}{GZ_SUFFIX if compressed else SUFFIX}"
+
+
+def compress(path: Path) -> Path:
+    """Gzip `<day>.jsonl` into `<day>.jsonl.gz` and remove the plain file.
+
+    If the .gz already exists (the same day was reopened, e.g. after a clock step), the new
+    data is appended as another gzip member; gzip readers read concatenated members.
+    """
+    target = path.with_name(path.name.removesuffix(SUFFIX) + GZ_SUFFIX)
+    tmp = target.with_name(target.name + ".tmp")
+    with path.open("rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    _fsync_path(tmp)
+    if target.exists():
+        with target.open("ab") as out, tmp.open("rb") as member:
+            shutil.copyfileobj(member, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        tmp.unlink()
+    else:
+        os.replace(tmp, target)
+    path.unlink()
+    _fsync_path(target.parent)
+    return target
+
+
+def _fsync_path(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # directories cannot be fsynced on every platform
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """Append-only capture journal, safe to `write` from one thread (the event loop)."""
+
+    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock = now_ms, sync_interval: float = 0.5):
+        self.directory = Path(directory)
+        self.clock = clock
+        self.sync_interval = sync_interval
+        self.records = 0  # written by this instance
+        self._lock = threading.Lock()
+        self._file: BinaryIO | None = None
+        self._day: str | None = None
+        self._day_end = 0  # ms, the next UTC midnight after the open file's day
+        self._dirty = False
+        self._closed = False
+        self._started = False
+        self._stop = threading.Event()
+        self._syncer: threading.Thread | None = None
+        self._compressors: list[threading.Thread] = []
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Create the directory, compress files of past days a crash left plain, start syncing.
+
+        Called by the first `write`; call it yourself to control when the compression starts
+        (after a recovery step has read the plain files).
+        """
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        self.directory.mkdir(parents=True, exist_ok=True)
+        today = utc_day(self.clock())
+        for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+            if path.name.removesuffix(SUFFIX) < today:
+                self._compress_later(path)
+        self._syncer = threading.Thread(target=self._sync_loop, name="liqwatch-journal-sync", daemon=True)
+        self._syncer.start()
+
+    def write(self, venue: str, recv_ts: int, frame: str) -> None:
+        """Append one received frame (call before parsing it)."""
+        line = _encode(JournalRecord(recv_ts, venue, frame)) + b"\n"
+        if not self._started:
+            self.start()
+        with self._lock:
+            if self._closed:
+                raise ValueError("journal is closed")
+            if self._day is None or recv_ts >= self._day_end:
+                # Only forward: a frame stamped just before midnight that arrives after one
+                # stamped just after it (or a clock step back) joins the open file.
+                self._open_day(utc_day(recv_ts))
+                self._day_end = (recv_ts // DAY_MS + 1) * DAY_MS
+            assert self._file is not None
+            self._file.write(line)
+            self._dirty = True
+            self.records += 1
+
+    def sync(self) -> None:
+        """Flush buffered records to the OS and fsync them."""
+        fd = -1
+        with self._lock:
+            if self._file is None or not self._dirty:
+                return
+            self._file.flush()
+            self._dirty = False
+            fd = os.dup(self._file.fileno())
+        try:
+            os.fsync(fd)  # outside the lock: a slow disk never blocks `write`
+        finally:
+            os.close(fd)
+
+    def close(self) -> None:
+        """Flush, fsync and close; compress the open file if its day is over. Idempotent."""
+        self._stop.set()
+        if self._syncer is not None:
+            self._syncer.join()
+        with self._lock:
+            self._closed = True
+            path = self._close_current()
+            if path is not None and self._day is not None and self._day < utc_day(self.clock()):
+                self._compress_later(path)
+            self._day = None
+        for thread in self._compressors:
+            thread.join()
+        self._compressors.clear()
+
+    @property
+    def current_path(self) -> Path | None:
+        return day_path(self.directory, self._day) if self._day else None
+
+    def _open_day(self, day: str) -> None:
+        previous = self._close_current()
+        if previous is not None and self._day is not None and self._day < day:
+            self._compress_later(previous)
+        self._day = day
+        self._file = open(day_path(self.directory, day), "ab")  # noqa: SIM115 - kept open across writes
+
+    def _close_current(self) -> Path | None:
+        if self._file is None:
+            return None
+        path = Path(self._file.name)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        self._dirty = False
+        return path
+
+    def _compress_later(self, path: Path) -> None:
+        # Compressing a day of frames takes a while: never on the event loop's thread.
+        thread = threading.Thread(target=self._compress, args=(path,), name="liqwatch-journal-gzip")
+        self._compressors = [t for t in self._compressors if t.is_alive()]
+        self._compressors.append(thread)
+        thread.start()
+
+    @staticmethod
+    def _compress(path: Path) -> None:
+        try:
+            compress(path)
+        except OSError as exc:
+            log.error("journal: could not compress %s: %s", path, exc)
+
+    def _sync_loop(self) -> None:
+        while not self._stop.wait(self.sync_interval):
+            try:
+                self.sync()
+            except (OSError, ValueError) as exc:
+                log.error("journal: sync failed: %s", exc)
+
+
+class DeadLetters:
+    """JSON Lines of frames that failed to parse: `{"ts", "venue", "frame", "reason"}`.
+
+    Rare by nature, so every record is flushed at once.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.count = 0  # written by this instance
+        self._file: BinaryIO | None = None
+        self._lock = threading.Lock()
+
+    def write(self, venue: str, recv_ts: int, frame: str, reason: str) -> None:
+        line = _encode(DeadLetter(recv_ts, venue, frame, reason)) + b"\n"
+        with self._lock:
+            if self._file is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = open(self.path, "ab")  # noqa: SIM115 - kept open across writes
+            self._file.write(line)
+            self._file.flush()
+            self.count += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                os.fsync(self._file.fileno())
+                self._file.close()
+                self._file = None
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+class JournalReader:
+    """Iterate the records of a .jsonl or .jsonl.gz journal; unreadable lines are skipped.
+
+    After (or during) iteration, `bad` is the number of unreadable lines and `bad_lines` the
+    first `keep` of them as (line number, reason). A crash's truncated last line or gzip
+    member counts as one bad line; nothing here raises for content.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], keep: int = 100) -> None:
+        self.path = Path(path)
+        self.keep = keep
+        self.lines = 0
+        self.bad = 0
+        self.bad_lines: list[tuple[int, str]] = []
+
+    def _bad(self, lineno: int, reason: str) -> None:
+        self.bad += 1
+        if len(self.bad_lines) < self.keep:
+            self.bad_lines.append((lineno, reason))
+
+    def __iter__(self) -> Iterator[JournalRecord]:
+        opener = gzip.open if self.path.name.endswith(".gz") else open
+        with opener(self.path, "rb") as stream:
+            lineno = 0
+            try:
+                for line in stream:
+                    lineno += 1
+                    self.lines = lineno
+                    if not line.strip():
+                        continue
+                    try:
+                        record = _decode_record(line)
+                    except msgspec.DecodeError as exc:
+                        self._bad(lineno, str(exc))
+                        continue
+                    yield record
+            except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+                self._bad(lineno + 1, f"truncated or corrupt gzip: {exc}")
+
+
+def read_journal(path: str | os.PathLike[str]) -> JournalReader:
+    """Records of one journal file (.jsonl or .jsonl.gz). See JournalReader."""
+    return JournalReader(path)
+
+
+def journal_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The journal's daily files, oldest first (.jsonl.gz and .jsonl of the same day both listed)."""
+    folder = Path(directory)
+    files = [*folder.glob(f"*{GZ_SUFFIX}"), *folder.glob(f"*{SUFFIX}")]
+    return sorted(files, key=lambda p: (p.name.split(".", 1)[0], p.name.endswith(SUFFIX)))
+
+
+def tail(path: str | os.PathLike[str], since_ts: int, block: int = 1 << 20) -> Iterator[JournalRecord]:
+    """Records of a plain .jsonl file with ts >= since_ts, reading only the end of the file.
+
+    Seeks back block by block until a line older than `since_ts` is found, then reads forward.
+    Unreadable lines (a crash's truncated last line) are skipped.
+    """
+    with open(path, "rb") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        start = size
+        while start > 0:
+            start = max(0, start - block)
+            stream.seek(start)
+            chunk = stream.read(min(block, size - start))
+            lines = chunk.split(b"\n")
+            first_complete = lines[1] if start > 0 and len(lines) > 1 else lines[0]
+            with contextlib.suppress(msgspec.DecodeError):
+                if _decode_record(first_complete).ts < since_ts:
+                    break
+        stream.seek(start)
+        if start > 0:
+            stream.readline()  # a partial line
+        for line in stream:
+            try:
+                record = _decode_record(line)
+            except msgspec.DecodeError:
+                continue
+            if record.ts >= since_ts:
+                yield record
+
+
+def first_ts(path: str | os.PathLike[str]) -> int | None:
+    """The receive time of the first readable record of a plain journal file."""
+    with open(path, "rb") as stream:
+        for line in stream:
+            try:
+                return _decode_record(line).ts
+            except msgspec.DecodeError:
+                continue
+    return None
+
+
+def last_ts(path: str | os.PathLike[str], block: int = 1 << 16) -> int | None:
+    """The receive time of the last readable record of a plain journal file."""
+    with open(path, "rb") as stream:
+        end = stream.seek(0, os.SEEK_END)
+        start = end
+        while start > 0:
+            start = max(0, start - block)
+            stream.seek(start)
+            lines = stream.read(end - start).split(b"\n")
+            candidates = lines if start == 0 else lines[1:]  # the first may be partial
+            for line in reversed(candidates):
+                try:
+                    return _decode_record(line).ts
+                except msgspec.DecodeError:
+                    continue
+            block *= 2
+    return None
