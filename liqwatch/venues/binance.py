@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import msgspec
 
@@ -50,34 +51,29 @@ SIDES = {"SELL": LONG, "BUY": SHORT}
 FINAL_STATES = frozenset({"FILLED", "EXPIRED", "CANCELED"})
 
 
-class Order(msgspec.Struct, frozen=True):
+class Order(msgspec.Struct, frozen=True, gc=False):
+    # Only the fields liqwatch reads are decoded (q, l, o, f, ps are skipped unparsed).
     s: str  # symbol, e.g. BTCUSDT, BTCUSD_PERP
     S: str  # liquidation ORDER side: SELL (closes a long) or BUY (closes a short)
-    q: str  # original quantity (USD-M: base coin; COIN-M: contracts)
     p: str  # order (bankruptcy-side limit) price
     ap: str  # average fill price
     X: str  # order status
-    z: str  # accumulated filled quantity, same unit as q
+    z: str  # accumulated filled quantity (USD-M: base coin or bundles; COIN-M: contracts)
     T: int  # trade time, ms
-    l: str = ""  # noqa: E741 - wire name; last filled quantity
-    ps: str = ""  # pair (COIN-M)
 
 
-class Event(msgspec.Struct, frozen=True):
+class Event(msgspec.Struct, frozen=True, gc=False):
     e: str = ""  # "forceOrder", "markPriceUpdate", …
-    E: int = 0  # event time, ms
     o: Order | None = None
     st: int = 0  # symbol type after the 2026 integration: 1 = UM, 2 = CM
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Envelope(msgspec.Struct, frozen=True, gc=False):
     """Raw stream payloads, combined-stream wrappers and SUBSCRIBE acks in one shape."""
 
     e: str = ""
-    E: int = 0
     o: Order | None = None
     st: int = 0
-    stream: str = ""
     data: Event | list[msgspec.Raw] | None = None  # list: `!markPrice@arr` arrays
 
 
@@ -107,27 +103,37 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
     return symbol.split("_", 1)[0].endswith("USD")
 
 
-# (symbol, st) → (venue, instrument, usd-quoted), memoized on the catalogue.
-_Route = tuple[str, Instrument, bool]
+class _Route(NamedTuple):
+    """What a symbol's events need, computed once per (symbol, st) and catalogue version."""
+
+    venue: str
+    coin: str
+    inverse: bool
+    contract_size: float  # USD per contract (inverse) or coins per unit of z (linear)
+    price_unit: float
+    usd_quoted: bool
+    id_prefix: str
 
 
 def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
-    memo = cat.memo("binance")
-    key = (symbol, symbol_type)
-    route = memo.get(key)
-    if route is None:
-        if is_coinm(symbol, symbol_type):
-            inst = cat.resolve(COINM, symbol, derive_coinm)
-            if inst is None:
-                raise BadNumber(f"symbol {symbol!r} is not a COIN-M contract")
-            route = (COINM, inst, True)
-        else:
-            inst = cat.resolve(USDM, symbol, derive_usdm)
-            if inst is None:
-                raise BadNumber(f"symbol {symbol!r} has no known quote asset")
-            route = (USDM, inst, inst.usd_quoted)
-        memo[key] = route
-    return route  # type: ignore[return-value]
+    if is_coinm(symbol, symbol_type):
+        venue, inst = COINM, cat.resolve(COINM, symbol, derive_coinm)
+        if inst is None:
+            raise BadNumber(f"symbol {symbol!r} is not a COIN-M contract")
+    else:
+        venue, inst = USDM, cat.resolve(USDM, symbol, derive_usdm)
+        if inst is None:
+            raise BadNumber(f"symbol {symbol!r} has no known quote asset")
+    inverse = inst.kind == "inverse"
+    return _Route(
+        venue,
+        inst.coin,
+        inverse,
+        inst.contract_size,
+        inst.price_unit,
+        inverse or inst.usd_quoted,
+        f"{venue}:{symbol}:",
+    )
 
 
 def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -167,20 +173,24 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
         price = float(price_text)
         if not 0.0 < price < math.inf:
             raise BadNumber(f"ap and p (price) must be positive: {order.ap!r}, {order.p!r}")
-    venue, inst, usd_quoted = _route(order.s, symbol_type, cat)
+    routes: dict[object, _Route] = cat.memo("binance")  # type: ignore[assignment]
+    key = order.s if not symbol_type else (order.s, symbol_type)
+    route = routes.get(key)
+    if route is None:
+        route = routes[key] = _route(order.s, symbol_type, cat)
     usd: float | None
-    if inst.kind == "inverse":
-        usd = filled * inst.contract_size
-        qty: float | None = usd / price
+    if route.inverse:
+        usd = filled * route.contract_size
+        qty = usd / price
         coin_price = price
     else:
-        qty = filled * inst.contract_size
-        coin_price = price / inst.price_unit
-        usd = exact_product2(order.z, price_text) if usd_quoted else None
+        qty = filled * route.contract_size
+        coin_price = price / route.price_unit
+        usd = exact_product2(order.z, price_text) if route.usd_quoted else None
     return Liquidation(
-        venue,
+        route.venue,
         order.s,
-        inst.coin,
+        route.coin,
         side,
         coin_price,
         qty,
@@ -188,7 +198,7 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
         order.T,
         recv_ts,
         SAMPLED,
-        f"{venue}:{order.s}:{order.T}:{order.S}:{order.z}",
+        f"{route.id_prefix}{order.T}:{order.S}:{order.z}",
     )
 
 

@@ -107,7 +107,7 @@ def test_control_and_companion_frames_give_nothing(frame: str) -> None:
     [
         ("not json", "binance"),
         ('{"e":"forceOrder","o":{"s":"BTCUSDT"}}', "missing required field"),
-        ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":1,"p":"1","ap":"1","X":"FILLED","z":"1","T":1}}', "str"),
+        ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":1,"T":1}}', "str"),
         (
             '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"-1","T":1}}',
             "positive",
