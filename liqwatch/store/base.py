@@ -1,6 +1,8 @@
 """The small interface every store implements (DuckDB now, PostgreSQL later).
 
 Writes are idempotent on the event id: writing the same event twice stores it once.
+Every store raises StoreError (one line, naming the store) for what the user can fix: a locked
+file, a file that is not a store, a store written by a newer liqwatch.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from liqwatch.model import Gap, Liquidation
 
 if TYPE_CHECKING:
     from liqwatch.analytics.summary import Summary
+
+
+class StoreError(Exception):
+    """A store that cannot be opened or used, with a one-line message naming it."""
 
 
 class EventFilter(msgspec.Struct, frozen=True):
@@ -35,7 +41,11 @@ class VenueActivity(msgspec.Struct, frozen=True):
 
 class Store(Protocol):
     def write_events(self, events: Sequence[Liquidation]) -> int:
-        """Store events not stored yet; returns how many were new."""
+        """Store events not stored yet; returns how many were new.
+
+        ValueError for an event no store can hold (ts <= 0; usd not finite or over 9.2e10, see
+        analytics.summary.usd_units); nothing of the batch holding it is written.
+        """
         ...
 
     def write_gaps(self, gaps: Sequence[Gap]) -> None: ...
@@ -46,6 +56,10 @@ class Store(Protocol):
 
     def events(self, where: EventFilter, limit: int | None = None) -> Iterator[Liquidation]:
         """Matching events ordered by (ts, id)."""
+        ...
+
+    def largest(self, where: EventFilter, n: int = 10) -> list[Liquidation]:
+        """The n matching events with the greatest usd (max usd, earliest ts, smallest id first)."""
         ...
 
     def count(self) -> int: ...

@@ -145,3 +145,17 @@ def test_subscribe_requests_market_path_and_companion_stream() -> None:
     assert conn.url == "wss://fstream.binance.com/market/stream"
     assert '"!forceOrder@arr"' in conn.subscribe[0] and "markPrice" in conn.subscribe[0]
     assert binance.is_data('{"e":"markPriceUpdate"}') and not binance.is_data('{"result":null,"id":1}')
+
+
+def test_registry_refuses_impossible_values() -> None:
+    from liqwatch.venues import REGISTRY
+
+    huge = (
+        '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","p":"1","ap":"90000","X":"FILLED",'
+        '"z":"1000000000","T":1763712000000}}'
+    )
+    seconds = '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","p":"1","ap":"90000","X":"FILLED","z":"1","T":1763712000}}'
+    for frame in (huge, seconds):
+        assert binance.parse(frame, 1, CAT)  # the venue rule alone accepts it…
+        with pytest.raises(BadFrame, match="impossible"):
+            REGISTRY["binance_usdm"].parse(frame, 1, CAT)  # …the registry does not

@@ -1,0 +1,339 @@
+"""The command line: flags → Settings → objects → output. Thin on purpose."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from liqwatch import config, queries
+from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
+from liqwatch.config import ConfigError, Settings
+from liqwatch.model import Liquidation
+from liqwatch.store.base import EventFilter, Store
+from liqwatch.timeparse import iso, parse_time
+from liqwatch.venues import VENUE_IDS
+
+app = typer.Typer(
+    help="liqwatch: liquidations from the big derivatives venues, normalized, stored and summarized.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default ./liqwatch.duckdb, or LIQWATCH_DB).")]
+ConfigOption = Annotated[str | None, typer.Option("--config", help="TOML config file.")]
+
+
+class UsageError(Exception):
+    """A user mistake: printed as one line, exit status 2."""
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def settings_from(db: str | None, config_file: str | None = None, **flags: Any) -> Settings:
+    try:
+        return config.load(config_file, db=db, **flags)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+@contextmanager
+def open_store(settings: Settings, *, must_exist: bool = True) -> Iterator[Store]:
+    from liqwatch.store.base import StoreError
+    from liqwatch.store.duckdb import DuckDBStore
+
+    if must_exist and not Path(settings.db).exists():
+        raise fail(f"no store at {settings.db}: run `liqwatch import FILE…` or `liqwatch run` first (or pass --db)")
+    try:
+        store = DuckDBStore(settings.db)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def time_option(value: str | None, flag: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError as exc:
+        raise fail(f"{flag}: {exc}") from None
+
+
+def csv_list(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+
+def venue_list(value: str | None, flag: str = "--venue") -> tuple[str, ...]:
+    venues = csv_list(value)
+    unknown = [v for v in venues if v not in VENUE_IDS]
+    if unknown:
+        raise fail(f"{flag}: unknown venue {', '.join(unknown)} (known: {', '.join(VENUE_IDS)})")
+    return venues
+
+
+# ── import ────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="Capture journals (.jsonl or .jsonl.gz).", show_default=False)],
+    db: DbOption = None,
+    config_file: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Replay capture journals through the venue parsers into the store. Importing twice changes nothing."""
+    from liqwatch.feed.instruments import read_cache
+    from liqwatch.importer import ImportReport, import_files
+    from liqwatch.instruments import bundled
+
+    settings = settings_from(db, config_file)
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise fail(f"no such file: {', '.join(missing)}")
+    catalogue = bundled()
+    cached = read_cache(settings.instruments_cache)
+    with open_store(settings, must_exist=False) as store:
+        catalogue.update(store.instruments())
+        if cached is not None:
+            catalogue.update(cached.instruments())
+        report: ImportReport = import_files(
+            files,
+            store,
+            catalogue=catalogue,
+            dead_letters=settings.dead_letters,
+            progress=not quiet and err.is_terminal,
+        )
+    err.print(report.describe(), highlight=False)
+    for problem in report.problems[:20]:
+        err.print(f"  [yellow]skipped[/] {problem}", highlight=False)
+    if len(report.problems) > 20:
+        err.print(f"  … and {len(report.problems) - 20} more (see {settings.dead_letters})", highlight=False)
+
+
+# ── events ────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def events(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option(help="Only events after TIME (ISO 8601 or epoch ms).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only events at or before TIME.")] = None,
+    venue: Annotated[str | None, typer.Option(help="Venue id(s), comma-separated.")] = None,
+    coin: Annotated[str | None, typer.Option(help="Coin(s), comma-separated, e.g. BTC,ETH.")] = None,
+    side: Annotated[str | None, typer.Option(help="long or short (the liquidated position).")] = None,
+    min_usd: Annotated[float | None, typer.Option("--min-usd", help="Only events of at least this USD value.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many events.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or table.")] = "jsonl",
+) -> None:
+    """Print stored events, oldest first."""
+    if fmt not in ("jsonl", "csv", "table"):
+        raise fail(f"--format: {fmt!r} is not one of jsonl, csv, table")
+    if side is not None and side not in ("long", "short"):
+        raise fail(f"--side: {side!r} is not long or short")
+    if limit is not None and limit < 0:
+        raise fail("--limit must be ≥ 0")
+    where = EventFilter(
+        since=time_option(since, "--since"),
+        until=time_option(until, "--until"),
+        venues=venue_list(venue),
+        coins=tuple(c.upper() for c in csv_list(coin)),
+        side=side,
+        min_usd=min_usd,
+    )
+    settings = settings_from(db)
+    with open_store(settings) as store:
+        rows = queries.events(store, where, limit)
+        if fmt == "jsonl":
+            write_jsonl(rows)
+        elif fmt == "csv":
+            write_csv(rows)
+        else:
+            out.print(events_table(list(rows)))
+
+
+def write_jsonl(rows: Iterator[Liquidation]) -> None:
+    encoder = msgspec.json.Encoder()
+    stream = sys.stdout.buffer
+    buffer = bytearray()
+    for event in rows:
+        encoder.encode_into(event, buffer, -1)
+        buffer.extend(b"\n")
+        if len(buffer) > 1 << 16:
+            stream.write(buffer)
+            buffer.clear()
+    stream.write(buffer)
+    stream.flush()
+
+
+FIELDS = list(Liquidation.__struct_fields__)
+
+
+def write_csv(rows: Iterator[Liquidation]) -> None:
+    text = io.TextIOWrapper(sys.stdout.buffer, newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(FIELDS)
+    for event in rows:
+        writer.writerow(["" if v is None else v for v in (getattr(event, f) for f in FIELDS)])
+    text.flush()
+    text.detach()
+
+
+def money(value: float | None) -> str:
+    return "—" if value is None else f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
+
+
+def events_table(rows: list[Liquidation]) -> Table:
+    table = Table(title=f"{len(rows)} liquidations", title_justify="left")
+    for name in ("time (UTC)", "venue", "symbol", "side", "price", "qty", "usd"):
+        table.add_column(name, justify="right" if name in ("price", "qty", "usd") else "left")
+    for e in rows:
+        colour = "green" if e.side == "short" else "red"
+        table.add_row(
+            iso(e.ts),
+            e.venue,
+            e.symbol,
+            f"[{colour}]{e.side}[/]",
+            f"{e.price:,.6g}",
+            "—" if e.qty is None else f"{e.qty:,.6g}",
+            money(e.usd),
+        )
+    return table
+
+
+# ── summary ───────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def summary(
+    db: DbOption = None,
+    at: Annotated[str | None, typer.Option(help="End of the windows, TIME (default: now).")] = None,
+    windows: Annotated[str | None, typer.Option(help="Windows, e.g. 1h,4h,12h,24h.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """Totals per window: long/short USD, counts, largest order, by coin, by venue, coverage."""
+    settings = settings_from(db, windows=windows)
+    try:
+        spans = parse_windows(settings.windows)
+    except ValueError as exc:
+        raise fail(f"--windows: {exc}") from None
+    end = time_option(at, "--at")
+    if end is None:
+        end = int(time.time() * 1000)
+    with open_store(settings) as store:
+        result = queries.summary(store, end, spans)
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(summary_to_json(result)).decode() + "\n")
+    else:
+        print_summary(result)
+
+
+def print_summary(result: Summary) -> None:
+    table = Table(title=f"Liquidations to {iso(result.at)}", title_justify="left")
+    for name in ("window", "total", "longs", "shorts", "count", "largest", "top coins"):
+        table.add_column(name, justify="left" if name in ("window", "largest", "top coins") else "right")
+    for w in result.windows:
+        largest = "—"
+        if w.largest is not None:
+            largest = f"{money(w.largest.usd)} {w.largest.symbol} {w.largest.side} on {w.largest.venue}"
+        top = ", ".join(f"{coin} {money(t.total_usd)}" for coin, t in list(w.by_coin.items())[:3])
+        table.add_row(
+            w.label,
+            money(w.total_usd),
+            f"[red]{money(w.long_usd)}[/]",
+            f"[green]{money(w.short_usd)}[/]",
+            f"{w.count:,}",
+            largest,
+            top or "—",
+        )
+    out.print(table)
+    sampled = sorted({v for w in result.windows for v, c in w.coverage.items() if c == "sampled"})
+    if sampled:
+        out.print(
+            f"[dim]Sampled venues ({', '.join(sampled)}) publish only some liquidations: "
+            "their totals are lower bounds.[/]"
+        )
+
+
+# ── status ────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def status(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
+) -> None:
+    """Per venue: connected, last frame age, events today, gaps, dead letters."""
+    from liqwatch.status import collect_status, status_table
+
+    settings = settings_from(db)
+    rows = collect_status(settings, now_ms=int(time.time() * 1000))
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
+    else:
+        out.print(status_table(rows))
+
+
+# ── run ───────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def run(
+    db: DbOption = None,
+    config_file: ConfigOption = None,
+    venues: Annotated[str | None, typer.Option(help="Venue ids to collect, comma-separated (default: all).")] = None,
+    venue_url: Annotated[
+        list[str] | None,
+        typer.Option("--venue-url", help="Override a WebSocket URL: VENUE=URL or VENUE.CONNECTION=URL (repeatable)."),
+    ] = None,
+    rest_url: Annotated[
+        list[str] | None, typer.Option("--rest-url", help="Override a REST base URL: VENUE=URL (repeatable).")
+    ] = None,
+    no_rest: Annotated[bool, typer.Option("--offline-catalogue", help="Do not fetch instruments over REST.")] = False,
+) -> None:
+    """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C."""
+    from liqwatch.live import run_live
+
+    try:
+        settings = config.load(
+            config_file,
+            db=db,
+            venues=venues,
+            venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
+            rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
+        )
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    selected = VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
+    for key in list(settings.venue_urls) + list(settings.rest_urls):
+        if key.split(".", 1)[0] not in VENUE_IDS:
+            raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)})")
+    with open_store(settings, must_exist=False) as store:
+        run_live(settings, selected, store, fetch_instruments=not no_rest, console=err)
+
+
+def main() -> None:
+    try:
+        app()
+    except UsageError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

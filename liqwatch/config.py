@@ -1,0 +1,112 @@
+"""Settings in one table: name, default, help. Built once by the CLI and passed down.
+
+Precedence: defaults < config file (TOML, `--config`) < LIQWATCH_* environment < flags.
+Only this module reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB = "./liqwatch.duckdb"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", DEFAULT_DB, "Store: a DuckDB file path (LIQWATCH_DB)."),
+    Setting("venues", "all", "Comma-separated venue ids to collect, or 'all'."),
+    Setting("windows", "1h,4h,12h,24h", "Summary windows."),
+    Setting("venue_urls", {}, "WebSocket URL overrides: VENUE or VENUE.CONNECTION → URL."),
+    Setting("rest_urls", {}, "REST base URL overrides: VENUE → URL."),
+    Setting("instrument_refresh_s", 3600.0, "How often `run` reloads the instrument catalogue."),
+    Setting("status_interval_s", 10.0, "How often `run` prints a status line."),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: str = DEFAULT_DB
+    venues: str = "all"
+    windows: str = "1h,4h,12h,24h"
+    venue_urls: dict[str, str] = field(default_factory=dict)
+    rest_urls: dict[str, str] = field(default_factory=dict)
+    instrument_refresh_s: float = 3600.0
+    status_interval_s: float = 10.0
+
+    # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
+    @property
+    def base(self) -> Path:
+        path = Path(self.db)
+        return path.with_suffix("") if path.suffix else path
+
+    @property
+    def journal_dir(self) -> Path:
+        return self.base.with_name(self.base.name + ".journal")
+
+    @property
+    def dead_letters(self) -> Path:
+        return self.base.with_name(self.base.name + ".dead-letters.jsonl")
+
+    @property
+    def instruments_cache(self) -> Path:
+        return self.base.with_name(self.base.name + ".instruments.json")
+
+    @property
+    def status_file(self) -> Path:
+        return self.base.with_name(self.base.name + ".status.json")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def load(config_file: str | None = None, env: dict[str, str] | None = None, **flags: Any) -> Settings:
+    """Settings from defaults < file < environment < flags (flags that are None are not given)."""
+    settings = Settings()
+    if config_file:
+        settings = replace(settings, **_from_file(Path(config_file)))
+    environ = os.environ if env is None else env
+    from_env: dict[str, Any] = {
+        f.name: environ[f"LIQWATCH_{f.name.upper()}"]
+        for f in fields(Settings)
+        if isinstance(f.default, str) and f"LIQWATCH_{f.name.upper()}" in environ
+    }
+    settings = replace(settings, **from_env)
+    given = {k: v for k, v in flags.items() if v is not None}
+    return replace(settings, **given)
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: {exc}") from None
+    known = {f.name for f in fields(Settings)}
+    section = data.get("liqwatch", data)
+    unknown = sorted(set(section) - known - {"alerts", "wallets"})
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown setting(s) {', '.join(unknown)}")
+    return {k: v for k, v in section.items() if k in known}
+
+
+def parse_overrides(pairs: list[str], what: str) -> dict[str, str]:
+    """["binance_usdm=ws://127.0.0.1:9001/x"] → {"binance_usdm": "ws://…"}; one-line error on a bad pair."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, url = pair.partition("=")
+        if not sep or not key or not url:
+            raise ConfigError(f"{what} {pair!r}: expected VENUE=URL")
+        out[key.strip()] = url.strip()
+    return out

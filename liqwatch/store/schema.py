@@ -1,0 +1,112 @@
+"""Tables of the DuckDB store, and the schema version kept in `meta`.
+
+events         one row per stored Liquidation (the columns of the public event, in its order),
+               plus usd_units = round(usd × 1e8) as BIGINT so sums are exact integers. No index:
+               rows are appended in ts order per batch, so DuckDB's per-row-group min/max (zone
+               maps) on ts prune every time-bounded scan; dedup is an anti-join on id within the
+               batch's ts range (see duckdb.py).
+rollup_hour    per hour bucket × venue × coin × side × coverage: sums, counts, the largest
+               usd_units and the newest ts / recv_ts. Maintained in the same transaction as the
+               events it summarizes (only from rows that were new), so summaries read whole hours
+               here and raw events only at the window edges. Bucket b holds the ts in
+               (b × 1h, (b + 1) × 1h], i.e. b = (ts − 1) // 1h, matching the (start, end] windows:
+               an hour-aligned window is exactly a range of buckets.
+gaps           spans a venue's feed was not received.
+instruments    the instrument catalogue cache.
+
+Changing a table: bump SCHEMA_VERSION and add the step to MIGRATIONS (never drop user data).
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+APPLICATION = "liqwatch"
+BUCKET_MS = 3_600_000
+
+EVENT_COLUMNS = (
+    "venue",
+    "symbol",
+    "coin",
+    "side",
+    "price",
+    "qty",
+    "usd",
+    "ts",
+    "recv_ts",
+    "coverage",
+    "id",
+)  # the Liquidation fields, in order
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    venue     VARCHAR NOT NULL,
+    symbol    VARCHAR NOT NULL,
+    coin      VARCHAR NOT NULL,
+    side      VARCHAR NOT NULL,   -- 'long' | 'short': the liquidated POSITION
+    price     DOUBLE  NOT NULL,
+    qty       DOUBLE,
+    usd       DOUBLE,
+    ts        BIGINT  NOT NULL,   -- exchange time, ms
+    recv_ts   BIGINT  NOT NULL,
+    coverage  VARCHAR NOT NULL,   -- 'complete' | 'sampled'
+    id        VARCHAR NOT NULL,   -- dedup key
+    usd_units BIGINT              -- round(usd * 1e8), NULL when usd is NULL
+);
+CREATE TABLE IF NOT EXISTS rollup_hour (
+    bucket      BIGINT  NOT NULL,  -- (ts - 1) // 3600000
+    venue       VARCHAR NOT NULL,
+    coin        VARCHAR NOT NULL,
+    side        VARCHAR NOT NULL,
+    coverage    VARCHAR NOT NULL,
+    units       HUGEINT NOT NULL,  -- sum(usd_units)
+    n           BIGINT  NOT NULL,  -- events
+    priced      BIGINT  NOT NULL,  -- events with a usd value
+    max_units   BIGINT,            -- largest usd_units (NULL: none priced)
+    max_ts      BIGINT  NOT NULL,
+    max_recv_ts BIGINT  NOT NULL,
+    PRIMARY KEY (bucket, venue, coin, side, coverage)
+);
+CREATE TABLE IF NOT EXISTS gaps (
+    venue    VARCHAR NOT NULL,
+    start_ts BIGINT  NOT NULL,
+    end_ts   BIGINT  NOT NULL,
+    reason   VARCHAR NOT NULL
+);
+CREATE TABLE IF NOT EXISTS instruments (
+    venue         VARCHAR NOT NULL,
+    symbol        VARCHAR NOT NULL,
+    coin          VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    contract_size DOUBLE  NOT NULL,
+    quote         VARCHAR NOT NULL,
+    price_unit    DOUBLE  NOT NULL,
+    source        VARCHAR NOT NULL,
+    PRIMARY KEY (venue, symbol)
+);
+"""
+
+# Rollup rows for a set of (new) events in relation `{source}`; {conflict} ends the statement.
+ROLLUP_FROM = """
+SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
+       coalesce(sum(usd_units), 0)::HUGEINT, count(*), count(usd_units), max(usd_units),
+       max(ts), max(recv_ts)
+FROM {source}
+GROUP BY ALL
+"""
+
+ROLLUP_MERGE = """
+ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
+    units = units + excluded.units,
+    n = n + excluded.n,
+    priced = priced + excluded.priced,
+    max_units = greatest(max_units, excluded.max_units),
+    max_ts = greatest(max_ts, excluded.max_ts),
+    max_recv_ts = greatest(max_recv_ts, excluded.max_recv_ts)
+"""
+
+# version reached → statements taking a store from the previous version to it
+MIGRATIONS: dict[int, str] = {}
