@@ -154,7 +154,9 @@ def test_registry_refuses_impossible_values() -> None:
         '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","p":"1","ap":"90000","X":"FILLED",'
         '"z":"1000000000","T":1763712000000}}'
     )
-    seconds = '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","p":"1","ap":"90000","X":"FILLED","z":"1","T":1763712000}}'
+    seconds = (
+        '{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","p":"1","ap":"90000","X":"FILLED","z":"1","T":1763712000}}'
+    )
     for frame in (huge, seconds):
         assert binance.parse(frame, 1, CAT)  # the venue rule alone accepts it…
         with pytest.raises(BadFrame, match="impossible"):
