@@ -35,9 +35,14 @@ def positive(text: Decimalish, what: str) -> float:
     return value
 
 
+def text_of(value: Decimalish) -> str:
+    """The decimal text of a venue value: strings as sent, JSON numbers by their shortest repr."""
+    return value if isinstance(value, str) else repr(value)
+
+
 def _digits(value: Decimalish) -> tuple[int, int]:
     """(integer of all digits, places after the point) of a decimal: "39021.00" → (3902100, 2)."""
-    text = value if isinstance(value, str) else repr(value)
+    text = text_of(value)
     if "e" in text or "E" in text:
         mantissa, _, exponent = text.lower().partition("e")
         digits, places = _digits(mantissa)

@@ -50,7 +50,25 @@ class DeadLetter(msgspec.Struct, frozen=True):
 
 
 _encode = msgspec.json.Encoder().encode
-_decode_record = msgspec.json.Decoder(JournalRecord).decode
+_decode_strict = msgspec.json.Decoder(JournalRecord).decode
+
+
+class _EmbeddedRecord(msgspec.Struct, frozen=True):
+    ts: int
+    venue: str
+    frame: msgspec.Raw  # a tape written by another tool may embed the frame as JSON, not as text
+
+
+_decode_embedded = msgspec.json.Decoder(_EmbeddedRecord).decode
+
+
+def _decode_record(line: bytes) -> JournalRecord:
+    """A journal line; a frame embedded as a JSON object or array is read as its exact text."""
+    try:
+        return _decode_strict(line)
+    except msgspec.ValidationError:
+        embedded = _decode_embedded(line)
+        return JournalRecord(embedded.ts, embedded.venue, bytes(embedded.frame).decode())
 
 
 def day_path(directory: Path, day: str, *, compressed: bool = False) -> Path:

@@ -44,7 +44,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation
-from liqwatch.numbers import BadNumber, exact_product2, positive
+from liqwatch.numbers import BadNumber, exact_product2, positive, text_of
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
@@ -103,9 +103,9 @@ class OldEntry(msgspec.Struct, frozen=True):
 
     symbol: str  # symbol
     side: str  # POSITION side, same rule as `S`
-    price: str  # bankruptcy price
+    price: str | int | float  # bankruptcy price (a JSON number in v2 REST liq-records)
     size: str = ""  # deprecated v5: size, same unit as `v`
-    qty: str = ""  # pre-v5 (v2) name of `size`
+    qty: str | int | float = ""  # pre-v5 (v2) name of `size` (a JSON number in v2 REST liq-records)
     updatedTime: int = 0  # deprecated v5: ms (the doc table says updateTime, every example updatedTime)
     time: int = 0  # pre-v5 (v2) name of `updatedTime`
 
@@ -120,7 +120,7 @@ class Envelope(msgspec.Struct, frozen=True):
 
 _decode = msgspec.json.Decoder(Envelope).decode
 _decode_entries = msgspec.json.Decoder(list[Entry]).decode
-_decode_old = msgspec.json.Decoder(OldEntry).decode
+_decode_old = msgspec.json.Decoder(OldEntry | list[OldEntry]).decode
 
 
 def _coin(raw_base: str) -> tuple[str, float]:
@@ -180,17 +180,24 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         if topic.startswith(OLD_TOPIC):
             if not msg.data:
                 raise BadFrame(f"bybit {topic}: no data")
-            old = _decode_old(msg.data)
-            size = old.size or old.qty
-            if not size:
-                raise BadFrame(f"bybit {topic}: no size")
-            ts = old.updatedTime or old.time
-            return [_event(old.symbol, old.side, size, old.price, ts, SAMPLED, recv_ts, cat)]
+            decoded = _decode_old(msg.data)
+            return [
+                _old_event(topic, old, recv_ts, cat) for old in (decoded if isinstance(decoded, list) else [decoded])
+            ]
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"bybit: {exc}") from None
     except (BadNumber, OverflowError, IndexError) as exc:  # numbers beyond float or table range
         raise BadFrame(f"bybit: {exc}") from None
     return []
+
+
+def _old_event(topic: str, old: OldEntry, recv_ts: int, cat: Catalogue) -> Liquidation:
+    """A deprecated v5 or pre-v5 entry; v2 REST liq-records (recorded as a list) carry JSON numbers."""
+    size = old.size or old.qty
+    if size == "":
+        raise BadFrame(f"bybit {topic}: no size")
+    ts = old.updatedTime or old.time
+    return _event(old.symbol, old.side, text_of(size), text_of(old.price), ts, SAMPLED, recv_ts, cat)
 
 
 def _event(

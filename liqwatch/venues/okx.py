@@ -13,9 +13,12 @@ Size: `sz` is in CONTRACTS for SWAP/FUTURES, `bkPx` the bankruptcy price (quote 
           (one exact product sz × ctVal × ctMult × bkPx; settlement in USDT/USDC counts as USD).
   inverse (ctType inverse, ctValCcy USD): usd = sz × ctVal × ctMult, qty = usd / bkPx.
   MARGIN: `sz` is in base currency (the documented convention, `derive`): qty = sz, usd = sz × bkPx.
-  Contract values come ONLY from the catalogue (instruments endpoint, or the bundled snapshot);
-  OKX has no symbol convention for them, so an unknown SWAP/FUTURES instrument gives usd None and
-  qty None — never a guess. OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
+  Contract values come from the catalogue (instruments endpoint, or the bundled snapshot). Linear
+  contract values differ per coin and have no convention, so an unknown linear SWAP/FUTURES
+  instrument gives usd None and qty None — never a guess. Inverse (coin-margined, `-USD-`) contracts
+  follow OKX's long-standing convention of 100 USD for BTC and 10 USD for every other coin (captured
+  instruments 2022, research §4): that rule (`INVERSE_USD`) prices expired futures, which the
+  instruments endpoint no longer lists, when old captures are imported. OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
 Every entry of `data[]` and every entry of each `details[]` is one liquidation (peers that read
   only details[0] drop the rest).
 Coin: the first part of instId (BTC-USDT-SWAP → BTC, XRP-USD-230929 → XRP). ts: `details[].ts`.
@@ -120,9 +123,19 @@ _decode_entries = msgspec.json.Decoder(list[Entry]).decode
 _decode_rest = msgspec.json.Decoder(RestLiquidations).decode
 
 
+INVERSE_USD = {"BTC": 100.0}  # USD per inverse contract; every other coin: INVERSE_USD_OTHER
+INVERSE_USD_OTHER = 10.0
+
+
 def derive(symbol: str) -> Instrument | None:
-    """MARGIN instIds (BASE-QUOTE): `sz` is base currency. SWAP/FUTURES sizes: catalogue only."""
+    """MARGIN instIds (BASE-QUOTE): `sz` is base currency. Inverse BASE-USD-…: the USD convention.
+
+    Linear SWAP/FUTURES sizes: catalogue only.
+    """
     parts = symbol.split("-")
+    if len(parts) == 3 and parts[1] == "USD" and parts[0]:
+        coin, _ = normalize_coin(parts[0])
+        return Instrument(VENUE, symbol, coin, "inverse", INVERSE_USD.get(coin, INVERSE_USD_OTHER), "USD")
     if len(parts) != 2 or not parts[0] or not parts[1]:
         return None
     coin, bundle = normalize_coin(parts[0])

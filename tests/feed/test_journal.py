@@ -127,3 +127,10 @@ def test_dead_letters_keep_frame_and_reason(tmp_path: Path) -> None:
     assert dead.count == 2
     dead.close()
     assert [r.frame for r in read_journal(path)] == ["{bad", "also bad"]
+
+
+def test_reader_accepts_frames_embedded_as_json(tmp_path: Path) -> None:
+    path = tmp_path / "other-tool.jsonl"
+    path.write_text('{"ts": 5, "venue": "bybit", "frame": {"topic": "allLiquidation.BTCUSDT", "data": []}}\n')
+    (record,) = list(read_journal(path))
+    assert record.frame == '{"topic": "allLiquidation.BTCUSDT", "data": []}'

@@ -95,8 +95,12 @@ def test_golden_numbers_margin_and_unknown() -> None:
     # MARGIN sz is base currency: qty = 0.5 BTC, usd = 0.5 × 60000.1 = 30000.05
     assert (margin.side, margin.qty, margin.usd) == ("long", 0.5, 30000.05)
     unknown = one((FOLDER / "futures_unknown_instrument.json").read_bytes())
-    # XRP-USD-261225 is not in the catalogue: the contract value is unknown → never guessed.
+    # XRP-USDT-261225 (linear) is not in the catalogue: the contract value is unknown → never guessed.
     assert (unknown.coin, unknown.side, unknown.qty, unknown.usd) == ("XRP", "long", None, None)
+    inverse = one((FOLDER / "futures_inverse_convention.json").read_bytes())
+    # XRP-USD-261225 (inverse, not listed): OKX's convention of 10 USD per non-BTC contract:
+    # usd = 150 × 10 = 1500, qty = 1500 / 0.6012 XRP
+    assert (inverse.side, inverse.usd, inverse.qty) == ("long", 1500.0, 1500 / 0.6012)
 
 
 # --- the verbatim research samples ---------------------------------------------------------------
