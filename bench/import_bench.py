@@ -21,12 +21,12 @@ import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import parse_bench  # noqa: E402 - the frame generators live there
+import parse_bench
 
-from liqwatch.importer import import_files  # noqa: E402
-from liqwatch.instruments import bundled  # noqa: E402
-from liqwatch.store.duckdb import DuckDBStore  # noqa: E402
-from liqwatch.venues import REGISTRY  # noqa: E402
+from liqwatch.importer import import_files
+from liqwatch.instruments import bundled
+from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.venues import REGISTRY
 
 
 def build_journal(path: Path, venues: list[str], frames: int, seed: int) -> tuple[int, object]:

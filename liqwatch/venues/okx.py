@@ -18,7 +18,8 @@ Size: `sz` is in CONTRACTS for SWAP/FUTURES, `bkPx` the bankruptcy price (quote 
   instrument gives usd None and qty None — never a guess. Inverse (coin-margined, `-USD-`) contracts
   follow OKX's long-standing convention of 100 USD for BTC and 10 USD for every other coin (captured
   instruments 2022, research §4): that rule (`INVERSE_USD`) prices expired futures, which the
-  instruments endpoint no longer lists, when old captures are imported. OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
+  instruments endpoint no longer lists, when old captures are imported.
+  OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
 Every entry of `data[]` and every entry of each `details[]` is one liquidation (peers that read
   only details[0] drop the rest).
 Coin: the first part of instId (BTC-USDT-SWAP → BTC, XRP-USD-230929 → XRP). ts: `details[].ts`.
