@@ -218,7 +218,7 @@ async def _session(
     """One open connection: subscribe, pump frames, watch for silence. Raises on failure."""
     loop = asyncio.get_running_loop()
     for message in connection.subscribe:
-        await ws.send(message)
+        await ws.send(message if isinstance(message, str) else message(clock()))
     heartbeat = spec.heartbeat
     pinger: asyncio.Task[None] | None = None
     if heartbeat.ping is not None and heartbeat.interval_s > 0:

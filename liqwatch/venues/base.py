@@ -43,7 +43,9 @@ class Connection:
 
     name: str  # key into the venue's URLs, overridable with --venue-url VENUE[.NAME]=URL
     url: str
-    subscribe: Sequence[str]  # text frames to send right after connecting
+    # Text frames to send right after connecting; a callable builds its frame from the time of
+    # sending (ms), for venues whose requests carry a timestamp the server checks (Gate).
+    subscribe: Sequence[str | Callable[[int], str]]
 
 
 @dataclass(frozen=True)
