@@ -96,12 +96,21 @@ def venue_list(value: str | None, flag: str = "--venue") -> tuple[str, ...]:
 
 @app.command("import")
 def import_(
-    files: Annotated[list[Path], typer.Argument(help="Capture journals (.jsonl or .jsonl.gz).", show_default=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Capture journals (.jsonl or .jsonl.gz) or Tardis liquidation CSV files (.csv or .csv.gz).",
+            show_default=False,
+        ),
+    ],
     db: DbOption = None,
     config_file: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Replay capture journals through the venue parsers into the store. Importing twice changes nothing."""
+    """Replay capture journals or Tardis CSV files through the venue parsers into the store.
+
+    Importing twice changes nothing.
+    """
     from liqwatch.feed.instruments import read_cache
     from liqwatch.importer import ImportReport, import_files
     from liqwatch.instruments import bundled
@@ -329,6 +338,159 @@ def run(
             raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)})")
     with open_store(settings, must_exist=False) as store:
         run_live(settings, selected, store, fetch_instruments=not no_rest, console=err)
+
+
+# ── demo ──────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def demo(
+    db: Annotated[
+        str, typer.Option("--db", help="Demo DuckDB file (keep it apart from your real store).")
+    ] = "./liqwatch-demo.duckdb",
+    scenario: Annotated[str, typer.Option(help="Simulator scenario: calm, squeeze, cascade or crash.")] = "squeeze",
+    seed: Annotated[int, typer.Option(help="Simulator seed (the same seed, the same market).")] = 1,
+    speed: Annotated[float, typer.Option(help="Simulated time runs this many times faster.")] = 60.0,
+    seconds: Annotated[
+        float | None, typer.Option(help="Stop by itself after this many seconds (default: at Ctrl-C).")
+    ] = None,
+) -> None:
+    """No exchange access needed: run the local exchange simulator and the real collector, watch the windows fill."""
+    from liqwatch.demo import DemoOptions, run_demo
+    from liqwatch.sim import SCENARIOS
+
+    if scenario not in SCENARIOS:
+        raise fail(f"--scenario: {scenario!r} is not one of {', '.join(SCENARIOS)}")
+    if speed <= 0:
+        raise fail("--speed must be > 0")
+    if seconds is not None and seconds <= 0:
+        raise fail("--seconds must be > 0")
+    settings = settings_from(db)
+    with open_store(settings, must_exist=False) as store:
+        status = run_demo(settings, store, DemoOptions(scenario, seed, speed, seconds), out)
+    if status:
+        raise typer.Exit(status)
+
+
+# ── report ────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def report(
+    db: DbOption = None,
+    at: Annotated[str | None, typer.Option(help="End of the window, TIME (default: now).")] = None,
+    window: Annotated[str, typer.Option(help="The article's window: 24h (default), or e.g. 1h, 4h, 12h, 7d.")] = "24h",
+    fmt: Annotated[str, typer.Option("--format", help="md, html or json.")] = "md",
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+    fetch_prices: Annotated[
+        bool,
+        typer.Option("--fetch-prices", help="First fetch candles (klines) from the venues' REST APIs into the store."),
+    ] = False,
+) -> None:
+    """The news-style article: totals, sides, timeframes, coins, largest order, prices, ranks, signals, data note."""
+    from liqwatch.analytics.summary import parse_window
+    from liqwatch.report.build import build
+    from liqwatch.report.collect import collect
+    from liqwatch.report.render import FORMATS, render
+
+    if fmt not in FORMATS:
+        raise fail(f"--format: {fmt!r} is not one of {', '.join(FORMATS)}")
+    try:
+        span = parse_window(window)
+    except ValueError as exc:
+        raise fail(f"--window: {exc}") from None
+    end = time_option(at, "--at")
+    if end is None:
+        end = int(time.time() * 1000)
+    settings = settings_from(db)
+    with open_store(settings) as store:
+        if fetch_prices:
+            from liqwatch.feed.prices import fetch_into
+
+            fetched = fetch_into(store, end, span[1], console=err, rest_urls=settings.rest_urls)
+            err.print(fetched.describe(), highlight=False)
+        text = render(build(collect(store, end, span)), fmt)
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            out_file.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"--out: cannot write {out_file}: {exc.strerror or exc}") from None
+        err.print(f"wrote {out_file}", highlight=False)
+
+
+# ── sim ───────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def sim(
+    venues: Annotated[
+        str | None, typer.Option(help="Venue ids to simulate, comma-separated (default: all; also hyperliquid).")
+    ] = None,
+    scenario: Annotated[str, typer.Option(help="Scenario tape: calm, squeeze, cascade or crash.")] = "calm",
+    seed: Annotated[int, typer.Option(help="Seed of the scenario and of the faults (same seed, same tape).")] = 1,
+    speed: Annotated[float, typer.Option(help="Tape time runs this many times faster than the clock.")] = 1.0,
+    replay: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--replay", help="Replay a capture journal instead of a scenario (repeatable).", show_default=False
+        ),
+    ] = None,
+    faults: Annotated[
+        str,
+        typer.Option(
+            help="Faults, e.g. drop-every=500,silent=okx,garbage=0.01,rest-5xx=0.2@bybit "
+            "(NAME[=VALUE][@VENUE[+VENUE…]]; see `python -m pydoc liqwatch.sim.faults`)."
+        ),
+    ] = "",
+    sent_log: Annotated[
+        Path | None, typer.Option("--sent-log", help="Record every frame delivered, as a capture journal.")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="First port (one per venue, in order); 0: free ports.")] = 0,
+    start: Annotated[str | None, typer.Option(help="Tape start TIME (default: now; replays: the first frame).")] = None,
+) -> None:
+    """Local exchange simulator: every venue's real WebSocket protocol and REST API on 127.0.0.1, with faults.
+
+    Prints the `liqwatch run` command that points the collector at it, then runs until Ctrl-C.
+
+    Faults (comma-separated NAME[=VALUE][@VENUE[+VENUE…]]): drop-every=N, drop=P, silent, garbage=P,
+    truncate=P, impossible=P, stall=S[:N], slow=S, restart=S[:D], lifetime=S, idle=S, rest-429=P,
+    rest-5xx=P, no-pong, reject=P (N frames, P probability, S and D seconds).
+    """
+    from liqwatch.sim import FaultError, FaultPlan, SimConfig
+    from liqwatch.sim.console import serve
+    from liqwatch.sim.protocol import SIM_VENUES
+
+    chosen = csv_list(venues) or VENUE_IDS
+    unknown = [v for v in chosen if v not in VENUE_IDS and v not in SIM_VENUES]
+    if unknown:
+        raise fail(f"--venues: unknown venue {', '.join(unknown)} (known: {', '.join((*VENUE_IDS, *SIM_VENUES))})")
+    missing = [str(f) for f in replay or [] if not f.is_file()]
+    if missing:
+        raise fail(f"--replay: no such file: {', '.join(missing)}")
+    try:
+        config = SimConfig(
+            venues=tuple(chosen),
+            scenario=scenario,
+            seed=seed,
+            speed=speed,
+            replay=tuple(replay or ()),
+            faults=faults,
+            sent_log=sent_log,
+            host=host,
+            port=port,
+            start_ms=time_option(start, "--start"),
+        )
+        FaultPlan.parse(faults, seed, chosen)
+    except FaultError as exc:
+        raise fail(f"--faults: {exc}") from None
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    status = serve(config, err=err)
+    if status:
+        raise typer.Exit(status)
 
 
 def main() -> None:

@@ -1,5 +1,8 @@
-"""`liqwatch import`: replay capture journals through the same parsers into the store.
+"""`liqwatch import`: replay capture journals and Tardis liquidation CSV files through the same
+parsers into the store.
 
+A file is a Tardis CSV (`liqwatch.tardis`) when its name ends in .csv or .csv.gz, or when its first
+line is the Tardis liquidations header; anything else is read as a capture journal.
 Idempotent: events are written on their ids, so importing a file twice changes nothing.
 Unreadable lines and frames that fail to parse are skipped, counted and reported (bad
 frames also go to the dead-letter file); they never stop the import.
@@ -7,12 +10,16 @@ frames also go to the dead-letter file); they never stop the import.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import gzip
+import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from liqwatch import tardis
 from liqwatch.feed.journal import DeadLetters, read_journal
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
@@ -89,9 +96,34 @@ def import_files(
     return report
 
 
+def is_tardis_csv(path: Path) -> bool:
+    """A Tardis liquidations CSV: by its name (.csv, .csv.gz), else by its header line."""
+    name = path.name.lower()
+    if name.endswith((".csv", ".csv.gz")):
+        return True
+    if name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz")):
+        return False
+    try:
+        with _open_text(path) as stream:
+            return tardis.is_header(stream.readline())
+    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile):
+        return False
+
+
+def _open_text(path: Path) -> io.TextIOWrapper:
+    with path.open("rb") as probe:
+        gzipped = probe.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
+    return io.TextIOWrapper(path.open("rb"), encoding="utf-8", newline="")
+
+
 def _import_one(
     path: Path, store: Store, catalogue: Catalogue, letters: DeadLetters | None, report: ImportReport
 ) -> None:
+    if is_tardis_csv(path):
+        _import_tardis(path, store, catalogue, report)
+        return
     reader = read_journal(path)
     batch: dict[str, Liquidation] = {}  # by id: a file may carry one liquidation twice (two hosts)
 
@@ -128,3 +160,62 @@ def _import_one(
     report.bad_lines += reader.bad
     for lineno, reason in reader.bad_lines:
         _problem(report, f"{path}:{lineno}: unreadable line ({reason})")
+
+
+def _tardis_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, tardis.Row]]:
+    """(line number, row) of a Tardis CSV; unreadable lines are counted and reported."""
+    try:
+        with _open_text(path) as stream:
+            reader = csv.reader(stream)
+            for cells in reader:
+                lineno = reader.line_num
+                report.lines += 1
+                if lineno == 1 and tardis.is_header(",".join(cells)):
+                    continue
+                if not cells:
+                    continue
+                try:
+                    yield lineno, tardis.row_of(cells)
+                except tardis.BadRow as exc:
+                    report.bad_lines += 1
+                    _problem(report, f"{path}:{lineno}: {exc}")
+    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile, csv.Error) as exc:
+        report.bad_lines += 1
+        _problem(report, f"{path}: unreadable ({exc})")
+
+
+def _import_tardis(path: Path, store: Store, catalogue: Catalogue, report: ImportReport) -> None:
+    """Each row, written back as its venue's frame, through that venue's parser (see liqwatch.tardis)."""
+    batch: dict[str, Liquidation] = {}
+    skipped: dict[str, int] = {}
+
+    def flush() -> None:
+        if batch:
+            report.stored += store.write_events(list(batch.values()))
+            batch.clear()
+
+    for lineno, row in _tardis_rows(path, report):
+        report.frames += 1
+        venue = tardis.venue_of(row)
+        if venue is None:
+            skipped[row.exchange] = skipped.get(row.exchange, 0) + 1
+            report.bad_frames += 1
+            continue
+        try:
+            venue, frame, recv_ts = tardis.frame_of(row)
+            events = REGISTRY[venue].parse(frame, recv_ts, catalogue)
+        except (BadFrame, tardis.BadRow) as exc:
+            report.bad_frames += 1
+            _problem(report, f"{path}:{lineno}: {exc}")
+            continue
+        for event in events:
+            report.events += 1
+            if event.usd is None:
+                report.unpriced += 1
+            batch[event.id] = event
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    for exchange, n in sorted(skipped.items()):
+        _problem(report, f"{path}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
+    report.files += 1

@@ -1,8 +1,17 @@
-"""`liqwatch run`: wire the catalogue, journal, pipeline, store and collector, and run them.
+"""Live collection wiring shared by `liqwatch run` and `liqwatch demo`.
 
-Order matters: the catalogue is loaded first (Bybit subscribes per symbol, so its topics come
-from the instruments endpoint), then the tail of the journal is replayed into the store (a crash
-between journal and store loses nothing), then the collector starts journaling new frames.
+`open_live` builds, in this order, and tears down in reverse:
+1. the instrument catalogue (Bybit subscribes per symbol, so its topics come from the
+   instruments endpoint), written to the store;
+2. the pipeline: a StoreSink, the in-memory `LiveWindows` (seeded from the store with the
+   events of its longest window, so a restart shows the same totals as `liqwatch summary`),
+   and any extra sinks of the caller;
+3. recovery: the tail of the journal replayed into the pipeline (a crash between journal and
+   store loses nothing);
+4. the journal, the dead-letter file and the collector, which journals new frames.
+`LiveRig.run` then runs the collector (plus the hourly catalogue refresh and the caller's own
+tasks) until cancelled: Ctrl-C and SIGTERM cancel the main task (`stop_on_signals`). On the way
+out the pipeline is flushed into the store, then the journal, dead letters and sinks close.
 """
 
 from __future__ import annotations
@@ -11,22 +20,182 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 
+from liqwatch.analytics.summary import Summary, parse_windows
+from liqwatch.analytics.windows import LiveWindows
 from liqwatch.config import Settings
+from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.collector import Collector, Status
 from liqwatch.feed.instruments import load_catalogue, refresh_forever
 from liqwatch.feed.journal import DeadLetters, Journal
-from liqwatch.feed.recovery import recover
+from liqwatch.feed.recovery import Recovery, recover
 from liqwatch.feed.rest import RestClient
-from liqwatch.pipeline import Pipeline, StoreSink
-from liqwatch.store.base import Store
+from liqwatch.instruments import Catalogue
+from liqwatch.pipeline import Pipeline, Sink, StoreSink
+from liqwatch.store.base import EventFilter, Store
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import VenueSpec
 
 log = logging.getLogger("liqwatch.live")
+
+
+@dataclass
+class LiveRig:
+    """Everything a live collection runs on, built by `open_live`."""
+
+    settings: Settings
+    specs: list[VenueSpec]
+    store: Store
+    catalogue: Catalogue
+    client: RestClient | None
+    sink: StoreSink
+    windows: LiveWindows
+    pipeline: Pipeline
+    recovered: Recovery
+    journal: Journal
+    dead_letters: DeadLetters
+    collector: Collector
+    seeded: int  # events of the longest window read back from the store at start
+
+    async def run(self, *tasks: Coroutine[Any, Any, object]) -> None:
+        """Run the collector, the catalogue refresh and `tasks` until cancelled (returns normally then).
+
+        An exception in any of them stops the others and propagates (as an ExceptionGroup).
+        """
+        try:
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self.collector.run())
+                for task in tasks:
+                    group.create_task(task)
+                if self.client is not None:
+                    group.create_task(
+                        refresh_forever(
+                            self.catalogue,
+                            self.specs,
+                            self.client,
+                            interval=self.settings.instrument_refresh_s,
+                            cache=self.settings.instruments_cache,
+                            rest_overrides=self.settings.rest_urls,
+                        )
+                    )
+        except asyncio.CancelledError:
+            pass
+
+    def summary(self, at: int | None = None) -> Summary:
+        return self.windows.summary(at)
+
+
+@contextlib.asynccontextmanager
+async def open_live(
+    settings: Settings,
+    specs: Sequence[VenueSpec],
+    store: Store,
+    *,
+    fetch_instruments: bool | Sequence[str] = True,
+    sinks: Sequence[Sink] = (),
+    console: Console | None = None,
+    clock: Clock = now_ms,
+) -> AsyncIterator[LiveRig]:
+    """Build the live collection (see the module docstring); close it all on the way out.
+
+    `fetch_instruments`: True fetches every venue's instruments over REST, False none, a list
+    of venue ids only those (the rest keep the bundled snapshot and the cache).
+    `clock` (ms) stamps receive times, gaps and status, and is the live windows' "now": the
+    wall clock, or the simulator's faster exchange clock in the demo (BitMEX events carry the
+    receive time as their time, so one clock keeps every venue's events on one time line).
+    """
+    say = console.print if console is not None else (lambda *_, **__: None)
+    specs = list(specs)
+    windows = LiveWindows(parse_windows(settings.windows), clock=clock)
+    async with contextlib.AsyncExitStack() as stack:
+        client: RestClient | None = None
+        fetched = specs
+        if fetch_instruments is not True:
+            wanted = set(fetch_instruments or ())
+            fetched = [spec for spec in specs if spec.id in wanted]
+        if fetched:
+            client = RestClient()
+            stack.push_async_callback(client.aclose)
+        catalogue = await load_catalogue(
+            fetched, client, cache=settings.instruments_cache, rest_overrides=settings.rest_urls
+        )
+        store.write_instruments(catalogue.instruments())
+        say(f"liqwatch: {len(catalogue):,} instruments; storing to {settings.db}", highlight=False)
+
+        sink = StoreSink(store)
+        pipeline = Pipeline([sink, windows, *sinks])
+        stack.callback(pipeline.close)  # last but the client: sinks write what waits and stop
+        seeded = seed_windows(windows, store, clock())
+        recovered = recover(settings.journal_dir, specs, catalogue, pipeline)
+        if recovered.frames:
+            say(
+                f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
+                highlight=False,
+            )
+        journal = Journal(settings.journal_dir)
+        journal.start()
+        stack.callback(journal.close)
+        dead_letters = DeadLetters(settings.dead_letters)
+        stack.callback(dead_letters.close)
+        collector = Collector(
+            specs,
+            catalogue=catalogue,
+            journal=journal,
+            dead_letters=dead_letters,
+            pipeline=pipeline,
+            url_overrides=settings.venue_urls,
+            status_path=settings.status_file,
+            clock=clock,
+        )
+        stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
+        yield LiveRig(
+            settings=settings,
+            specs=specs,
+            store=store,
+            catalogue=catalogue,
+            client=client,
+            sink=sink,
+            windows=windows,
+            pipeline=pipeline,
+            recovered=recovered,
+            journal=journal,
+            dead_letters=dead_letters,
+            collector=collector,
+            seeded=seeded,
+        )
+
+
+def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:
+    """Feed the windows the stored events of their longest window ending at `now`; how many."""
+    longest = max(length for _, length in windows.windows)
+    windows.advance(now)
+    seeded = 0
+    batch = []
+    for event in store.events(EventFilter(since=now - longest)):
+        batch.append(event)
+        if len(batch) >= 10_000:
+            windows.write(batch)
+            seeded += len(batch)
+            batch.clear()
+    windows.write(batch)
+    return seeded + len(batch)
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run`."""
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
+
+
+# ── liqwatch run ──────────────────────────────────────────────────────────────────────────────
 
 
 def run_live(
@@ -47,75 +216,37 @@ def run_live(
 async def _run(
     settings: Settings, specs: list[VenueSpec], store: Store, fetch_instruments: bool, console: Console
 ) -> None:
-    main = asyncio.current_task()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
-
-    client = RestClient() if fetch_instruments else None
-    catalogue = await load_catalogue(specs, client, cache=settings.instruments_cache, rest_overrides=settings.rest_urls)
-    store.write_instruments(catalogue.instruments())
-    console.print(f"liqwatch: {len(catalogue):,} instruments; storing to {settings.db}", highlight=False)
-
-    sink = StoreSink(store)
-    pipeline = Pipeline([sink])
-    recovered = recover(settings.journal_dir, specs, catalogue, pipeline)
-    if recovered.frames:
-        console.print(
-            f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
-            highlight=False,
-        )
-    journal = Journal(settings.journal_dir)
-    journal.start()
-    dead_letters = DeadLetters(settings.dead_letters)
-    collector = Collector(
-        specs,
-        catalogue=catalogue,
-        journal=journal,
-        dead_letters=dead_letters,
-        pipeline=pipeline,
-        url_overrides=settings.venue_urls,
-        status_path=settings.status_file,
-    )
-    for spec, conn, _ in collector.connections:
-        console.print(f"liqwatch: {spec.id}.{conn.name} → {conn.url}", highlight=False)
-    try:
-        async with asyncio.TaskGroup() as group:
-            group.create_task(collector.run())
-            group.create_task(_report_forever(collector, settings.status_interval_s, console))
-            if client is not None:
-                group.create_task(
-                    refresh_forever(
-                        catalogue,
-                        specs,
-                        client,
-                        interval=settings.instrument_refresh_s,
-                        cache=settings.instruments_cache,
-                        rest_overrides=settings.rest_urls,
-                    )
-                )
-    except asyncio.CancelledError:
-        pass
-    finally:
-        pipeline.flush(timeout=30.0)
-        journal.close()
-        dead_letters.close()
-        pipeline.close()
-        if client is not None:
-            await client.aclose()
-        console.print(f"liqwatch: stopped; {sink.stored:,} new events stored", highlight=False)
+    stop_on_signals()
+    async with open_live(settings, specs, store, fetch_instruments=fetch_instruments, console=console) as rig:
+        for spec, conn, _ in rig.collector.connections:
+            console.print(f"liqwatch: {spec.id}.{conn.name} → {conn.url}", highlight=False)
+        await rig.run(_report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console))
+    console.print(f"liqwatch: stopped; {rig.sink.stored:,} new events stored", highlight=False)
 
 
-def status_line(status: Status) -> str:
+def status_line(status: Status, summary: Summary | None = None) -> str:
     parts = []
     for venue in status.venues.values():
         mark = "up" if venue.connected else "DOWN"
         parts.append(f"{venue.venue} {mark} {venue.events:,}ev")
-    return " | ".join(parts)
+    line = " | ".join(parts)
+    if summary is not None:
+        totals = " ".join(f"{w.label} {usd_short(w.total_usd)} ({w.count:,})" for w in summary.windows)
+        line += f" || {totals}"
+    return line
 
 
-async def _report_forever(collector: Collector, interval: float, console: Console) -> None:
+def usd_short(value: float) -> str:
+    """$748.3M, $12.5k, $950."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"${value / size:,.1f}{unit}"
+    return f"${value:,.0f}"
+
+
+async def _report_forever(
+    status: Callable[[], Status], summary: Callable[[], Summary], interval: float, console: Console
+) -> None:
     while True:
         await asyncio.sleep(interval)
-        console.print(status_line(collector.status()), highlight=False)
+        console.print(status_line(status(), summary()), highlight=False)

@@ -43,5 +43,39 @@ class Gap(msgspec.Struct, frozen=True):
     reason: str
 
 
+class Candle(msgspec.Struct, frozen=True):
+    """One price bar of a venue's instrument (REST klines; later the mark-price streams).
+
+    The bar covers [open_ts, open_ts + interval_ms): its close is the price at its end.
+    Prices are per one unit of `coin` (multiplier prefixes undone), in the instrument's quote
+    currency (USDT and USDC at par with USD).
+    """
+
+    venue: str
+    symbol: str  # venue-native instrument id, e.g. "BTCUSDT", "BTC-USDT-SWAP"
+    coin: str
+    interval_ms: int
+    open_ts: int  # ms since epoch
+    open: float
+    high: float
+    low: float
+    close: float
+    source: str = "rest"  # "rest" (klines endpoint) or "stream" (mark-price stream)
+
+
+StatKind = Literal["open_interest_usd", "funding_rate"]
+
+
+class MarketStat(msgspec.Struct, frozen=True):
+    """A polled market statistic: open interest (USD notional) or a funding rate (per period)."""
+
+    venue: str
+    symbol: str
+    coin: str
+    kind: StatKind
+    ts: int  # ms since epoch: the time the venue states for the value
+    value: float
+
+
 event_encoder = msgspec.json.Encoder()
 event_decoder = msgspec.json.Decoder(Liquidation)

@@ -11,9 +11,10 @@ from typing import Any
 
 import msgspec
 
+from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import Summary, Window, check_windows, parse_windows, summary_to_json
-from liqwatch.model import Gap, Liquidation
-from liqwatch.store.base import EventFilter, Store, VenueActivity
+from liqwatch.model import Candle, Gap, Liquidation, MarketStat
+from liqwatch.store.base import EventFilter, Store, VenueActivity, VenueSpan
 
 DEFAULT_WINDOWS: list[Window] = parse_windows("1h,4h,12h,24h")
 DAY_MS = 86_400_000
@@ -70,3 +71,53 @@ def activity(store: Store, now: int, window_ms: int = DAY_MS) -> list[VenueActiv
 
 def count(store: Store) -> int:
     return store.count()
+
+
+# --- history, prices and market statistics -----------------------------------------------------
+
+HOUR_MS = 3_600_000
+
+
+def series(
+    store: Store,
+    since: int,
+    until: int,
+    step: int,
+    *,
+    origin: int = 0,
+    coins: Sequence[str] = (),
+    venues: Sequence[str] = (),
+) -> list[SeriesRow]:
+    """Long/short sums and counts per bucket and venue; buckets (origin + k·step, origin + (k+1)·step]."""
+    return store.series(since, until, step, origin=origin, coins=tuple(coins), venues=tuple(venues))
+
+
+def hourly(store: Store, since: int, until: int, coins: Sequence[str] = ()) -> list[SeriesRow]:
+    """Per UTC hour (h, h + 1h] and venue."""
+    return series(store, since, until, HOUR_MS, coins=coins)
+
+
+def daily(store: Store, since: int, until: int, coins: Sequence[str] = ()) -> list[SeriesRow]:
+    """Per UTC day (midnight, next midnight] and venue."""
+    return series(store, since, until, DAY_MS, coins=coins)
+
+
+def venue_spans(store: Store) -> list[VenueSpan]:
+    """Per venue: first and last stored event and how many."""
+    return store.venue_spans()
+
+
+def candles(
+    store: Store, coin: str, interval_ms: int, since: int | None = None, until: int | None = None
+) -> list[Candle]:
+    """Stored price bars of a coin (all venues) with since <= open_ts < until."""
+    if interval_ms <= 0:
+        raise ValueError(f"interval_ms must be positive, not {interval_ms}")
+    return store.candles(coin, interval_ms, since, until)
+
+
+def stats(store: Store, coin: str, kind: str, since: int | None = None, until: int | None = None) -> list[MarketStat]:
+    """Stored open interest ("open_interest_usd") or funding ("funding_rate") values of a coin."""
+    if kind not in ("open_interest_usd", "funding_rate"):
+        raise ValueError(f"kind must be open_interest_usd or funding_rate, not {kind!r}")
+    return store.stats(coin, kind, since, until)

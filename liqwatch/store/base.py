@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Protocol
 import msgspec
 
 from liqwatch.instruments import Instrument
-from liqwatch.model import Gap, Liquidation
+from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 
 if TYPE_CHECKING:
+    from liqwatch.analytics.history import SeriesRow
     from liqwatch.analytics.summary import Summary
 
 
@@ -37,6 +38,15 @@ class VenueActivity(msgspec.Struct, frozen=True):
     events: int  # events with ts > since
     last_ts: int | None  # newest event ts of the venue, any time
     last_recv_ts: int | None
+
+
+class VenueSpan(msgspec.Struct, frozen=True):
+    """A venue's stored history: its first and last event times and how many events."""
+
+    venue: str
+    first_ts: int
+    last_ts: int
+    events: int
 
 
 class Store(Protocol):
@@ -72,6 +82,47 @@ class Store(Protocol):
 
     def summary(self, at: int, windows: Sequence[tuple[str, int]]) -> Summary:
         """Per window (label, length ms) ending at `at`: equal to analytics.summary.summarize."""
+        ...
+
+    def series(
+        self,
+        since: int,
+        until: int,
+        step: int,
+        *,
+        origin: int = 0,
+        coins: Sequence[str] = (),
+        venues: Sequence[str] = (),
+    ) -> list[SeriesRow]:
+        """Per bucket (origin + k·step, origin + (k+1)·step] clipped to (since, until], per venue:
+        long/short sums and counts; equal to analytics.history.series over the stored events."""
+        ...
+
+    def venue_spans(self) -> list[VenueSpan]:
+        """Per venue (ordered by name): first and last stored event ts and the number of events."""
+        ...
+
+    def write_candles(self, candles: Sequence[Candle]) -> int:
+        """Insert or replace by (venue, symbol, interval_ms, open_ts); returns how many were given."""
+        ...
+
+    def candles(
+        self,
+        coin: str,
+        interval_ms: int,
+        since: int | None = None,
+        until: int | None = None,
+        venue: str | None = None,
+    ) -> list[Candle]:
+        """Candles of a coin whose open_ts lies in [since, until), ordered by (venue, symbol, open_ts)."""
+        ...
+
+    def write_stats(self, stats: Sequence[MarketStat]) -> int:
+        """Insert or replace by (venue, symbol, kind, ts); returns how many were given."""
+        ...
+
+    def stats(self, coin: str, kind: str, since: int | None = None, until: int | None = None) -> list[MarketStat]:
+        """Market statistics of a coin with since <= ts <= until, ordered by (venue, symbol, ts)."""
         ...
 
     def close(self) -> None: ...

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from liqwatch.analytics.history import SeriesBuilder, SeriesRow
 from liqwatch.analytics.summary import (
     MAX_UNITS,
     UNITS_PER_USD,
@@ -41,9 +42,9 @@ from liqwatch.analytics.summary import (
     check_windows,
 )
 from liqwatch.instruments import Instrument
-from liqwatch.model import Gap, Liquidation
+from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store import schema
-from liqwatch.store.base import EventFilter, StoreError, VenueActivity
+from liqwatch.store.base import EventFilter, StoreError, VenueActivity, VenueSpan
 
 H = schema.BUCKET_MS
 DAY_MS = 86_400_000
@@ -501,6 +502,144 @@ class DuckDBStore:
                 if found[i] is None:
                     found[i] = Liquidation(*row[1:])
         return found
+
+    # --- history ---------------------------------------------------------------------------
+
+    def series(
+        self,
+        since: int,
+        until: int,
+        step: int,
+        *,
+        origin: int = 0,
+        coins: Sequence[str] = (),
+        venues: Sequence[str] = (),
+    ) -> list[SeriesRow]:
+        """Equal to analytics.history.series over the stored events (tested property).
+
+        With an hour-multiple step on an hour-aligned grid, whole hours come from `rollup_hour` and
+        only the partial hours at the range's edges from `events`; any other grid reads `events`.
+        """
+        builder = SeriesBuilder(since, until, step, origin)
+        origin = builder.origin
+        filters, fparams = "", []
+        if coins:
+            filters += f" AND coin IN ({', '.join('?' * len(coins))})"
+            fparams += list(coins)
+        if venues:
+            filters += f" AND venue IN ({', '.join('?' * len(venues))})"
+            fparams += list(venues)
+        parts: list[str] = []
+        params: list[Any] = []
+        if step % H == 0 and origin % H == 0:
+            span = _Span(since, until)
+            raw = span.raw
+            if span.whole:
+                k = _floor_div(f"bucket * {H} - {origin}", step)
+                parts.append(
+                    f"SELECT {k} AS k, venue, side, coverage, sum(units), sum(n), sum(n) - sum(priced) "
+                    f"FROM rollup_hour WHERE bucket >= ? AND bucket < ?{filters} GROUP BY ALL"
+                )
+                params += [span.first, span.stop, *fparams]
+        else:
+            raw = [(since, until)]
+        k = _floor_div(f"ts - 1 - {origin}", step)
+        for lo, hi in raw:
+            parts.append(
+                f"SELECT {k} AS k, venue, side, coverage, coalesce(sum(usd_units), 0), count(*), "
+                f"count(*) - count(usd_units) FROM events WHERE ts > ? AND ts <= ?{filters} GROUP BY ALL"
+            )
+            params += [lo, hi, *fparams]
+        with self._cursor() as cur:
+            rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
+        for k_, venue, side, coverage, units, n, unpriced in rows:
+            builder.add(int(k_), venue, side, coverage, int(units), int(n), int(unpriced))
+        return builder.rows()
+
+    def venue_spans(self) -> list[VenueSpan]:
+        """Per venue: first and last event ts and the number of events (the rollup, then one hour)."""
+        rows = self._fetch(
+            "SELECT venue, min(bucket), max(max_ts), sum(n) FROM rollup_hour GROUP BY venue ORDER BY venue"
+        )
+        if not rows:
+            return []
+        sql = " UNION ALL ".join(
+            f"(SELECT {i}, min(ts) FROM events WHERE venue = ? AND ts > ? AND ts <= ?)" for i in range(len(rows))
+        )
+        params: list[Any] = []
+        for venue, bucket, _, _ in rows:
+            params += [venue, int(bucket) * H, (int(bucket) + 1) * H]
+        first = {int(i): ts for i, ts in self._fetch(sql, params)}
+        return [
+            VenueSpan(venue, int(first[i]), int(last), int(n))
+            for i, (venue, _, last, n) in enumerate(rows)
+            if first.get(i) is not None
+        ]
+
+    # --- prices and market statistics --------------------------------------------------------
+
+    def write_candles(self, candles: Sequence[Candle]) -> int:
+        if not candles:
+            return 0
+        latest = {(c.venue, c.symbol, c.interval_ms, c.open_ts): c for c in candles}
+        fields = list(Candle.__struct_fields__)
+        table = pa.table({f: [getattr(c, f) for c in latest.values()] for f in fields})
+        self._write_small(f"INSERT OR REPLACE INTO candles SELECT {', '.join(fields)} FROM _batch", table)
+        return len(candles)
+
+    def candles(
+        self,
+        coin: str,
+        interval_ms: int,
+        since: int | None = None,
+        until: int | None = None,
+        venue: str | None = None,
+    ) -> list[Candle]:
+        conds = ["coin = ?", "interval_ms = ?"]
+        params: list[Any] = [coin, interval_ms]
+        if since is not None:
+            conds.append("open_ts >= ?")
+            params.append(since)
+        if until is not None:
+            conds.append("open_ts < ?")
+            params.append(until)
+        if venue is not None:
+            conds.append("venue = ?")
+            params.append(venue)
+        fields = ", ".join(Candle.__struct_fields__)
+        rows = self._fetch(
+            f"SELECT {fields} FROM candles WHERE {' AND '.join(conds)} ORDER BY venue, symbol, open_ts", params
+        )
+        return [Candle(*row) for row in rows]
+
+    def write_stats(self, stats: Sequence[MarketStat]) -> int:
+        if not stats:
+            return 0
+        latest = {(s.venue, s.symbol, s.kind, s.ts): s for s in stats}
+        fields = list(MarketStat.__struct_fields__)
+        table = pa.table({f: [getattr(s, f) for s in latest.values()] for f in fields})
+        self._write_small(f"INSERT OR REPLACE INTO market_stats SELECT {', '.join(fields)} FROM _batch", table)
+        return len(stats)
+
+    def stats(self, coin: str, kind: str, since: int | None = None, until: int | None = None) -> list[MarketStat]:
+        conds = ["coin = ?", "kind = ?"]
+        params: list[Any] = [coin, kind]
+        if since is not None:
+            conds.append("ts >= ?")
+            params.append(since)
+        if until is not None:
+            conds.append("ts <= ?")
+            params.append(until)
+        fields = ", ".join(MarketStat.__struct_fields__)
+        rows = self._fetch(
+            f"SELECT {fields} FROM market_stats WHERE {' AND '.join(conds)} ORDER BY venue, symbol, ts", params
+        )
+        return [MarketStat(*row) for row in rows]
+
+
+def _floor_div(expr: str, step: int) -> str:
+    """SQL floor division of an integer expression by a positive constant (DuckDB's // truncates)."""
+    return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) // {step} ELSE -((-({expr}) + {step - 1}) // {step}) END)"
 
 
 class _Span:

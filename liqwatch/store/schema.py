@@ -13,13 +13,15 @@ rollup_hour    per hour bucket × venue × coin × side × coverage: sums, count
                an hour-aligned window is exactly a range of buckets.
 gaps           spans a venue's feed was not received.
 instruments    the instrument catalogue cache.
+candles        price bars per venue instrument and interval (REST klines; later mark-price streams).
+market_stats   polled open interest (USD) and funding rates per venue instrument.
 
 Changing a table: bump SCHEMA_VERSION and add the step to MIGRATIONS (never drop user data).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
 
@@ -89,6 +91,33 @@ CREATE TABLE IF NOT EXISTS instruments (
 );
 """
 
+MARKET_TABLES = """
+CREATE TABLE IF NOT EXISTS candles (
+    venue       VARCHAR NOT NULL,
+    symbol      VARCHAR NOT NULL,
+    coin        VARCHAR NOT NULL,
+    interval_ms BIGINT  NOT NULL,
+    open_ts     BIGINT  NOT NULL,   -- the bar covers [open_ts, open_ts + interval_ms)
+    open        DOUBLE  NOT NULL,
+    high        DOUBLE  NOT NULL,
+    low         DOUBLE  NOT NULL,
+    close       DOUBLE  NOT NULL,
+    source      VARCHAR NOT NULL,
+    PRIMARY KEY (venue, symbol, interval_ms, open_ts)
+);
+CREATE TABLE IF NOT EXISTS market_stats (
+    venue  VARCHAR NOT NULL,
+    symbol VARCHAR NOT NULL,
+    coin   VARCHAR NOT NULL,
+    kind   VARCHAR NOT NULL,   -- 'open_interest_usd' | 'funding_rate'
+    ts     BIGINT  NOT NULL,
+    value  DOUBLE  NOT NULL,
+    PRIMARY KEY (venue, symbol, kind, ts)
+);
+"""
+
+TABLES += MARKET_TABLES
+
 # Rollup rows for a set of (new) events in relation `{source}`; {conflict} ends the statement.
 ROLLUP_FROM = """
 SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
@@ -109,4 +138,4 @@ ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
 """
 
 # version reached → statements taking a store from the previous version to it
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {2: MARKET_TABLES}

@@ -7,25 +7,24 @@ from dataclasses import replace
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
 from liqwatch.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
-from liqwatch.venues.base import BadFrame, Frame, Parse, VenueSpec
 
-# No single liquidation is worth $10B, and exchange times before 2001 are seconds mistaken for
-# milliseconds: a frame that yields either is impossible and goes to the dead letters.
-MAX_USD = 1e10
-MIN_TS = 1_000_000_000_000
+# MAX_USD and MIN_TS (base.py) bound what a frame can yield: beyond them it is a BadFrame.
+from liqwatch.venues.base import MAX_USD, MIN_TS, Frame, Parse, VenueSpec, refuse_impossible
 
 
 def plausible(parse: Parse) -> Parse:
     """`parse`, refusing frames whose events no venue could have sent (see MAX_USD, MIN_TS)."""
 
     def checked(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-        events = parse(frame, recv_ts, cat)
-        for event in events:
-            if event.ts < MIN_TS or (event.usd is not None and event.usd > MAX_USD):
-                raise BadFrame(f"{event.venue} {event.symbol}: impossible values (usd {event.usd}, ts {event.ts})")
-        return events
+        return refuse_impossible(parse(frame, recv_ts, cat), MAX_USD, MIN_TS)
 
     return checked
+
+
+def _registered(spec: VenueSpec) -> VenueSpec:
+    """The spec whose parse refuses impossible events: the venue's own inline check, else the wrapper."""
+    checked = spec.checked_parse(MAX_USD, MIN_TS) if spec.checked_parse is not None else plausible(spec.parse)
+    return replace(spec, parse=checked)
 
 
 _SPECS: list[VenueSpec] = [
@@ -39,7 +38,7 @@ _SPECS: list[VenueSpec] = [
     gate.GATE_SPEC,
 ]
 
-REGISTRY: dict[str, VenueSpec] = {spec.id: replace(spec, parse=plausible(spec.parse)) for spec in _SPECS}
+REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}
 VENUE_IDS: tuple[str, ...] = tuple(REGISTRY)
 
 

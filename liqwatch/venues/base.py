@@ -21,6 +21,25 @@ class BadFrame(ValueError):
 
 
 Parse = Callable[[Frame, int, Catalogue], list[Liquidation]]
+# Builds a venue's parse that refuses events beyond (max_usd, min_ts) itself, as `plausible` would.
+CheckedParse = Callable[[float, float], Parse]
+
+# No single liquidation is worth $10B, and exchange times before 2001 are seconds mistaken for
+# milliseconds: a frame that yields either is impossible and goes to the dead letters.
+MAX_USD = 1e10
+MIN_TS = 1_000_000_000_000
+
+
+def impossible(event: Liquidation) -> BadFrame:
+    return BadFrame(f"{event.venue} {event.symbol}: impossible values (usd {event.usd}, ts {event.ts})")
+
+
+def refuse_impossible(events: list[Liquidation], max_usd: float, min_ts: float) -> list[Liquidation]:
+    """`events`, unless one has usd above max_usd or ts below min_ts: BadFrame naming the first."""
+    for event in events:
+        if event.ts < min_ts or (event.usd is not None and event.usd > max_usd):
+            raise impossible(event)
+    return events
 
 
 @dataclass(frozen=True)
@@ -76,6 +95,9 @@ class VenueSpec:
     instrument_requests: Callable[[], list[RestRequest]] = lambda: []
     parse_instruments: Callable[[RestRequest, bytes], InstrumentsPage] = lambda _r, _b: InstrumentsPage([])
     notes: str = ""  # what the venue does not publish, shown in status and reports
+    # `parse` with the registry's plausibility bounds checked inline (faster than wrapping it);
+    # None: the registry wraps `parse`.
+    checked_parse: CheckedParse | None = None
 
 
 def urls_with(defaults: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:

@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Literal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
-from liqwatch.numbers import BadNumber, exact_product2
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_product2
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    impossible,
+    refuse_impossible,
 )
 
 USDM = "binance_usdm"
@@ -49,6 +52,7 @@ USDM_QUOTES = ("FDUSD", "BUSD", "USDT", "USDC")
 SIDES = {"SELL": LONG, "BUY": SHORT}
 # A final order state with a filled quantity; PARTIALLY_FILLED is followed by a final state.
 FINAL_STATES = frozenset({"FILLED", "EXPIRED", "CANCELED"})
+INF = math.inf
 
 
 class Order(msgspec.Struct, frozen=True, gc=False):
@@ -80,6 +84,34 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
 _decode = msgspec.json.Decoder(Envelope).decode
 
 
+class _FastOrder(msgspec.Struct, frozen=True, gc=False):
+    """Order, as strict as it and stricter: a liquidation the fast path takes (any other: `_decode`)."""
+
+    s: str
+    S: Literal["SELL", "BUY"]
+    p: str
+    ap: str
+    X: Literal["FILLED", "EXPIRED", "CANCELED"]  # FINAL_STATES
+    z: str
+    T: int
+
+
+class _FastEvent(msgspec.Struct, frozen=True, gc=False):
+    e: Literal["forceOrder"]
+    o: _FastOrder
+    st: int = 0
+
+
+class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
+    e: Literal["forceOrder", ""] = ""
+    o: _FastOrder | None = None
+    st: int = 0
+    data: _FastEvent | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
+
+
 def derive_usdm(symbol: str) -> Instrument | None:
     pair = symbol.split("_", 1)[0]
     parts = split_symbol(pair, USDM_QUOTES)
@@ -103,16 +135,10 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
     return symbol.split("_", 1)[0].endswith("USD")
 
 
-class _Route(NamedTuple):
-    """What a symbol's events need, computed once per (symbol, st) and catalogue version."""
-
-    venue: str
-    coin: str
-    inverse: bool
-    contract_size: float  # USD per contract (inverse) or coins per unit of z (linear)
-    price_unit: float
-    usd_quoted: bool
-    id_prefix: str
+# What a symbol's events need, computed once per (symbol, st) and catalogue version (a plain
+# tuple: unpacking it is cheaper than a NamedTuple's): venue, coin, inverse, contract_size (USD
+# per contract if inverse, else coins per unit of z), price_unit, usd_quoted, id_prefix.
+_Route = tuple[str, str, bool, float, float, bool, str]
 
 
 def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
@@ -125,7 +151,7 @@ def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
         if inst is None:
             raise BadNumber(f"symbol {symbol!r} has no known quote asset")
     inverse = inst.kind == "inverse"
-    return _Route(
+    return (
         venue,
         inst.coin,
         inverse,
@@ -136,7 +162,94 @@ def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
     )
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts."""
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        # The fast decode takes final liquidation orders only; every other frame, valid or not,
+        # goes to _parse (as do first events of a symbol, and numbers the fast path does not cover).
+        try:
+            msg = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        order = msg.o
+        symbol_type = msg.st
+        if order is None:
+            data = msg.data
+            if data is None:
+                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            order = data.o
+            symbol_type = data.st
+        elif not msg.e:
+            return []  # an order without "e": not a forceOrder event (as _parse finds)
+        side_text = order.S
+        symbol = order.s
+        routes: dict[object, _Route] = cat.memo("binance")  # type: ignore[assignment]
+        route = routes.get(symbol if not symbol_type else (symbol, symbol_type))
+        if route is None:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
+        z = order.z
+        usd: float | None
+        if inverse:
+            try:
+                filled = float(z)
+                price = float(order.ap)
+            except ValueError:
+                filled = price = 0.0
+            if not (0.0 < filled < INF and 0.0 < price < INF):
+                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            usd = filled * contract_size
+            qty = usd / price
+            coin_price = price
+        else:
+            # numbers.plain_digits inline (the fast rule of numbers.exact_product2): plain decimal z
+            # and ap whose digit product is exact. float(z) and float(ap) are then the digits over
+            # their exact powers of ten, and usd the one correctly rounded division.
+            # (A frame shorter than MAX_DIGITS holds no digit string int() would refuse.)
+            head, _, tail = z.partition(".")
+            z_digits = head + tail
+            z_places = len(tail)
+            head, _, tail = order.ap.partition(".")
+            ap_digits = head + tail
+            ap_places = len(tail)
+            places = z_places + ap_places
+            if not (z_digits.isdecimal() and ap_digits.isdecimal() and places < 23 and len(frame) < MAX_DIGITS):
+                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            z_value = float(z_digits)
+            ap_value = float(ap_digits)
+            product = z_value * ap_value
+            if not 0.0 < product < EXACT_INT:
+                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            qty = z_value / POW10[z_places] * contract_size
+            coin_price = ap_value / POW10[ap_places] / price_unit
+            usd = product / POW10[places] if usd_quoted else None
+        ts = order.T
+        event = Liquidation(
+            venue,
+            symbol,
+            coin,
+            LONG if side_text == "SELL" else SHORT,  # SIDES; the fast decode takes SELL and BUY only
+            coin_price,
+            qty,
+            usd,
+            ts,
+            recv_ts,
+            SAMPLED,
+            f"{id_prefix}{ts}:{side_text}:{z}",
+        )
+        if ts < min_ts or (usd is not None and usd > max_usd):
+            raise impossible(event)
+        return [event]
+
+    return parse
+
+
+parse = parser()
+
+
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     try:
         msg = _decode(frame)
     except (msgspec.DecodeError, UnicodeError) as exc:
@@ -177,20 +290,23 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
     key = order.s if not symbol_type else (order.s, symbol_type)
     route = routes.get(key)
     if route is None:
-        route = routes[key] = _route(order.s, symbol_type, cat)
+        route = _route(order.s, symbol_type, cat)
+        if route[2] or route[4] != 0.0:  # not memoized: a linear price_unit of 0 (the fast path divides by it)
+            routes[key] = route
     usd: float | None
-    if route.inverse:
-        usd = filled * route.contract_size
+    venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
+    if inverse:
+        usd = filled * contract_size
         qty = usd / price
         coin_price = price
     else:
-        qty = filled * route.contract_size
-        coin_price = price / route.price_unit
-        usd = exact_product2(order.z, price_text) if route.usd_quoted else None
+        qty = filled * contract_size
+        coin_price = price / price_unit
+        usd = exact_product2(order.z, price_text) if usd_quoted else None
     return Liquidation(
-        route.venue,
+        venue,
         order.s,
-        route.coin,
+        coin,
         side,
         coin_price,
         qty,
@@ -198,7 +314,7 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
         order.T,
         recv_ts,
         SAMPLED,
-        f"{route.id_prefix}{order.T}:{order.S}:{order.z}",
+        f"{id_prefix}{order.T}:{order.S}:{order.z}",
     )
 
 
@@ -269,6 +385,7 @@ USDM_SPEC = VenueSpec(
     instrument_requests=lambda: [RestRequest("/fapi/v1/exchangeInfo")],
     parse_instruments=_parse_usdm_instruments,
     notes=NOTE,
+    checked_parse=parser,
 )
 
 COINM_SPEC = VenueSpec(
@@ -284,4 +401,5 @@ COINM_SPEC = VenueSpec(
     instrument_requests=lambda: [RestRequest("/dapi/v1/exchangeInfo")],
     parse_instruments=_parse_coinm_instruments,
     notes=NOTE,
+    checked_parse=parser,
 )

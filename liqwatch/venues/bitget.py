@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
@@ -47,8 +48,10 @@ from liqwatch.venues.base import (
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "bitget"
@@ -69,6 +72,7 @@ _QUOTES = ("USDT", "USDC")
 # Coin-futures: "BTCUSD", dated "BTCUSDZ25" (month code + year) or "BTCUSD_251226".
 _COIN_FUTURES = re.compile(r"^([A-Z0-9]+?)USD(?:[FGHJKMNQUVXZ]\d{2}|_\d{6})?$")
 _MAX_TS = 2**63 - 1
+INF = math.inf
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -122,7 +126,8 @@ def _is_pong(frame: Frame) -> bool:
     return frame.strip() == (b"pong" if isinstance(frame, bytes) else "pong")
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     if len(frame) < 8 and _is_pong(frame):
         return []
     try:
@@ -141,7 +146,126 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         raise BadFrame(f"bitget: {exc}") from None
 
 
-def _event(entry: Entry, quote: str | None, recv_ts: int, cat: Catalogue) -> Liquidation:
+def _one(entry: _FastEntry, quote: str | None, recv_ts: int, cat: Catalogue) -> Liquidation:
+    try:
+        return _event(entry, quote, recv_ts, cat)
+    except (BadNumber, OverflowError, IndexError) as exc:
+        raise BadFrame(f"bitget: {exc}") from None
+
+
+class _FastEntry(msgspec.Struct, frozen=True, gc=False):
+    """Entry, as strict as it and stricter: sides the fast path knows (else `_parse`)."""
+
+    symbol: str
+    side: Literal["buy", "sell"]
+    price: str
+    amount: str
+    ts: str
+
+
+class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
+    """Envelope with `data` decoded as entries in the same pass."""
+
+    arg: Arg | None = None
+    action: str = ""
+    event: str = ""
+    data: list[_FastEntry] | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
+
+# Per symbol and catalogue: (coin, bundle, the catalogue's quote or None if unlisted, id prefix,
+# whether the fast path may take it: not for a bundle of 0 from a broken catalogue entry).
+_Route = tuple[str, float, str | None, str, bool]
+
+
+def _route(symbol: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, symbol, derive)
+    prefix = f"{VENUE}:{symbol}:"
+    if inst is None:
+        return (symbol, 1.0, None, prefix, True)
+    return (inst.coin, inst.price_unit, inst.quote, prefix, inst.price_unit != 0.0)
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    `liquidation` pushes are decoded once into typed entries; per entry a fast path gives what
+    `_event` gives. Anything it does not cover goes to `_event`, frames of any other shape to
+    `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        if len(frame) < 8 and _is_pong(frame):
+            return []
+        try:
+            msg = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        arg = msg.arg
+        if arg is None or arg.topic != LIQ_TOPIC or msg.event:
+            return []
+        entries = msg.data
+        if entries is None:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        quote = INST_TYPES.get(arg.instType)
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        out: list[Liquidation] = []
+        check = False
+        for entry in entries:
+            symbol = entry.symbol
+            ts_text = entry.ts
+            if not symbol or not ts_text.isdigit() or not ts_text.isascii() or len(ts_text) > 19:
+                out.append(_one(entry, quote, recv_ts, cat))
+                check = True
+                continue
+            ts = int(ts_text)
+            try:
+                amount = float(entry.amount)
+                price = float(entry.price)
+            except ValueError:
+                amount = price = 0.0
+            route = routes.get(symbol)
+            if route is None:
+                route = routes[symbol] = _route(symbol, cat)
+            coin, bundle, listed_quote, prefix, fast = route
+            if not (0 < ts <= _MAX_TS and 0.0 < amount < INF and 0.0 < price < INF and fast):
+                out.append(_one(entry, quote, recv_ts, cat))
+                check = True
+                continue
+            qty = amount / price * bundle
+            coin_price = price / bundle
+            if not (0.0 < qty < INF and coin_price > 0.0):
+                out.append(_one(entry, quote, recv_ts, cat))
+                check = True
+                continue
+            usd = amount if (quote if quote is not None else listed_quote) in USD_QUOTES else None
+            if ts < min_ts or (usd is not None and usd > max_usd):
+                check = True
+            out.append(
+                Liquidation(
+                    VENUE,
+                    symbol,
+                    coin,
+                    LONG if entry.side == "buy" else SHORT,  # SIDES; the fast decode takes buy and sell only
+                    coin_price,
+                    qty,
+                    usd,
+                    ts,
+                    recv_ts,
+                    COVERAGE,
+                    f"{prefix}{ts_text}:{entry.side}:{entry.amount}",
+                )
+            )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
+
+
+def _event(entry: Entry | _FastEntry, quote: str | None, recv_ts: int, cat: Catalogue) -> Liquidation:
     symbol = entry.symbol
     side = SIDES.get(entry.side)
     if side is None:
@@ -215,4 +339,5 @@ BITGET_SPEC = VenueSpec(
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,
     notes="Bitget's public liquidation feed is sampled (docs conflict on its cadence): totals are lower bounds.",
+    checked_parse=parser,
 )

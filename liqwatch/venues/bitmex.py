@@ -41,20 +41,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
-from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_digits, exact_product, float_digits, positive
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "bitmex"
@@ -70,6 +73,7 @@ COMPANION_SYMBOLS = ("XBTUSD", "BTCUSD")
 INVERSE_1USD = frozenset({"XBTUSD", "BTCUSD"})
 
 SIDES: dict[str, Side] = {"Sell": LONG, "Buy": SHORT}
+INF = math.inf
 COUNTED_ACTIONS = frozenset({"insert", "partial"})
 IGNORED_ACTIONS = frozenset({"update", "delete"})
 # Quote suffixes of BitMEX perpetual symbols, longest first ("XBTUSDT" is not "XBTUSD" + "T").
@@ -130,7 +134,8 @@ def derive(symbol: str) -> Instrument | None:
     return None
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     if frame == "pong" or frame == b"pong":
         return []
     try:
@@ -155,11 +160,180 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         raise BadFrame(f"bitmex: liquidation {msg.action}: {exc}") from None
     out = []
     for row in rows:
-        try:
-            out.append(_liquidation(row, recv_ts, cat))
-        except BadNumber as exc:
-            raise BadFrame(f"bitmex {row.symbol}: {exc}") from None
+        out.append(_one(row, recv_ts, cat))
     return out
+
+
+def _one(row: Row | _FastRow, recv_ts: int, cat: Catalogue) -> Liquidation:
+    try:
+        return _liquidation(row, recv_ts, cat)
+    except BadNumber as exc:
+        raise BadFrame(f"bitmex {row.symbol}: {exc}") from None
+
+
+class _FastRow(msgspec.Struct, frozen=True, gc=False):
+    """Row, as strict as it and stricter: a side the fast path knows (else `_parse`)."""
+
+    orderID: str
+    symbol: str
+    side: Literal["Sell", "Buy"]
+    price: float
+    leavesQty: float
+
+
+class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
+    """Envelope with `data` decoded as rows in the same pass (an insert or partial)."""
+
+    table: str = ""
+    action: str = ""
+    data: list[_FastRow] | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
+
+# How a symbol's events are computed (_liquidation's branches, per symbol and catalogue):
+_PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
+_INVERSE = 1  # value = leavesQty × contract value; qty = value / price; usd = value (USD quote)
+_LINEAR = 2  # qty = leavesQty × contract size; usd = leavesQty × size / price_unit × price (USD quote)
+_SLOW = 3  # contract digits that are not exact in a double: _liquidation decides
+# (mode, coin, price divisor, size digits, size places, usd factor digits, usd factor places,
+#  usd_quoted, id prefix)
+_Route = tuple[int, str, float, float, int, float, int, bool, str]
+
+
+def _route(symbol: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, symbol, derive)
+    prefix = f"{VENUE}:{symbol}:"
+    if inst is None:
+        coin, bundle = coin_of(symbol)
+        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 0.0, 0, False, prefix)
+    size = exact_digits(inst.contract_size)  # as exact_product reads it
+    size_digits, size_places = size if size is not None else (0.0, 0)
+    if not 0.0 < inst.price_unit < INF:  # a broken catalogue entry: _liquidation words the error
+        return (_SLOW, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+    if inst.kind == "inverse":
+        mode = _INVERSE if size else _SLOW
+        return (mode, inst.coin, 1.0, size_digits, size_places, 0.0, 0, inst.usd_quoted, prefix)
+    if inst.kind == "linear":
+        factor = exact_digits(inst.contract_size / inst.price_unit) if inst.usd_quoted else (0.0, 0)
+        mode = _LINEAR if size and factor else _SLOW
+        factor_digits, factor_places = factor if factor is not None else (0.0, 0)
+        return (
+            mode,
+            inst.coin,
+            inst.price_unit,
+            size_digits,
+            size_places,
+            factor_digits,
+            factor_places,
+            inst.usd_quoted,
+            prefix,
+        )
+    return (_PRICE_ONLY, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    One decode into typed rows, then per row a fast path that gives what `_liquidation` gives:
+    leavesQty and price as exact digits of their shortest repr (numbers.float_digits, integers
+    inline), products below 2**53 divided once by an exact power of ten. Anything else goes to
+    `_liquidation`, frames of any other shape to `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        if frame == "pong" or frame == b"pong":
+            return []
+        try:
+            msg = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        if msg.table != "liquidation":
+            return []
+        rows = msg.data
+        if rows is None or msg.action not in COUNTED_ACTIONS:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        out: list[Liquidation] = []
+        check = recv_ts < min_ts  # every event's ts is recv_ts
+        for row in rows:
+            symbol = row.symbol
+            route = routes.get(symbol)
+            if route is None:
+                route = routes[symbol] = _route(symbol, cat)
+            mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
+            contracts = row.leavesQty
+            price = row.price
+            # leavesQty's digits: an integer below 2**53 is its own (else _liquidation decides)
+            if not (0.0 < price < INF and 0.0 < contracts < EXACT_INT and contracts.is_integer()):
+                out.append(_one(row, recv_ts, cat))
+                check = True
+                continue
+            qty: float | None
+            usd: float | None
+            if mode == _INVERSE:
+                value = contracts * size_digits
+                qty = value / POW10[size_places] / price if value < EXACT_INT else 0.0
+                if not 0.0 < qty < INF:
+                    out.append(_one(row, recv_ts, cat))
+                    check = True
+                    continue
+                if usd_quoted:
+                    usd = value / POW10[size_places]
+                    if usd > max_usd:
+                        check = True
+                else:
+                    usd = None
+            elif mode == _LINEAR:
+                qty_digits = contracts * size_digits
+                if not qty_digits < EXACT_INT:
+                    out.append(_one(row, recv_ts, cat))
+                    check = True
+                    continue
+                qty = qty_digits / POW10[size_places]
+                usd = None
+                if usd_quoted:
+                    found = (price, 0) if price.is_integer() and price < EXACT_INT else float_digits(price)
+                    if found is None:
+                        out.append(_one(row, recv_ts, cat))
+                        check = True
+                        continue
+                    usd_digits = contracts * factor_digits * found[0]
+                    places = factor_places + found[1]
+                    if not (usd_digits < EXACT_INT and places < 23):
+                        out.append(_one(row, recv_ts, cat))
+                        check = True
+                        continue
+                    usd = usd_digits / POW10[places]
+                    if usd > max_usd:
+                        check = True
+            elif mode == _PRICE_ONLY:
+                qty = usd = None
+            else:
+                out.append(_one(row, recv_ts, cat))
+                check = True
+                continue
+            out.append(
+                Liquidation(
+                    VENUE,
+                    symbol,
+                    coin,
+                    SIDES[row.side],
+                    price / divisor,
+                    qty,
+                    usd,
+                    recv_ts,
+                    recv_ts,
+                    COMPLETE,
+                    prefix + row.orderID,
+                )
+            )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
 
 
 def _sane(value: float, what: str) -> float:
@@ -169,7 +343,7 @@ def _sane(value: float, what: str) -> float:
     return value
 
 
-def _liquidation(row: Row, recv_ts: int, cat: Catalogue) -> Liquidation:
+def _liquidation(row: Row | _FastRow, recv_ts: int, cat: Catalogue) -> Liquidation:
     side = SIDES.get(row.side)
     if side is None:
         raise BadNumber(f"unknown side {row.side!r}")
@@ -298,4 +472,5 @@ BITMEX_SPEC = VenueSpec(
         "BitMEX publishes no liquidation timestamp (receive time is used) and sizes orders by their "
         "open quantity at insert; quanto contracts (e.g. ETHUSD) have no USD value."
     ),
+    checked_parse=parser,
 )

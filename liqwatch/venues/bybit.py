@@ -39,20 +39,23 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation
-from liqwatch.numbers import BadNumber, exact_product2, positive, text_of
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_product2, positive, text_of
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "bybit"
@@ -86,6 +89,7 @@ _INVERSE_DATED = re.compile(r"^([A-Z0-9]+)USD[FGHJKMNQUVXZ]\d{2}$")
 # Bybit also writes the bundle after the coin: "SHIB1000" = 1000 SHIB.
 _SUFFIX_BUNDLE = re.compile(r"^([A-Z]+)(10{3,})$")
 _MAX_TS = 2**63 - 1
+INF = math.inf
 
 
 class Entry(msgspec.Struct, frozen=True):
@@ -168,7 +172,8 @@ def derive(symbol: str) -> Instrument | None:
     return None
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     try:
         msg = _decode(frame)
         topic = msg.topic
@@ -189,6 +194,156 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     except (BadNumber, OverflowError, IndexError) as exc:  # numbers beyond float or table range
         raise BadFrame(f"bybit: {exc}") from None
     return []
+
+
+def _one(entry: _FastEntry, ts: int, recv_ts: int, cat: Catalogue) -> Liquidation:
+    try:
+        return _event(entry.s, entry.S, entry.v, entry.p, ts, COMPLETE, recv_ts, cat)
+    except (BadNumber, OverflowError, IndexError) as exc:
+        raise BadFrame(f"bybit: {exc}") from None
+
+
+class _FastEntry(msgspec.Struct, frozen=True, gc=False):
+    """Entry, as strict as it and stricter: sides the fast path knows (else `_parse`)."""
+
+    s: str
+    S: Literal["Buy", "Sell"]
+    v: str
+    p: str
+    T: int = 0
+
+
+class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
+    """Envelope with `data` decoded as allLiquidation entries in the same pass."""
+
+    topic: str = ""
+    ts: int = 0
+    data: list[_FastEntry] | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
+
+# How a symbol's events are computed (_event's branches, per symbol and catalogue):
+_PRICE_ONLY = 0  # unknown or quanto: qty and usd None
+_INVERSE = 1  # usd = v × contract value (USD quote), qty = usd / p
+_LINEAR = 2  # qty = v × contract size, usd = v × p exactly (USD quote)
+_SLOW = 3  # a broken catalogue entry: _event words the error
+# (mode, coin, price divisor, contract_size, usd_quoted, id prefix)
+_Route = tuple[int, str, float, float, bool, str]
+
+
+def _route(symbol: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, symbol, derive)
+    prefix = f"{VENUE}:{symbol}:"
+    if inst is None:
+        return (_PRICE_ONLY, symbol, 1.0, 0.0, False, prefix)
+    if inst.kind == "inverse":
+        return (_INVERSE, inst.coin, 1.0, inst.contract_size, inst.usd_quoted, prefix)
+    if inst.kind == "linear":
+        mode = _LINEAR if 0.0 < inst.price_unit < math.inf else _SLOW
+        return (mode, inst.coin, inst.price_unit, inst.contract_size, inst.usd_quoted, prefix)
+    return (_PRICE_ONLY, inst.coin, 1.0, 0.0, False, prefix)
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    `allLiquidation` pushes are decoded once into typed entries; per entry a fast path gives what
+    `_event` gives for plain decimal v and p (`numbers.plain_digits` inline, the fast rule of
+    `numbers.exact_product2`). Anything else goes to `_event`, frames of any other shape to `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        try:
+            msg = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        entries = msg.data
+        if entries is None or not msg.topic.startswith(LIQ_TOPIC):
+            if msg.topic.startswith(LIQ_TOPIC) or msg.topic.startswith(OLD_TOPIC):
+                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            return []
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
+        out: list[Liquidation] = []
+        check = False
+        envelope_ts = msg.ts
+        for entry in entries:
+            symbol = entry.s
+            ts = entry.T or envelope_ts
+            v = entry.v
+            p = entry.p
+            head, _, tail = v.partition(".")
+            v_digits = head + tail
+            v_places = len(tail)
+            head, _, tail = p.partition(".")
+            p_digits = head + tail
+            p_places = len(tail)
+            if (
+                not symbol
+                or not 0 < ts <= _MAX_TS
+                or not v_digits.isdecimal()
+                or not p_digits.isdecimal()
+                or v_places + p_places > 22
+                or not (short or len(v) + len(p) < MAX_DIGITS)
+            ):
+                out.append(_one(entry, ts, recv_ts, cat))
+                check = True
+                continue
+            v_value = float(v_digits)
+            p_value = float(p_digits)
+            product = v_value * p_value
+            route = routes.get(symbol)
+            if route is None:
+                route = routes[symbol] = _route(symbol, cat)
+            mode, coin, divisor, contract_size, usd_quoted, prefix = route
+            if not 0.0 < product < EXACT_INT or mode == _SLOW:
+                out.append(_one(entry, ts, recv_ts, cat))
+                check = True
+                continue
+            size = v_value / POW10[v_places]
+            price = p_value / POW10[p_places]
+            coin_price = price / divisor
+            qty: float | None = None
+            usd: float | None = None
+            if mode == _LINEAR:
+                qty = size * contract_size
+                if usd_quoted:
+                    usd = product / POW10[v_places + p_places]
+            elif mode == _INVERSE and usd_quoted:
+                usd = size * contract_size
+                qty = usd / price
+                if not 0.0 < usd < INF:
+                    out.append(_one(entry, ts, recv_ts, cat))
+                    check = True
+                    continue
+            if not (0.0 < coin_price < INF and (qty is None or 0.0 < qty < INF)):
+                out.append(_one(entry, ts, recv_ts, cat))
+                check = True
+                continue
+            if ts < min_ts or (usd is not None and usd > max_usd):
+                check = True
+            out.append(
+                Liquidation(
+                    VENUE,
+                    symbol,
+                    coin,
+                    LONG if entry.S == "Buy" else SHORT,  # SIDES; the fast decode takes Buy and Sell only
+                    coin_price,
+                    qty,
+                    usd,
+                    ts,
+                    recv_ts,
+                    COMPLETE,
+                    f"{prefix}{ts}:{entry.S}:{v}:{p}",
+                )
+            )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
 
 
 def _old_event(topic: str, old: OldEntry, recv_ts: int, cat: Catalogue) -> Liquidation:
@@ -374,4 +529,5 @@ BYBIT_SPEC = VenueSpec(
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,
     notes="Bybit publishes every liquidation (allLiquidation, 500 ms batches); p is the bankruptcy price.",
+    checked_parse=parser,
 )

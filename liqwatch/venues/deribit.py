@@ -32,20 +32,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
-from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_digits, exact_product, float_digits, positive
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "deribit"
@@ -68,6 +71,7 @@ SIDES: dict[tuple[str, str], Side] = {
     ("M", "sell"): SHORT,
 }
 PARTIES = {"T": ("T",), "M": ("M",), "MT": ("M", "T")}
+INF = math.inf
 
 
 class Trade(msgspec.Struct, frozen=True):
@@ -139,7 +143,8 @@ def derive(name: str) -> Instrument | None:
     return None
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     try:
         msg = _decode(frame)
     except msgspec.DecodeError as exc:
@@ -156,6 +161,220 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     return _liquidations(trades, recv_ts, cat)
 
 
+class _FastTrade(msgspec.Struct, frozen=True, gc=False):
+    """Trade, as strict as it and stricter: flags and directions the fast path knows (else `_parse`)."""
+
+    trade_id: str
+    instrument_name: str
+    timestamp: int
+    price: float
+    amount: float
+    direction: Literal["buy", "sell"]
+    liquidation: Literal["M", "T", "MT"] | None = None
+    trade_seq: int = 0
+    index_price: float | None = None
+    mark_price: float | None = None
+
+
+class _FastParams(msgspec.Struct, frozen=True, gc=False):
+    """Params with `data` decoded as trades in the same pass."""
+
+    channel: str = ""
+    data: list[_FastTrade] | None = None
+    type: str = ""
+
+
+class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
+    method: Literal["subscription"]  # heartbeats and responses go to _parse
+    params: _FastParams | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
+
+# (liquidation flag, taker direction) → the events' (party, liquidated side), as _append makes them.
+_PARTY_SIDES: dict[str, dict[str, tuple[tuple[str, Side], ...]]] = {
+    flag: {direction: tuple((party, SIDES[(party, direction)]) for party in parties) for direction in ("buy", "sell")}
+    for flag, parties in PARTIES.items()
+}
+
+# How an instrument's events are computed (_append's branches, per name and catalogue):
+_PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
+_INVERSE = 1  # value = amount × contract value; qty = value / price; usd = value (USD quote)
+_LINEAR = 2  # qty = amount × size; usd = amount × size / price_unit × price (USD quote)
+_SKIP = 3  # options and combos: no event
+_SLOW = 4  # contract digits that are not exact in a double: _append decides
+# (mode, coin, price divisor, size digits, size places, usd factor digits, usd factor places,
+#  usd_quoted, id prefix)
+_Route = tuple[int, str, float, float, int, float, int, bool, str]
+
+
+def _route(name: str, cat: Catalogue) -> _Route:
+    prefix = f"{VENUE}:{name}:"
+    if is_option_or_combo(name):
+        return (_SKIP, "", 1.0, 0.0, 0, 0.0, 0, False, prefix)
+    inst = cat.resolve(VENUE, name, derive)
+    if inst is None:
+        coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
+        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 0.0, 0, False, prefix)
+    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: _append words the error
+        return (_SLOW, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+    size = exact_digits(inst.contract_size)  # as exact_product reads it
+    size_digits, size_places = size if size is not None else (0.0, 0)
+    if inst.kind == "inverse":
+        mode = _INVERSE if size else _SLOW
+        return (mode, inst.coin, 1.0, size_digits, size_places, 0.0, 0, inst.usd_quoted, prefix)
+    if inst.kind == "linear":
+        factor = exact_digits(inst.contract_size / inst.price_unit) if inst.usd_quoted else (0.0, 0)
+        mode = _LINEAR if size and factor else _SLOW
+        factor_digits, factor_places = factor if factor is not None else (0.0, 0)
+        return (
+            mode,
+            inst.coin,
+            inst.price_unit,
+            size_digits,
+            size_places,
+            factor_digits,
+            factor_places,
+            inst.usd_quoted,
+            prefix,
+        )
+    return (_PRICE_ONLY, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+
+
+def _slow(trade: Trade | _FastTrade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    out: list[Liquidation] = []
+    try:
+        _append(out, trade, recv_ts, cat)
+    except BadNumber as exc:
+        raise BadFrame(f"deribit {trade.instrument_name} {trade.trade_id}: {exc}") from None
+    return out
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    One decode into typed trades, then per liquidation trade a fast path that gives what
+    `_append` gives: amount and price as exact digits of their shortest repr (numbers.float_digits,
+    integers inline), products below 2**53 divided once by an exact power of ten. Anything else
+    goes to `_append`, frames of any other shape to `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        try:
+            msg = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        params = msg.params
+        if params is None or not params.channel.startswith("trades."):
+            return []
+        trades = params.data
+        if trades is None:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        out: list[Liquidation] = []
+        check = False
+        for trade in trades:
+            flag = trade.liquidation
+            if flag is None:
+                continue
+            amount = trade.amount
+            price = trade.price
+            name = trade.instrument_name
+            route = routes.get(name)
+            if route is None:
+                route = routes[name] = _route(name, cat)
+            mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
+            if not (0.0 < amount < INF and 0.0 < price < INF) or mode == _SLOW:
+                out.extend(_slow(trade, recv_ts, cat))
+                check = True
+                continue
+            # amount's digits (numbers.float_digits; an integer below 2**53 is its own digits)
+            qty: float | None
+            usd: float | None
+            if mode == _INVERSE:
+                if amount.is_integer() and amount < EXACT_INT:
+                    value_digits = amount * size_digits
+                    places = size_places
+                else:
+                    found = float_digits(amount)
+                    if found is None:
+                        out.extend(_slow(trade, recv_ts, cat))
+                        check = True
+                        continue
+                    value_digits = found[0] * size_digits
+                    places = found[1] + size_places
+                if not (value_digits < EXACT_INT and places < 23):
+                    out.extend(_slow(trade, recv_ts, cat))
+                    check = True
+                    continue
+                value = value_digits / POW10[places]
+                qty = value / price
+                if not 0.0 < qty < INF:
+                    out.extend(_slow(trade, recv_ts, cat))
+                    check = True
+                    continue
+                usd = value if usd_quoted else None
+            elif mode == _LINEAR:
+                found = (amount, 0) if amount.is_integer() and amount < EXACT_INT else float_digits(amount)
+                if found is None:
+                    out.extend(_slow(trade, recv_ts, cat))
+                    check = True
+                    continue
+                amount_digits, amount_places = found
+                value_digits = amount_digits * size_digits
+                places = amount_places + size_places
+                if not (value_digits < EXACT_INT and places < 23):
+                    out.extend(_slow(trade, recv_ts, cat))
+                    check = True
+                    continue
+                qty = value_digits / POW10[places]
+                usd = None
+                if usd_quoted:
+                    found = (price, 0) if price.is_integer() and price < EXACT_INT else float_digits(price)
+                    if found is None:
+                        out.extend(_slow(trade, recv_ts, cat))
+                        check = True
+                        continue
+                    usd_digits = amount_digits * factor_digits * found[0]
+                    places = amount_places + factor_places + found[1]
+                    if not (usd_digits < EXACT_INT and places < 23):
+                        out.extend(_slow(trade, recv_ts, cat))
+                        check = True
+                        continue
+                    usd = usd_digits / POW10[places]
+            elif mode == _SKIP:
+                continue
+            else:
+                qty = usd = None
+            ts = trade.timestamp
+            if ts < min_ts or (usd is not None and usd > max_usd):
+                check = True
+            coin_price = price / divisor
+            trade_id = trade.trade_id
+            for party, side in _PARTY_SIDES[flag][trade.direction]:
+                out.append(
+                    Liquidation(
+                        VENUE,
+                        name,
+                        coin,
+                        side,
+                        coin_price,
+                        qty,
+                        usd,
+                        ts,
+                        recv_ts,
+                        COMPLETE,
+                        f"{prefix}{trade_id}:{party}",
+                    )
+                )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
+
+
 def _liquidations(trades: list[Trade], recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     out: list[Liquidation] = []
     for trade in trades:
@@ -168,7 +387,7 @@ def _liquidations(trades: list[Trade], recv_ts: int, cat: Catalogue) -> list[Liq
     return out
 
 
-def _append(out: list[Liquidation], trade: Trade, recv_ts: int, cat: Catalogue) -> None:
+def _append(out: list[Liquidation], trade: Trade | _FastTrade, recv_ts: int, cat: Catalogue) -> None:
     liquidation = trade.liquidation or ""
     parties = PARTIES.get(liquidation)
     if parties is None:
@@ -375,4 +594,5 @@ DERIBIT_SPEC = VenueSpec(
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,
     notes="Deribit liquidations are flagged public trades; options and combos are not counted.",
+    checked_parse=parser,
 )

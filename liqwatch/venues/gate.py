@@ -40,6 +40,7 @@ Instruments: `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_i
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 
@@ -47,15 +48,17 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation, Side
-from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, exact_product, positive
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "gate"
@@ -89,6 +92,7 @@ SUBSCRIBE_TIME_S = 0
 INVERSE_USD_PER_CONTRACT: Mapping[str, float] = {}
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+INF = math.inf
 
 
 class Liquidate(msgspec.Struct, frozen=True):
@@ -205,7 +209,8 @@ def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
     )
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     try:
         push = _decode_push(frame)
     except msgspec.DecodeError as exc:
@@ -221,11 +226,188 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     entries = decoded if isinstance(decoded, list) else [decoded]
     out: list[Liquidation] = []
     for liq in entries:
-        try:
-            out.append(_liquidation(liq, recv_ts, cat))
-        except (BadNumber, ValueError, OverflowError) as exc:
-            raise BadFrame(f"gate {liq.contract}: {exc}") from None
+        out.append(_one(liq, recv_ts, cat))
     return out
+
+
+def _one(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
+    try:
+        return _liquidation(liq, recv_ts, cat)
+    except (BadNumber, ValueError, OverflowError) as exc:
+        raise BadFrame(f"gate {liq.contract}: {exc}") from None
+
+
+class _FastPush(msgspec.Struct, frozen=True):
+    """Push with `result` decoded as liquidations in the same pass."""
+
+    channel: str = ""
+    event: str = ""
+    time: int = 0
+    time_ms: int = 0
+    result: list[Liquidate] | Liquidate | None = None
+
+
+_decode_fast = msgspec.json.Decoder(_FastPush).decode
+
+# How a contract's events are computed (_liquidation's branches, per contract and catalogue):
+_PRICE_ONLY = 0  # unlisted, quanto, or inverse without a USD quote: qty and usd None
+_INVERSE = 1  # usd = contracts × contract value, qty = usd / price
+_LINEAR = 2  # qty = contracts × contract size (no USD quote)
+_LINEAR_USD = 3  # qty = contracts × size, usd = qty × price (÷ price_unit)
+_SLOW = 4  # contract digits that are not exact in a double: _liquidation decides
+# (mode, coin, price divisor, contract value digits, their places, price_unit, id prefix)
+_Route = tuple[int, str, float, float, int, float, str]
+_EXACT_SIZE = 2**53  # |size| below this is exact as a float
+
+
+def _route(contract: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, contract, derive)
+    prefix = f"{VENUE}:{contract}:"
+    if inst is None:
+        coin, bundle = normalize_coin(_base(contract))
+        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 1.0, prefix)
+    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: _liquidation words the error
+        return (_SLOW, inst.coin, 1.0, 0.0, 0, 1.0, prefix)
+    size = exact_digits(inst.contract_size)  # as exact_product reads it
+    size_digits, size_places = size if size is not None else (0.0, 0)
+    if inst.kind == "inverse":
+        mode = (_INVERSE if size else _SLOW) if inst.usd_quoted else _PRICE_ONLY
+        return (mode, inst.coin, 1.0, size_digits, size_places, 1.0, prefix)
+    if inst.kind == "linear":
+        mode = (_LINEAR_USD if inst.usd_quoted else _LINEAR) if size else _SLOW
+        return (mode, inst.coin, inst.price_unit, size_digits, size_places, inst.price_unit, prefix)
+    return (_PRICE_ONLY, inst.coin, inst.price_unit, 0.0, 0, 1.0, prefix)
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    One decode into typed liquidations, then per liquidation a fast path that gives what
+    `_liquidation` gives for integer or decimal sizes and plain decimal prices
+    (`numbers.plain_digits` inline: digit products below 2**53 divided once by an exact power
+    of ten); anything else goes to `_liquidation`, frames of any other shape to `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        try:
+            push = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        if push.channel != CHANNEL or push.event != "update":
+            return []
+        result = push.result
+        if result is None:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
+        out: list[Liquidation] = []
+        check = False
+        for liq in result if isinstance(result, list) else [result]:
+            contract = liq.contract
+            route = routes.get(contract)
+            if route is None:
+                route = routes[contract] = _route(contract, cat)
+            mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
+            size = liq.size
+            price_text = liq.price
+            head, _, tail = price_text.partition(".")
+            price_digits = head + tail
+            price_places = len(tail)
+            time = liq.time
+            ts = time * 1000 if time < SECONDS_BELOW else time
+            if (
+                mode == _SLOW
+                or not price_digits.isdecimal()
+                or price_places > 22
+                or not (short or len(price_text) < MAX_DIGITS)
+                or time <= 0
+                or ts >= _MAX_MS
+            ):
+                out.append(_one(liq, recv_ts, cat))
+                check = True
+                continue
+            # The size as size_text writes it (`signed`), its sign and its digits.
+            signed: int | str = size  # an int formats as str(size)
+            if isinstance(size, int):
+                negative = size < 0
+                count = float(-size if negative else size) if -_EXACT_SIZE < size < _EXACT_SIZE else 0.0
+                places = size_places  # of count × contract value
+            else:  # X-Gate-Size-Decimal: -?[0-9]+(.[0-9]+)?, trailing zeros of the fraction dropped
+                negative = size.startswith("-")
+                head, dot, tail = (size[1:] if negative else size).partition(".")
+                if not (head.isdigit() and head.isascii() and (not dot or (tail.isdigit() and tail.isascii()))):
+                    out.append(_one(liq, recv_ts, cat))
+                    check = True
+                    continue
+                tail = tail.rstrip("0")
+                signed = f"-{head}" if negative else head
+                if tail:
+                    signed = f"{signed}.{tail}"
+                count = float(head + tail) if len(signed) <= 40 and (short or len(size) < MAX_DIGITS) else 0.0
+                places = len(tail) + size_places
+            price_value = float(price_digits)
+            qty: float | None = None
+            usd: float | None = None
+            if mode == _LINEAR_USD:
+                value_digits = count * size_digits
+                usd_digits = value_digits * price_value
+                # usd_digits in (0, 2**53) with every factor an integer: all of them exact
+                if not (0.0 < usd_digits < EXACT_INT and places + price_places < 23):
+                    out.append(_one(liq, recv_ts, cat))
+                    check = True
+                    continue
+                price = price_value / POW10[price_places]
+                qty = value_digits / POW10[places]
+                usd = usd_digits / POW10[places + price_places]
+                if price_unit != 1.0:
+                    usd /= price_unit
+                    if not 0.0 < usd < INF:
+                        out.append(_one(liq, recv_ts, cat))
+                        check = True
+                        continue
+            else:
+                value_digits = count * size_digits
+                if not (0.0 < count < EXACT_INT and 0.0 < price_value < EXACT_INT and places < 23):
+                    out.append(_one(liq, recv_ts, cat))
+                    check = True
+                    continue
+                price = price_value / POW10[price_places]
+                if mode == _INVERSE:
+                    usd = value_digits / POW10[places] if value_digits < EXACT_INT else 0.0
+                    qty = usd / price
+                    if not 0.0 < qty < INF:
+                        out.append(_one(liq, recv_ts, cat))
+                        check = True
+                        continue
+                elif mode == _LINEAR:
+                    if not value_digits < EXACT_INT:
+                        out.append(_one(liq, recv_ts, cat))
+                        check = True
+                        continue
+                    qty = value_digits / POW10[places]
+            if ts < min_ts or (usd is not None and usd > max_usd):
+                check = True
+            out.append(
+                Liquidation(
+                    VENUE,
+                    contract,
+                    coin,
+                    NEGATIVE_SIZE_SIDE if negative else POSITIVE_SIZE_SIDE,
+                    price / divisor,
+                    qty,
+                    usd,
+                    ts,
+                    recv_ts,
+                    COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED,
+                    f"{prefix}{ts}:{signed}:{price_text}",
+                )
+            )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
 
 
 def is_data(frame: Frame) -> bool:
@@ -347,4 +529,5 @@ GATE_SPEC = VenueSpec(
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,
     notes=NOTE,
+    checked_parse=parser,
 )

@@ -41,21 +41,25 @@ UNCONFIRMED: the verbatim REST response (research holds an assembled shape only)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from typing import Literal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, Kind, normalize_coin
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import BadNumber, exact_product, positive
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, exact_product, positive
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
     Frame,
     Heartbeat,
     InstrumentsPage,
+    Parse,
     RestRequest,
     VenueSpec,
+    refuse_impossible,
 )
 
 VENUE = "okx"
@@ -74,6 +78,7 @@ POSITION_SIDES: dict[str, Side] = {"long": LONG, "short": SHORT}
 # One-way mode (posSide "net" or empty): side is the liquidation ORDER side; sell closes a long.
 ORDER_SIDES: dict[str, Side] = {"sell": LONG, "buy": SHORT}
 ONE_WAY = frozenset({"net", ""})
+INF = math.inf
 
 _MAX_MS_DIGITS = 15  # ms timestamps have 13 digits until the year 2286
 
@@ -167,7 +172,7 @@ def milliseconds(text: str, what: str) -> int:
     return value
 
 
-def _inst_type(entry: Entry, pushed_type: str) -> str:
+def _inst_type(entry: Entry | _FastEntry, pushed_type: str) -> str:
     if entry.instType:
         return entry.instType
     if pushed_type:
@@ -186,7 +191,7 @@ def _finite(value: float | None, what: str) -> float | None:
     return value
 
 
-def _liquidation(entry: Entry, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquidation:
+def _liquidation(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_ts: int, cat: Catalogue) -> Liquidation:
     side = liquidated_side(detail.side, detail.posSide)
     price = positive(detail.bkPx, "bkPx")
     positive(detail.sz, "sz")
@@ -241,7 +246,8 @@ def events(entries: list[Entry], pushed_type: str, recv_ts: int, cat: Catalogue)
     return out
 
 
-def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The reference parse: every frame the fast path in `parser` does not take comes here."""
     if frame == "pong" or frame == b"pong":
         return []
     try:
@@ -258,6 +264,212 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     except msgspec.DecodeError as exc:
         raise BadFrame(f"okx: {exc}") from None
     return events(entries, arg.instType, recv_ts, cat)
+
+
+class _FastDetail(msgspec.Struct, frozen=True, gc=False):
+    """Detail, as strict as it and stricter: sides the fast path knows (else `_parse`)."""
+
+    sz: str
+    bkPx: str
+    ts: str
+    side: Literal["buy", "sell", ""] = ""
+    posSide: Literal["long", "short", "net", ""] = ""
+    bkLoss: str = ""
+    ccy: str = ""
+
+
+class _FastEntry(msgspec.Struct, frozen=True, gc=False):
+    instId: str
+    details: list[_FastDetail]
+    instType: str = ""
+    instFamily: str = ""
+    uly: str = ""
+    totalLoss: str = ""
+
+
+class _FastPush(msgspec.Struct, frozen=True, gc=False):
+    """Push with `data` decoded in the same pass (fields and types as Push, data as entries)."""
+
+    arg: Arg | None = None
+    data: list[_FastEntry] | None = None
+    event: str = ""
+    code: str = ""
+    msg: str = ""
+
+
+_decode_fast = msgspec.json.Decoder(_FastPush).decode
+
+# Liquidated side by posSide, then side (liquidated_side as a table; absent pairs are errors).
+_SIDES: dict[str, dict[str, Side]] = {
+    "long": {"buy": LONG, "sell": LONG, "": LONG},
+    "short": {"buy": SHORT, "sell": SHORT, "": SHORT},
+    "net": ORDER_SIDES,
+    "": ORDER_SIDES,
+}
+
+# How an instrument's events are computed (_liquidation's branches, per instId and catalogue):
+_PRICE_ONLY = 0  # unknown size (unlisted, quanto, inverse not in USD): qty and usd None
+_INVERSE = 1  # usd = sz × contract value, qty = usd / price
+_LINEAR = 2  # qty = sz × contract value (no USD quote)
+_LINEAR_USD = 3  # qty = sz × contract value, usd = qty × bkPx (÷ price_unit)
+_SLOW = 4  # a contract value whose digits are not exact in a double: _liquidation decides
+# (mode, coin, price divisor, contract value digits, their places, price_unit, id prefix)
+_Route = tuple[int, str, float, float, int, float, str]
+
+
+def _route(inst_id: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, inst_id, derive)
+    prefix = f"{VENUE}:{inst_id}:"
+    if inst is None:
+        coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
+        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 1.0, prefix)
+    size = exact_digits(inst.contract_size)  # as exact_product reads it
+    size_digits, size_places = size if size is not None else (0.0, 0)
+    if not 0.0 < inst.price_unit < INF:  # a broken catalogue entry: _liquidation words the error
+        return (_SLOW, inst.coin, 1.0, 0.0, 0, 1.0, prefix)
+    if inst.kind == "inverse":
+        mode = (_INVERSE if size else _SLOW) if inst.usd_quoted else _PRICE_ONLY
+        return (mode, inst.coin, 1.0, size_digits, size_places, 1.0, prefix)
+    if inst.kind == "linear":
+        mode = (_LINEAR_USD if inst.usd_quoted else _LINEAR) if size else _SLOW
+        return (mode, inst.coin, inst.price_unit, size_digits, size_places, inst.price_unit, prefix)
+    return (_PRICE_ONLY, inst.coin, inst.price_unit, 0.0, 0, 1.0, prefix)
+
+
+def _one(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_ts: int, cat: Catalogue) -> Liquidation:
+    try:
+        return _liquidation(entry, detail, recv_ts, cat)
+    except (BadNumber, ValueError, OverflowError) as exc:
+        raise BadFrame(f"okx {entry.instId}: {exc}") from None
+
+
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    One decode into typed structs, then per detail a fast path that gives what `_liquidation`
+    gives (`numbers.plain_digits` inline: plain decimal sz and bkPx whose digit products with the
+    contract value are exact); anything else goes to `_liquidation`, frames of any other shape
+    to `_parse`.
+    """
+
+    def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        if frame == "pong" or frame == b"pong":
+            return []
+        try:
+            push = _decode_fast(frame)
+        except (msgspec.DecodeError, UnicodeError):
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        arg = push.arg
+        if push.event or arg is None or arg.channel != CHANNEL:
+            return []
+        entries = push.data
+        if entries is None:
+            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
+        out: list[Liquidation] = []
+        check = False
+        for entry in entries:
+            if (entry.instType or arg.instType or _inst_type(entry, "")) == "OPTION":
+                continue
+            inst_id = entry.instId
+            route = routes.get(inst_id)
+            if route is None:
+                route = routes[inst_id] = _route(inst_id, cat)
+            mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
+            for detail in entry.details:
+                side = _SIDES[detail.posSide].get(detail.side)
+                sz = detail.sz
+                px = detail.bkPx
+                ts_text = detail.ts
+                head, _, tail = sz.partition(".")
+                sz_digits = head + tail
+                sz_places = len(tail)
+                if (
+                    side is None
+                    or mode == _SLOW
+                    or not sz_digits.isdecimal()
+                    or not ts_text.isdigit()
+                    or not ts_text.isascii()
+                    or len(ts_text) > _MAX_MS_DIGITS
+                    or not (short or len(sz) + len(px) < MAX_DIGITS)
+                ):
+                    out.append(_one(entry, detail, recv_ts, cat))
+                    check = True
+                    continue
+                ts = int(ts_text)
+                sz_value = float(sz_digits)
+                qty: float | None
+                usd: float | None
+                if mode == _LINEAR_USD:
+                    head, _, tail = px.partition(".")
+                    px_digits = head + tail
+                    px_places = len(tail)
+                    places = sz_places + size_places
+                    qty_digits = sz_value * size_digits
+                    px_value = float(px_digits) if px_digits.isdecimal() else 0.0
+                    usd_digits = qty_digits * px_value
+                    if not (0.0 < usd_digits < EXACT_INT and places + px_places < 23 and ts > 0):
+                        out.append(_one(entry, detail, recv_ts, cat))
+                        check = True
+                        continue
+                    price = px_value / POW10[px_places]
+                    qty = qty_digits / POW10[places]
+                    usd = usd_digits / POW10[places + px_places]
+                    if price_unit != 1.0:
+                        usd /= price_unit
+                        if not 0.0 < usd < INF:
+                            out.append(_one(entry, detail, recv_ts, cat))
+                            check = True
+                            continue
+                else:
+                    try:
+                        price = float(px)
+                    except ValueError:
+                        price = 0.0
+                    qty = usd = None
+                    if mode == _INVERSE:
+                        places = sz_places + size_places
+                        usd_digits = sz_value * size_digits
+                        if 0.0 < usd_digits < EXACT_INT and places < 23:
+                            usd = usd_digits / POW10[places]
+                            qty = usd / price if price > 0.0 else 0.0
+                    elif mode == _LINEAR:
+                        places = sz_places + size_places
+                        qty_digits = sz_value * size_digits
+                        if 0.0 < qty_digits < EXACT_INT and places < 23:
+                            qty = qty_digits / POW10[places]
+                    elif 0.0 < sz_value < EXACT_INT and sz_places < 23:
+                        qty = 1.0  # no quantity, but sz and the rest are valid: keep the fast path
+                    if not (0.0 < price < INF and ts > 0 and qty is not None and 0.0 < qty < INF):
+                        out.append(_one(entry, detail, recv_ts, cat))
+                        check = True
+                        continue
+                    if mode == _PRICE_ONLY:
+                        qty = None
+                if ts < min_ts or (usd is not None and usd > max_usd):
+                    check = True
+                out.append(
+                    Liquidation(
+                        VENUE,
+                        inst_id,
+                        coin,
+                        side,
+                        price / divisor,
+                        qty,
+                        usd,
+                        ts,
+                        recv_ts,
+                        SAMPLED,
+                        f"{prefix}{ts_text}:{detail.side}:{detail.posSide}:{sz}:{px}",
+                    )
+                )
+        return refuse_impossible(out, max_usd, min_ts) if check else out
+
+    return parse
+
+
+parse = parser()
 
 
 def parse_rest_liquidations(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -383,4 +595,5 @@ OKX_SPEC = VenueSpec(
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,
     notes=NOTE,
+    checked_parse=parser,
 )

@@ -1,0 +1,1 @@
+"""`liqwatch report`: collect (store → Inputs) → build (Inputs → Report, pure) → render (md/html/json)."""

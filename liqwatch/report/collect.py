@@ -1,0 +1,108 @@
+"""Read what a report needs from a store, through liqwatch.queries only (the one read API)."""
+
+from __future__ import annotations
+
+from liqwatch import queries
+from liqwatch.analytics.history import SeriesRow
+from liqwatch.analytics.summary import Window
+from liqwatch.analytics.windows import slice_label
+from liqwatch.model import Candle, Gap, MarketStat
+from liqwatch.report.build import focus_coins
+from liqwatch.report.model import Inputs, SliceRows
+from liqwatch.store.base import EventFilter, Store
+from liqwatch.venues import REGISTRY
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+BREAKDOWN = ("1h", 3_600_000), ("4h", 14_400_000), ("12h", 43_200_000), ("24h", 86_400_000)
+MAX_EVENTS = 2_000_000  # cascade detection reads the window's events; above this it is skipped
+VOL_PERIODS = 31  # candles back this many window lengths: 30 returns for the volatility baseline
+
+
+def breakdown(window: Window) -> list[Window]:
+    """The standard 1h/4h/12h/24h windows shorter than the report's window, then the window."""
+    return [w for w in BREAKDOWN if w[1] < window[1]] + [window]
+
+
+def chart_step(length: int) -> int:
+    """Chart buckets: 5 minutes up to 2 hours, hours up to 2 days, else days."""
+    if length <= 2 * HOUR_MS:
+        return 5 * 60_000
+    if length <= 2 * DAY_MS:
+        return HOUR_MS
+    return DAY_MS
+
+
+def collect(store: Store, at: int, window: Window) -> Inputs:
+    label, length = window
+    if length <= 0:
+        raise ValueError(f"window {label!r} must have a positive length")
+    start = at - length
+    windows = breakdown(window)
+    summary = queries.summary(store, at, windows)
+    main = summary.windows[-1]
+    coins = focus_coins(main)
+    origin = at % length
+    current = queries.series(store, start, at, length, origin=origin)
+    coin_current = {c: queries.series(store, start, at, length, origin=origin, coins=[c]) for c in coins}
+    slices = []
+    inner = 0
+    inner_label: str | None = None
+    for lbl, ln in windows:
+        rows = queries.series(store, at - ln, at - inner, ln - inner, origin=(at - inner) % (ln - inner))
+        slices.append(SliceRows(slice_label(inner_label, lbl), at - ln, at - inner, rows))
+        inner, inner_label = ln, lbl
+    step = chart_step(length)
+    chart = queries.series(store, start, at, step, origin=at % step)
+    spans = queries.venue_spans(store)
+    history: list[SeriesRow] = []
+    coin_history: dict[str, list[SeriesRow]] = {}
+    history_gaps: list[Gap] = []
+    first = min((s.first_ts for s in spans), default=None)
+    if first is not None and first <= start:
+        k = (start - first) // length + 1
+        since = start - k * length
+        history = queries.series(store, since, start, length, origin=origin)
+        coin_history = {c: queries.series(store, since, start, length, origin=origin, coins=[c]) for c in coins}
+        history_gaps = queries.gaps(store, since=since, until=start)
+    count = main.count
+    events = None
+    if 0 < count <= MAX_EVENTS:
+        events = list(queries.events(store, EventFilter(since=start, until=at)))
+    candles: dict[str, list[Candle]] = {}
+    oi: dict[str, list[MarketStat]] = {}
+    funding: dict[str, list[MarketStat]] = {}
+    price_coins = list(dict.fromkeys(["BTC", *coins]))
+    back = max(VOL_PERIODS * length, 8 * DAY_MS)
+    for coin in price_coins:
+        hourly = queries.candles(store, coin, HOUR_MS, since=start - back, until=at - HOUR_MS + 1)
+        daily = queries.candles(store, coin, DAY_MS, until=at - DAY_MS + 1)
+        if hourly or daily:
+            candles[coin] = hourly + daily
+        stats_oi = queries.stats(store, coin, "open_interest_usd", since=start - 2 * HOUR_MS, until=at)
+        if stats_oi:
+            oi[coin] = stats_oi
+        stats_f = queries.stats(store, coin, "funding_rate", since=start - DAY_MS, until=start)
+        if stats_f:
+            funding[coin] = stats_f
+    return Inputs(
+        at=at,
+        window=window,
+        windows=windows,
+        summary=summary,
+        current=current,
+        coin_current=coin_current,
+        slices=slices,
+        chart_step=step,
+        chart=chart,
+        gaps=queries.gaps(store, since=start, until=at),
+        spans=spans,
+        venue_notes={v: spec.notes for v, spec in REGISTRY.items() if spec.notes},
+        history=history,
+        coin_history=coin_history,
+        history_gaps=history_gaps,
+        events=events,
+        candles=candles,
+        open_interest=oi,
+        funding=funding,
+    )

@@ -1,0 +1,549 @@
+"""Tapes: what the simulated venues publish, and when. Pure (no sockets, no clocks).
+
+A tape is a time-ordered iterator of `Push`es: one frame a venue endpoint publishes at exchange time
+`at` (ms since the epoch) on one topic, with the truth liquidations it carries. Two sources:
+
+- `scenario_tape(scenario, seed, venues, start_ms)`: a seeded market. Every second of tape time the
+  coins' prices move (BTC drives, the others follow with their own beta and noise), liquidations
+  arrive as a self-exciting (Hawkes) process whose base rate, drift, size scale and side bias come
+  from the scenario's phases; sizes are heavy-tailed (a lognormal body, a Pareto tail: many small,
+  rare huge); the side follows the last minute's price move (a fall liquidates longs). Each venue then
+  publishes them its own way (see FRAMERS): Binance at most the latest per symbol per second, Bybit
+  500 ms batches per symbol, OKX 250 ms batches per instType, BitMEX an insert then a delete per order,
+  Deribit 100 ms trade batches per currency (a few trades liquidate both sides: "MT"), Bitget the
+  largest long and short per symbol per second, Gate 1 s aggregates per contract (≤ 20 a push).
+  Endless; the same (scenario, seed, venues, start_ms) always gives the same tape.
+- replayed capture journals: `replay_push` turns one recorded data frame into a Push (the server
+  reads the files: `server.replay_tape`).
+
+Prices are recorded in a `PriceBook` as the tape is generated, for the companion streams and the
+REST context endpoints (klines, mark prices, open interest).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import random
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TypeVar
+
+import msgspec
+
+from liqwatch.model import LONG, SHORT, Side
+from liqwatch.sim import encode
+from liqwatch.sim import markets as mk
+from liqwatch.sim.markets import Market
+from liqwatch.sim.model import Liq, Push, truth
+
+SCENARIOS = ("calm", "squeeze", "cascade", "crash")
+
+
+# ── scenarios ──────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True)
+class Phase:
+    seconds: int
+    drift: float  # BTC log return over the whole phase
+    vol: float  # BTC per-second log-return σ
+    rate: float  # base liquidations per second, all venues
+    size: float  # notional scale (× the calm median)
+    long_bias: float  # added to P(long liquidated)
+    excite: float  # branching ratio of the self-exciting arrivals (< 1)
+
+
+# Each scenario is a cycle of phases (tape seconds), repeated for as long as the tape is read:
+#   calm     one steady hour: ~1.4 liquidations/s, half longs, ~$35M an hour
+#   squeeze  10 min calm, 15 min rally (+5%) and 5 min spike (+3%): shorts liquidated in bursts; 20 min cooling
+#   cascade  10 min calm, 10 min slide, 10 min cascade (-7% in all): self-exciting long liquidations; 20 min calm
+#   crash    10 min calm, a 10 min crash (-15%): ~40 liquidations/s, mostly longs, $1M+ orders; 30 min recovery
+_CALM = Phase(600, 0.0, 8e-5, 1.0, 1.0, 0.0, 0.3)
+PHASES: dict[str, tuple[Phase, ...]] = {
+    "calm": (Phase(3600, 0.0, 8e-5, 1.0, 1.0, 0.0, 0.3),),
+    "squeeze": (
+        _CALM,
+        Phase(900, 0.05, 2.5e-4, 5.0, 2.0, -0.25, 0.5),
+        Phase(300, 0.03, 4e-4, 12.0, 3.0, -0.35, 0.6),
+        Phase(1200, -0.01, 1.2e-4, 2.5, 1.2, 0.0, 0.35),
+    ),
+    "cascade": (
+        _CALM,
+        Phase(600, -0.02, 2e-4, 3.0, 1.5, 0.15, 0.6),
+        Phase(600, -0.05, 3.5e-4, 5.0, 2.5, 0.3, 0.75),
+        Phase(1200, 0.01, 1.2e-4, 2.0, 1.2, 0.0, 0.35),
+    ),
+    "crash": (
+        _CALM,
+        Phase(600, -0.15, 6e-4, 12.0, 4.0, 0.4, 0.7),
+        Phase(1800, 0.04, 2e-4, 4.0, 1.5, 0.0, 0.4),
+    ),
+}
+HAWKES_DECAY_S = 8.0  # excitation half-life scale (e-folding seconds)
+CAP_USD = 150e6
+MAX_PER_SECOND = 2_000  # a safety cap on arrivals (the Hawkes process stays far below it)
+
+
+def phase_at(phases: Sequence[Phase], second: int) -> Phase:
+    cycle = sum(p.seconds for p in phases)
+    second %= cycle
+    for phase in phases:
+        if second < phase.seconds:
+            return phase
+        second -= phase.seconds
+    return phases[-1]
+
+
+def notional(rng: random.Random, scale: float) -> float:
+    """Heavy-tailed USD notional: lognormal body (median ~$1.8k × scale), 2% Pareto tail (α 1.3)."""
+    if rng.random() < 0.02:
+        usd = 30_000.0 * scale * rng.paretovariate(1.3)
+    else:
+        usd = math.exp(rng.gauss(math.log(1_800.0 * scale), 1.4))
+    return min(max(usd, 5.0), CAP_USD)
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    if lam <= 0:
+        return 0
+    if lam > 50:
+        return max(0, round(rng.gauss(lam, math.sqrt(lam))))
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+# ── prices ─────────────────────────────────────────────────────────────────────────────────────
+
+MINUTE = 60_000
+HOUR_MINUTES = 60
+HISTORY_MINUTES = 1_500  # synthetic 1-minute bars before the tape starts (klines)…
+HISTORY_HOURS = 60 * 24  # …and hourly bars before those (60 days, for daily candles)
+
+Bar = tuple[int, float, float, float, float]  # open time ms, open, high, low, close
+Candle = tuple[int, float, float, float, float, float]  # … and volume (coins)
+
+
+class PriceBook:
+    """Per-coin prices: the latest, and OHLC bars — 1-minute bars from a seeded history before
+    `start_ms` (hourly further back) and from the tape as it is generated."""
+
+    def __init__(self, start_ms: int, seed: int = 1) -> None:
+        self.start_ms = start_ms
+        self.seed = seed
+        self._last = {coin: base for coin, (base, _, _) in mk.COINS.items()}
+        # minute index → [open, high, low, close, minutes covered]
+        self._bars: dict[str, dict[int, list[float]]] = defaultdict(dict)
+        self._history: set[str] = set()
+
+    def record(self, coin: str, t_ms: int, price: float) -> None:
+        self._last[coin] = price
+        minute = t_ms // MINUTE
+        bars = self._bars[coin]
+        bar = bars.get(minute)
+        if bar is None:
+            bars[minute] = [price, price, price, price, 1]
+        else:
+            bar[1] = max(bar[1], price)
+            bar[2] = min(bar[2], price)
+            bar[3] = price
+
+    def last(self, coin: str) -> float:
+        return self._last.get(coin, 1.0)
+
+    def _fill_history(self, coin: str) -> None:
+        if coin in self._history:
+            return
+        self._history.add(coin)
+        rng = random.Random(f"liqwatch-sim/history/{self.seed}/{coin}")
+        base, beta, idio = mk.COINS.get(coin, (1.0, 1.0, 1.0))
+        sigma = 7e-4 * math.hypot(beta, idio)  # per minute (BTC: ~2.7% a day)
+        bars = self._bars[coin]
+        close = base
+        minute = self.start_ms // MINUTE
+        for k in range(HISTORY_MINUTES + HISTORY_HOURS):
+            span = 1 if k < HISTORY_MINUTES else HOUR_MINUTES
+            if span == HOUR_MINUTES and minute % HOUR_MINUTES:
+                span = minute % HOUR_MINUTES  # align the hourly bars on the hour
+            minute -= span
+            spread = sigma * math.sqrt(span)
+            open_ = close * math.exp(rng.gauss(0.0, spread))
+            high = max(open_, close) * (1 + abs(rng.gauss(0.0, spread / 2)))
+            low = min(open_, close) * (1 - abs(rng.gauss(0.0, spread / 2)))
+            bars.setdefault(minute, [open_, high, low, close, span])
+            close = open_
+
+    def bars(self, coin: str, start_ms: int, end_ms: int) -> list[Bar]:
+        """Bars (open time ms, o, h, l, c) with open time in [start_ms, end_ms], oldest first."""
+        return [(b[0], b[1], b[2], b[3], b[4]) for b in self._spans(coin, start_ms, end_ms)]
+
+    def _spans(self, coin: str, start_ms: int, end_ms: int) -> list[tuple[int, float, float, float, float, float]]:
+        self._fill_history(coin)
+        bars = self._bars.get(coin, {})
+        lo, hi = start_ms // MINUTE, end_ms // MINUTE
+        if hi - lo > len(bars):
+            keys = sorted(k for k in bars if lo <= k <= hi)
+        else:
+            keys = [k for k in range(lo, hi + 1) if k in bars]
+        return [(k * MINUTE, bars[k][0], bars[k][1], bars[k][2], bars[k][3], bars[k][4]) for k in keys]
+
+    def candles(
+        self, coin: str, interval_ms: int, end_ms: int, limit: int, start_ms: int | None = None
+    ) -> list[Candle]:
+        """OHLC + synthetic volume (coins) per `interval_ms` with open time in [start, end], oldest first.
+
+        Without `start_ms`: the last `limit` intervals up to `end_ms`.
+        """
+        interval_ms = max(MINUTE, interval_ms - interval_ms % MINUTE)
+        first = start_ms if start_ms is not None else end_ms - interval_ms * limit
+        base = mk.COINS.get(coin, (1.0, 1.0, 1.0))[0]
+        out: list[Candle] = []
+        current = -1
+        group: list[tuple[int, float, float, float, float, float]] = []
+        for span in self._spans(coin, first - first % interval_ms, end_ms):
+            slot = span[0] - span[0] % interval_ms
+            if slot != current and group:
+                out.append(_merge(current, group, base))
+                group = []
+            current = slot
+            group.append(span)
+        if group:
+            out.append(_merge(current, group, base))
+        return out
+
+
+def _merge(slot: int, group: list[tuple[int, float, float, float, float, float]], base: float) -> Candle:
+    minutes = sum(bar[5] for bar in group)
+    volume = 3e6 / base * minutes * (1 + (slot // MINUTE) % 7 / 7)  # about $3M a minute
+    return (slot, group[0][1], max(b[2] for b in group), min(b[3] for b in group), group[-1][4], volume)
+
+
+# ── generation ─────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _State:
+    rng: random.Random
+    book: PriceBook
+    log_price: dict[str, float]
+    returns: deque[float]  # BTC per-second log returns, last 60 s
+    excitation: float = 0.0
+    trade_id: int = 312_000_000
+
+
+def _advance_prices(state: _State, phase: Phase, t0: int) -> None:
+    rng = state.rng
+    r_btc = phase.drift / phase.seconds + phase.vol * rng.gauss(0.0, 1.0)
+    state.returns.append(r_btc)
+    for coin, (_, beta, idio) in mk.COINS.items():
+        r = r_btc if coin == "BTC" else beta * r_btc + idio * phase.vol * rng.gauss(0.0, 1.0)
+        state.log_price[coin] += r
+        state.book.record(coin, t0, math.exp(state.log_price[coin]))
+
+
+def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, list[Market]]) -> list[Liq]:
+    rng = state.rng
+    decay = math.exp(-1.0 / HAWKES_DECAY_S)
+    lam = phase.rate + state.excitation
+    n = min(poisson(rng, lam), MAX_PER_SECOND)
+    state.excitation = state.excitation * decay + phase.excite * (1 - decay) * n
+    ret60 = sum(state.returns)
+    p_long = min(0.97, max(0.03, 0.5 + phase.long_bias - 25.0 * ret60))
+    venues = list(universe)
+    weights = [mk.VENUE_SHARE[v] for v in venues]
+    taken: set[tuple[str, str, int]] = set()  # (venue, symbol, ms): one liquidation each, stable ids
+    out: list[Liq] = []
+    for _ in range(n):
+        venue = rng.choices(venues, weights)[0]
+        choices = universe[venue]
+        m = rng.choices(choices, [c.weight for c in choices])[0]
+        side: Side = LONG if rng.random() < p_long else SHORT
+        usd = notional(rng, phase.size)
+        slip = rng.uniform(0.0005, 0.008)  # the bankruptcy price sits beyond the mark: below for longs
+        coin_price = state.book.last(m.coin) * (1 - slip if side == LONG else 1 + slip)
+        price = mk.price_text(m, coin_price)
+        size = mk.size_text(m, usd, price, state.book.last("BTC"))
+        ts = t0 + rng.randrange(1000)
+        while (m.venue, m.symbol, ts) in taken:
+            ts = t0 + rng.randrange(1000)
+        taken.add((m.venue, m.symbol, ts))
+        ref = ""
+        if m.venue == "bitmex":
+            ref = "-".join(f"{rng.getrandbits(4 * d):0{d}x}" for d in (8, 4, 4, 4, 12))
+        elif m.venue == "deribit":
+            state.trade_id += rng.randint(1, 40)
+            ref = str(state.trade_id)
+        variant = rng.getrandbits(16)
+        liq = truth(m, side, price, size, ts, ref, variant)
+        out.append(liq)
+        if m.venue == "deribit" and rng.random() < 0.04:  # "MT": maker and taker both liquidated
+            out.append(liq._replace(side=SHORT if side == LONG else LONG))
+    out.sort(key=lambda liq: liq.ts)
+    return out
+
+
+Framer = Callable[[list[Liq], int, random.Random, Sequence[str]], list[Push]]
+
+
+K = TypeVar("K")
+
+
+def _by(liqs: Iterable[Liq], key: Callable[[Liq], K]) -> dict[K, list[Liq]]:
+    groups: dict[K, list[Liq]] = defaultdict(list)
+    for liq in liqs:
+        groups[key(liq)].append(liq)
+    return groups
+
+
+def frame_binance(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """At most one liquidation per symbol per second is pushed: the latest. Both hosts push both universes."""
+    out: list[Push] = []
+    for group in _by(liqs, lambda liq: liq.symbol).values():
+        latest = max(group, key=lambda liq: liq.ts)
+        at = t0 + 1000 + rng.randrange(40)
+        text = encode.binance_payload(latest, at)
+        out.extend(Push(at, venue, "market", "!forceOrder@arr", text, (latest,)) for venue in endpoints)
+    return out
+
+
+def frame_bybit(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    out: list[Push] = []
+    for (symbol, half), group in _by(liqs, lambda liq: (liq.symbol, (liq.ts - t0) // 500)).items():
+        at = t0 + 500 * (half + 1) + rng.randrange(30)
+        m = mk.BY_SYMBOL[("bybit", symbol)]
+        out.append(Push(at, "bybit", m.conn, f"allLiquidation.{symbol}", encode.bybit_frame(group, at), tuple(group)))
+    return out
+
+
+def frame_okx(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    out: list[Push] = []
+    for (group_name, quarter), group in _by(
+        liqs, lambda liq: (mk.BY_SYMBOL[("okx", liq.symbol)].group, (liq.ts - t0) // 250)
+    ).items():
+        at = t0 + 250 * (quarter + 1) + rng.randrange(30)
+        topic = f"liquidation-orders:{group_name}"
+        out.append(Push(at, "okx", "public", topic, encode.okx_frame(group, group_name), tuple(group)))
+    return out
+
+
+def frame_bitmex(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    out: list[Push] = []
+    for liq in liqs:
+        topic = f"liquidation:{liq.symbol}"
+        insert = liq.ts + 5 + rng.randrange(60)
+        out.append(Push(insert, "bitmex", "realtime", topic, encode.bitmex_insert([liq]), (liq,), "insert", liq.ref))
+        if rng.random() < 0.1 and Decimal(liq.size) > 1:
+            left = encode.bitmex_partial_fill(liq)
+            out.append(
+                Push(insert + 200 + rng.randrange(600), "bitmex", "realtime", topic, left, (), "update", liq.ref)
+            )
+        delete = insert + 1500 + rng.randrange(3500)
+        out.append(Push(delete, "bitmex", "realtime", topic, encode.bitmex_delete(liq), (), "delete", liq.ref))
+    return out
+
+
+def frame_deribit(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    out: list[Push] = []
+    for (currency, tenth), group in _by(
+        liqs, lambda liq: (mk.BY_SYMBOL[("deribit", liq.symbol)].group, (liq.ts - t0) // 100)
+    ).items():
+        at = t0 + 100 * (tenth + 1) + rng.randrange(20)
+        channel = f"trades.future.{currency}"
+        out.append(Push(at, "deribit", "ws", channel, encode.deribit_frame(group, f"{channel}.100ms"), tuple(group)))
+    return out
+
+
+def frame_bitget(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Once a second per instType: the largest long and the largest short liquidation of each symbol."""
+    out: list[Push] = []
+    for inst_type, group in _by(liqs, lambda liq: mk.BY_SYMBOL[("bitget", liq.symbol)].group).items():
+        kept = [
+            max(side_group, key=lambda liq: Decimal(liq.size))
+            for side_group in _by(group, lambda liq: (liq.symbol, liq.side)).values()
+        ]
+        kept.sort(key=lambda liq: liq.ts)
+        at = t0 + 1000 + rng.randrange(50)
+        topic = f"liquidation:{inst_type}"
+        out.append(Push(at, "bitget", "public", topic, encode.bitget_frame(kept, str(inst_type), at), tuple(kept)))
+    return out
+
+
+GATE_BATCH = 20
+
+
+def frame_gate(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Per contract: a 1 s aggregate, or a push as soon as 20 are cached."""
+    out: list[Push] = []
+    for contract, group in _by(liqs, lambda liq: liq.symbol).items():
+        m = mk.BY_SYMBOL[("gate", str(contract))]
+        for i in range(0, len(group), GATE_BATCH):
+            chunk = group[i : i + GATE_BATCH]
+            full = len(chunk) == GATE_BATCH
+            at = (chunk[-1].ts if full else t0 + 1000) + 1 + rng.randrange(30)
+            topic = f"futures.public_liquidates:{contract}"
+            out.append(Push(at, "gate", m.conn, topic, encode.gate_frame(chunk, at), tuple(chunk)))
+    return out
+
+
+FRAMERS: dict[str, Framer] = {
+    "binance": frame_binance,
+    "bybit": frame_bybit,
+    "okx": frame_okx,
+    "bitmex": frame_bitmex,
+    "deribit": frame_deribit,
+    "bitget": frame_bitget,
+    "gate": frame_gate,
+}
+
+
+def _framer_of(venue: str) -> str:
+    return "binance" if venue.startswith("binance") else venue
+
+
+def scenario_tape(
+    scenario: str,
+    seed: int,
+    venues: Sequence[str],
+    start_ms: int,
+    book: PriceBook | None = None,
+    *,
+    clock: bool = True,
+) -> Iterator[Push]:
+    """The endless, seeded tape of `scenario` for the selected endpoint `venues`, from `start_ms`.
+
+    With `clock`, a marker Push (venue "") opens every second of tape time, so a consumer can pace
+    itself and the PriceBook never runs more than a second ahead of what was consumed.
+    """
+    try:
+        phases = PHASES[scenario]
+    except KeyError:
+        raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})") from None
+    rng = random.Random(f"liqwatch-sim/{scenario}/{seed}")
+    book = book if book is not None else PriceBook(start_ms, seed)
+    chosen = [m for m in mk.universe(venues)]
+    universe: dict[str, list[Market]] = defaultdict(list)
+    for m in chosen:
+        universe[m.venue].append(m)
+    binance_endpoints = [v for v in venues if v.startswith("binance")]
+    state = _State(
+        rng=rng,
+        book=book,
+        log_price={coin: math.log(base) for coin, (base, _, _) in mk.COINS.items()},
+        returns=deque(maxlen=60),
+    )
+    framers = sorted({_framer_of(v) for v in universe})
+    pending: list[tuple[int, int, Push]] = []
+    sequence = itertools.count()
+    for second in itertools.count():
+        t0 = start_ms + second * 1000
+        phase = phase_at(phases, second)
+        _advance_prices(state, phase, t0)
+        liqs = _new_liquidations(state, phase, t0, universe) if universe else []
+        for name in framers:
+            group = [liq for liq in liqs if _framer_of(liq.venue) == name]
+            if group:
+                for push in FRAMERS[name](group, t0, rng, binance_endpoints):
+                    heapq.heappush(pending, (push.at, next(sequence), push))
+        if clock:
+            yield Push(t0, "", "", "", "")
+        horizon = t0 + 1000
+        while pending and pending[0][0] < horizon:
+            yield heapq.heappop(pending)[2]
+
+
+def liquidations(tape: Iterable[Push]) -> Iterator[Liq]:
+    """The truth liquidations a tape publishes, each once (both Binance hosts push the same ones)."""
+    seen: set[Liq] = set()
+    for push in tape:
+        for liq in push.truths:
+            if liq not in seen:
+                seen.add(liq)
+                yield liq
+
+
+# ── replay ─────────────────────────────────────────────────────────────────────────────────────
+
+
+class _Combined(msgspec.Struct):
+    stream: str
+    data: msgspec.Raw
+
+
+class _Topic(msgspec.Struct):
+    topic: str = ""
+
+
+class _GateResult(msgspec.Struct):
+    contract: str = ""
+
+
+class _GatePush(msgspec.Struct):
+    result: list[_GateResult] | _GateResult | None = None
+
+
+_decode_combined = msgspec.json.Decoder(_Combined).decode
+_decode_topic = msgspec.json.Decoder(_Topic).decode
+_decode_gate = msgspec.json.Decoder(_GatePush).decode
+
+
+def replay_push(venue: str, ts: int, frame: str) -> Push:
+    """A recorded data frame as a Push: routed to its connection, sent to every subscriber of it.
+
+    Binance combined-stream frames are unwrapped (the server wraps them again for clients on a
+    combined-stream path, so the text a client receives is the recorded one).
+    """
+    conn, topic, text = "", "*", frame
+    if venue.startswith("binance"):
+        try:
+            combined = _decode_combined(frame)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            pass
+        else:
+            topic, text = combined.stream, bytes(combined.data).decode()
+    elif venue == "bybit":
+        try:
+            name = _decode_topic(frame).topic
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            name = ""
+        symbol = name.rpartition(".")[2]
+        if symbol:
+            m = mk.market("bybit", symbol)
+            kind = m.conn if m is not None else ("inverse" if _bybit_inverse(symbol) else "linear")
+            conn = kind
+    elif venue == "gate":
+        try:
+            result = _decode_gate(frame).result
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            result = None
+        first = result[0] if isinstance(result, list) and result else result
+        if isinstance(first, _GateResult) and first.contract:
+            conn = "btc" if first.contract.endswith("_USD") else "usdt"
+    return Push(ts, venue, conn, topic, text)
+
+
+def _bybit_inverse(symbol: str) -> bool:
+    from liqwatch.venues import bybit
+
+    inst = bybit.derive(symbol)
+    return inst is not None and inst.kind == "inverse"
+
+
+__all__ = [
+    "PHASES",
+    "SCENARIOS",
+    "Liq",
+    "Phase",
+    "PriceBook",
+    "Push",
+    "liquidations",
+    "replay_push",
+    "scenario_tape",
+    "truth",
+]

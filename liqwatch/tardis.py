@@ -1,0 +1,153 @@
+"""Tardis.dev liquidation CSV rows → the venue's own wire frame → the venue's own parser.
+
+Pure. The public Tardis "liquidations" dataset format (one file per exchange, day and symbol;
+`.csv` or `.csv.gz`) has the columns
+    exchange, symbol, timestamp, local_timestamp, id, side, price, amount
+with timestamps in MICROseconds, `side` in Tardis's normalized meaning ("buy": a SHORT position was
+liquidated by a buy order, "sell": a LONG) and `amount` in the venue's native size unit (the same
+field Tardis read from the venue's message: Binance `z`, Bybit `v`/`size`, OKX `sz` contracts,
+BitMEX `leavesQty` contracts, Deribit `amount`, Bitget `amount` in the quote coin).
+
+Rather than re-deriving sizes, each row is written back as the venue message it came from (the
+fields liqwatch's parser reads) and handed to that venue's `parse` with the instrument catalogue:
+the USD value, coin, side, coverage and dedup id follow exactly the rules of liqwatch/venues/*.py,
+so a Tardis file and a capture journal of the same liquidations agree.
+
+Mapping, per Tardis exchange id:
+    binance-futures, binance-delivery → binance_usdm / binance_coinm (routed by the symbol),
+        forceOrder {S: BUY|SELL, z: amount, ap = p: price, T: timestamp}
+    bybit → bybit: allLiquidation {S: Sell|Buy (position side), v: amount, p: price, T} from
+        BYBIT_ALL_LIQUIDATION_SINCE (complete), else the deprecated 1-per-second `liquidation`
+        topic (sampled). UNCONFIRMED: the date Tardis switched its recording to allLiquidation.
+    okex-swap, okex-futures → okx: liquidation-orders detail {side: buy|sell (order side), posSide: "",
+        sz: amount, bkPx: price, ts}
+    bitmex → bitmex: liquidation insert {orderID: id, side: Buy|Sell, price, leavesQty: amount};
+        BitMEX sends no exchange time, so `timestamp` (= local_timestamp) is the event time.
+    deribit → deribit: a trade {trade_id: id, direction: side, liquidation: "T", amount, price}: Tardis
+        keeps one side per trade (an "MT" trade appears once), and its side is the liquidated one.
+    bitget-futures → bitget: liquidation {side: sell|buy (position side), amount, price, ts}
+Other exchanges are not venues liqwatch knows: their rows are skipped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+
+from liqwatch.venues.base import Frame
+
+COLUMNS = ("exchange", "symbol", "timestamp", "local_timestamp", "id", "side", "price", "amount")
+HEADER = ",".join(COLUMNS)
+
+VENUES = {
+    "binance-futures": "binance_usdm",
+    "binance-delivery": "binance_usdm",  # the parser routes COIN-M symbols (BTCUSD_PERP) to binance_coinm
+    "bybit": "bybit",
+    "okex-swap": "okx",
+    "okex-futures": "okx",
+    "bitmex": "bitmex",
+    "deribit": "deribit",
+    "bitget-futures": "bitget",
+}
+
+BYBIT_ALL_LIQUIDATION_SINCE = 1_740_441_600_000  # 2025-02-25T00:00:00Z (UNCONFIRMED, see module doc)
+
+_NUMBER = re.compile(r"^[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?$")
+_DIGITS = re.compile(r"^[0-9]{1,19}$")
+
+
+class BadRow(ValueError):
+    """A row that is not a valid Tardis liquidation row."""
+
+
+class Row(msgspec.Struct, frozen=True):
+    exchange: str
+    symbol: str
+    timestamp: int  # µs
+    local_timestamp: int  # µs
+    id: str
+    side: str  # "buy" (short liquidated) | "sell" (long liquidated)
+    price: str
+    amount: str
+
+    @property
+    def ts_ms(self) -> int:
+        return self.timestamp // 1000
+
+    @property
+    def local_ms(self) -> int:
+        return self.local_timestamp // 1000
+
+
+def is_header(line: str) -> bool:
+    return line.strip().lstrip("\ufeff").replace(" ", "") == HEADER
+
+
+def row_of(cells: list[str]) -> Row:
+    """A Row from the eight cells of a CSV line; BadRow when a cell is malformed."""
+    if len(cells) != len(COLUMNS):
+        raise BadRow(f"expected {len(COLUMNS)} columns, got {len(cells)}")
+    exchange, symbol, timestamp, local_timestamp, id_, side, price, amount = (c.strip() for c in cells)
+    if not symbol:
+        raise BadRow("empty symbol")
+    if side not in ("buy", "sell"):
+        raise BadRow(f"side must be buy or sell, not {side!r}")
+    for name, text in (("timestamp", timestamp), ("local_timestamp", local_timestamp)):
+        if not _DIGITS.match(text):
+            raise BadRow(f"{name} is not microseconds: {text!r}")
+    for name, text in (("price", price), ("amount", amount)):
+        if not _NUMBER.match(text):
+            raise BadRow(f"{name} is not a positive decimal: {text!r}")
+    return Row(exchange, symbol, int(timestamp), int(local_timestamp), id_, side, price, amount)
+
+
+def venue_of(row: Row) -> str | None:
+    return VENUES.get(row.exchange)
+
+
+def _json(obj: object) -> str:
+    return msgspec.json.encode(obj).decode()
+
+
+def frame_of(row: Row) -> tuple[str, Frame, int]:
+    """(venue id, the venue frame, the receive time in ms) for a row; BadRow for other exchanges."""
+    venue = venue_of(row)
+    if venue is None:
+        raise BadRow(f"exchange {row.exchange!r} is not a venue liqwatch reads")
+    short = row.side == "buy"  # Tardis: a buy order closed a short position
+    ts = row.ts_ms
+    recv = row.local_ms
+    if venue == "binance_usdm":
+        order: dict[str, str | int] = {"s": row.symbol, "S": "BUY" if short else "SELL", "p": row.price}
+        order |= {"ap": row.price, "X": "FILLED", "z": row.amount, "T": ts}
+        return venue, _json({"e": "forceOrder", "E": ts, "o": order}), recv
+    if venue == "bybit":
+        side = "Sell" if short else "Buy"  # Bybit names the POSITION
+        if ts >= BYBIT_ALL_LIQUIDATION_SINCE:
+            entry = {"T": ts, "s": row.symbol, "S": side, "v": row.amount, "p": row.price}
+            return venue, _json({"topic": f"allLiquidation.{row.symbol}", "ts": ts, "data": [entry]}), recv
+        old = {"updatedTime": ts, "symbol": row.symbol, "side": side, "size": row.amount, "price": row.price}
+        return venue, _json({"topic": f"liquidation.{row.symbol}", "ts": ts, "data": old}), recv
+    if venue == "okx":
+        detail = {"side": row.side, "posSide": "", "sz": row.amount, "bkPx": row.price, "ts": str(ts)}
+        entry = {"instId": row.symbol, "details": [detail]}
+        return venue, _json({"arg": {"channel": "liquidation-orders"}, "data": [entry]}), recv
+    if venue == "bitmex":
+        order_id = row.id or f"tardis-{row.timestamp}-{row.side}-{row.amount}-{row.price}"
+        data = (
+            f'[{{"orderID":{_json(order_id)},"symbol":{_json(row.symbol)},"side":"{"Buy" if short else "Sell"}",'
+            f'"price":{row.price},"leavesQty":{row.amount}}}]'
+        )
+        return venue, f'{{"table":"liquidation","action":"insert","data":{data}}}', ts
+    if venue == "deribit":
+        trade_id = row.id or f"tardis-{row.timestamp}-{row.side}-{row.amount}-{row.price}"
+        trade = (
+            f'{{"trade_id":{_json(trade_id)},"instrument_name":{_json(row.symbol)},"timestamp":{ts},'
+            f'"price":{row.price},"amount":{row.amount},"direction":"{row.side}","liquidation":"T"}}'
+        )
+        return venue, f'{{"method":"subscription","params":{{"channel":"trades.tardis","data":[{trade}]}}}}', recv
+    # bitget
+    entry = {"symbol": row.symbol, "side": "sell" if short else "buy", "price": row.price}
+    entry |= {"amount": row.amount, "ts": str(ts)}
+    return venue, _json({"action": "update", "arg": {"topic": "liquidation"}, "data": [entry]}), recv

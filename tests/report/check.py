@@ -1,0 +1,106 @@
+"""An independent checker: every figure of a report JSON against the events (as `liqwatch events`
+prints them) and the stored candles, computed here from scratch, without liqwatch's analytics."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from liqwatch.model import Candle, Liquidation
+
+
+def _match(e: Liquidation, q: dict[str, Any]) -> bool:
+    if q.get("since") is not None and not e.ts > q["since"]:
+        return False
+    if q.get("until") is not None and not e.ts <= q["until"]:
+        return False
+    if q.get("side") and e.side != q["side"]:
+        return False
+    if q.get("coins") and e.coin not in q["coins"]:
+        return False
+    return not (q.get("venues") and e.venue not in q["venues"])
+
+
+def _sum(events: list[Liquidation], q: dict[str, Any]) -> float:
+    return math.fsum(e.usd for e in events if e.usd is not None and _match(e, q))
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+def check_figures(doc: dict[str, Any], events: list[Liquidation], candles: list[Candle]) -> int:
+    """Assert every events- and candle-backed figure; returns how many were checked."""
+    figures = doc["figures"]
+    checked = 0
+    for key, fig in figures.items():
+        q = fig["query"]
+        op = q["op"]
+        value = fig["value"]
+        if op == "sum_usd":
+            assert _close(value, _sum(events, q)), (key, value, _sum(events, q))
+            assert q["cli"].startswith("liqwatch events --since "), key
+        elif op == "count":
+            assert value == sum(1 for e in events if _match(e, q)), key
+        elif op == "largest":
+            priced = [e for e in events if e.usd is not None and _match(e, q)]
+            best = min(priced, key=lambda e: (-round(e.usd * 1e8), e.ts, e.id))  # type: ignore[operator]
+            assert _close(value, best.usd), key  # type: ignore[arg-type]
+            assert figures["largest.id"]["value"] == best.id
+        elif op == "share":
+            den = _sum(events, {**figures[q["of"]]["query"]})
+            assert den > 0 and _close(value, _sum(events, q) / den), key
+        elif op == "candle":
+            c = q["candle"]
+            bar = next(
+                b
+                for b in candles
+                if (b.venue, b.symbol, b.interval_ms, b.open_ts)
+                == (c["venue"], c["symbol"], c["interval_ms"], c["open_ts"])
+            )
+            assert value == getattr(bar, c["field"]), key
+        elif op == "derived":
+            for name in q.get("inputs", []):
+                assert name in figures, (key, name)
+            continue
+        else:
+            raise AssertionError(f"unknown op {op} for {key}")
+        checked += 1
+    return checked
+
+
+def check_tables(doc: dict[str, Any], events: list[Liquidation]) -> None:
+    for row in doc["windows"] + doc["slices"]:
+        q = {"since": row["start"], "until": row["end"]}
+        assert _close(row["total_usd"], _sum(events, q))
+        assert _close(row["long_usd"], _sum(events, {**q, "side": "long"}))
+        assert _close(row["short_usd"], _sum(events, {**q, "side": "short"}))
+        assert row["count"] == sum(1 for e in events if _match(e, q))
+    window = {"since": doc["start"], "until": doc["end"]}
+    for row in doc["coins"]:
+        q = {**window, "coins": [row["coin"]]}
+        assert _close(row["total_usd"], _sum(events, q)), row
+        assert row["count"] == sum(1 for e in events if _match(e, q))
+    for row in doc["venues"]:
+        q = {**window, "venues": [row["venue"]]}
+        assert _close(row["total_usd"], _sum(events, q)), row
+        sampled = any(e.coverage == "sampled" for e in events if _match(e, q))
+        assert row["coverage"] == ("sampled" if sampled else "complete")
+    for bar in doc["bars"]:
+        q = {"since": bar["start"], "until": bar["end"]}
+        assert _close(bar["long_usd"], _sum(events, {**q, "side": "long"}))
+        assert _close(bar["short_usd"], _sum(events, {**q, "side": "short"}))
+
+
+MONEY = re.compile(r"\$[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?(?: (?:million|billion))?")
+PERCENT = re.compile(r"(?:more than |less than )?[0-9]+(?:\.[0-9]+)?%")
+
+
+def check_prose(doc: dict[str, Any]) -> None:
+    """Every dollar amount in the article's sentences is the printed text of a figure."""
+    texts = {f["text"] for f in doc["figures"].values()}
+    for section in doc["sections"]:
+        for paragraph in section["paragraphs"]:
+            for amount in MONEY.findall(paragraph) + PERCENT.findall(paragraph):
+                assert amount in texts, (amount, paragraph)
