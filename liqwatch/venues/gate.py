@@ -30,9 +30,8 @@ Connections: one per settlement currency (`usdt`, `btc`), each subscribing the l
 Subscribe `time`: the request envelope has a `time` (unix s; the doc: "gap between request time and
   server time must not exceed 60 seconds"). The only reported rejections (REQUEST_EXPIRED) come from
   signed requests; the docs' own public subscribe examples send `"time": 123456` with a success
-  reply, and some public clients omit it. A VenueSpec's subscribe frames are built once, purely
-  (no clock), so they send `SUBSCRIBE_TIME_S` (0). UNCONFIRMED for public channels: if Gate ever
-  rejects it, the feed must build the frame at send time (`subscribe_frame(..., now_s)`).
+  reply, and some public clients omit it. The connection builds each subscribe frame at send time
+  (`subscribe_at`), so `time` is the real unix second, as the doc asks.
 Instruments: `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_info` WS channel
   (2026-08-20) pushes quanto_multiplier changes: `parse_contract_info` turns such a push into
   Instruments that the collector can feed to `Catalogue.update`.
@@ -42,7 +41,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
@@ -422,12 +421,17 @@ def subscribe_frame(channel: str, payload: Sequence[str], time_s: int = SUBSCRIB
     return msgspec.json.encode(request).decode()
 
 
+def subscribe_at(channel: str, payload: Sequence[str]) -> Callable[[int], str]:
+    """The subscribe request, stamped with the time it is sent (Gate checks it within 60 s)."""
+    return lambda now_ms: subscribe_frame(channel, payload, now_ms // 1000)
+
+
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
     return [
         Connection(
             name,
             urls[name],
-            [subscribe_frame(CHANNEL, ["!all"]), subscribe_frame(TICKERS, [COMPANION[name]])],
+            [subscribe_at(CHANNEL, ["!all"]), subscribe_at(TICKERS, [COMPANION[name]])],
         )
         for name in ("usdt", "btc")
         if name in urls

@@ -283,10 +283,14 @@ def test_connections_and_heartbeat() -> None:
     spec = gate.GATE_SPEC
     usdt, btc = spec.connections(spec.urls, CAT)
     assert (usdt.url, btc.url) == ("wss://fx-ws.gateio.ws/v4/ws/usdt", "wss://fx-ws.gateio.ws/v4/ws/btc")
-    liquidates, tickers = (json.loads(s) for s in usdt.subscribe)
-    assert liquidates == {"time": 0, "channel": "futures.public_liquidates", "event": "subscribe", "payload": ["!all"]}
+    # built at send time: the request carries the sending second, which Gate checks
+    liquidates, tickers = (json.loads(s if isinstance(s, str) else s(1787200000999)) for s in usdt.subscribe)
+    expected = {"time": 1787200000, "channel": "futures.public_liquidates", "event": "subscribe", "payload": ["!all"]}
+    assert liquidates == expected
     assert tickers["channel"] == "futures.tickers" and tickers["payload"] == ["BTC_USDT"]
-    assert json.loads(btc.subscribe[1])["payload"] == ["BTC_USD"]
+    btc_tickers = btc.subscribe[1]
+    assert not isinstance(btc_tickers, str)
+    assert json.loads(btc_tickers(0))["payload"] == ["BTC_USD"]
     assert spec.heartbeat.ping is not None
     assert json.loads(spec.heartbeat.ping(1787200000999)) == {"time": 1787200000, "channel": "futures.ping"}
     assert spec.heartbeat.interval_s == 10.0
