@@ -147,11 +147,15 @@ async def run_connection(
             outage.last_reason = reason
         log.warning("%s/%s: %s", spec.id, connection.name, reason)
 
+    # A venue with several connections (Bybit linear/inverse) can lose them at the same moment:
+    # naming the connection keeps those outages distinct records.
+    where = f" [{connection.name}]" if len(spec.urls) > 1 else ""
+
     def first_data(now: int) -> None:
         nonlocal outage
         backoff.reset()
         if outage is not None:
-            gap = Gap(spec.id, outage.start, now, outage.describe())
+            gap = Gap(spec.id, outage.start, now, outage.describe() + where)
             outage = None
             state.outage_since = None
             state.gaps += 1
@@ -201,7 +205,7 @@ async def run_connection(
     except asyncio.CancelledError:
         if outage is not None:  # a real outage still open at shutdown: record it up to now
             state.gaps += 1
-            on_gap(Gap(spec.id, outage.start, clock(), outage.describe() + "; open at shutdown"))
+            on_gap(Gap(spec.id, outage.start, clock(), outage.describe() + where + "; open at shutdown"))
         raise
 
 
