@@ -47,7 +47,8 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_digits, exact_product, float_digits, positive
+from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
+from liqwatch.venues import routes
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
@@ -59,6 +60,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.routes import contract_route, price_only
 
 VENUE = "bitmex"
 URLS = {"realtime": "wss://ws.bitmex.com/realtime"}
@@ -191,14 +193,12 @@ class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
 
 _decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
 
-# How a symbol's events are computed (_liquidation's branches, per symbol and catalogue):
-_PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
-_INVERSE = 1  # value = leavesQty × contract value; qty = value / price; usd = value (USD quote)
-_LINEAR = 2  # qty = leavesQty × contract size; usd = leavesQty × size / price_unit × price (USD quote)
-_SLOW = 3  # contract digits that are not exact in a double: _liquidation decides
-# (mode, coin, price divisor, size digits, size places, usd factor digits, usd factor places,
-#  usd_quoted, id prefix)
-_Route = tuple[int, str, float, float, int, float, int, bool, str]
+# How a symbol's events are computed (see venues/routes.py; _liquidation is the reference path):
+_PRICE_ONLY = routes.PRICE_ONLY
+_INVERSE = routes.INVERSE
+_LINEAR = routes.LINEAR
+_SLOW = routes.SLOW
+_Route = routes.Route
 
 
 def _route(symbol: str, cat: Catalogue) -> _Route:
@@ -206,30 +206,8 @@ def _route(symbol: str, cat: Catalogue) -> _Route:
     prefix = f"{VENUE}:{symbol}:"
     if inst is None:
         coin, bundle = coin_of(symbol)
-        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 0.0, 0, False, prefix)
-    size = exact_digits(inst.contract_size)  # as exact_product reads it
-    size_digits, size_places = size if size is not None else (0.0, 0)
-    if not 0.0 < inst.price_unit < INF:  # a broken catalogue entry: _liquidation words the error
-        return (_SLOW, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
-    if inst.kind == "inverse":
-        mode = _INVERSE if size else _SLOW
-        return (mode, inst.coin, 1.0, size_digits, size_places, 0.0, 0, inst.usd_quoted, prefix)
-    if inst.kind == "linear":
-        factor = exact_digits(inst.contract_size / inst.price_unit) if inst.usd_quoted else (0.0, 0)
-        mode = _LINEAR if size and factor else _SLOW
-        factor_digits, factor_places = factor if factor is not None else (0.0, 0)
-        return (
-            mode,
-            inst.coin,
-            inst.price_unit,
-            size_digits,
-            size_places,
-            factor_digits,
-            factor_places,
-            inst.usd_quoted,
-            prefix,
-        )
-    return (_PRICE_ONLY, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+        return price_only(coin, bundle, prefix)
+    return contract_route(inst, prefix)
 
 
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:

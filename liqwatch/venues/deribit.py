@@ -38,7 +38,8 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_digits, exact_product, float_digits, positive
+from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
+from liqwatch.venues import routes
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
@@ -50,6 +51,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.routes import contract_route, price_only
 
 VENUE = "deribit"
 URLS = {"ws": "wss://www.deribit.com/ws/api/v2"}
@@ -198,14 +200,12 @@ _PARTY_SIDES: dict[str, dict[str, tuple[tuple[str, Side], ...]]] = {
 }
 
 # How an instrument's events are computed (_append's branches, per name and catalogue):
-_PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
-_INVERSE = 1  # value = amount × contract value; qty = value / price; usd = value (USD quote)
-_LINEAR = 2  # qty = amount × size; usd = amount × size / price_unit × price (USD quote)
-_SKIP = 3  # options and combos: no event
-_SLOW = 4  # contract digits that are not exact in a double: _append decides
-# (mode, coin, price divisor, size digits, size places, usd factor digits, usd factor places,
-#  usd_quoted, id prefix)
-_Route = tuple[int, str, float, float, int, float, int, bool, str]
+_PRICE_ONLY = routes.PRICE_ONLY
+_INVERSE = routes.INVERSE
+_LINEAR = routes.LINEAR
+_SKIP = routes.SKIP
+_SLOW = routes.SLOW
+_Route = routes.Route
 
 
 def _route(name: str, cat: Catalogue) -> _Route:
@@ -215,30 +215,8 @@ def _route(name: str, cat: Catalogue) -> _Route:
     inst = cat.resolve(VENUE, name, derive)
     if inst is None:
         coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
-        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 0.0, 0, False, prefix)
-    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: _append words the error
-        return (_SLOW, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
-    size = exact_digits(inst.contract_size)  # as exact_product reads it
-    size_digits, size_places = size if size is not None else (0.0, 0)
-    if inst.kind == "inverse":
-        mode = _INVERSE if size else _SLOW
-        return (mode, inst.coin, 1.0, size_digits, size_places, 0.0, 0, inst.usd_quoted, prefix)
-    if inst.kind == "linear":
-        factor = exact_digits(inst.contract_size / inst.price_unit) if inst.usd_quoted else (0.0, 0)
-        mode = _LINEAR if size and factor else _SLOW
-        factor_digits, factor_places = factor if factor is not None else (0.0, 0)
-        return (
-            mode,
-            inst.coin,
-            inst.price_unit,
-            size_digits,
-            size_places,
-            factor_digits,
-            factor_places,
-            inst.usd_quoted,
-            prefix,
-        )
-    return (_PRICE_ONLY, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+        return price_only(coin, bundle, prefix)
+    return contract_route(inst, prefix)
 
 
 def _slow(trade: Trade | _FastTrade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
