@@ -11,7 +11,7 @@ an independent check of them):
 - quanto:   settles in another coin (BitMEX ETHUSD): no USD value without that coin's price → None.
 - unpriced: the venue publishes no verified contract value (Gate BTC-settled) → None.
 
-The REST instrument responses (`sim/rest.py`) describe exactly these markets, so liqwatch's own
+The REST instrument responses (`sim/rest/`) describe exactly these markets, so liqwatch's own
 `parse_instruments` builds a catalogue that agrees with `expected()`.
 """
 

@@ -10,7 +10,15 @@ import pytest
 from tests.test_boundaries import IO_MODULES, imported
 
 SIM = Path(__file__).resolve().parents[2] / "liqwatch" / "sim"
-PURE = ["markets.py", "model.py", "tape.py", "encode.py", "protocol.py", "rest.py", "faults.py"]
+PURE = [
+    "markets.py",
+    "model.py",
+    "tape.py",
+    "encode.py",
+    "protocol.py",
+    *(f"rest/{p.name}" for p in sorted((SIM / "rest").glob("*.py"))),
+    "faults.py",
+]
 
 
 @pytest.mark.parametrize("module", PURE)
