@@ -1,0 +1,308 @@
+"""Shared pieces of the report build: constants, the figure `Book`, small word helpers and the state
+every section reads (see report.build for the overview)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from liqwatch.analytics import context
+from liqwatch.analytics.history import (
+    Comparison,
+    Metric,
+)
+from liqwatch.analytics.squeeze import Cascade, Detection
+from liqwatch.analytics.summary import WindowSummary
+from liqwatch.model import Candle, MarketStat
+from liqwatch.report import words
+from liqwatch.report.model import (
+    CoinRow,
+    Figure,
+    Inputs,
+    Query,
+    WindowRow,
+)
+from liqwatch.timeparse import iso
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+MAJORS = ("BTC", "ETH")
+OTHER_COINS = 3  # "top movers": the coins with the most liquidations after BTC and ETH
+MIN_COMPARABLE = 7  # ranks need at least this many comparable past periods
+MIN_RANK_SPAN_MS = 7 * DAY_MS  # "the largest since D" only when D is at least a week back
+ONE_SIDED = 0.70  # "short sellers hit hard" when shorts are at least 70% of the USD
+
+
+def focus_coins(window: WindowSummary) -> list[str]:
+    """BTC and ETH (when liquidated in the window) and the top other coins by USD."""
+    present = [c for c in MAJORS if c in window.by_coin]
+    others = [c for c, t in window.by_coin.items() if c not in MAJORS and t.total_usd > 0]
+    return present + others[:OTHER_COINS]
+
+
+# --- figures and their queries --------------------------------------------------------------------
+
+
+def events_cli(
+    since: int, until: int, side: str | None = None, coins: Sequence[str] = (), venues: Sequence[str] = ()
+) -> str:
+    parts = ["liqwatch events", f"--since {iso(since)}", f"--until {iso(until)}"]
+    if side:
+        parts.append(f"--side {side}")
+    if coins:
+        parts.append(f"--coin {','.join(coins)}")
+    if venues:
+        parts.append(f"--venue {','.join(venues)}")
+    parts.append("--format jsonl")
+    return " ".join(parts)
+
+
+class Book:
+    """The figures of one report, each with its query."""
+
+    def __init__(self) -> None:
+        self.figures: dict[str, Figure] = {}
+
+    def _put(self, key: str, figure: Figure) -> str:
+        self.figures[key] = figure
+        return figure.text
+
+    def events(
+        self,
+        key: str,
+        op: str,
+        value: float | int,
+        text: str,
+        since: int,
+        until: int,
+        side: str | None = None,
+        coins: Sequence[str] = (),
+        venues: Sequence[str] = (),
+    ) -> str:
+        query = Query(
+            op=op,
+            since=since,
+            until=until,
+            side=side,
+            coins=list(coins),
+            venues=list(venues),
+            cli=events_cli(since, until, side, coins, venues),
+        )
+        return self._put(key, Figure(value, text, "count" if op == "count" else "usd", query))
+
+    def usd(self, key: str, value: float, since: int, until: int, **where: Any) -> str:
+        return self.events(key, "sum_usd", value, words.money(value), since, until, **where)
+
+    def count(self, key: str, value: int, since: int, until: int, **where: Any) -> str:
+        return self.events(key, "count", value, words.count(value), since, until, **where)
+
+    def share(self, key: str, value: float, numerator: str, denominator: str) -> str:
+        query = msgspec.structs.replace(self.figures[numerator].query, op="share", of=denominator)
+        return self._put(key, Figure(value, words.share(value), "ratio", query))
+
+    def candle(self, key: str, point: context.PricePoint, field: str = "close") -> str:
+        query = Query(
+            op="candle",
+            candle={
+                "venue": point.venue,
+                "symbol": point.symbol,
+                "interval_ms": point.interval_ms,
+                "open_ts": point.open_ts,
+                "field": field,
+            },
+        )
+        return self._put(key, Figure(point.price, words.price(point.price), "price", query))
+
+    def extreme(self, key: str, ex: context.Extreme, source: tuple[str, str], field: str, text: str) -> str:
+        query = Query(
+            op="candle",
+            candle={
+                "venue": source[0],
+                "symbol": source[1],
+                "interval_ms": ex.interval_ms,
+                "open_ts": ex.open_ts,
+                "field": field,
+            },
+        )
+        return self._put(key, Figure(ex.price, text, "price", query))
+
+    def derived(
+        self, key: str, value: float | int | str | None, text: str, unit: str, formula: str, inputs: Sequence[str] = ()
+    ) -> str:
+        return self._put(key, Figure(value, text, unit, Query(op="derived", formula=formula, inputs=list(inputs))))
+
+
+# --- the build ------------------------------------------------------------------------------------
+
+
+def _units_by_venue(rows: Sequence[Any], metric: Metric) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in rows:
+        out[r.venue] = out.get(r.venue, 0) + r.units(metric)
+    return out
+
+
+def _window(inputs: Inputs, label: str) -> WindowSummary:
+    return next(w for w in inputs.summary.windows if w.label == label)
+
+
+def _gap_sentences(inputs: Inputs) -> list[str]:
+    if not inputs.gaps:
+        return []
+    start = inputs.at - inputs.window[1]
+    parts = []
+    for g in inputs.gaps:
+        lo, hi = max(g.start, start), min(g.end, inputs.at)
+        parts.append(
+            f"{words.venue_name(g.venue)} {words.clock(lo)}–{words.clock(hi)} ({words.duration(hi - lo)}, {g.reason})"
+        )
+    return [
+        f"Feed gaps in the window: {words.join(parts)}. Liquidations during a gap were not received, "
+        "so the figures miss them."
+    ]
+
+
+def _sides(long_usd: float, long_text: str, short_usd: float, short_text: str, larger_first: bool = False) -> str:
+    """ "longs $1.2 million, shorts $3.4 million", or "all shorts" / "all longs" when one side is empty."""
+    if long_usd == 0 and short_usd > 0:
+        return f"shorts {short_text}, no longs" if larger_first else "all shorts"
+    if short_usd == 0 and long_usd > 0:
+        return f"longs {long_text}, no shorts" if larger_first else "all longs"
+    if larger_first and long_usd > short_usd:
+        return f"longs {long_text}, shorts {short_text}"
+    if larger_first:
+        return f"shorts {short_text}, longs {long_text}"
+    return f"longs {long_text}, shorts {short_text}"
+
+
+def _ago(label: str) -> str:
+    """ "4–12h" → "between 4 and 12 hours ago"; "24h–7d" → "between 24h and 7d ago"."""
+    match = re.match(r"^(\d+)–(\d+)h$", label)
+    if match:
+        return f"between {match.group(1)} and {match.group(2)} hours ago"
+    lo, _, hi = label.partition("–")
+    return f"between {lo} and {hi} ago" if hi else f"{label} ago"
+
+
+def _clock_range(start: int, end: int) -> str:
+    if start // DAY_MS == (end - 1) // DAY_MS:
+        return f"{words.clock(start)[:5]}–{words.clock(end)}"
+    return f"{words.moment(start)} to {words.moment(end)}"
+
+
+def _sigma_text(value: float, threshold: float) -> str:
+    """One decimal, or more when one decimal would blur which side of the threshold it is on."""
+    for digits in (1, 2, 3):
+        text = f"{value:.{digits}f}"
+        if (float(text) >= threshold) == (value >= threshold):
+            return text
+    return f"{value:.4f}"
+
+
+def _stat_at(series: Sequence[MarketStat], t: int, max_age: int = 2 * HOUR_MS) -> float | None:
+    best = None
+    for s in series:
+        if s.ts <= t and t - s.ts <= max_age and (best is None or s.ts > best.ts):
+            best = s
+    return None if best is None else best.value
+
+
+def _ceil_clean(p: float) -> float:
+    if p <= 0:
+        return p
+    step = 10.0 ** (math.floor(math.log10(p)) - 2)
+    return math.ceil(p / step - 1e-9) * step
+
+
+def _strength(verdict: str) -> int:
+    if verdict in ("short_squeeze", "long_cascade"):
+        return 3
+    if verdict in ("short_liquidation_spike", "long_liquidation_spike"):
+        return 2
+    if verdict in ("shorts_dominated", "longs_dominated"):
+        return 1
+    return 0
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def _comparison_json(c: Comparison) -> dict[str, Any]:
+    return {
+        "metric": c.metric,
+        "coin": c.coin,
+        "length": c.length,
+        "current_start": c.current_start,
+        "current_usd": c.current_usd,
+        "venues": c.venues,
+        "history_start": c.history_start,
+        "examined": c.examined,
+        "comparable": len(c.comparable),
+        "excluded": c.excluded,
+        "rank": c.rank,
+        "record": c.is_record,
+        "since": None if c.since is None else msgspec.to_builtins(c.since),
+        "prior": None if c.prior is None else msgspec.to_builtins(c.prior),
+    }
+
+
+class _StateBase:
+    """The pieces of one build, computed once and shared by the sections."""
+
+    comparisons: dict[tuple[str | None, Metric], Comparison]
+
+    def __init__(self, inputs: Inputs, main: WindowSummary, book: Book) -> None:
+        self.inputs = inputs
+        self.main = main
+        self.book = book
+        self.at = inputs.at
+        self.label, self.length = inputs.window
+        self.start = self.at - self.length
+        self.window_rows: list[WindowRow] = []
+        self.slice_rows: list[WindowRow] = []
+        self.coin_rows: list[CoinRow] = []
+        self.comparisons_used: list[Comparison] = []
+        self.detections: list[Detection] = []
+        self.cascade_list: list[Cascade] = []
+        self.venues = sorted(main.coverage)
+        self.sampled = [v for v, c in main.coverage.items() if c == "sampled"]
+        self.coins_focus = focus_coins(main)
+        self.first_seen = {s.venue: s.first_ts for s in inputs.spans}
+        self.sources: dict[str, tuple[str, str]] = {}
+        self.hourly: dict[str, list[Candle]] = {}
+        self.daily: dict[str, list[Candle]] = {}
+        for coin, candles in inputs.candles.items():
+            source = context.pick_source(candles)
+            if source is None:
+                continue
+            self.sources[coin] = source
+            self.hourly[coin] = context.of_source(candles, source, HOUR_MS)
+            self.daily[coin] = context.of_source(candles, source, DAY_MS)
+        self.price_facts: dict[str, dict[str, Any]] = {}
+
+    # --- words shared by sections -------------------------------------------------------------
+
+    @property
+    def window_words(self) -> str:
+        return f"the {words.period(self.length)} to {words.moment(self.at)}"
+
+    @property
+    def noun(self) -> str:
+        """ "day" for 24 hours, else "4-hour period"."""
+        return "day" if self.length == DAY_MS else f"{words.period_adjective(self.length)} period"
+
+    @property
+    def where(self) -> str:
+        names = [words.venue_name(v) for v in self.venues]
+        return f"on {names[0]}" if len(names) == 1 else f"across {words.join(names)}"
+
+    @property
+    def subject(self) -> str:
+        if len(self.venues) >= 3:
+            return "Crypto"
+        return " and ".join(words.venue_name(v) for v in self.venues)
