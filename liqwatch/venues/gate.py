@@ -59,6 +59,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "gate"
 
@@ -158,12 +159,6 @@ def coverage(ts: int) -> Coverage:
     return COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED
 
 
-def _finite(value: float | None, what: str) -> float | None:
-    if value is not None and not (0.0 < value < float("inf")):
-        raise BadNumber(f"{what} is out of range: {value!r}")
-    return value
-
-
 def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
     signed = size_text(liq.size)
     if len(signed) > 40:
@@ -178,29 +173,17 @@ def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
     if inst is None:
         coin, bundle = normalize_coin(_base(liq.contract))
         coin_price = price / bundle
-    elif inst.kind == "inverse":
-        coin = inst.coin
-        coin_price = price
-        if inst.usd_quoted:
-            usd = exact_product(contracts, inst.contract_size)
-            qty = usd / price
     else:
         coin = inst.coin
-        coin_price = price / inst.price_unit
-        if inst.kind == "linear":
-            qty = exact_product(contracts, inst.contract_size)
-            if inst.usd_quoted:
-                usd = exact_product(contracts, inst.contract_size, liq.price)
-                if inst.price_unit != 1.0:
-                    usd /= inst.price_unit
+        coin_price, qty, usd = contract_amounts(inst, contracts, liq.price, price)
     return Liquidation(
         venue=VENUE,
         symbol=liq.contract,
         coin=coin,
         side=side,
         price=coin_price,
-        qty=_finite(qty, "qty"),
-        usd=_finite(usd, "usd"),
+        qty=in_range(qty, "qty"),
+        usd=in_range(usd, "usd"),
         ts=ts,
         recv_ts=recv_ts,
         coverage=coverage(ts),

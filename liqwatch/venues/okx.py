@@ -61,6 +61,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "okx"
 
@@ -185,12 +186,6 @@ def _inst_type(entry: Entry | _FastEntry, pushed_type: str) -> str:
     return "SWAP" if parts[-1] == "SWAP" else "FUTURES"
 
 
-def _finite(value: float | None, what: str) -> float | None:
-    if value is not None and not (0.0 < value < float("inf")):
-        raise BadNumber(f"{what} is out of range: {value!r}")
-    return value
-
-
 def _liquidation(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_ts: int, cat: Catalogue) -> Liquidation:
     side = liquidated_side(detail.side, detail.posSide)
     price = positive(detail.bkPx, "bkPx")
@@ -202,29 +197,17 @@ def _liquidation(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_t
     if inst is None:
         coin, bundle = normalize_coin(entry.instId.split("-", 1)[0])
         coin_price = price / bundle
-    elif inst.kind == "inverse":
-        coin = inst.coin
-        coin_price = price
-        if inst.usd_quoted:
-            usd = exact_product(detail.sz, inst.contract_size)
-            qty = usd / price
     else:
         coin = inst.coin
-        coin_price = price / inst.price_unit
-        if inst.kind == "linear":
-            qty = exact_product(detail.sz, inst.contract_size)
-            if inst.usd_quoted:
-                usd = exact_product(detail.sz, inst.contract_size, detail.bkPx)
-                if inst.price_unit != 1.0:
-                    usd /= inst.price_unit
+        coin_price, qty, usd = contract_amounts(inst, detail.sz, detail.bkPx, price)
     return Liquidation(
         venue=VENUE,
         symbol=entry.instId,
         coin=coin,
         side=side,
         price=coin_price,
-        qty=_finite(qty, "qty"),
-        usd=_finite(usd, "usd"),
+        qty=in_range(qty, "qty"),
+        usd=in_range(usd, "usd"),
         ts=ts,
         recv_ts=recv_ts,
         coverage=SAMPLED,

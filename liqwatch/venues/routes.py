@@ -1,4 +1,4 @@
-"""Per-symbol routes of the contract venues' fast parse paths (BitMEX, Deribit).
+"""Contract-size rules shared by the contract venues (BitMEX, Deribit, OKX, Gate).
 
 A route is what a symbol's events need, worked out once per symbol and catalogue version:
 how the size converts (mode), the coin, the price divisor, the exact digits of the contract
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from liqwatch.instruments import Instrument
-from liqwatch.numbers import exact_digits
+from liqwatch.numbers import BadNumber, Decimalish, exact_digits, exact_product
 
 PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
 INVERSE = 1  # value = size × contract value; qty = value / price; usd = value (USD quote)
@@ -52,3 +52,35 @@ def contract_route(inst: Instrument, prefix: str) -> Route:
             prefix,
         )
     return (PRICE_ONLY, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
+
+
+def contract_amounts(
+    inst: Instrument, size: Decimalish, price_text: Decimalish, price: float
+) -> tuple[float, float | None, float | None]:
+    """(price per coin, qty, usd) of `size` contracts of a listed instrument: the reference rule.
+
+    Inverse: usd = size × contract value, qty = usd / price. Linear: qty = size × contract size,
+    usd = size × contract size × price (per price unit). Quanto, or a quote that is not USD: None.
+    """
+    if inst.kind == "inverse":
+        if not inst.usd_quoted:
+            return price, None, None
+        usd = exact_product(size, inst.contract_size)
+        return price, usd / price, usd
+    coin_price = price / inst.price_unit
+    if inst.kind != "linear":
+        return coin_price, None, None
+    qty = exact_product(size, inst.contract_size)
+    if not inst.usd_quoted:
+        return coin_price, qty, None
+    usd = exact_product(size, inst.contract_size, price_text)
+    if inst.price_unit != 1.0:
+        usd /= inst.price_unit
+    return coin_price, qty, usd
+
+
+def in_range(value: float | None, what: str) -> float | None:
+    """`value` unless it overflowed or underflowed (positive inputs must give a positive finite result)."""
+    if value is not None and not (0.0 < value < math.inf):
+        raise BadNumber(f"{what} is out of range: {value!r}")
+    return value
