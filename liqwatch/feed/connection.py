@@ -9,6 +9,9 @@ acks and pongs. Failures, each of which ends the connection and is followed by a
 - it is open but no DATA frame came for `silence_s` ("silent for 30 s"): the venue moved its
   URL and still acks, or a subscription silently lapsed. Acks, pongs and WebSocket pings do
   not count as life.
+- it sends application pings and nothing at all came back within `PONG_TIMEOUT_S` of one
+  ("no reply to ping within 10 s"): a half-open connection is caught long before `silence_s`
+  on a quiet venue. While data flows, a missing pong is harmless and not a failure.
 
 Backoff resets only on the first data frame of a connection (see feed/backoff.py).
 
@@ -43,6 +46,8 @@ OnFrame = Callable[[VenueSpec, int, Frame], None]
 OnGap = Callable[[Gap], None]
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
+
+PONG_TIMEOUT_S = 10.0  # after an application ping, how long any frame may take to come back
 
 
 class ConnectionState(msgspec.Struct):
@@ -225,20 +230,30 @@ async def _session(
         await ws.send(message if isinstance(message, str) else message(clock()))
     heartbeat = spec.heartbeat
     pinger: asyncio.Task[None] | None = None
+    pings = _Pings()
     if heartbeat.ping is not None and heartbeat.interval_s > 0:
-        pinger = asyncio.create_task(_ping_forever(ws, heartbeat.ping, heartbeat.interval_s, clock))
+        pinger = asyncio.create_task(_ping_forever(ws, heartbeat.ping, heartbeat.interval_s, clock, pings))
+    pong_timeout = min(PONG_TIMEOUT_S, max(heartbeat.interval_s, 1.0))
     alive_since = loop.time()  # the last data frame, or the handshake
     had_data = False
     try:
         while True:
-            remaining = alive_since + silence - loop.time()
+            now = loop.time()
+            remaining = alive_since + silence - now
             if remaining <= 0:
                 raise _Failure(f"silent for {silence:g} s")
+            if pinger is not None:
+                unanswered = pings.unanswered_since()
+                if unanswered is not None and now - unanswered >= pong_timeout:
+                    raise _Failure(f"no reply to ping within {pong_timeout:g} s")
+                # wake up in time to notice a ping sent while waiting go unanswered
+                remaining = min(remaining, pong_timeout / 2)
             try:
                 async with asyncio.timeout(remaining):
                     frame = await ws.recv()
             except TimeoutError:
                 continue
+            pings.answered()
             recv_ts = clock()
             state.frames += 1
             state.last_frame_ts = recv_ts
@@ -273,10 +288,33 @@ def _safely(function: Callable[[Frame], T], frame: Frame, spec: VenueSpec, what:
         return None
 
 
-async def _ping_forever(ws: ClientConnection, ping: Callable[[int], str], interval: float, clock: Clock) -> None:
+class _Pings:
+    """When the oldest application ping still waiting for any frame back was sent (loop time)."""
+
+    __slots__ = ("_oldest_unanswered",)
+
+    def __init__(self) -> None:
+        self._oldest_unanswered: float | None = None
+
+    def sent(self, at: float) -> None:
+        if self._oldest_unanswered is None:
+            self._oldest_unanswered = at
+
+    def answered(self) -> None:
+        self._oldest_unanswered = None
+
+    def unanswered_since(self) -> float | None:
+        return self._oldest_unanswered
+
+
+async def _ping_forever(
+    ws: ClientConnection, ping: Callable[[int], str], interval: float, clock: Clock, pings: _Pings
+) -> None:
+    loop = asyncio.get_running_loop()
     while True:
         await asyncio.sleep(interval)
         try:
             await ws.send(ping(clock()))
         except ConnectionClosed:
             return  # the receive loop reports it
+        pings.sent(loop.time())

@@ -179,6 +179,51 @@ def test_open_but_silent_connection_is_a_failure() -> None:
     assert connections == 2
 
 
+def test_an_unanswered_application_ping_is_a_failure_long_before_silence() -> None:
+    """Half-open: the server takes pings and sends nothing back; silence_s alone would take a minute."""
+
+    async def handler(ws: ServerConnection, n: int) -> None:
+        await ws.send(TICK)
+        if n == 1:
+            async for _ in ws:  # swallow pings, answer nothing
+                pass
+        await ws.wait_closed()
+
+    async def main() -> Recorder:
+        rec = Recorder()
+        pinging = spec(silence_s=60.0, heartbeat=Heartbeat(interval_s=0.05, ping=lambda _now: "ping"))
+        async with ws_server(handler) as url:
+            coro = run_connection(pinging, conn(url), rec.on_frame, rec.on_gap, sleep=rec.sleep, clock=Clock())
+            async with running(coro):
+                await rec.until(lambda: len(rec.gaps) == 1)
+        return rec
+
+    rec = asyncio.run(main())
+    first, second = rec.data_ts()[:2]
+    assert [(g.start, g.end, g.reason) for g in rec.gaps] == [(first, second, "no reply to ping within 1 s")]
+
+
+def test_unanswered_pings_are_harmless_while_data_flows() -> None:
+    async def handler(ws: ServerConnection, _n: int) -> None:
+        for i in range(40):
+            await ws.send(liq(f"e{i}"))
+            await asyncio.sleep(0.05)
+        await ws.wait_closed()
+
+    async def main() -> tuple[Recorder, ConnectionState]:
+        rec = Recorder()
+        pinging = spec(silence_s=60.0, heartbeat=Heartbeat(interval_s=0.05, ping=lambda _now: "ping"))
+        async with ws_server(handler) as url:
+            state = ConnectionState("testvenue", "main", url)
+            coro = run_connection(pinging, conn(url), rec.on_frame, rec.on_gap, state=state, sleep=rec.sleep)
+            async with running(coro):
+                await rec.until(lambda: len(rec.frames) == 40)
+        return rec, state
+
+    rec, state = asyncio.run(main())
+    assert rec.gaps == [] and state.reconnects == 0
+
+
 def test_backoff_is_not_reset_by_a_handshake_only_connection() -> None:
     """Accept-ack-close three times: delays keep growing; a data frame resets them."""
 
