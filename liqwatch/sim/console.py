@@ -60,6 +60,8 @@ async def _serve(config: SimConfig, out: TextIO, err: Console) -> int:
             sockets = [url for key, url in sim.urls.items() if key.partition(".")[0] == venue]
             rest = sim.rest_urls.get(venue, "—")
             err.print(f"  {venue:<14} {'  '.join(sockets)}  REST {rest}", highlight=False, soft_wrap=True)
+        if sim.info is not None:
+            err.print(f"  hyperliquid    POST {sim.info.url}/info  (liqwatch wallets poll --url …)", highlight=False)
         if config.sent_log is not None:
             err.print(f"  sent-log: {config.sent_log}", highlight=False, soft_wrap=True)
         err.print("Point the collector at it (Ctrl-C stops the simulator):", highlight=False)

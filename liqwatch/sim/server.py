@@ -37,6 +37,7 @@ from websockets.http11 import Request, Response
 from liqwatch.feed.journal import JournalRecord, read_journal
 from liqwatch.sim import encode, rest
 from liqwatch.sim.faults import ConnectionFaults, FaultPlan, garbage_frame, truncated
+from liqwatch.sim.info_server import InfoServer
 from liqwatch.sim.model import Push
 from liqwatch.sim.protocol import (
     LIFETIME_TAPE_S,
@@ -469,6 +470,7 @@ class Simulator:
         self._feed_task: asyncio.Task[None] | None = None
         self._sent_log: SentLog | None = None
         self._started = False
+        self.info: InfoServer | None = None  # Hyperliquid's POST /info (sim/info_server.py), with hyperliquid
 
     # -- clock ----------------------------------------------------------------------------------
 
@@ -524,6 +526,9 @@ class Simulator:
                 self.urls[key] = f"ws://{host}:{server.port}{path}"
             if rest.has_rest(venue):
                 self.rest_urls[venue] = f"http://{host}:{server.port}{_rest_prefix(venue)}"
+        if "hyperliquid" in config.venues:
+            self.info = InfoServer(self.book, self.tape_now, config.seed, host=host)
+            await self.info.start()
         if config.sent_log is not None:
             self._sent_log = SentLog(Path(config.sent_log))
         self._feed_task = asyncio.create_task(self._feed(tape), name="sim-feed")
@@ -563,6 +568,8 @@ class Simulator:
         self._tasks = []
         for server in self.servers.values():
             await server.stop()
+        if self.info is not None:
+            await self.info.stop()
         if self._sent_log is not None:
             self._sent_log.close()
             self._sent_log = None
