@@ -13,6 +13,8 @@ journals delivers them, and measures through the public Store API:
     python bench/store_bench.py                     # 1M and 10M events
     python bench/store_bench.py --sizes 200000 --runs 5
     python bench/store_bench.py --dir /tmp/lw --keep
+    python bench/store_bench.py --store postgres            # a throw-away PostgreSQL cluster (Debian binaries)
+    python bench/store_bench.py --store both --pg postgresql://user@host/db   # a server of yours
 
 Progress goes to stderr; the Markdown table goes to stdout. Budgets (design.md / the store brief):
 import >= 250k events/s with dedup, summary <= 100 ms over 10M stored events.
@@ -37,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from liqwatch.analytics.summary import parse_windows
 from liqwatch.model import Liquidation
+from liqwatch.store.base import Store
 from liqwatch.store.duckdb import DuckDBStore
 
 IMPORT_BUDGET = 250_000  # events/s
@@ -117,7 +120,7 @@ def generate_chunk(n: int, chunk: int, k: int, seed: int = 7) -> list[Liquidatio
     return out
 
 
-def timed_import(store: DuckDBStore, n: int, batch: int) -> tuple[float, int, float]:
+def timed_import(store: Store, n: int, batch: int) -> tuple[float, int, float]:
     """(seconds in write_events, events reported new, seconds generating)."""
     spent = gen_spent = 0.0
     new = 0
@@ -144,13 +147,20 @@ def median_ms(call: Callable[[], object], runs: int) -> tuple[float, float]:
     return first, statistics.median(times)
 
 
-def run_size(n: int, folder: Path, batch: int, runs: int, keep: bool) -> dict[str, float]:
+def run_size(n: int, folder: Path, batch: int, runs: int, keep: bool, pg: str | None = None) -> dict[str, float]:
     path = folder / f"bench_{n}.duckdb"
     for stale in (path, Path(f"{path}.wal")):
         stale.unlink(missing_ok=True)
-    log(f"== {n:,} events → {path}")
-    result: dict[str, float] = {"n": n}
-    with DuckDBStore(path) as store:
+    opener: Callable[[], Store] = partial(DuckDBStore, path)
+    if pg is not None:
+        from liqwatch.store.postgres import PostgresStore
+        from tests.store.pgserver import fresh_database
+
+        dsn = fresh_database(pg, prefix="liqwatch_bench")
+        opener = partial(PostgresStore, dsn, batch_size=batch)
+    log(f"== {n:,} events → {dsn if pg else path}")
+    result: dict[str, float] = {"n": n, "postgres": float(pg is not None)}
+    with opener() as store:
         gc.collect()
         spent, new, gen = timed_import(store, n, batch)
         assert new == n, (new, n)
@@ -161,9 +171,16 @@ def run_size(n: int, folder: Path, batch: int, runs: int, keep: bool) -> dict[st
         assert store.count() == n
         result["again_eps"] = n / spent
         log(f"re-import (all duplicates): {spent:.1f} s = {n / spent:,.0f} events/s")
-    size_mb = (path.stat().st_size + (Path(f"{path}.wal").stat().st_size if Path(f"{path}.wal").exists() else 0)) / 1e6
-    result["file_mb"] = size_mb
-    with DuckDBStore(path) as store:  # reopened: cold caches for the first summary
+    if pg is not None:
+        import psycopg
+
+        with psycopg.connect(dsn) as con:
+            size = con.execute("SELECT pg_database_size(current_database())").fetchone()
+            result["file_mb"] = (size[0] if size else 0) / 1e6
+    else:
+        wal = Path(f"{path}.wal")
+        result["file_mb"] = (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / 1e6
+    with opener() as store:  # reopened: cold caches (of this process) for the first summary
         newest = max(e.ts for e in generate_chunk(n, batch, (n + batch - 1) // batch - 1))
         for name, at in (("edge", newest), ("hour", newest // 3_600_000 * 3_600_000)):
             first, med = median_ms(partial(store.summary, at, WINDOWS), runs)
@@ -198,10 +215,28 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=9, help="summary runs for the median")
     parser.add_argument("--dir", type=Path, default=None, help="where the DuckDB files go (default: a temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the DuckDB files")
+    parser.add_argument("--store", choices=("duckdb", "postgres", "both"), default="duckdb")
+    parser.add_argument("--pg", default=None, help="PostgreSQL server URL (default: a throw-away cluster)")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="liqwatch-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    results = [run_size(int(n), folder, args.batch, args.runs, args.keep) for n in args.sizes.split(",")]
+    cluster = None
+    pg = args.pg
+    if args.store != "duckdb" and pg is None:
+        from tests.store import pgserver
+
+        cluster = pgserver.start(durable=True)
+        pg = cluster.dsn
+    kinds = {"duckdb": [None], "postgres": [pg], "both": [None, pg]}[args.store]
+    try:
+        results = [
+            run_size(int(n), folder, args.batch, args.runs, args.keep, kind)
+            for n in args.sizes.split(",")
+            for kind in kinds
+        ]
+    finally:
+        if cluster is not None:
+            cluster.stop()
     import duckdb
 
     print(
@@ -209,6 +244,7 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, batches of {args.batch:,}, summary 1h/4h/12h/24h, median of {args.runs}\n"
     )
     columns = [
+        "store",
         "events",
         "import fresh (ev/s)",
         "re-import, all dups (ev/s)",
@@ -219,9 +255,10 @@ def main() -> None:
         "file (MB)",
     ]
     print("| " + " | ".join(columns) + " |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in results:
         print(
+            f"| {'PostgreSQL' if r['postgres'] else 'DuckDB'} "
             f"| {int(r['n']):,} | {r['fresh_eps']:,.0f} | {r['again_eps']:,.0f} | {r['summary_edge_ms']:.1f} "
             f"| {r['summary_hour_ms']:.1f} | {r['summary_edge_first_ms']:.1f} | {r['live_write_ms']:.1f} "
             f"| {r['file_mb']:,.0f} |"

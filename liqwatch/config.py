@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DB = "./liqwatch.duckdb"
+DEFAULT_STATE_DIR = "./liqwatch-state"
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("db", DEFAULT_DB, "Store: a DuckDB file path (LIQWATCH_DB)."),
+    Setting("db", DEFAULT_DB, "Store: a DuckDB file path or a postgresql:// URL (LIQWATCH_DB)."),
+    Setting(
+        "state_dir",
+        DEFAULT_STATE_DIR,
+        "With a postgresql:// store: where this process keeps its journal, dead letters, instrument cache "
+        "and status file (give each collector on one machine its own; LIQWATCH_STATE_DIR).",
+    ),
     Setting("venues", "all", "Comma-separated venue ids to collect, or 'all'."),
     Setting("windows", "1h,4h,12h,24h", "Summary windows."),
     Setting("venue_urls", {}, "WebSocket URL overrides: VENUE or VENUE.CONNECTION → URL."),
@@ -36,6 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     db: str = DEFAULT_DB
+    state_dir: str = DEFAULT_STATE_DIR
     venues: str = "all"
     windows: str = "1h,4h,12h,24h"
     venue_urls: dict[str, str] = field(default_factory=dict)
@@ -44,8 +52,11 @@ class Settings:
     status_interval_s: float = 10.0
 
     # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
+    # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …
     @property
     def base(self) -> Path:
+        if self.db.strip().lower().startswith(("postgresql://", "postgres://")):
+            return Path(self.state_dir) / "liqwatch"
         path = Path(self.db)
         return path.with_suffix("") if path.suffix else path
 

@@ -18,6 +18,7 @@ from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 if TYPE_CHECKING:
     from liqwatch.analytics.history import SeriesRow
     from liqwatch.analytics.summary import Summary
+    from liqwatch.wallets.model import PositionSnapshot, WalletFill, WalletPoll, WalletSet
 
 
 class StoreError(Exception):
@@ -47,6 +48,14 @@ class VenueSpan(msgspec.Struct, frozen=True):
     first_ts: int
     last_ts: int
     events: int
+
+
+class CollectorStatus(msgspec.Struct, frozen=True):
+    """The newest status document one collector process wrote (see Store.write_status)."""
+
+    source: str  # who wrote it: e.g. "host:pid", or a collector's name
+    updated: int  # ms, when it was written (the writer's clock)
+    doc: bytes  # the JSON document as written (a feed.collector.Status for collectors)
 
 
 class Store(Protocol):
@@ -125,4 +134,62 @@ class Store(Protocol):
         """Market statistics of a coin with since <= ts <= until, ordered by (venue, symbol, ts)."""
         ...
 
+    def write_status(self, source: str, doc: bytes, updated: int) -> None:
+        """Replace the status document of `source` (cross-process: every reader of the store sees it)."""
+        ...
+
+    def statuses(self) -> list[CollectorStatus]:
+        """The newest status document of every source, ordered by source."""
+        ...
+
     def close(self) -> None: ...
+
+
+class WalletStore(Store, Protocol):
+    """A store that also keeps watched wallets' positions (DuckDB: store/duckdb_wallets.py; tables:
+    store/wallet_sql.py). Separate until every store implements it; then fold into Store."""
+
+    def write_wallet_set(self, wallet_set: WalletSet, ts: int) -> None:
+        """Record a watched set (hash, rule, members) the first time it is seen."""
+        ...
+
+    def wallet_sets(self) -> list[tuple[str, str, str, int]]:
+        """(hash, rule, members JSON, first ts) of every recorded set, oldest first."""
+        ...
+
+    def write_positions(self, polls: Sequence[WalletPoll]) -> int:
+        """Insert or replace polls by (wallet, ts) with their positions; returns the positions written."""
+        ...
+
+    def positions(
+        self, at: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = (), since: int | None = None
+    ) -> list[PositionSnapshot]:
+        """Each wallet's positions at its latest poll with since < ts <= at, ordered by (wallet, coin)."""
+        ...
+
+    def position_history(
+        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = ()
+    ) -> list[PositionSnapshot]:
+        """Every position snapshot with since < ts <= until, ordered by (ts, wallet, coin)."""
+        ...
+
+    def poll_times(self, since: int | None = None, until: int | None = None) -> list[int]: ...
+
+    def write_wallet_fills(self, fills: Sequence[WalletFill]) -> int:
+        """Insert or replace by (wallet, tid, coin); returns how many were given."""
+        ...
+
+    def wallet_fills(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        wallets: Sequence[str] = (),
+        *,
+        liquidations_only: bool = False,
+    ) -> list[WalletFill]: ...
+
+    def wallet_liquidations(
+        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = ()
+    ) -> list[WalletFill]:
+        """The fills by which watched wallets were themselves liquidated, ordered by (ts, wallet, tid)."""
+        ...

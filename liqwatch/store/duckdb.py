@@ -43,8 +43,9 @@ from liqwatch.analytics.summary import (
 )
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import schema
-from liqwatch.store.base import EventFilter, StoreError, VenueActivity, VenueSpan
+from liqwatch.store import migrations, schema
+from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
+from liqwatch.store.duckdb_wallets import WalletTables
 
 H = schema.BUCKET_MS
 DAY_MS = 86_400_000
@@ -99,7 +100,7 @@ def _where(where: EventFilter) -> tuple[str, list[Any]]:
     return (" AND ".join(conds) or "TRUE"), params
 
 
-class DuckDBStore:
+class DuckDBStore(WalletTables):
     """The Store protocol on one DuckDB file (see the module docstring for the design)."""
 
     def __init__(
@@ -157,33 +158,25 @@ class DuckDBStore:
             if found.get("application") != schema.APPLICATION:
                 raise StoreError(f"{self.path}: not a liqwatch store (meta.application missing)")
             version = int(found.get("schema_version", "0"))
-            if version > schema.SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: written by a newer liqwatch (schema {version}; "
-                    f"this one knows up to {schema.SCHEMA_VERSION}); upgrade liqwatch"
-                )
+            refusal = migrations.too_new(self.path, version)
+            if refusal:
+                raise StoreError(refusal)
         if not self.read_only:
             # DuckDB's default (16 MB of WAL) checkpoints after nearly every bulk batch; 64 MB measured
             # ~35% faster imports, and a WAL of that size replays in well under a second.
             self._con.execute("SET checkpoint_threshold = '64MB'")
-        if version == schema.SCHEMA_VERSION:
+        if version == migrations.LATEST:
             return
         if self.read_only:
             raise StoreError(f"{self.path}: store needs creating or upgrading; open it once for writing")
         self._con.execute("BEGIN")
         try:
-            if version == 0:
-                self._con.execute(schema.TABLES)
-                self._con.execute(
-                    "INSERT INTO meta VALUES ('application', ?), ('schema_version', ?)",
-                    [schema.APPLICATION, str(schema.SCHEMA_VERSION)],
-                )
-            else:
-                for step in range(version + 1, schema.SCHEMA_VERSION + 1):
-                    self._con.execute(schema.MIGRATIONS[step])
-                self._con.execute(
-                    "UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(schema.SCHEMA_VERSION)]
-                )
+            for step in migrations.pending(version):
+                self._con.execute(step.sql("duckdb"))
+            self._con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('application', ?), ('schema_version', ?)",
+                [schema.APPLICATION, str(migrations.LATEST)],
+            )
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -635,6 +628,16 @@ class DuckDBStore:
             f"SELECT {fields} FROM market_stats WHERE {' AND '.join(conds)} ORDER BY venue, symbol, ts", params
         )
         return [MarketStat(*row) for row in rows]
+
+    # --- collector status ------------------------------------------------------------------
+
+    def write_status(self, source: str, doc: bytes, updated: int) -> None:
+        table = pa.table({"source": [source], "updated": [updated], "doc": [bytes(doc).decode()]})
+        self._write_small("INSERT OR REPLACE INTO collector_status SELECT source, updated, doc FROM _batch", table)
+
+    def statuses(self) -> list[CollectorStatus]:
+        rows = self._fetch("SELECT source, updated, doc FROM collector_status ORDER BY source")
+        return [CollectorStatus(source, int(updated), doc.encode()) for source, updated, doc in rows]
 
 
 def _floor_div(expr: str, step: int) -> str:

@@ -16,12 +16,15 @@ instruments    the instrument catalogue cache.
 candles        price bars per venue instrument and interval (REST klines; later mark-price streams).
 market_stats   polled open interest (USD) and funding rates per venue instrument.
 
-Changing a table: bump SCHEMA_VERSION and add the step to MIGRATIONS (never drop user data).
+collector_status  the newest status document of each collector process (cross-process status).
+
+Changing a table: bump SCHEMA_VERSION and add a step to migrations.STEPS, with its DuckDB and
+PostgreSQL SQL (never drop user data).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 4  # 4: watched wallets (store/wallet_sql.py)
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
 
@@ -116,7 +119,16 @@ CREATE TABLE IF NOT EXISTS market_stats (
 );
 """
 
-TABLES += MARKET_TABLES
+STATUS_TABLES = """
+CREATE TABLE IF NOT EXISTS collector_status (
+    source  VARCHAR PRIMARY KEY,  -- the collector that wrote it (e.g. host:pid or a name)
+    updated BIGINT  NOT NULL,     -- ms, when it was written
+    doc     VARCHAR NOT NULL      -- its JSON document (feed.collector.Status for collectors)
+);
+"""
+
+CORE_TABLES = TABLES  # version 1
+TABLES += MARKET_TABLES + STATUS_TABLES  # the latest version, all tables
 
 # Rollup rows for a set of (new) events in relation `{source}`; {conflict} ends the statement.
 ROLLUP_FROM = """
@@ -137,5 +149,4 @@ ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
     max_recv_ts = greatest(max_recv_ts, excluded.max_recv_ts)
 """
 
-# version reached → statements taking a store from the previous version to it
-MIGRATIONS: dict[int, str] = {2: MARKET_TABLES}
+# The steps from one version to the next (for both stores) are in migrations.py.

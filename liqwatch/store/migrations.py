@@ -1,0 +1,57 @@
+"""Versioned schema migrations, one list for both stores.
+
+A store's `meta` table holds its schema_version. Opening a store for writing applies, in one
+transaction, every step whose version is above it, then records the new version; a store at a
+version above `LATEST` was written by a newer liqwatch and is refused (nothing is changed).
+
+Adding a step (a new table, a new column):
+1. bump schema.SCHEMA_VERSION;
+2. append `Step(version, "what it adds", duckdb=…, postgres=…)` to STEPS, with the SQL of each
+   dialect (the same text twice when it is portable). Steps only add: never drop user data;
+3. the store's own code uses the new table; tests/store/test_contract.py runs both stores.
+Steps must be idempotent (CREATE … IF NOT EXISTS) so a half-made store can be finished.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from liqwatch.store import postgres_sql, schema, wallet_sql
+
+Dialect = Literal["duckdb", "postgres"]
+
+
+class Step(NamedTuple):
+    version: int  # the version a store has once this step is applied
+    what: str
+    duckdb: str
+    postgres: str
+
+    def sql(self, dialect: Dialect) -> str:
+        return self.duckdb if dialect == "duckdb" else self.postgres
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "events, rollup_hour, gaps, instruments", schema.CORE_TABLES, postgres_sql.EVENTS_V1),
+    Step(2, "candles, market_stats", schema.MARKET_TABLES, postgres_sql.MARKET_V2),
+    Step(3, "collector_status", schema.STATUS_TABLES, postgres_sql.STATUS_V3),
+    Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
+)
+
+LATEST = STEPS[-1].version
+
+if [s.version for s in STEPS] != list(range(1, schema.SCHEMA_VERSION + 1)):
+    raise RuntimeError("migrations.STEPS must number 1 … schema.SCHEMA_VERSION without holes")
+
+
+def pending(version: int) -> list[Step]:
+    """The steps that take a store from `version` (0: empty) to LATEST, in order."""
+    return [step for step in STEPS if step.version > version]
+
+
+def too_new(where: str, version: int) -> str | None:
+    """The one-line refusal for a store written by a newer liqwatch, or None."""
+    if version > LATEST:
+        known = f"this one knows up to {LATEST}"
+        return f"{where}: written by a newer liqwatch (schema {version}; {known}); upgrade liqwatch"
+    return None
