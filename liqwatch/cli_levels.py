@@ -1,0 +1,97 @@
+"""`liqwatch levels …`: the liquidation levels map and the model's published backtest score."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import msgspec
+import typer
+
+levels_app = typer.Typer(
+    help="Liquidation levels: modelled long/short 'fuel' by price, and how well the model scores.",
+    no_args_is_help=True,
+)
+
+CoinOption = Annotated[str, typer.Option("--coin", help="Coin, e.g. BTC.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default ./liqwatch.duckdb, or LIQWATCH_DB).")]
+
+
+def _usd(value: float) -> str:
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(value) >= size:
+            return f"${value / size:,.1f}{unit}"
+    return f"${value:,.0f}"
+
+
+@levels_app.command("map")
+def map_(
+    coin: CoinOption = "BTC",
+    at: Annotated[str | None, typer.Option("--at", help="TIME (ISO 8601 or epoch ms); default now.")] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The current liquidation map from stored hourly candles and open interest."""
+    from liqwatch import queries
+    from liqwatch.cli import err, fail, open_store, out, settings_from, time_option
+    from liqwatch.timeparse import iso
+
+    moment = time_option(at, "--at") or int(time.time() * 1000)
+    with open_store(settings_from(db)) as store:
+        levels = queries.levels_map(store, coin.upper(), moment)
+    if levels is None:
+        raise fail(
+            f"no hourly candles of {coin.upper()} stored before {iso(moment)}: run `liqwatch run` (it polls them)"
+        )
+    if as_json:
+        out.print_json(msgspec.json.encode(levels).decode())
+        return
+    if not levels.venues:
+        err.print(f"note: no open interest of {levels.coin} stored: the map is empty", highlight=False)
+    out.print(
+        f"{levels.coin} at {iso(levels.at)}: price {levels.price:,.6g} ({levels.source}); "
+        f"model {levels.model_version}, bins of {levels.bin_size:g}, "
+        f"open interest from {', '.join(levels.venues) or '—'}",
+        highlight=False,
+    )
+    for name, side in (("shorts above", levels.shorts), ("longs below", levels.longs)):
+        peak = f"peak {_usd(side.peak.usd)} at {side.peak.price:,.6g}" if side.peak else "no peak"
+        half = f", half of it by {side.half_price:,.6g}" if side.half_price is not None else ""
+        out.print(f"  {name}: {_usd(side.total_usd)} within ±{levels.range_pct:.0%}; {peak}{half}", highlight=False)
+    if levels.liq_ratio is not None:
+        out.print(f"  liq ratio (short share): {levels.liq_ratio:.2f}", highlight=False)
+
+
+@levels_app.command("backtest")
+def backtest_(
+    tape: Annotated[str | None, typer.Option("--tape", help="'generated': a seeded tape with known positions.")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the generated tape.")] = 1,
+    coin: CoinOption = "BTC",
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Score the model: share of realized liquidation USD inside its top bins vs the price-time they cover."""
+    from liqwatch import queries
+    from liqwatch.analytics.levels_backtest import backtest
+    from liqwatch.cli import fail, open_store, out, settings_from
+
+    if tape not in (None, "generated"):
+        raise fail(f"--tape: unknown tape {tape!r} (known: generated)")
+    if tape == "generated":
+        from liqwatch.sim.levels_tape import generate
+
+        generated = generate(seed, coin=coin.upper())
+        score = backtest(
+            generated.candles, generated.open_interest, generated.liquidations, source=f"generated tape seed {seed}"
+        )
+    else:
+        settings = settings_from(db)
+        with open_store(settings) as store:
+            score = queries.levels_backtest(store, coin.upper(), source=f"store {settings.db}")
+        if score.bars == 0:
+            raise fail(f"no hourly candles of {coin.upper()} in {settings.db}: nothing to score")
+    if as_json:
+        out.print_json(msgspec.json.encode(score).decode())
+    else:
+        out.print(score.describe(), highlight=False, soft_wrap=True)
