@@ -18,6 +18,8 @@ from rich.table import Table
 
 from liqwatch import config, queries
 from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
+from liqwatch.cli_levels import levels_app
+from liqwatch.cli_wallets import wallets_app
 from liqwatch.config import ConfigError, Settings
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter, Store
@@ -33,8 +35,15 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default ./liqwatch.duckdb, or LIQWATCH_DB).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="DuckDB file, or a postgresql://user@host/dbname URL (default ./liqwatch.duckdb, or LIQWATCH_DB)."
+    ),
+]
 ConfigOption = Annotated[str | None, typer.Option("--config", help="TOML config file.")]
+HostOption = Annotated[str, typer.Option(help="Address the API listens on (127.0.0.1: this machine only).")]
+PortOption = Annotated[int, typer.Option(help="Port of the API and dashboard (0: a free one).", min=0, max=65535)]
 
 
 class UsageError(Exception):
@@ -56,12 +65,10 @@ def settings_from(db: str | None, config_file: str | None = None, **flags: Any) 
 @contextmanager
 def open_store(settings: Settings, *, must_exist: bool = True) -> Iterator[Store]:
     from liqwatch.store.base import StoreError
-    from liqwatch.store.duckdb import DuckDBStore
+    from liqwatch.store.open import open_store as open_any
 
-    if must_exist and not Path(settings.db).exists():
-        raise fail(f"no store at {settings.db}: run `liqwatch import FILE…` or `liqwatch run` first (or pass --db)")
     try:
-        store = DuckDBStore(settings.db)
+        store = open_any(settings.db, must_exist=must_exist)
     except StoreError as exc:
         raise fail(str(exc)) from None
     try:
@@ -318,14 +325,31 @@ def run(
         list[str] | None, typer.Option("--rest-url", help="Override a REST base URL: VENUE=URL (repeatable).")
     ] = None,
     no_rest: Annotated[bool, typer.Option("--offline-catalogue", help="Do not fetch instruments over REST.")] = False,
+    state_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--state-dir",
+            help="With a postgresql:// --db: this collector's journal, dead letters and status "
+            "(default ./liqwatch-state; one per collector on a machine).",
+        ),
+    ] = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Collect only: no API and dashboard in this process.")
+    ] = False,
 ) -> None:
-    """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C."""
+    """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C.
+
+    Serves the HTTP API, the live stream and the dashboard on --host:--port (unless --no-serve).
+    """
     from liqwatch.live import run_live
 
     try:
         settings = config.load(
             config_file,
             db=db,
+            state_dir=state_dir,
             venues=venues,
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
@@ -336,8 +360,75 @@ def run(
     for key in list(settings.venue_urls) + list(settings.rest_urls):
         if key.split(".", 1)[0] not in VENUE_IDS:
             raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)})")
+    web = None if no_serve else listen(host, port)
     with open_store(settings, must_exist=False) as store:
-        run_live(settings, selected, store, fetch_instruments=not no_rest, console=err)
+        run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, web=web)
+
+
+def listen(host: str, port: int) -> Any:
+    """The API's listening socket, bound now: a port in use is one line before anything starts."""
+    from liqwatch.web.serve import ServeError, bind
+
+    try:
+        return bind(host, port)
+    except ServeError as exc:
+        raise fail(str(exc)) from None
+
+
+# ── serve ─────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    config_file: ConfigOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """The HTTP API, live stream and dashboard over an existing store (read-only), until Ctrl-C."""
+    import asyncio
+    import contextlib
+
+    from liqwatch.live import stop_on_signals
+    from liqwatch.store.base import StoreError
+    from liqwatch.web.serve import address_of, serve_store
+
+    settings = settings_from(db, config_file)
+    dsn = settings.db if settings.db.startswith(("postgresql://", "postgres://")) else None
+    if dsn is None and not Path(settings.db).exists():
+        raise fail(f"no store at {settings.db}: run `liqwatch import FILE…` or `liqwatch run` first (or pass --db)")
+    sock = listen(host, port)
+    try:
+        store = _read_only_store(settings.db)
+    except StoreError as exc:
+        if "in use by another process" in str(exc):
+            raise fail(
+                f"{settings.db} is held by a running `liqwatch run` (DuckDB allows one process): "
+                "use that process's API instead (it serves on 127.0.0.1:8000 unless given --port)"
+            ) from None
+        raise fail(str(exc)) from None
+
+    async def main() -> None:
+        stop_on_signals()
+        err.print(f"liqwatch: API and dashboard on {address_of(sock)} over {settings.db}", highlight=False)
+        await serve_store(settings, store, sock, dsn)
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+    finally:
+        store.close()
+
+
+def _read_only_store(db: str) -> Store:
+    try:
+        from liqwatch.store.open import open_store as open_any  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        from liqwatch.store.duckdb import DuckDBStore
+
+        return DuckDBStore(db, read_only=True)
+    store: Store = open_any(db, must_exist=True, read_only=True)
+    return store
 
 
 # ── demo ──────────────────────────────────────────────────────────────────────────────────────
@@ -491,6 +582,10 @@ def sim(
     status = serve(config, err=err)
     if status:
         raise typer.Exit(status)
+
+
+app.add_typer(levels_app, name="levels")
+app.add_typer(wallets_app, name="wallets")
 
 
 def main() -> None:

@@ -19,11 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from rich.console import Console
 
 from liqwatch.analytics.summary import Summary, parse_windows
@@ -205,23 +208,66 @@ def run_live(
     *,
     fetch_instruments: bool = True,
     console: Console | None = None,
+    web: socket.socket | None = None,
 ) -> None:
-    """Run until Ctrl-C or SIGTERM; everything received is journaled and stored before returning."""
+    """Run until Ctrl-C or SIGTERM; everything received is journaled and stored before returning.
+
+    `web`: a listening socket (liqwatch.web.serve.bind) to serve the API and dashboard on, in
+    this process; None for a collector only."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     specs = [REGISTRY[v] for v in venues]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(settings, specs, store, fetch_instruments, console or Console(stderr=True)))
+        asyncio.run(_run(settings, specs, store, fetch_instruments, console or Console(stderr=True), web))
 
 
 async def _run(
-    settings: Settings, specs: list[VenueSpec], store: Store, fetch_instruments: bool, console: Console
+    settings: Settings,
+    specs: list[VenueSpec],
+    store: Store,
+    fetch_instruments: bool,
+    console: Console,
+    web: socket.socket | None = None,
 ) -> None:
     stop_on_signals()
-    async with open_live(settings, specs, store, fetch_instruments=fetch_instruments, console=console) as rig:
+    sinks: list[Sink] = []
+    if web is not None:  # imported here: a collector-only process never loads the web framework
+        from liqwatch.web.hub import LiveHub
+
+        hub = LiveHub()
+        sinks.append(hub)
+    async with open_live(
+        settings, specs, store, fetch_instruments=fetch_instruments, sinks=sinks, console=console
+    ) as rig:
         for spec, conn, _ in rig.collector.connections:
             console.print(f"liqwatch: {spec.id}.{conn.name} → {conn.url}", highlight=False)
-        await rig.run(_report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console))
+        tasks = [_report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console)]
+        if web is not None:
+            from liqwatch.web.serve import address_of, live_context, serve_app, store_kind
+
+            tasks.append(serve_app(live_context(rig, hub, store_kind(store)), web))
+            console.print(f"liqwatch: API and dashboard on {address_of(web)}", highlight=False)
+        if _is_shared(store):
+            tasks.append(publish_status_forever(store, rig.collector.status))
+        await rig.run(*tasks)
     console.print(f"liqwatch: stopped; {rig.sink.stored:,} new events stored", highlight=False)
+
+
+def _is_shared(store: Store) -> bool:
+    """A store other processes read (PostgreSQL): they learn the collector's status from it."""
+    return type(store).__name__.lower().startswith("postgres")
+
+
+async def publish_status_forever(store: Store, status: Callable[[], Status], interval: float = 2.0) -> None:
+    """Write this collector's Status into the shared store under host:pid every `interval` s, so a
+    `liqwatch serve` elsewhere shows live venue status (DuckDB has the status file instead)."""
+    source = f"{socket.gethostname()}:{os.getpid()}"
+    while True:
+        try:
+            current = status()
+            await asyncio.to_thread(store.write_status, source, msgspec.json.encode(current), current.updated)
+        except Exception as exc:  # a store hiccup must not stop the collector
+            log.warning("could not write the collector status to the store: %s", exc)
+        await asyncio.sleep(interval)
 
 
 def status_line(status: Status, summary: Summary | None = None) -> str:

@@ -14,7 +14,18 @@ import msgspec
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import Summary, Window, check_windows, parse_windows, summary_to_json
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store.base import EventFilter, Store, VenueActivity, VenueSpan
+from liqwatch.store.base import EventFilter, Store, VenueActivity, VenueSpan, WalletStore
+from liqwatch.wallets.aggregate import (
+    ExposureChange,
+    GroupBy,
+    LevelRow,
+    PnlRow,
+    exposure_changes,
+    liquidation_levels,
+    pnl_by,
+    worst,
+)
+from liqwatch.wallets.model import PositionSnapshot, WalletFill
 
 DEFAULT_WINDOWS: list[Window] = parse_windows("1h,4h,12h,24h")
 DAY_MS = 86_400_000
@@ -121,3 +132,265 @@ def stats(store: Store, coin: str, kind: str, since: int | None = None, until: i
     if kind not in ("open_interest_usd", "funding_rate"):
         raise ValueError(f"kind must be open_interest_usd or funding_rate, not {kind!r}")
     return store.stats(coin, kind, since, until)
+
+
+# --- lists, pages and series for the HTTP API ------------------------------------------------------
+
+EventKey = tuple[int, str]  # (ts, id): the order of `events`, and a page cursor's position
+
+
+class Breakdown(msgspec.Struct, frozen=True):
+    """One coin's or one venue's totals in a window (a CoinGlass-style list row)."""
+
+    name: str
+    total_usd: float
+    long_usd: float
+    short_usd: float
+    count: int
+    coverage: str | None = None  # venues only: "complete" | "sampled"
+
+
+def breakdowns(store: Store, at: int, window: Window, by: str, limit: int | None = None) -> list[Breakdown]:
+    """Per coin (`by="coin"`) or per venue (`by="venue"`) in the window ending at `at`, biggest total first."""
+    if by not in ("coin", "venue"):
+        raise ValueError(f"by must be coin or venue, not {by!r}")
+    if limit is not None and limit < 0:
+        raise ValueError(f"limit must be >= 0, not {limit}")
+    result = summary(store, at, [window]).windows[0]
+    totals = result.by_coin if by == "coin" else result.by_venue
+    rows = [
+        Breakdown(
+            name,
+            t.total_usd,
+            t.long_usd,
+            t.short_usd,
+            t.count,
+            result.coverage.get(name) if by == "venue" else None,
+        )
+        for name, t in totals.items()
+    ]
+    return rows if limit is None else rows[:limit]
+
+
+def events_page(
+    store: Store,
+    where: EventFilter,
+    limit: int,
+    after: EventKey | None = None,
+    *,
+    descending: bool = False,
+) -> tuple[list[Liquidation], EventKey | None]:
+    """One page of matching events in (ts, id) order (or its reverse) strictly past `after`, and the
+    key to continue from (None on the last page). Paging on (ts, id) never repeats or skips an event."""
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, not {limit}")
+    page = _page_desc(store, where, limit, after) if descending else _page_asc(store, where, limit, after)
+    more = len(page) > limit
+    page = page[:limit]
+    return page, ((page[-1].ts, page[-1].id) if more else None)
+
+
+def _page_asc(store: Store, where: EventFilter, limit: int, after: EventKey | None) -> list[Liquidation]:
+    if after is not None:  # ts >= after's ts, then skip what is not past it (ties on ts are rare)
+        since = after[0] - 1 if where.since is None else max(where.since, after[0] - 1)
+        where = msgspec.structs.replace(where, since=since)
+    fetch = limit + 1
+    while True:
+        rows = list(store.events(where, fetch))
+        page = rows if after is None else [e for e in rows if (e.ts, e.id) > after]
+        if len(page) > limit or len(rows) < fetch:
+            return page[: limit + 1]
+        fetch *= 4
+
+
+def _page_desc(store: Store, where: EventFilter, limit: int, before: EventKey | None) -> list[Liquidation]:
+    """Newest first. Stores read in ascending order, so walk back from the newest event in growing
+    time ranges (zone maps on ts keep each range read cheap) until the page is full."""
+    spans = [s for s in store.venue_spans() if not where.venues or s.venue in where.venues]
+    if not spans:
+        return []
+    upper = max(s.last_ts for s in spans)
+    if where.until is not None:
+        upper = min(upper, where.until)
+    if before is not None:
+        upper = min(upper, before[0])
+    floor = min(s.first_ts for s in spans) - 1
+    if where.since is not None:
+        floor = max(floor, where.since)
+    found: list[Liquidation] = []
+    hi, span = upper, 60_000
+    while len(found) <= limit and hi > floor:
+        lo = max(hi - span, floor)
+        chunk = [
+            e
+            for e in store.events(msgspec.structs.replace(where, since=lo, until=hi))
+            if before is None or (e.ts, e.id) < before
+        ]
+        found.extend(reversed(chunk))
+        hi, span = lo, span * 4
+    return found[: limit + 1]
+
+
+class HistoryPoint(msgspec.Struct, frozen=True):
+    """All selected venues' liquidations in one bucket (ts - step, ts]."""
+
+    ts: int  # bucket end
+    long_usd: float
+    short_usd: float
+    long_count: int
+    short_count: int
+
+
+def history(
+    store: Store,
+    since: int,
+    until: int,
+    step: int,
+    *,
+    coins: Sequence[str] = (),
+    venues: Sequence[str] = (),
+) -> list[HistoryPoint]:
+    """One point per UTC-aligned bucket overlapping (since, until], empty buckets included (zeros)."""
+    from liqwatch.analytics.summary import units_to_usd
+
+    rows = series(store, since, until, step, coins=coins, venues=venues)
+    sums: dict[int, list[int]] = {}
+    for row in rows:
+        end = -(-row.end // step) * step  # the bucket's own end (the last row may be clipped to until)
+        acc = sums.setdefault(end, [0, 0, 0, 0])
+        acc[0] += row.long_units
+        acc[1] += row.short_units
+        acc[2] += row.long_count
+        acc[3] += row.short_count
+    first = (since // step + 1) * step
+    last = -(-until // step) * step
+    return [
+        HistoryPoint(ts, units_to_usd(acc[0]), units_to_usd(acc[1]), acc[2], acc[3])
+        for ts in range(first, last + 1, step)
+        for acc in (sums.get(ts, [0, 0, 0, 0]),)
+    ]
+
+
+# --- liquidation levels (analytics.levels) ---------------------------------------------------------
+
+LEVELS_LOOKBACK_MS = 30 * DAY_MS
+
+
+def levels_inputs(
+    store: Store, coin: str, since: int | None, until: int | None
+) -> tuple[list[Candle], list[MarketStat]]:
+    """Hourly candles (all venues) and USD open interest of a coin with since <= time <= until."""
+    end = None if until is None else until + 1
+    return store.candles(coin, HOUR_MS, since, end), store.stats(coin, "open_interest_usd", since, until)
+
+
+def levels_map(
+    store: Store,
+    coin: str,
+    at: int,
+    *,
+    lookback_ms: int = LEVELS_LOOKBACK_MS,
+    measured: Any = None,
+) -> Any:
+    """The current liquidation map (analytics.levels_grid.LevelsMap) at `at`, or None without data.
+
+    `measured`: watched Hyperliquid positions (coin, side, liquidation_px, position_usd), kept apart.
+    """
+    from liqwatch.analytics.levels_grid import current_map
+
+    candles, oi = levels_inputs(store, coin, at - lookback_ms, at)
+    return current_map(candles, oi, at=at, measured=measured)
+
+
+def levels_heatmap(store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS) -> Any:
+    """The time × price heatmap (analytics.levels_grid.Heatmap) of (since, until], or None."""
+    from liqwatch.analytics.levels_grid import heatmap
+
+    candles, oi = levels_inputs(store, coin, since - lookback_ms, until)
+    return heatmap(candles, oi, since=since, until=until)
+
+
+def levels_events(store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS) -> Any:
+    """'Broke through a major liquidation level' events (analytics.levels_events.BreakThrough) in (since, until]."""
+    from liqwatch.analytics.levels_events import DEFAULT_EVENTS, break_throughs
+
+    candles, oi = levels_inputs(store, coin, since - lookback_ms, until)
+    liqs = list(store.events(EventFilter(since=since - HOUR_MS, until=until + DEFAULT_EVENTS.follow_ms, coins=(coin,))))
+    return break_throughs(candles, oi, liqs, since=since, until=until)
+
+
+def levels_backtest(
+    store: Store, coin: str, since: int | None = None, until: int | None = None, source: str = ""
+) -> Any:
+    """The levels model scored against the stored liquidations (analytics.levels_backtest.BacktestScore)."""
+    from liqwatch.analytics.levels_backtest import backtest
+
+    candles, oi = levels_inputs(store, coin, since, until)
+    liqs = store.events(EventFilter(since=since, until=until, coins=(coin,)))
+    return backtest(candles, oi, liqs, source=source or "store")
+
+
+# --- watched wallets (Hyperliquid) ---------------------------------------------------------------
+
+
+def wallet_positions(
+    store: WalletStore,
+    at: int | None = None,
+    *,
+    max_age_ms: int | None = DAY_MS,
+    wallets: Sequence[str] = (),
+    coins: Sequence[str] = (),
+) -> list[PositionSnapshot]:
+    """Each watched wallet's positions at its latest poll at or before `at` (None: the newest), ignoring
+    wallets not polled within `max_age_ms` before `at` (None: any age)."""
+    if max_age_ms is not None and max_age_ms <= 0:
+        raise ValueError(f"max_age_ms must be positive, not {max_age_ms}")
+    since = None if at is None or max_age_ms is None else at - max_age_ms
+    return store.positions(at, tuple(wallets), tuple(coins), since)
+
+
+def wallet_pnl(store: WalletStore, at: int | None = None, by: GroupBy = "direction") -> list[PnlRow]:
+    """Unrealized PnL (Σ szi × (mark − entry)) of the watched wallets by direction, coin, group or cohort."""
+    return pnl_by(wallet_positions(store, at), by)
+
+
+def wallet_pnl_json(store: WalletStore, at: int | None = None, by: GroupBy = "direction") -> dict[str, Any]:
+    """The `liqwatch wallets pnl --json` document: rows, totals, and the set(s) and rule(s) behind them."""
+    positions = wallet_positions(store, at)
+    rows = pnl_by(positions, by)
+    rules = {h: rule for h, rule, _, _ in store.wallet_sets()}
+    hashes = sorted({p.set_hash for p in positions})
+    return {
+        "at": at,
+        "by": by,
+        "polled_at": max((p.ts for p in positions), default=None),
+        "wallets": len({p.wallet for p in positions}),
+        "long_pnl": sum(r.long_pnl for r in rows),
+        "short_pnl": sum(r.short_pnl for r in rows),
+        "rows": [msgspec.structs.asdict(r) | {"pnl": r.pnl} for r in rows],
+        "sets": [{"hash": h, "rule": rules.get(h, "")} for h in hashes],
+    }
+
+
+def wallet_worst(store: WalletStore, at: int | None = None, n: int = 10) -> list[PositionSnapshot]:
+    """The n watched positions with the largest unrealized loss."""
+    return worst(wallet_positions(store, at), n)
+
+
+def wallet_exposure_changes(store: WalletStore, before: int, after: int) -> list[ExposureChange]:
+    """Per wallet × coin: what changed between the positions at `before` and at `after`."""
+    if before >= after:
+        raise ValueError("before must be earlier than after")
+    return exposure_changes(wallet_positions(store, before), wallet_positions(store, after))
+
+
+def wallet_liquidations(
+    store: WalletStore, since: int | None = None, until: int | None = None, wallets: Sequence[str] = ()
+) -> list[WalletFill]:
+    """Fills by which watched wallets were themselves liquidated, oldest first."""
+    return store.wallet_liquidations(since, until, tuple(wallets))
+
+
+def wallet_levels(store: WalletStore, at: int | None = None, coins: Sequence[str] = ()) -> list[LevelRow]:
+    """(coin, side, liquidation_px, position_usd) of the watched positions: a measured liquidation-levels layer."""
+    return liquidation_levels(wallet_positions(store, at, coins=coins))

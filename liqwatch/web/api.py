@@ -1,0 +1,212 @@
+"""REST endpoints under /api (read-only). Every read goes through liqwatch.queries.
+
+Endpoints that read the store are plain `def`: FastAPI runs them in its thread pool, and every
+store read uses a cursor of its own (safe beside the collector's writer thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Literal
+
+import msgspec
+from fastapi import APIRouter, Query, Response
+
+from liqwatch import queries
+from liqwatch.model import Liquidation
+from liqwatch.store.base import EventFilter
+from liqwatch.web import params
+from liqwatch.web.context import WebContext
+from liqwatch.web.params import ParamError
+from liqwatch.web.venues import venue_rows
+
+_encoder = msgspec.json.Encoder()
+
+AtQuery = Query(None, description="End of the windows: ISO 8601 or epoch ms (default: now).")
+SinceQuery = Query(None, description="Only after this time (exclusive): ISO 8601 or epoch ms.")
+UntilQuery = Query(None, description="Only at or before this time: ISO 8601 or epoch ms.")
+VenueQuery = Query(None, description="Venue id(s), comma-separated, e.g. binance_usdm,bybit.")
+CoinQuery = Query(None, description="Coin(s), comma-separated, e.g. BTC,ETH.")
+REPORT_MAX_MS = 31 * 86_400_000
+HISTORY_SPAN = {"5m": 288, "15m": 96, "1h": 168, "4h": 180, "1d": 365}  # default number of buckets
+
+
+def json_response(doc: Any) -> Response:
+    return Response(_encoder.encode(doc), media_type="application/json")
+
+
+def event_filter(
+    since: str | None,
+    until: str | None,
+    venue: str | None,
+    coin: str | None,
+    side: str | None,
+    min_usd: float | None = None,
+) -> EventFilter:
+    lo, hi = params.time_range(since, until)
+    return EventFilter(
+        since=lo,
+        until=hi,
+        venues=params.venues_param("venue", venue),
+        coins=params.coins_param("coin", coin),
+        side=side,
+        min_usd=params.usd_param("min_usd", min_usd),
+    )
+
+
+def api_router(ctx: WebContext) -> APIRouter:
+    router = APIRouter(prefix="/api", tags=["api"])
+
+    def at_or_now(at: str | None) -> int:
+        found = params.time_param("at", at)
+        return ctx.clock() if found is None else found
+
+    @router.get("/summary", summary="Totals per window (the `liqwatch summary --json` document)")
+    def summary(
+        at: str | None = AtQuery,
+        windows: str = Query("", description="Windows, e.g. 1h,4h,12h,24h (default: the configured ones)."),
+    ) -> Response:
+        spans = params.windows_param("windows", windows) if windows else ctx.windows
+        return json_response(queries.summary_json(ctx.store, at_or_now(at), spans))
+
+    @router.get("/coins", summary="Per coin in one window, biggest total first")
+    def coins(
+        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d."),
+        at: str | None = AtQuery,
+        limit: int = Query(50, ge=1, le=1000),
+    ) -> Response:
+        span, end = params.window_param("window", window), at_or_now(at)
+        rows = queries.breakdowns(ctx.store, end, span, "coin", limit)
+        coins = [{"coin": r.name, **_totals(r)} for r in rows]
+        return json_response({"window": span[0], "at": end, "coins": coins})
+
+    @router.get("/exchanges", summary="Per venue in one window, biggest total first")
+    def exchanges(
+        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d."),
+        at: str | None = AtQuery,
+    ) -> Response:
+        span, end = params.window_param("window", window), at_or_now(at)
+        rows = queries.breakdowns(ctx.store, end, span, "venue")
+        venues = [{"venue": r.name, **_totals(r), "coverage": r.coverage} for r in rows]
+        return json_response({"window": span[0], "at": end, "exchanges": venues})
+
+    @router.get("/events", summary="Stored liquidations, filtered, in pages ordered by (ts, id)")
+    def events(
+        since: str | None = SinceQuery,
+        until: str | None = UntilQuery,
+        venue: str | None = VenueQuery,
+        coin: str | None = CoinQuery,
+        side: Literal["long", "short"] | None = Query(None, description="The liquidated position's side."),
+        min_usd: float | None = Query(None, ge=0, description="Only events of at least this USD value."),
+        limit: int = Query(100, ge=1, le=1000),
+        order: Literal["asc", "desc"] = Query("asc", description="asc: oldest first; desc: newest first."),
+        cursor: str | None = Query(None, description="next_cursor of the previous page.", max_length=600),
+    ) -> Response:
+        where = event_filter(since, until, venue, coin, side, min_usd)
+        descending = order == "desc"
+        after = params.decode_cursor(cursor, descending)
+        page, key = queries.events_page(ctx.store, where, limit, after, descending=descending)
+        next_cursor = None if key is None else params.encode_cursor(key, descending)
+        return json_response({"events": page, "next_cursor": next_cursor})
+
+    @router.get("/largest", summary="The largest single liquidations, largest first")
+    def largest(
+        since: str | None = SinceQuery,
+        until: str | None = UntilQuery,
+        n: int = Query(10, ge=1, le=1000),
+        venue: str | None = VenueQuery,
+        coin: str | None = CoinQuery,
+        side: Literal["long", "short"] | None = Query(None, description="The liquidated position's side."),
+    ) -> Response:
+        where = event_filter(since, until, venue, coin, side)
+        found: list[Liquidation] = queries.largest(ctx.store, where.since, where.until, n, where)
+        return json_response({"events": found})
+
+    @router.get("/gaps", summary="Feed gaps (outages, reconnects, silences), oldest first")
+    def gaps(
+        venue: str | None = VenueQuery, since: str | None = SinceQuery, until: str | None = UntilQuery
+    ) -> Response:
+        venues = params.venues_param("venue", venue)
+        if len(venues) > 1:
+            raise ParamError("venue", "one venue at a time")
+        lo, hi = params.time_range(since, until)
+        found = queries.gaps(ctx.store, venues[0] if venues else None, lo, hi)
+        rows = [{"venue": g.venue, "start_ts": g.start, "end_ts": g.end, "reason": g.reason} for g in found]
+        return json_response({"gaps": rows})
+
+    @router.get("/history", summary="Long/short USD and counts per bucket (all venues summed)")
+    def history(
+        interval: Literal["5m", "15m", "1h", "4h", "1d"] = Query("1h"),
+        since: str | None = SinceQuery,
+        until: str | None = UntilQuery,
+        coin: str | None = CoinQuery,
+        venue: str | None = VenueQuery,
+    ) -> Response:
+        step = params.INTERVALS[interval]
+        lo, hi = params.time_range(since, until)
+        hi = ctx.clock() if hi is None else hi
+        lo = hi - HISTORY_SPAN[interval] * step if lo is None else lo
+        if lo >= hi:
+            raise ParamError("since", "must be before until")
+        if (hi - lo) // step + 1 > params.MAX_POINTS:
+            raise ParamError("since", f"at most {params.MAX_POINTS} buckets of {interval}; narrow the range")
+        points = queries.history(
+            ctx.store,
+            lo,
+            hi,
+            step,
+            coins=params.coins_param("coin", coin),
+            venues=params.venues_param("venue", venue),
+        )
+        return json_response({"interval": interval, "points": points})
+
+    @router.get("/prices", summary="Stored price candles of one coin")
+    def prices(
+        coin: str = Query("BTC", description="One coin, e.g. BTC."),
+        interval: Literal["5m", "1h", "1d"] = Query("1h"),
+        since: str | None = SinceQuery,
+        until: str | None = UntilQuery,
+    ) -> Response:
+        name = params.coin_param("coin", coin)
+        lo, hi = params.time_range(since, until)
+        found = queries.candles(ctx.store, name, params.INTERVALS[interval], lo, hi)
+        candles = [
+            {"ts": c.open_ts, "open": c.open, "high": c.high, "low": c.low, "close": c.close}
+            | {"venue": c.venue, "symbol": c.symbol}
+            for c in found
+        ]
+        return json_response({"coin": name, "interval": interval, "candles": candles})
+
+    @router.get("/report", summary="The news-style article (Markdown, HTML or JSON)")
+    def report(
+        at: str | None = AtQuery,
+        format: Literal["md", "html", "json"] = Query("md"),
+        window: str = Query("24h", description="The article's window, e.g. 24h, 4h, 7d."),
+    ) -> Response:
+        from liqwatch.report.build import build
+        from liqwatch.report.collect import collect
+        from liqwatch.report.render import render
+
+        span, end = params.window_param("window", window), at_or_now(at)
+        if span[1] > REPORT_MAX_MS:
+            raise ParamError("window", "at most 31d for a report")
+        text = render(build(collect(ctx.store, end, span)), format)
+        media = {"md": "text/markdown", "html": "text/html", "json": "application/json"}[format]
+        return Response(text, media_type=f"{media}; charset=utf-8")
+
+    @router.get("/venues", summary="Per venue: live status, coverage and stored activity")
+    async def venues() -> Response:
+        now = ctx.clock()
+        statuses = await ctx.statuses()
+        activity = await asyncio.to_thread(queries.activity, ctx.store, now)
+        return json_response({"venues": venue_rows(statuses, activity, now)})
+
+    @router.get("/health", summary="Liveness and the number of stored events")
+    def health() -> Response:
+        return json_response({"ok": True, "store": ctx.store_kind, "events": queries.count(ctx.store)})
+
+    return router
+
+
+def _totals(row: queries.Breakdown) -> dict[str, Any]:
+    return {"total_usd": row.total_usd, "long_usd": row.long_usd, "short_usd": row.short_usd, "count": row.count}

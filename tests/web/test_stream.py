@@ -1,0 +1,100 @@
+"""WS /api/stream against a real uvicorn server: events published into the pipeline reach every
+client; a client that never reads is skipped ahead while ingestion and the other clients go on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from typing import Any
+
+import msgspec
+from websockets.asyncio.client import ClientConnection, connect
+
+from liqwatch import queries
+from liqwatch.model import Liquidation
+from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.web.context import WebContext
+from liqwatch.web.hub import LiveHub
+from tests.web.conftest import AT, known_events
+from tests.web.server import AppServer
+
+
+async def next_of(ws: ClientConnection, kind: str) -> dict[str, Any]:
+    async with asyncio.timeout(30):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == kind:
+                return message
+
+
+def batch(tag: str, n: int, size: int = 1) -> list[Liquidation]:
+    base = known_events(n)
+    return [msgspec.structs.replace(e, id=f"{tag}:{i}", symbol=e.symbol + "X" * size) for i, e in enumerate(base)]
+
+
+def test_published_events_summaries_and_venues_reach_the_socket(context: WebContext, store: DuckDBStore) -> None:
+    ctx = replace(context, hub=LiveHub(), summary_interval_s=0.05, venues_interval_s=0.05)
+    with AppServer(ctx) as server:
+
+        async def main() -> None:
+            async with connect(server.ws_url) as ws, connect(server.ws_url) as eth_only:
+                hello = json.loads(await ws.recv())
+                assert hello["type"] == "hello" and hello["windows"] == ["1h", "4h", "12h", "24h"]
+                await eth_only.recv()
+                await eth_only.send(json.dumps({"coins": ["eth"], "min_usd": 0}))
+                summary = await next_of(ws, "summary")
+                assert summary["summary"] == queries.summary_json(store, AT, ctx.windows)
+                venues = await next_of(ws, "venues")
+                assert [v["venue"] for v in venues["venues"]] == ["binance_usdm", "bybit", "okx", "bitmex"]
+                await next_of(eth_only, "summary")  # the filter message has been read by now
+
+                events = batch("live", 20)
+                await asyncio.to_thread(server.publish, events)
+                got = await next_of(ws, "liquidations")
+                assert got["events"] == [msgspec.to_builtins(e) for e in events]
+                filtered = await next_of(eth_only, "liquidations")
+                assert filtered["events"] == [msgspec.to_builtins(e) for e in events if e.coin == "ETH"]
+
+        asyncio.run(main())
+
+
+def test_a_client_that_never_reads_is_skipped_ahead_and_slows_nobody(context: WebContext) -> None:
+    ctx = replace(context, hub=LiveHub(queue_size=16), summary_interval_s=3600)
+    bursts, per_burst = 30, 10
+    with AppServer(ctx) as server:
+
+        async def main() -> None:
+            async with (
+                connect(server.ws_url, max_queue=4, compression=None) as stalled,
+                connect(server.ws_url, max_size=None) as reader,
+            ):
+                await stalled.recv()
+                await reader.recv()
+                received: list[str] = []
+                for b in range(bursts):  # ~40 MB uncompressed: far more than the socket buffers hold
+                    for m in range(per_burst):
+                        await asyncio.to_thread(server.publish, batch(f"b{b}m{m}", 200, size=600))
+                    while len(received) < (b + 1) * per_burst:  # the reading client gets every message
+                        message = json.loads(await asyncio.wait_for(reader.recv(), 30))
+                        assert message["type"] == "liquidations", message["type"]
+                        received.append(message["events"][0]["id"])
+                assert received == [f"b{b}m{m}:0" for b in range(bursts) for m in range(per_burst)]
+                assert server.pipeline.published == bursts * per_burst * 200  # ingestion never waited
+
+                # The stalled client now reads: it was told what it lost, and caught up to the present.
+                last = f"b{bursts - 1}m{per_burst - 1}:0"
+                kinds, dropped, seen = [], 0, []
+                async with asyncio.timeout(60):
+                    while last not in seen:
+                        message = json.loads(await stalled.recv())
+                        kinds.append(message["type"])
+                        if message["type"] == "skipped":
+                            dropped += message["dropped"]
+                        elif message["type"] == "liquidations":
+                            seen.append(message["events"][0]["id"])
+                assert "skipped" in kinds and dropped > 0
+                assert len(seen) + dropped == bursts * per_burst
+                assert ctx.hub.dropped_total >= dropped
+
+        asyncio.run(main())
