@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 import typer
 
 if TYPE_CHECKING:
-    from liqwatch.store.base import Store, WalletStore
+    from liqwatch.store.base import Store
     from liqwatch.wallets.config import WalletsConfig
-    from liqwatch.wallets.model import WalletSet
 
 wallets_app = typer.Typer(
     help="Watched Hyperliquid wallets: positions polled through POST /info, unrealized PnL by side, coin, cohort.",
     no_args_is_help=True,
 )
 
-DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default ./liqwatch.duckdb, or LIQWATCH_DB).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="DuckDB file, or a postgresql://user@host/dbname URL (default ./liqwatch.duckdb, or LIQWATCH_DB)."
+    ),
+]
 ConfigOption = Annotated[str | None, typer.Option("--config", help="TOML config file with a [wallets] section.")]
 AtOption = Annotated[str | None, typer.Option("--at", help="TIME (ISO 8601 or epoch ms); default: the newest poll.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
@@ -43,28 +47,6 @@ def _wallet_config(config_file: str | None) -> WalletsConfig:
         raise fail(str(exc)) from None
 
 
-def _wallet_store(store: Store) -> WalletStore:
-    from liqwatch.cli import fail
-
-    if not hasattr(store, "positions"):
-        raise fail("this store does not keep watched wallets yet (use a DuckDB file)")
-    return cast("WalletStore", store)
-
-
-async def _build_set(cfg: WalletsConfig, leaderboard_url: str | None) -> WalletSet:
-    from liqwatch.wallets.poller import InfoClient, fetch_leaderboard
-    from liqwatch.wallets.rule import build_set
-
-    if cfg.leaderboard is None:
-        return build_set(cfg.watch)
-    client = InfoClient(cfg.url)
-    try:
-        rows = await fetch_leaderboard(client, leaderboard_url or cfg.leaderboard_url)
-    finally:
-        await client.aclose()
-    return build_set(cfg.watch, rows, cfg.leaderboard)
-
-
 @wallets_app.command("set")
 def set_(
     config_file: ConfigOption = None,
@@ -74,10 +56,11 @@ def set_(
     """The watched set: its wallets (address, label, cohort), the rule that chose them and its hash."""
     from liqwatch.cli import fail, out
     from liqwatch.wallets.model import WalletError
+    from liqwatch.wallets.poller import resolve_set
 
     cfg = _wallet_config(config_file)
     try:
-        wallet_set = asyncio.run(_build_set(cfg, leaderboard_url))
+        wallet_set = asyncio.run(resolve_set(cfg, leaderboard_url))
     except WalletError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -103,14 +86,14 @@ def poll(
     """Poll the watched wallets' positions (clearinghouseState) and marks (metaAndAssetCtxs) into the store."""
     from liqwatch.cli import err, fail, open_store, settings_from
     from liqwatch.wallets.model import WalletError
-    from liqwatch.wallets.poller import CycleReport, InfoClient, WalletPoller
+    from liqwatch.wallets.poller import CycleReport, InfoClient, WalletPoller, resolve_set
 
     settings = settings_from(db, config_file)
     cfg = _wallet_config(config_file)
     if url:
         cfg = msgspec.structs.replace(cfg, url=url)
     try:
-        wallet_set = asyncio.run(_build_set(cfg, leaderboard_url))
+        wallet_set = asyncio.run(resolve_set(cfg, leaderboard_url))
     except WalletError as exc:
         raise fail(str(exc)) from None
     if not wallet_set.wallets:
@@ -128,7 +111,7 @@ def poll(
         for crossing in report.crossings:
             err.print(f"[bold]event:[/] {crossing.text()}", highlight=False)
 
-    async def main(store: WalletStore) -> None:
+    async def main(store: Store) -> None:
         client = InfoClient(cfg.url, weight_per_min=cfg.weight_per_min)
         try:
             poller = WalletPoller(store, wallet_set, client, fills=cfg.fills, loss_thresholds=cfg.loss_thresholds)
@@ -138,7 +121,7 @@ def poll(
 
     with open_store(settings, must_exist=False) as store:
         try:
-            asyncio.run(main(_wallet_store(store)))
+            asyncio.run(main(store))
         except KeyboardInterrupt:
             err.print("stopped", highlight=False)
 
@@ -161,7 +144,7 @@ def pnl(
         raise fail(f"--by: choose one of {', '.join(GROUP_BYS)}, not {by!r}")
     moment = time_option(at, "--at")
     with open_store(settings_from(db)) as store:
-        doc = queries.wallet_pnl_json(_wallet_store(store), moment, by)
+        doc = queries.wallet_pnl_json(store, moment, by)
     if as_json:
         out.print_json(msgspec.json.encode(doc).decode())
         return
@@ -200,7 +183,7 @@ def worst(
         raise fail(f"-n must be >= 0, not {n}")
     moment = time_option(at, "--at")
     with open_store(settings_from(db)) as store:
-        rows = queries.wallet_worst(_wallet_store(store), moment, n)
+        rows = queries.wallet_worst(store, moment, n)
     if as_json:
         docs: list[dict[str, Any]] = [msgspec.structs.asdict(p) | {"direction": p.direction} for p in rows]
         out.print_json(msgspec.json.encode(docs).decode())

@@ -37,6 +37,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rest_urls", {}, "REST base URL overrides: VENUE → URL."),
     Setting("instrument_refresh_s", 3600.0, "How often `run` reloads the instrument catalogue."),
     Setting("status_interval_s", 10.0, "How often `run` prints a status line."),
+    Setting(
+        "market_coins",
+        "BTC,ETH,SOL",
+        "Coins whose klines and open interest `run` polls (levels model, dashboard price line).",
+    ),
+    Setting("market_poll_s", 300.0, "How often `run` polls klines and open interest; 0: never."),
 )
 
 
@@ -50,6 +56,8 @@ class Settings:
     rest_urls: dict[str, str] = field(default_factory=dict)
     instrument_refresh_s: float = 3600.0
     status_interval_s: float = 10.0
+    market_coins: str = "BTC,ETH,SOL"
+    market_poll_s: float = 300.0
 
     # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
     # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …

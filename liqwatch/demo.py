@@ -20,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -36,10 +38,16 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
 from liqwatch.live import LiveRig, open_live, stop_on_signals, usd_short
+from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store.base import Store
 from liqwatch.timeparse import iso
 from liqwatch.venues import REGISTRY
+from liqwatch.wallets.config import WalletsConfig
+from liqwatch.wallets.rule import LeaderboardRule
+
+if TYPE_CHECKING:
+    from liqwatch.sim import Simulator
 
 LONG_STYLE = "red"  # a liquidated long: the price fell through it
 SHORT_STYLE = "green"
@@ -334,15 +342,36 @@ def only_overridden(collector: Collector, overrides: Mapping[str, str]) -> list[
     return dropped
 
 
-def run_demo(settings: Settings, store: Store, options: DemoOptions, console: Console) -> int:
-    """Run the demo until Ctrl-C (or `options.seconds`); returns the exit status."""
+def run_demo(
+    settings: Settings, store: Store, options: DemoOptions, console: Console, web: socket.socket | None = None
+) -> int:
+    """Run the demo until Ctrl-C (or `options.seconds`); returns the exit status.
+
+    `web`: a listening socket to serve the API and dashboard on (on the simulator's clock)."""
     _quiet_logging(console)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):  # Ctrl-C before the feeds ran
-        return asyncio.run(_demo(settings, store, options, console))
+        return asyncio.run(_demo(settings, store, options, console, web))
     return 130
 
 
-async def _demo(settings: Settings, store: Store, options: DemoOptions, console: Console) -> int:
+def demo_extras(sim: Simulator, options: DemoOptions, web: socket.socket | None) -> Extras:
+    """The dashboard, and the simulator's Hyperliquid wallets watched by a permissive leaderboard rule
+    (polled every few simulated minutes), so every panel of the dashboard has something to show."""
+    wallets = None
+    if sim.info is not None:
+        base = sim.info.url
+        wallets = WalletsConfig(
+            url=base,
+            leaderboard_url=f"{base}/Mainnet/leaderboard",
+            leaderboard=LeaderboardRule(min_all_time_pnl=0, min_month_volume=0, min_account_value=0, max_wallets=24),
+            interval_s=max(1.0, 300 / options.speed),
+        )
+    return Extras(web=web, wallets=wallets)
+
+
+async def _demo(
+    settings: Settings, store: Store, options: DemoOptions, console: Console, web: socket.socket | None
+) -> int:
     try:
         from liqwatch.sim import SimConfig, Simulator  # lazy: the simulator is only needed here
     except ImportError as exc:
@@ -352,7 +381,13 @@ async def _demo(settings: Settings, store: Store, options: DemoOptions, console:
     main = asyncio.current_task()
     started = time.monotonic()
     start_ms = tape_start(now_ms(), options.speed, options.seconds)
-    config = SimConfig(scenario=options.scenario, seed=options.seed, speed=options.speed, start_ms=start_ms)
+    config = SimConfig(
+        venues=(*REGISTRY, "hyperliquid"),  # hyperliquid: the watched wallets' POST /info
+        scenario=options.scenario,
+        seed=options.seed,
+        speed=options.speed,
+        start_ms=start_ms,
+    )
     sim = Simulator(config)
     console.print(
         f"liqwatch demo: starting the exchange simulator (scenario {options.scenario}, seed {options.seed}, "
@@ -366,10 +401,16 @@ async def _demo(settings: Settings, store: Store, options: DemoOptions, console:
         urls, rest = dict(sim.urls), dict(sim.rest_urls)
         venues = sorted({key.partition(".")[0] for key in urls} & set(REGISTRY), key=list(REGISTRY).index)
         specs = [REGISTRY[v] for v in venues]
-        settings = replace(settings, venue_urls=urls, rest_urls=rest)
+        # Market data every five simulated minutes: the dashboard's price line and liquidation levels.
+        poll_s = max(1.0, 300 / options.speed)
+        settings = replace(settings, venue_urls=urls, rest_urls=rest, market_poll_s=poll_s)
         recent = Recent()
+        extras = demo_extras(sim, options, web)
+        sinks, hub = extra_sinks(extras)
         # One clock, the simulator's: receive times (BitMEX's event times), gaps, status, windows.
-        live = open_live(settings, specs, store, fetch_instruments=list(rest), sinks=[recent], clock=sim.tape_now)
+        live = open_live(
+            settings, specs, store, fetch_instruments=list(rest), sinks=[recent, *sinks], clock=sim.tape_now
+        )
         async with live as rig:
             dropped = only_overridden(rig.collector, urls)
             if dropped:
@@ -382,7 +423,9 @@ async def _demo(settings: Settings, store: Store, options: DemoOptions, console:
                     highlight=False,
                     soft_wrap=True,
                 )
-            tasks = [_show(rig, recent, console, options, started, settings.db)]
+            say = lambda line: console.print(line, highlight=False, soft_wrap=True)  # noqa: E731
+            tasks = [*extra_tasks(rig, extras, hub, sim.tape_now, say)]
+            tasks.append(_show(rig, recent, console, options, started, settings.db))
             if options.seconds is not None:  # counted from the simulator's start
                 tasks.append(_stop_after(options.seconds - (time.monotonic() - started), main))
             await rig.run(*tasks)

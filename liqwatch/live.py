@@ -19,14 +19,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
-import socket
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import msgspec
 from rich.console import Console
 
 from liqwatch.analytics.summary import Summary, parse_windows
@@ -39,6 +36,7 @@ from liqwatch.feed.journal import DeadLetters, Journal
 from liqwatch.feed.recovery import Recovery, recover
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import Catalogue
+from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.pipeline import Pipeline, Sink, StoreSink
 from liqwatch.store.base import EventFilter, Store
 from liqwatch.venues import REGISTRY
@@ -208,16 +206,17 @@ def run_live(
     *,
     fetch_instruments: bool = True,
     console: Console | None = None,
-    web: socket.socket | None = None,
+    extras: Extras | None = None,
 ) -> None:
     """Run until Ctrl-C or SIGTERM; everything received is journaled and stored before returning.
 
-    `web`: a listening socket (liqwatch.web.serve.bind) to serve the API and dashboard on, in
-    this process; None for a collector only."""
+    `extras`: what runs beside the collector (API and dashboard, alerts, watched wallets; see
+    live_tasks.py). Market polling runs whenever REST is in use (`fetch_instruments`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     specs = [REGISTRY[v] for v in venues]
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(settings, specs, store, fetch_instruments, console or Console(stderr=True), web))
+        run = _run(settings, specs, store, fetch_instruments, console or Console(stderr=True), extras or Extras())
+        asyncio.run(run)
 
 
 async def _run(
@@ -226,48 +225,21 @@ async def _run(
     store: Store,
     fetch_instruments: bool,
     console: Console,
-    web: socket.socket | None = None,
+    extras: Extras,
 ) -> None:
     stop_on_signals()
-    sinks: list[Sink] = []
-    if web is not None:  # imported here: a collector-only process never loads the web framework
-        from liqwatch.web.hub import LiveHub
-
-        hub = LiveHub()
-        sinks.append(hub)
+    sinks, hub = extra_sinks(extras)
     async with open_live(
         settings, specs, store, fetch_instruments=fetch_instruments, sinks=sinks, console=console
     ) as rig:
         for spec, conn, _ in rig.collector.connections:
             console.print(f"liqwatch: {spec.id}.{conn.name} → {conn.url}", highlight=False)
-        tasks = [_report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console)]
-        if web is not None:
-            from liqwatch.web.serve import address_of, live_context, serve_app, store_kind
-
-            tasks.append(serve_app(live_context(rig, hub, store_kind(store)), web))
-            console.print(f"liqwatch: API and dashboard on {address_of(web)}", highlight=False)
-        if _is_shared(store):
-            tasks.append(publish_status_forever(store, rig.collector.status))
+        tasks: list[Coroutine[Any, Any, object]] = [
+            _report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console)
+        ]
+        tasks += extra_tasks(rig, extras, hub, now_ms, lambda line: console.print(line, highlight=False))
         await rig.run(*tasks)
     console.print(f"liqwatch: stopped; {rig.sink.stored:,} new events stored", highlight=False)
-
-
-def _is_shared(store: Store) -> bool:
-    """A store other processes read (PostgreSQL): they learn the collector's status from it."""
-    return type(store).__name__.lower().startswith("postgres")
-
-
-async def publish_status_forever(store: Store, status: Callable[[], Status], interval: float = 2.0) -> None:
-    """Write this collector's Status into the shared store under host:pid every `interval` s, so a
-    `liqwatch serve` elsewhere shows live venue status (DuckDB has the status file instead)."""
-    source = f"{socket.gethostname()}:{os.getpid()}"
-    while True:
-        try:
-            current = status()
-            await asyncio.to_thread(store.write_status, source, msgspec.json.encode(current), current.updated)
-        except Exception as exc:  # a store hiccup must not stop the collector
-            log.warning("could not write the collector status to the store: %s", exc)
-        await asyncio.sleep(interval)
 
 
 def status_line(status: Status, summary: Summary | None = None) -> str:

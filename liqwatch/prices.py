@@ -3,13 +3,13 @@
 Pure (like the venue modules): `feed/prices.py` performs the GETs. Every parser returns liqwatch
 Candles / MarketStats and refuses a body that is not the documented shape (PriceError).
 
-Candles (klines), per venue, for an interval of one hour or one day:
-- binance_usdm: GET /fapi/v1/klines?symbol=BTCUSDT&interval=1h|1d&startTime&endTime&limit=1500
+Candles (klines), per venue, for an interval of five minutes (the dashboard), one hour or one day:
+- binance_usdm: GET /fapi/v1/klines?symbol=BTCUSDT&interval=5m|1h|1d&startTime&endTime&limit=1500
   → [[openTime, "open", "high", "low", "close", "volume", closeTime, …], …] oldest first.
-- bybit: GET /v5/market/kline?category=linear&symbol=BTCUSDT&interval=60|D&start&end&limit=1000
+- bybit: GET /v5/market/kline?category=linear&symbol=BTCUSDT&interval=5|60|D&start&end&limit=1000
   → {"retCode":0,"result":{"list":[["startTime","open","high","low","close","volume","turnover"],…]}}
   newest first (the newest `limit` bars of the range: pages go backwards by lowering `end`).
-- okx: GET /api/v5/market/history-candles?instId=BTC-USDT-SWAP&bar=1H|1Dutc&after&limit=100
+- okx: GET /api/v5/market/history-candles?instId=BTC-USDT-SWAP&bar=5m|1H|1Dutc&after&limit=100
   → {"code":"0","data":[["ts","o","h","l","c","vol","volCcy","volCcyQuote","confirm"],…]} newest
   first; `after` pages backwards (records older than it); confirm "0" = the bar is still open.
   (`1Dutc`: OKX's plain `1D` bars open at Hong Kong midnight.)
@@ -36,6 +36,7 @@ import msgspec
 from liqwatch.model import Candle, MarketStat
 from liqwatch.venues.base import RestRequest
 
+FIVE_MIN_MS = 300_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
@@ -47,9 +48,9 @@ REST_BASES = {
 }
 LIMITS = {"binance_usdm": 1500, "bybit": 1000, "okx": 100}
 _INTERVALS = {
-    "binance_usdm": {HOUR_MS: "1h", DAY_MS: "1d"},
-    "bybit": {HOUR_MS: "60", DAY_MS: "D"},
-    "okx": {HOUR_MS: "1H", DAY_MS: "1Dutc"},
+    "binance_usdm": {FIVE_MIN_MS: "5m", HOUR_MS: "1h", DAY_MS: "1d"},
+    "bybit": {FIVE_MIN_MS: "5", HOUR_MS: "60", DAY_MS: "D"},
+    "okx": {FIVE_MIN_MS: "5m", HOUR_MS: "1H", DAY_MS: "1Dutc"},
 }
 
 
@@ -70,7 +71,7 @@ def _interval(venue: str, interval_ms: int) -> str:
     try:
         return _INTERVALS[venue][interval_ms]
     except KeyError:
-        raise PriceError(f"{venue}: candles of {interval_ms} ms are not supported (1h or 1d)") from None
+        raise PriceError(f"{venue}: candles of {interval_ms} ms are not supported (5m, 1h or 1d)") from None
 
 
 # --- candles ------------------------------------------------------------------------------------

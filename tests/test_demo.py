@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from liqwatch import queries
 from liqwatch.analytics.summary import parse_windows, summarize
 from liqwatch.demo import final_report, render, split_bar, text_line
 from liqwatch.feed.collector import Status, VenueStatus
+from liqwatch.store.duckdb import DuckDBStore
 from tests.analytics.factories import AT, H, ev
 
 W4 = parse_windows("1h,4h,12h,24h")
@@ -232,6 +234,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess
     has_simulator()
     db = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     command = [sys.executable, "-m", "liqwatch", "demo", "--seconds", "8", "--speed", "120", "--db", str(db)]
+    command += ["--port", "0"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=90)
     return db, done
@@ -264,10 +267,26 @@ def test_demo_runs_stores_and_agrees_with_summary(demo_run: tuple[Path, subproce
     assert sum(v["events"] for v in status["venues"].values()) > 0
 
 
+def test_demo_serves_the_dashboard_and_fills_every_panel(
+    demo_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """Prices for the chart and the levels model, and the simulator's watched wallets, were polled."""
+    db, done = demo_run
+    assert re.search(r"API and dashboard on http://127\.0\.0\.1:\d+", done.stdout), done.stdout[-3000:]
+    store = DuckDBStore(str(db))
+    try:
+        assert store.candles("BTC", 300_000) and store.candles("BTC", 3_600_000)
+        assert store.stats("BTC", "open_interest_usd")
+        positions = queries.wallet_positions(store, max_age_ms=None)
+        assert positions and all(p.set_hash for p in positions)
+    finally:
+        store.close()
+
+
 def test_ctrl_c_stops_cleanly_and_everything_is_stored(tmp_path: Path) -> None:
     has_simulator()
     db = tmp_path / "demo.duckdb"
-    command = [sys.executable, "-m", "liqwatch", "demo", "--speed", "120", "--db", str(db)]
+    command = [sys.executable, "-m", "liqwatch", "demo", "--speed", "120", "--db", str(db), "--no-serve"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

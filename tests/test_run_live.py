@@ -102,6 +102,7 @@ def test_run_collects_reconnects_and_stores_each_liquidation_once(server: Binanc
         "--venue-url",
         f"binance_usdm=ws://127.0.0.1:{server.port}/market/stream",
         "--offline-catalogue",
+        "--no-serve",
     ]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

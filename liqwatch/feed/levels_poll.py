@@ -1,4 +1,5 @@
-"""Poll hourly klines and USD open interest into the store, for the liquidation levels model.
+"""Poll klines and USD open interest into the store: hourly bars and open interest for the liquidation
+levels model, five-minute bars of the last day for the dashboard's price line.
 
 The requests and parsers are liqwatch.prices (pure); this performs the GETs. Per coin and venue
 (those of the collected venues that publish klines: Binance USDⓈ-M, Bybit, OKX; open interest in
@@ -24,6 +25,7 @@ from liqwatch.venues.base import RestRequest, VenueSpec
 log = logging.getLogger("liqwatch.feed.levels_poll")
 
 HOUR_MS = 3_600_000
+DAY_MS = 24 * HOUR_MS
 FIRST_LOOKBACK_MS = 7 * 24 * HOUR_MS
 LOOKBACK_MS = 3 * HOUR_MS
 MAX_PAGES = 10
@@ -42,14 +44,17 @@ def venues_of(specs: Sequence[VenueSpec]) -> list[str]:
     return [v for v in prices.VENUES if v in ids]
 
 
-async def _klines(client: RestClient, base: str, venue: str, coin: str, start: int, end: int, now: int) -> list[Candle]:
+async def _klines(
+    client: RestClient, base: str, venue: str, coin: str, interval_ms: int, start: int, end: int, now: int
+) -> list[Candle]:
     symbol = prices.symbol_for(venue, coin)
-    request: RestRequest | None = prices.kline_request(venue, symbol, HOUR_MS, start, end)
+    start -= start % interval_ms
+    request: RestRequest | None = prices.kline_request(venue, symbol, interval_ms, start, end)
     found: dict[int, Candle] = {}
     for _ in range(MAX_PAGES):
         if request is None:
             break
-        page = prices.parse_klines(venue, symbol, coin, HOUR_MS, await client.get(base, request), now)
+        page = prices.parse_klines(venue, symbol, coin, interval_ms, await client.get(base, request), now)
         found.update({c.open_ts: c for c in page if start <= c.open_ts < end})
         request = prices.next_kline_request(venue, request, page, start, end)
     return [found[k] for k in sorted(found)]
@@ -71,8 +76,11 @@ async def poll_once(
     for coin in coins:
         for venue in venues:
             try:
-                candles = await _klines(client, bases[venue], venue, coin, start, now, now)
+                candles = await _klines(client, bases[venue], venue, coin, HOUR_MS, start, now, now)
                 report.candles += store.write_candles(candles)
+                recent = now - min(lookback_ms, DAY_MS)
+                bars = await _klines(client, bases[venue], venue, coin, prices.FIVE_MIN_MS, recent, now, now)
+                report.candles += store.write_candles(bars)
                 oi = prices.open_interest_request(venue, coin, start, now)
                 if oi is not None:
                     stats = prices.parse_open_interest(venue, coin, await client.get(bases[venue], oi))

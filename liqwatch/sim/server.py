@@ -645,6 +645,8 @@ class Simulator:
                 flags += ["--venue-url", f"{key}={url}"]
         for venue, url in self.rest_urls.items():
             flags += ["--rest-url", f"{venue}={url}"]
+        if self.info is not None:  # the watched wallets' POST /info
+            flags += ["--rest-url", f"hyperliquid={self.info.url}"]
         return flags
 
     def status(self) -> dict[str, Any]:

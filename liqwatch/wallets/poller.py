@@ -20,8 +20,8 @@ import httpx
 import msgspec
 
 from liqwatch.feed.backoff import Backoff
-from liqwatch.store.base import WalletStore
-from liqwatch.wallets.config import INFO_URL, LEADERBOARD_URL
+from liqwatch.store.base import Store
+from liqwatch.wallets.config import INFO_URL, LEADERBOARD_URL, WalletsConfig
 from liqwatch.wallets.events import LossCrossing, loss_crossings
 from liqwatch.wallets.model import AssetCtx, PositionSnapshot, WalletError, WalletPoll, WalletSet
 from liqwatch.wallets.pacing import WeightBudget, items_weight, request_weight
@@ -32,6 +32,7 @@ from liqwatch.wallets.parse import (
     parse_meta_and_ctxs,
     parse_user_fills,
 )
+from liqwatch.wallets.rule import build_set
 
 log = logging.getLogger("liqwatch.wallets")
 USER_AGENT = "liqwatch (+https://github.com/liqwatch/liqwatch)"
@@ -138,10 +139,22 @@ async def fetch_leaderboard(client: InfoClient, url: str = LEADERBOARD_URL) -> l
     return parse_leaderboard(await client.get(url, "leaderboard"))
 
 
+async def resolve_set(cfg: WalletsConfig, leaderboard_url: str | None = None) -> WalletSet:
+    """The watched set of a config: its listed wallets, plus the leaderboard's by its rule (fetched)."""
+    if cfg.leaderboard is None:
+        return build_set(cfg.watch)
+    client = InfoClient(cfg.url)
+    try:
+        rows = await fetch_leaderboard(client, leaderboard_url or cfg.leaderboard_url)
+    finally:
+        await client.aclose()
+    return build_set(cfg.watch, rows, cfg.leaderboard)
+
+
 class WalletPoller:
     def __init__(
         self,
-        store: WalletStore,
+        store: Store,
         wallet_set: WalletSet,
         client: InfoClient,
         *,

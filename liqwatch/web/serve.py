@@ -13,13 +13,14 @@ import contextlib
 import errno
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from liqwatch.analytics.summary import parse_windows
 from liqwatch.config import Settings
+from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.collector import Status
 from liqwatch.store.base import Store
 from liqwatch.web.app import create_app
@@ -92,12 +93,20 @@ async def serve_app(ctx: WebContext, sock: socket.socket) -> None:
 # ── inside `liqwatch run` ─────────────────────────────────────────────────────────────────────
 
 
-def live_context(rig: LiveRig, hub: LiveHub, store_kind: str) -> WebContext:
-    """The app's view of a running collection: its status, its windows, its counters."""
+def live_context(
+    rig: LiveRig,
+    hub: LiveHub,
+    *,
+    extra_counters: Sequence[Callable[[], dict[str, tuple[str, str, float]]]] = (),
+    clock: Clock = now_ms,
+) -> WebContext:
+    """The app's view of a running collection: its status, its windows, its counters.
+
+    `clock`: the collection's clock (the demo runs on the simulator's faster exchange clock)."""
 
     def counters() -> dict[str, tuple[str, str, float]]:
         pipeline, sink = rig.pipeline, rig.sink
-        return {
+        values: dict[str, tuple[str, str, float]] = {
             "liqwatch_pipeline_published_total": ("counter", "Events passed to the sinks.", pipeline.published),
             "liqwatch_pipeline_duplicates_total": ("counter", "Events dropped as already seen.", pipeline.duplicates),
             "liqwatch_pipeline_gaps_total": ("counter", "Gaps published.", pipeline.gaps),
@@ -107,15 +116,19 @@ def live_context(rig: LiveRig, hub: LiveHub, store_kind: str) -> WebContext:
             "liqwatch_store_dropped_total": ("counter", "Events dropped while the store was down.", sink.dropped),
             "liqwatch_store_errors_total": ("counter", "Failed store writes (retried).", sink.errors),
         }
+        for more in extra_counters:
+            values |= more()
+        return values
 
     return WebContext(
         store=rig.store,
-        store_kind=store_kind,
+        store_kind=store_kind(rig.store),
         windows=list(rig.windows.windows),
         hub=hub,
         statuses=status_of(rig.collector.status),
         live_summary=rig.windows.summary,
         counters=counters,
+        clock=clock,
     )
 
 
@@ -123,7 +136,7 @@ def live_context(rig: LiveRig, hub: LiveHub, store_kind: str) -> WebContext:
 
 
 def store_kind(store: Store) -> str:
-    return "postgresql" if type(store).__name__.lower().startswith("postgres") else "duckdb"
+    return "postgresql" if store.shared else "duckdb"
 
 
 def shared_statuses(store: Any) -> Callable[[], Awaitable[list[Status]]]:

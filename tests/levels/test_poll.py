@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from pathlib import Path
 
 from liqwatch.analytics.levels_grid import current_map
@@ -39,6 +40,12 @@ async def _poll(tmp_path: Path) -> None:
         assert all(c.open_ts + H <= now for c in candles)  # closed bars only
         assert len(candles) >= 3 * 46 and report.candles >= len(candles) and again.candles > 0
         assert current_map(candles, stats) is not None  # what `liqwatch levels map` reads
+        bars = store.candles("BTC", 300_000, since=now - 24 * H)  # the dashboard's price line: the last day
+        assert {c.venue for c in bars} == set(venues)
+        for venue in venues:
+            opens = sorted(c.open_ts for c in bars if c.venue == venue)
+            assert opens[0] <= now - 24 * H + 300_000 and opens[-1] + 2 * 300_000 > now - 300_000
+            assert all(b - a == 300_000 for a, b in itertools.pairwise(opens))
         # the forever loop polls, then sleeps until cancelled
         loop_client = RestClient(timeout=5.0)
         forever = poll_market_forever(

@@ -72,7 +72,7 @@ def test_liqwatch_run_stores_what_the_simulator_sent(tmp_path: Path) -> None:
     status_file = tmp_path / "live.status.json"
     runner = SimThread(SimConfig(scenario="crash", seed=4, speed=300, sent_log=sent_log, tick_s=0.2))
     with runner as sim:
-        command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), *sim.run_flags()]
+        command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), "--port", "0", *sim.run_flags()]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
         try:
             _wait(lambda: _every_venue_has_events(status_file), 60, "the collector did not collect from every venue")
@@ -137,9 +137,11 @@ def test_liqwatch_sim_prints_the_run_flags_and_serves_until_ctrl_c(
     process, line = sim_process
     words = shlex.split(line)
     assert words[:4] == ["liqwatch", "run", "--venues", "okx"]  # hyperliquid has no liqwatch feed
-    flags = dict(zip(words[4::2], words[5::2], strict=True))
-    url = flags["--venue-url"].partition("=")[2]
-    assert flags["--rest-url"].startswith("okx=http://127.0.0.1:")
+    pairs = list(zip(words[4::2], words[5::2], strict=True))
+    url = dict(pairs)["--venue-url"].partition("=")[2]
+    rest = sorted(value.partition("=")[0] for flag, value in pairs if flag == "--rest-url")
+    assert rest == ["hyperliquid", "okx"]  # hyperliquid: the watched wallets' /info
+    assert all(v.partition("=")[2].startswith("http://127.0.0.1:") for f, v in pairs if f == "--rest-url")
 
     async def listen() -> list[str]:
         frames: list[str] = []

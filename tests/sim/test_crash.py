@@ -28,7 +28,7 @@ ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 async def _start(sim: Simulator, db: Path) -> asyncio.subprocess.Process:
-    command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), *sim.run_flags()]
+    command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), "--no-serve", *sim.run_flags()]
     return await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=ENV
     )
