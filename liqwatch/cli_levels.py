@@ -63,6 +63,39 @@ def map_(
         out.print(f"  liq ratio (short share): {levels.liq_ratio:.2f}", highlight=False)
 
 
+@levels_app.command("events")
+def events_(
+    coin: CoinOption = "BTC",
+    since: Annotated[str, typer.Option("--since", help="TIME: bars ending after it.")] = "",
+    until: Annotated[
+        str | None, typer.Option("--until", help="TIME: bars ending at or before it; default now.")
+    ] = None,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """'Price broke through a major liquidation level' events of the modelled map (research §4.4)."""
+    from liqwatch import queries
+    from liqwatch.cli import fail, open_store, out, settings_from, time_option
+    from liqwatch.timeparse import iso
+
+    end = time_option(until, "--until") or int(time.time() * 1000)
+    start = time_option(since, "--since") if since else end - 86_400_000
+    if start is None or start >= end:
+        raise fail("--since must be before --until")
+    with open_store(settings_from(db)) as store:
+        found = queries.levels_events(store, coin.upper(), start, end)
+    if as_json:
+        out.print_json(msgspec.json.encode(found).decode())
+        return
+    for e in found:
+        realized = "-" if e.realized_usd is None else _usd(e.realized_usd)
+        out.print(
+            f"{iso(e.ts)} {e.coin} {e.side} level {e.level_price:,.6g}: cleared {_usd(e.fuel_cleared_usd)} "
+            f"({e.majors_cleared} major), realized {realized}; model {e.model_version}",
+            highlight=False,
+        )
+
+
 @levels_app.command("backtest")
 def backtest_(
     tape: Annotated[str | None, typer.Option("--tape", help="'generated': a seeded tape with known positions.")] = None,

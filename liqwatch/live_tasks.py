@@ -157,7 +157,10 @@ def extra_tasks(
     tasks: list[Task] = []
     alerts = extras.alerts
     if alerts is not None:
+        from liqwatch.alerts.wiring import wire_sources
+
         alerts.status = rig.collector.status
+        wire_sources(alerts, rig.store)  # level and wallets rules read the store (a worker thread, every 60 s)
         tasks.append(alerts.run())
         say(f"liqwatch: alerts on ({len(alerts.states)} rules)")
     if extras.web is not None:

@@ -42,6 +42,17 @@ min_usd = 20_000_000
 kind = "venue"                           # a venue silent for silent_after, or a feed gap
 silent_after = "10m"                     # "off" for gaps only
 min_gap = "30s"
+
+[[alerts.rules]]
+kind = "level"                           # price broke through a major modelled liquidation level
+coins = ["BTC", "ETH"]                   # or coin = "BTC"; default BTC and ETH
+min_fuel_usd = 5_000_000                 # modelled fuel the bar cleared
+
+[[alerts.rules]]
+kind = "wallets"                         # watched wallets' unrealized loss on one side crossed X
+side = "short"                           # omit: each side on its own
+group = "altcoins"                       # BTC, ETH or altcoins; omit: all coins
+above_usd = 10_000_000                   # re-arms below rearm_below_usd (default 90 %)
 ```
 
 Per kind (besides name, kind, sinks): window — window, above_usd, rearm_below_usd, cooldown, coin,
@@ -49,7 +60,10 @@ side, venue; order — above_usd, cooldown (default 0: every order), max_age (de
 events, e.g. a journal replay at start-up, raise nothing), coin, side, venue; squeeze — window
 (default 1h), min_usd (default 1M), min_count (5), gap (30s), rate_multiple (10), coin, side,
 venue; venue — venue (omit: all), silent_after (default 10m), gaps (true), min_gap (0s),
-notify_recovery (true). Sinks (every type): timeout (5s), attempts (5), retry_initial (0.5s),
+notify_recovery (true); level — coin or coins (default BTC, ETH), side, min_fuel_usd (0),
+min_realized_usd (0), cooldown (1h per coin and side), max_age (2h: older bars, e.g. at start-up,
+raise nothing); wallets — above_usd, rearm_below_usd (90 %), side, group, cooldown (1h).
+Sinks (every type): timeout (5s), attempts (5), retry_initial (0.5s),
 retry_cap (30s), queue (1000 alerts waiting, oldest dropped beyond).
 
 Errors name the file and the entry: `config.toml: alerts.rules[2] (btc-shorts-1h): unknown window
@@ -106,6 +120,8 @@ RULE_KEYS = {
     "order": {"above_usd", "cooldown", "max_age", "coin", "side", "venue"},
     "squeeze": {"window", "min_usd", "min_count", "gap", "rate_multiple", "max_events", "coin", "side", "venue"},
     "venue": {"venue", "silent_after", "gaps", "min_gap", "notify_recovery"},
+    "level": {"coin", "coins", "side", "min_fuel_usd", "min_realized_usd", "cooldown", "max_age"},
+    "wallets": {"side", "group", "above_usd", "rearm_below_usd", "cooldown"},
 }
 COMMON_SINK_KEYS = {"type", "timeout", "attempts", "retry_initial", "retry_cap", "queue"}
 SINK_KEYS = {
@@ -305,6 +321,10 @@ def _rule(source: str, index: int, raw: Any, sinks: Mapping[str, SinkConfig]) ->
             max_events=_integer(source, where, raw, "max_events", 200_000),
             sinks=targets,
         )
+    elif kind in ("level", "wallets"):
+        from liqwatch.alerts.config_market import market_rule  # it uses this module's helpers
+
+        rule = market_rule(source, where, raw, kind, targets)
     else:
         silent: int | None = None
         if raw.get("silent_after") not in ("off", False):

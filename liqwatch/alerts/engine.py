@@ -7,6 +7,12 @@ then return. Nothing there awaits the network. `run()` owns the I/O: one sender 
 (so a slow or failing sink delays only its own queue) and a tick every `tick_s` seconds for the
 rules that change with time alone (windows emptying, cooldowns, silence, bursts).
 
+Level and wallets rules read the store, never on the event path: every `sources_s` (default 60 s)
+the run loop calls `levels_source(coin, since, until)` for each watched coin and `wallets_source()`
+in a worker thread (one read at a time), then evaluates the rules on the loop. Both sources are
+callables given at construction or set afterwards (alerts.wiring.wire_sources); a rule whose source
+is missing stays silent, and a source that raises is logged and counted in `source_errors`.
+
 A full queue drops its OLDEST alert (counted in `dropped`): the latest news matters most.
 A delivery that still fails after its retries is logged and counted in `failed`; the next
 alert is tried afresh. `stats()` has the counters for metrics.
@@ -29,6 +35,7 @@ from liqwatch.alerts.config import AlertsConfig, load_alerts, parse_alerts
 from liqwatch.alerts.model import Alert, Rule
 from liqwatch.alerts.rules import RuleState, VenueHealth, state_for
 from liqwatch.alerts.sinks import Sender, build_sender, deliver
+from liqwatch.alerts.sources import LevelsSource, SourcesMixin, WalletsSource
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.model import Gap, Liquidation
@@ -78,7 +85,7 @@ class _Outbox:
         self.counters = SinkCounters()
 
 
-class AlertEngine:
+class AlertEngine(SourcesMixin):
     def __init__(
         self,
         rules: Sequence[Rule],
@@ -88,6 +95,9 @@ class AlertEngine:
         clock: Clock = now_ms,
         status: Callable[[], StatusView] | None = None,
         tick_s: float = 1.0,
+        levels_source: LevelsSource | None = None,
+        wallets_source: WalletsSource | None = None,
+        sources_s: float = 60.0,
     ) -> None:
         unknown = sorted({name for rule in rules for name in rule.sinks if name not in senders})
         if unknown:
@@ -95,6 +105,12 @@ class AlertEngine:
         self.clock = clock
         self.status = status  # may be set after construction: the collector is built later
         self.tick_s = tick_s
+        self.levels_source = levels_source  # may be set after construction, like status
+        self.wallets_source = wallets_source
+        self.sources_s = sources_s
+        self.source_errors = 0
+        self._sources_read_at: int | None = None
+        self._reading = False
         self.states: list[RuleState] = [state_for(rule) for rule in rules]
         delivery = delivery or {}
         self.outboxes = {name: _Outbox(sender, delivery.get(name, Delivery())) for name, sender in senders.items()}
@@ -248,7 +264,9 @@ class AlertEngine:
         return EngineStats(self.raised, self.duplicates, self.rule_errors, sinks)
 
     async def _tick_forever(self) -> None:
+        reads: set[asyncio.Task[None]] = set()
         while True:
+            self._start_read(reads)
             await asyncio.sleep(self.tick_s)
             self.tick()
 

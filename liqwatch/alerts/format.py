@@ -31,7 +31,14 @@ TIMESTAMP_HEADER = "X-Liqwatch-Timestamp"
 WEBHOOK_VERSION = 1
 
 _TIME_FIELDS = {"ts", "start", "end", "silent_since", "window_start", "window_end"}
-_COLOURS = {"window": 0xE67E22, "order": 0xC0392B, "squeeze": 0x8E44AD, "venue": 0x7F8C8D}
+_COLOURS = {
+    "window": 0xE67E22,
+    "order": 0xC0392B,
+    "squeeze": 0x8E44AD,
+    "venue": 0x7F8C8D,
+    "level": 0x2980B9,
+    "wallets": 0x16A085,
+}
 _RESOLVED_COLOUR = 0x27AE60
 _encoder = msgspec.json.Encoder()
 

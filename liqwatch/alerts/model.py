@@ -19,7 +19,7 @@ import msgspec
 
 from liqwatch.model import Liquidation, Side
 
-AlertKind = Literal["window", "order", "squeeze", "venue"]
+AlertKind = Literal["window", "order", "squeeze", "venue", "level", "wallets"]
 FieldValue = str | int | float | bool | None
 
 
@@ -92,7 +92,32 @@ class VenueRule(msgspec.Struct, frozen=True):
     sinks: tuple[str, ...] = ()
 
 
-Rule = WindowRule | OrderRule | SqueezeRule | VenueRule
+class LevelRule(msgspec.Struct, frozen=True):
+    """Price broke through a major modelled liquidation level (analytics.levels_events.BreakThrough)."""
+
+    name: str
+    coins: tuple[str, ...] = ("BTC", "ETH")  # the coins whose levels are watched
+    side: Side | None = None  # side of the positions whose levels broke (short: price went up); None: both
+    min_fuel_usd: float = 0.0  # modelled fuel the bar cleared, at least
+    min_realized_usd: float = 0.0  # same-side liquidations that followed so far, at least
+    cooldown_ms: int = 60 * 60_000  # per coin and side
+    max_age_ms: int = 2 * 60 * 60_000  # break-throughs of bars that ended longer ago raise nothing (start-up)
+    sinks: tuple[str, ...] = ()
+
+
+class WalletsRule(msgspec.Struct, frozen=True):
+    """Watched wallets' unrealized loss on one side (optionally one coin group) crossed above_usd."""
+
+    name: str
+    above_usd: float
+    rearm_below_usd: float  # fires again only after the loss fell below this (hysteresis)
+    side: Side | None = None  # None: either side
+    group: str | None = None  # "BTC", "ETH" or "altcoins"; None: all coins
+    cooldown_ms: int = 60 * 60_000
+    sinks: tuple[str, ...] = ()
+
+
+Rule = WindowRule | OrderRule | SqueezeRule | VenueRule | LevelRule | WalletsRule
 
 
 # --- small shared helpers -----------------------------------------------------------------------

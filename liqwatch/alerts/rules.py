@@ -7,6 +7,8 @@ time `now` (ms) by the caller, so the same inputs always give the same alerts:
 - `on_gap(gap, now)`: a feed gap recorded by the collector;
 - `on_tick(now, venues)`: periodic, for what changes with time alone (windows emptying, cooldowns
   ending, silence, bursts), with the collector's per-venue status when there is one.
+- `on_levels(coin, break_throughs, now)` / `on_wallets(positions, now)`: what the engine's sources
+  read from the store (alerts.market: level and wallets rules).
 
 Window rules keep their own rolling sums (not `LiveWindows`): any window length, one coin or all,
 one side or both, evaluated per batch without a summary call. The sums live in buckets of
@@ -29,9 +31,12 @@ from typing import Protocol
 
 from liqwatch.alerts.model import (
     Alert,
+    LevelRule,
     OrderRule,
     Rule,
+    SqueezeRule,
     VenueRule,
+    WalletsRule,
     WindowRule,
     duration_words,
     iso,
@@ -39,8 +44,10 @@ from liqwatch.alerts.model import (
     money,
     scope_words,
 )
+from liqwatch.analytics.levels_events import BreakThrough
 from liqwatch.analytics.summary import UNITS_PER_USD, usd_units
 from liqwatch.model import Gap, Liquidation
+from liqwatch.wallets.model import PositionSnapshot
 
 MAX_EVENTS_PER_ALERT = 5
 
@@ -77,6 +84,14 @@ class RuleState:
     def seed(self, events: Iterable[Liquidation], now: int) -> None:
         """Take history (from the store at start-up) without raising alerts."""
 
+    def on_levels(self, coin: str, found: Sequence[BreakThrough], now: int) -> list[Alert]:
+        """Break-throughs of a coin's major modelled levels, as the engine's levels source read them."""
+        return []
+
+    def on_wallets(self, positions: Sequence[PositionSnapshot], now: int) -> list[Alert]:
+        """The watched wallets' latest positions, as the engine's wallets source read them."""
+        return []
+
 
 def state_for(rule: Rule) -> RuleState:
     if isinstance(rule, WindowRule):
@@ -85,8 +100,13 @@ def state_for(rule: Rule) -> RuleState:
         return OrderState(rule)
     if isinstance(rule, VenueRule):
         return VenueState(rule)
+    if isinstance(rule, LevelRule | WalletsRule):
+        from liqwatch.alerts.market import LevelState, WalletsState  # market imports this module
+
+        return LevelState(rule) if isinstance(rule, LevelRule) else WalletsState(rule)
     from liqwatch.alerts.bursts import SqueezeState  # bursts imports this module
 
+    assert isinstance(rule, SqueezeRule)
     return SqueezeState(rule)
 
 

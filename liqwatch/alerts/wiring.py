@@ -9,6 +9,7 @@ with open_store(settings) as store:
     async with open_live(settings, specs, store, sinks=sinks, clock=clock) as rig:
         if engine:
             engine.status = rig.collector.status    # venue rules read the collector's status
+            wire_sources(engine, store)             # level and wallets rules read the store (a thread, every 60 s)
         await rig.run(..., *([engine.run()] if engine else []))
 """
 
@@ -16,10 +17,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import cast
 
 from liqwatch.alerts.engine import AlertEngine
 from liqwatch.feed.clock import Clock, now_ms
-from liqwatch.store.base import EventFilter, Store
+from liqwatch.store.base import EventFilter, Store, WalletStore
 
 
 def build_engine(
@@ -42,3 +44,16 @@ def seed_from_store(engine: AlertEngine, store: Store, now: int | None = None) -
         return 0
     now = engine.clock() if now is None else now
     return engine.seed(store.events(EventFilter(since=now - engine.longest_window_ms)), now)
+
+
+def wire_sources(engine: AlertEngine, store: Store) -> None:
+    """Point the engine's level and wallets rules at a store (read in a worker thread, never on the
+    event path): break-throughs from `queries.levels_events`, positions from `queries.wallet_positions`
+    at the engine's clock (each wallet's latest poll within a day). A store that keeps no wallets
+    leaves wallets rules silent."""
+    from liqwatch import queries
+
+    engine.levels_source = lambda coin, since, until: queries.levels_events(store, coin, since, until)
+    if hasattr(store, "positions"):
+        wallets = cast(WalletStore, store)
+        engine.wallets_source = lambda: queries.wallet_positions(wallets, engine.clock())

@@ -34,7 +34,9 @@ from liqwatch.report.model import (
     Report,
     Section,
 )
+from liqwatch.report.sections_levels import levels_section
 from liqwatch.report.sections_note import _Closing
+from liqwatch.report.sections_wallets import wallets_section
 
 # Re-exported: the public names other modules import from liqwatch.report.build.
 __all__ = [
@@ -67,8 +69,10 @@ def build(inputs: Inputs) -> Report:
         state.coins(),
         state.largest(),
         state.prices(),
+        levels_section(inputs, book),
         state.history(),
         state.signals(),
+        wallets_section(inputs, book),
     ]
     sections = [s for s in candidates if s is not None and s.paragraphs]
     sections.append(state.bottom_line())

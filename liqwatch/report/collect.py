@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+import msgspec
+
 from liqwatch import queries
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import Window
 from liqwatch.analytics.windows import slice_label
 from liqwatch.model import Candle, Gap, MarketStat
 from liqwatch.report.build import focus_coins
-from liqwatch.report.model import Inputs, SliceRows
-from liqwatch.store.base import EventFilter, Store
+from liqwatch.report.model import Inputs, SliceRows, WalletInputs
+from liqwatch.store.base import EventFilter, Store, WalletStore
 from liqwatch.venues import REGISTRY
 
 HOUR_MS = 3_600_000
@@ -85,6 +89,8 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
         stats_f = queries.stats(store, coin, "funding_rate", since=start - DAY_MS, until=start)
         if stats_f:
             funding[coin] = stats_f
+    break_throughs = {c: found for c in coins if (found := queries.levels_events(store, c, start, at))}
+    maps = {c: found for c in coins if (found := queries.levels_map(store, c, at)) is not None and found.venues}
     return Inputs(
         at=at,
         window=window,
@@ -105,4 +111,25 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
         candles=candles,
         open_interest=oi,
         funding=funding,
+        break_throughs=break_throughs,
+        levels_maps=maps,
+        wallets=collect_wallets(store, at),
+    )
+
+
+def collect_wallets(store: Store, at: int) -> WalletInputs | None:
+    """The watched positions as `liqwatch wallets pnl --at` reads them; None when the store keeps no
+    wallets or none was polled within a day before `at`."""
+    if not hasattr(store, "positions"):
+        return None
+    wallet_store = cast(WalletStore, store)
+    positions = queries.wallet_positions(wallet_store, at)
+    if not positions:
+        return None
+    hashes = {p.set_hash for p in positions}
+    recorded = [(h, rule, len(msgspec.json.decode(members))) for h, rule, members, _ in wallet_store.wallet_sets()]
+    return WalletInputs(
+        positions=positions,
+        sets=[(h, rule) for h, rule, _ in recorded if h in hashes],
+        members={h: n for h, _, n in recorded if h in hashes},
     )

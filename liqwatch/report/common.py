@@ -130,6 +130,12 @@ class Book:
         )
         return self._put(key, Figure(ex.price, text, "price", query))
 
+    def json(
+        self, key: str, value: float | int | str | None, text: str, unit: str, cli: str, path: Sequence[str]
+    ) -> str:
+        """A figure read from the JSON a `liqwatch levels …` / `liqwatch wallets …` command prints."""
+        return self._put(key, Figure(value, text, unit, Query(op="json", cli=cli, path=list(path))))
+
     def derived(
         self, key: str, value: float | int | str | None, text: str, unit: str, formula: str, inputs: Sequence[str] = ()
     ) -> str:

@@ -12,9 +12,12 @@ from typing import Any
 import msgspec
 
 from liqwatch.analytics.history import SeriesRow
+from liqwatch.analytics.levels_events import BreakThrough
+from liqwatch.analytics.levels_grid import LevelsMap
 from liqwatch.analytics.summary import Summary
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store.base import VenueSpan
+from liqwatch.wallets.model import PositionSnapshot
 
 
 class SliceRows(msgspec.Struct, frozen=True):
@@ -24,6 +27,15 @@ class SliceRows(msgspec.Struct, frozen=True):
     start: int
     end: int
     rows: list[SeriesRow]
+
+
+class WalletInputs(msgspec.Struct, frozen=True):
+    """The watched wallets at the report's `at`, as `liqwatch wallets pnl --at` reads them: each
+    wallet's latest poll within a day before `at`."""
+
+    positions: list[PositionSnapshot]
+    sets: list[tuple[str, str]]  # (sha256 of the set, its rule) of the sets the positions were polled for
+    members: dict[str, int]  # set hash → how many wallets the set holds
 
 
 class Inputs(msgspec.Struct, frozen=True):
@@ -48,6 +60,10 @@ class Inputs(msgspec.Struct, frozen=True):
     candles: dict[str, list[Candle]]  # per coin: candles that ended at or before `at`
     open_interest: dict[str, list[MarketStat]]
     funding: dict[str, list[MarketStat]]
+    # liquidation levels (analytics.levels_events / levels_grid) per focus coin; empty without candles + OI
+    break_throughs: dict[str, list[BreakThrough]] = {}  # bars ending in the window
+    levels_maps: dict[str, LevelsMap] = {}  # the map at `at`
+    wallets: WalletInputs | None = None  # None: no watched positions polled within a day before `at`
 
 
 class Query(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -59,7 +75,10 @@ class Query(msgspec.Struct, frozen=True, omit_defaults=True):
       (ties: earliest ts, then smallest id); "share": sum_usd of this query ÷ sum_usd of `of`;
     - "candle": a stored candle's value (`candle` names it: venue, symbol, interval_ms, open_ts,
       field); "change": end ÷ start − 1 of two candle closes (`inputs`);
-    - "derived": `formula` over the figures named in `inputs`.
+    - "derived": `formula` over the figures named in `inputs`;
+    - "json": the value at `path` in the JSON that `cli` prints (a `liqwatch levels …` or `liqwatch
+      wallets …` command with --json): each step is a key, or `name=value[,name=value]` picking the
+      first element of a list whose fields print as those values.
     """
 
     op: str
@@ -73,6 +92,7 @@ class Query(msgspec.Struct, frozen=True, omit_defaults=True):
     candle: dict[str, Any] | None = None
     inputs: list[str] = []
     formula: str = ""
+    path: list[str] = []  # "json": where the value sits in the command's output
 
 
 class Figure(msgspec.Struct, frozen=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from liqwatch.model import Candle, Liquidation
@@ -30,8 +31,29 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-6 * max(1.0, abs(b))
 
 
-def check_figures(doc: dict[str, Any], events: list[Liquidation], candles: list[Candle]) -> int:
-    """Assert every events- and candle-backed figure; returns how many were checked."""
+def walk(doc: Any, path: list[str]) -> Any:
+    """The value at `path` (report.model.Query.path) in a command's JSON output."""
+    for step in path:
+        if isinstance(doc, list) and step == "length":
+            return len(doc)
+        if isinstance(doc, list) and "=" in step:
+            wanted = dict(cond.split("=", 1) for cond in step.split(","))
+            doc = next(el for el in doc if all(str(el[k]) == v for k, v in wanted.items()))
+        elif isinstance(doc, list):
+            doc = doc[int(step)]
+        else:
+            doc = doc[step]
+    return doc
+
+
+def check_figures(
+    doc: dict[str, Any],
+    events: list[Liquidation],
+    candles: list[Candle],
+    run_json: Callable[[str], Any] | None = None,
+) -> int:
+    """Assert every events- and candle-backed figure, and with `run_json` (runs a `liqwatch …` command
+    line, returns its JSON output) every figure read from a command; returns how many were checked."""
     figures = doc["figures"]
     checked = 0
     for key, fig in figures.items():
@@ -60,6 +82,12 @@ def check_figures(doc: dict[str, Any], events: list[Liquidation], candles: list[
                 == (c["venue"], c["symbol"], c["interval_ms"], c["open_ts"])
             )
             assert value == getattr(bar, c["field"]), key
+        elif op == "json":
+            assert run_json is not None, f"{key}: a 'json' figure needs run_json"
+            assert q["cli"].startswith("liqwatch ") and q["cli"].endswith(" --json"), key
+            found = walk(run_json(q["cli"]), q["path"])
+            same = _close(value, found) if isinstance(value, float) else value == found
+            assert same, (key, value, found)
         elif op == "derived":
             for name in q.get("inputs", []):
                 assert name in figures, (key, name)
