@@ -18,6 +18,8 @@ from fastapi.staticfiles import StaticFiles
 import liqwatch
 from liqwatch.web import metrics
 from liqwatch.web.api import api_router
+from liqwatch.web.api_levels import levels_router
+from liqwatch.web.api_wallets import wallets_router
 from liqwatch.web.context import WebContext
 from liqwatch.web.params import ParamError
 from liqwatch.web.stream import stream_router, tick_forever
@@ -51,7 +53,10 @@ def create_app(ctx: WebContext) -> FastAPI:
     app = FastAPI(
         title="liqwatch",
         version=liqwatch.__version__,
-        description="Read-only API of liqwatch: liquidation totals, events, venues, history, prices, reports.",
+        description=(
+            "Read-only API of liqwatch: liquidation totals, events, venues, history, prices, reports, "
+            "liquidation levels and watched (smart-money) wallets."
+        ),
         lifespan=lifespan,
     )
 
@@ -64,6 +69,8 @@ def create_app(ctx: WebContext) -> FastAPI:
         return JSONResponse({"detail": _one_line(exc)}, status_code=422)
 
     app.include_router(api_router(ctx))
+    app.include_router(levels_router(ctx))
+    app.include_router(wallets_router(ctx))
     app.include_router(stream_router(ctx))
 
     @app.get("/metrics", summary="Prometheus metrics", tags=["ops"])

@@ -1,5 +1,6 @@
 """Shared by the dashboard tests: the real liqwatch web app on a free 127.0.0.1 port over a DuckDB
-store with known events, its live pipeline (store + hub), and Debian's Chromium driven by Playwright.
+store with known events, the generated liquidation-levels tape and watched-wallet polls, its live
+pipeline (store + hub), and Debian's Chromium driven by Playwright.
 
 No browser is ever downloaded: the tests drive /usr/bin/chromium (or $LIQWATCH_CHROMIUM). Without
 it they skip with a message, except under CI (env CI set), where a missing browser is a failure.
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import math
 import os
 import random
 import threading
@@ -22,11 +22,12 @@ from typing import Any
 import pytest
 
 from liqwatch.analytics.summary import parse_windows
-from liqwatch.model import Candle, Liquidation
+from liqwatch.model import Liquidation
 from liqwatch.pipeline import Pipeline, StoreSink
 from liqwatch.store.duckdb import DuckDBStore
 from liqwatch.web.context import WebContext
 from liqwatch.web.serve import address_of, bind, serve_app
+from tests.web.levels_wallets_data import hourly, levels_tape, write_wallets
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -120,26 +121,11 @@ def seed_events(now: int, n: int = 240) -> list[Liquidation]:
     return found
 
 
-def btc_candles(now: int) -> list[Candle]:
-    """5-minute BTC candles over the last 24 h (a smooth, deterministic wave)."""
-    start = (now - 24 * HOUR) // FIVE_MIN * FIVE_MIN
-    found = []
-    for k, open_ts in enumerate(range(start, now, FIVE_MIN)):
-        price = 95_000 + 1_800 * math.sin(k / 23) + 600 * math.sin(k / 5)
-        found.append(
-            Candle(
-                venue="binance_usdm",
-                symbol="BTCUSDT",
-                coin="BTC",
-                interval_ms=FIVE_MIN,
-                open_ts=open_ts,
-                open=price,
-                high=price + 120,
-                low=price - 120,
-                close=price + 30,
-            )
-        )
-    return found
+def away_from_window_edges(events: Sequence[Liquidation], now: int) -> list[Liquidation]:
+    """The events not within 3 minutes of a window edge (1h/4h/12h/24h before now) nor in the last
+    5 minutes, so that the windows hold the same events for the whole test (as seed_events does)."""
+    edges = [now - h * HOUR for h in (1, 4, 12, 24)]
+    return [e for e in events if e.ts < now - 5 * MIN and all(abs(e.ts - edge) >= 3 * MIN for edge in edges)]
 
 
 # ── the app, served for real ────────────────────────────────────────────────────────────────
@@ -213,11 +199,18 @@ class LiveServer:
 
 @contextlib.contextmanager
 def served_store(path: Path, now: int) -> Iterator[LiveServer]:
-    """A DuckDB store at `path` with the seed events and BTC candles, served live."""
+    """A DuckDB store at `path` with the seed events, the generated levels tape of BTC ending this hour
+    (5-minute and hourly candles, open interest, its liquidations) and two polls of the generated
+    Hyperliquid wallets (the newest two minutes ago), served live."""
     store = DuckDBStore(path)
     try:
         store.write_events(seed_events(now))
-        store.write_candles(btc_candles(now))
+        tape = levels_tape(now, days=4)
+        store.write_candles(tape.candles)
+        store.write_candles(hourly(tape.candles))
+        store.write_stats(tape.open_interest)
+        store.write_events(away_from_window_edges(tape.liquidations, now))
+        write_wallets(store, now - 2 * MIN, tape.candles[-1].close)
         with LiveServer(store) as server:
             yield server
     finally:

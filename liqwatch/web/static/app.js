@@ -222,6 +222,8 @@
     pending.push(...events);
     if (!flushTimer) flushTimer = setTimeout(() => { flushTimer = null; const b = pending; pending = []; applyEvents(b, true); }, 120);
   }
+  // the API's order, (ts, id): liquidations of one cascade often share a timestamp
+  const byTsId = (a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   function applyEvents(events, live) {
     const fresh = [];
     for (const e of events) {
@@ -230,7 +232,7 @@
       fresh.push(e);
     }
     if (!fresh.length) return;
-    fresh.sort((a, b) => a.ts - b.ts);
+    fresh.sort(byTsId);
     const list = $("#feed");
     const shown = fresh.filter((e) => (e.usd || 0) >= state.feedMin);
     const calm = shown.length <= 4;
@@ -242,7 +244,7 @@
       list.prepend(feedRow(e, live && (calm || tierOf(e.usd) >= 3)));
       if (live) beep(e);
     }
-    state.feed.sort((a, b) => b.ts - a.ts);
+    state.feed.sort((a, b) => byTsId(b, a));
     while (state.feed.length > FEED_KEEP) state.feedIds.delete(state.feed.pop().id);
     while (list.children.length > FEED_SHOW) list.lastElementChild.remove();
     $("#feed-empty").hidden = list.children.length > 0;
@@ -552,7 +554,10 @@
     });
     const coin = $("#coin");
     updateCoinChoices([]);
-    coin.addEventListener("change", () => { state.coin = coin.value; store.set("coin", state.coin); refreshChart(); });
+    coin.addEventListener("change", () => {
+      state.coin = coin.value; store.set("coin", state.coin); refreshChart();
+      document.dispatchEvent(new CustomEvent("liqwatch:coin", { detail: state.coin }));
+    });
     const min = $("#feed-min");
     min.value = String(state.feedMin);
     if (min.value !== String(state.feedMin)) { state.feedMin = 10000; min.value = "10000"; }
@@ -573,7 +578,8 @@
     setInterval(watchdog, 4000);
     setInterval(updateRate, 2000);
   }
-  window.liqwatch = { fmtUsd, tierOf, state };
+  // shared with the levels and wallets panels (levels.js, wallets.js)
+  window.liqwatch = { fmtUsd, fmtInt, fmtPrice, fmtTime, fmtAge, tierOf, state, el, numEl, api, guarded, serverNow };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
