@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from rich.console import Console
 
@@ -286,14 +287,20 @@ def test_demo_serves_the_dashboard_and_fills_every_panel(
 def test_ctrl_c_stops_cleanly_and_everything_is_stored(tmp_path: Path) -> None:
     has_simulator()
     db = tmp_path / "demo.duckdb"
-    command = [sys.executable, "-m", "liqwatch", "demo", "--speed", "120", "--db", str(db), "--no-serve"]
+    command = [sys.executable, "-m", "liqwatch", "demo", "--speed", "120", "--db", str(db), "--port", "0"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert process.stdout is not None
+        url = ""
         for line in process.stdout:  # the first periodic line: the feeds are running
+            if found := re.search(r"API and dashboard on (http://\S+)", line):
+                url = found.group(1)
             if line.startswith("["):
                 break
+        # the dashboard's reads answer on the simulator's clock, from the API's worker threads
+        for path in ("/api/summary", "/api/coins", "/api/exchanges", "/api/largest", "/api/venues", "/"):
+            assert httpx.get(url + path, timeout=30).status_code == 200, path
     finally:
         process.send_signal(signal.SIGINT)
         rest, stderr = process.communicate(timeout=60)

@@ -478,7 +478,9 @@ class Simulator:
         """Tape (exchange) time now, ms: runs `speed` times faster than the wall clock."""
         if not self._started:
             return self._clock.start_ms
-        elapsed = asyncio.get_running_loop().time() - self._clock.t0
+        # time.monotonic() is the event loop's clock (t0 was read from it), and unlike the loop it
+        # can be read from any thread: the demo's API answers on worker threads with this clock.
+        elapsed = time.monotonic() - self._clock.t0
         return self._clock.start_ms + int(elapsed * self.config.speed * 1000)
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -504,8 +506,7 @@ class Simulator:
         config = self.config
         start_ms, tape = self._tape()
         self.book.start_ms = start_ms
-        loop = asyncio.get_running_loop()
-        self._clock = _Clock(loop.time(), start_ms)
+        self._clock = _Clock(time.monotonic(), start_ms)  # = loop.time(), readable from any thread
         self._started = True
         self.replay_done = asyncio.Event()
         try:
