@@ -298,15 +298,76 @@ def status(
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable JSON.")] = False,
 ) -> None:
-    """Per venue: connected, last frame age, events today, gaps, dead letters."""
-    from liqwatch.status import collect_status, status_table
+    """Per venue: connected, last frame age, events today, gaps, dead letters (and, on PostgreSQL, per collector)."""
+    from liqwatch.status import collect_shared_status, collect_status, collectors_table, status_table
+    from liqwatch.store.base import StoreError
+    from liqwatch.store.open import is_postgres
+    from liqwatch.store.open import open_store as open_any
 
     settings = settings_from(db)
-    rows = collect_status(settings, now_ms=int(time.time() * 1000))
+    now = int(time.time() * 1000)
+    if is_postgres(settings.db):
+        try:
+            store = open_any(settings.db, read_only=True)
+            try:
+                collectors, venues = collect_shared_status(store, now)
+            finally:
+                store.close()
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+        if as_json:
+            sys.stdout.write(msgspec.json.encode({"collectors": collectors, "venues": venues}).decode() + "\n")
+        else:
+            out.print(collectors_table(collectors))
+            out.print(status_table(venues))
+        return
+    rows = collect_status(settings, now_ms=now)
     if as_json:
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
     else:
         out.print(status_table(rows))
+
+
+# ── prune ─────────────────────────────────────────────────────────────────────────────────────
+
+
+@app.command()
+def prune(
+    db: DbOption = None,
+    before: Annotated[
+        str | None, typer.Option(help="Remove everything at or before TIME (rounded down to a whole hour).")
+    ] = None,
+    keep: Annotated[str | None, typer.Option(help="Or keep this much history, e.g. 400d (cutoff: now − KEEP).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count what would be removed.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Allow a cutoff in the future or the last 24 h.")] = False,
+) -> None:
+    """Retention: remove events, their rollup hours, gaps, candles, market statistics and wallet
+    snapshots at or before a cutoff (PostgreSQL drops whole monthly partitions)."""
+    from liqwatch.analytics.summary import parse_window
+    from liqwatch.store.base import StoreError
+    from liqwatch.store.retention import check_cutoff
+
+    if (before is None) == (keep is None):
+        raise fail("give one of --before TIME or --keep DURATION (e.g. --keep 400d)")
+    now = int(time.time() * 1000)
+    if keep is not None:
+        try:
+            cutoff = now - parse_window(keep)[1]
+        except ValueError as exc:
+            raise fail(f"--keep: {exc}") from None
+    else:
+        cutoff = time_option(before, "--before") or 0
+    try:
+        cutoff = check_cutoff(cutoff, now, force=force)
+    except ValueError as exc:
+        raise fail(f"{'--keep' if keep else '--before'}: {exc}") from None
+    settings = settings_from(db)
+    with open_store(settings) as store:
+        try:
+            done = store.prune(cutoff, dry_run=dry_run)
+        except StoreError as exc:
+            raise fail(str(exc)) from None
+    out.print(done.describe(), highlight=False, soft_wrap=True)
 
 
 # ── run ───────────────────────────────────────────────────────────────────────────────────────
@@ -322,7 +383,12 @@ def run(
         typer.Option("--venue-url", help="Override a WebSocket URL: VENUE=URL or VENUE.CONNECTION=URL (repeatable)."),
     ] = None,
     rest_url: Annotated[
-        list[str] | None, typer.Option("--rest-url", help="Override a REST base URL: VENUE=URL (repeatable).")
+        list[str] | None,
+        typer.Option(
+            "--rest-url",
+            help="Override a REST base URL: VENUE=URL (repeatable); hyperliquid=URL: where the watched wallets' "
+            "POST /info and leaderboard are (the simulator's).",
+        ),
     ] = None,
     no_rest: Annotated[bool, typer.Option("--offline-catalogue", help="Do not fetch instruments over REST.")] = False,
     state_dir: Annotated[
@@ -343,7 +409,11 @@ def run(
 
     Serves the HTTP API, the live stream and the dashboard on --host:--port (unless --no-serve).
     """
+    from liqwatch.alerts.wiring import build_engine, seed_from_store
     from liqwatch.live import run_live
+    from liqwatch.live_tasks import Extras
+    from liqwatch.wallets.config import load_wallets_config
+    from liqwatch.wallets.model import WalletError
 
     try:
         settings = config.load(
@@ -354,15 +424,22 @@ def run(
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
         )
-    except ConfigError as exc:
+        alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
+        wallets = load_wallets_config(config_file)
+    except (ConfigError, WalletError) as exc:
         raise fail(str(exc)) from None
     selected = VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
     for key in list(settings.venue_urls) + list(settings.rest_urls):
-        if key.split(".", 1)[0] not in VENUE_IDS:
-            raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)})")
-    web = None if no_serve else listen(host, port)
+        if key.split(".", 1)[0] not in (*VENUE_IDS, "hyperliquid"):
+            raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)}, hyperliquid)")
+    if "hyperliquid" in settings.rest_urls:  # the watched wallets' POST /info and leaderboard (the simulator)
+        base = settings.rest_urls["hyperliquid"].rstrip("/")
+        wallets = msgspec.structs.replace(wallets, url=base, leaderboard_url=f"{base}/Mainnet/leaderboard")
+    extras = Extras(web=None if no_serve else listen(host, port), alerts=alerts, wallets=wallets)
     with open_store(settings, must_exist=False) as store:
-        run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, web=web)
+        if alerts is not None:
+            seed_from_store(alerts, store)
+        run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, extras=extras)
 
 
 def listen(host: str, port: int) -> Any:
@@ -445,8 +522,13 @@ def demo(
     seconds: Annotated[
         float | None, typer.Option(help="Stop by itself after this many seconds (default: at Ctrl-C).")
     ] = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="No API and dashboard, the terminal view only.")] = False,
 ) -> None:
-    """No exchange access needed: run the local exchange simulator and the real collector, watch the windows fill."""
+    """No exchange access needed: run the local exchange simulator and the real collector, watch the windows fill.
+
+    The dashboard and API are served on --host:--port (http://127.0.0.1:8000 by default)."""
     from liqwatch.demo import DemoOptions, run_demo
     from liqwatch.sim import SCENARIOS
 
@@ -457,8 +539,9 @@ def demo(
     if seconds is not None and seconds <= 0:
         raise fail("--seconds must be > 0")
     settings = settings_from(db)
+    web = None if no_serve else listen(host, port)
     with open_store(settings, must_exist=False) as store:
-        status = run_demo(settings, store, DemoOptions(scenario, seed, speed, seconds), out)
+        status = run_demo(settings, store, DemoOptions(scenario, seed, speed, seconds), out, web)
     if status:
         raise typer.Exit(status)
 

@@ -394,3 +394,13 @@ def wallet_liquidations(
 def wallet_levels(store: WalletStore, at: int | None = None, coins: Sequence[str] = ()) -> list[LevelRow]:
     """(coin, side, liquidation_px, position_usd) of the watched positions: a measured liquidation-levels layer."""
     return liquidation_levels(wallet_positions(store, at, coins=coins))
+
+
+def wallet_labels(store: WalletStore) -> dict[str, str]:
+    """Wallet address → its label in the recorded watched sets (the newest set's label wins)."""
+    labels: dict[str, str] = {}
+    for _, _, members, _ in store.wallet_sets():
+        for member in msgspec.json.decode(members):
+            if isinstance(member, dict) and member.get("label"):
+                labels[str(member.get("address", ""))] = str(member["label"])
+    return labels

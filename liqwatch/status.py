@@ -1,23 +1,30 @@
 """`liqwatch status`: per venue, is it connected, how fresh, how much today, gaps, dead letters.
 
-Live facts come from the status file a running collector rewrites every few seconds (DuckDB
-lets one process write, so `status` cannot ask the collector's store while it runs); stored
-facts come from the store when it can be opened.
+On a DuckDB file, live facts come from the status file a running collector rewrites every few
+seconds next to the store (DuckDB lets one process write, so `status` cannot ask the collector's
+store while it runs); stored facts come from the store when it can be opened.
+
+On a shared store (PostgreSQL), every collector writes its status document into the store
+(Store.write_status); `status` lists each collector (stale ones marked: stopped, hung, or its
+clock is off) and, per venue, the freshest running collector's view of it.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
 from rich.table import Table
 
 from liqwatch.config import Settings
-from liqwatch.feed.collector import read_status
+from liqwatch.feed.collector import Status, VenueStatus, read_status
+from liqwatch.store.base import CollectorStatus, Store
 from liqwatch.venues import REGISTRY
 
 DAY_MS = 86_400_000
+SILENT_MS = 60_000  # connected, but no frame for this long before the document was written
 
 
 class VenueRow(msgspec.Struct):
@@ -116,4 +123,130 @@ def status_table(rows: list[VenueRow]) -> Table:
             "—" if row.gaps_today is None else str(row.gaps_today),
             str(row.dead_letters),
         )
+    return table
+
+
+# ── shared stores (PostgreSQL): one status document per collector ──────────────────────────────
+
+
+class CollectorRow(msgspec.Struct):
+    source: str  # host:pid of the collector
+    age_s: float  # since it last wrote its status
+    stale: bool  # not rewritten for several intervals: stopped, hung, or its clock is off
+    connected: list[str]  # venues connected and sending frames
+    silent: list[str]  # connected, but no frame for SILENT_MS (when it wrote)
+    down: list[str]  # not connected
+    events: int  # new events it stored since it started
+    gaps: int
+    dead_letters: int
+    reconnects: int
+
+
+def _venue_health(state: VenueStatus, written: int) -> str:
+    if not state.connected:
+        return "down"
+    if state.last_frame_ts is None or written - state.last_frame_ts > SILENT_MS:
+        return "silent"
+    return "connected"
+
+
+def decode_statuses(found: Sequence[CollectorStatus]) -> list[tuple[str, Status]]:
+    """(source, status) of every readable document (other documents are skipped)."""
+    out = []
+    for item in found:
+        with contextlib.suppress(msgspec.DecodeError, msgspec.ValidationError):
+            out.append((item.source, msgspec.json.decode(item.doc, type=Status)))
+    return out
+
+
+def collector_rows(statuses: Sequence[tuple[str, Status]], now_ms: int) -> list[CollectorRow]:
+    rows = []
+    for source, doc in statuses:
+        health: dict[str, list[str]] = {"connected": [], "silent": [], "down": []}
+        for venue, state in sorted(doc.venues.items()):
+            health[_venue_health(state, doc.updated)].append(venue)
+        states = doc.venues.values()
+        rows.append(
+            CollectorRow(
+                source=source,
+                age_s=max(0.0, (now_ms - doc.updated) / 1000),
+                stale=doc.is_stale(now_ms),
+                connected=health["connected"],
+                silent=health["silent"],
+                down=health["down"],
+                events=sum(s.events for s in states),
+                gaps=sum(s.gaps for s in states),
+                dead_letters=sum(s.dead_letters for s in states),
+                reconnects=sum(s.reconnects for s in states),
+            )
+        )
+    return rows
+
+
+def shared_venue_rows(
+    statuses: Sequence[tuple[str, Status]], stored: dict[str, tuple[int, int]], now_ms: int
+) -> list[VenueRow]:
+    """Per venue: the view of the running collector that heard from it last (else of a stale one)."""
+    rows = []
+    for venue, spec in REGISTRY.items():
+        views = [
+            (not doc.is_stale(now_ms), s.last_frame_ts or 0, doc.updated, s)
+            for _, doc in statuses
+            if (s := doc.venues.get(venue)) is not None
+        ]
+        best = max(views, key=lambda v: v[:3]) if views else None
+        events, gaps = stored.get(venue, (None, None))
+        state = best[3] if best else None
+        running = bool(best and best[0])
+        rows.append(
+            VenueRow(
+                venue=venue,
+                collector=("running" if running else "stopped") if state else "never run",
+                connected=(state.connected and running) if state else None,
+                last_frame_age_s=(now_ms - state.last_frame_ts) / 1000 if state and state.last_frame_ts else None,
+                last_data_age_s=(now_ms - state.last_data_ts) / 1000 if state and state.last_data_ts else None,
+                events_today=events,
+                gaps_today=gaps,
+                dead_letters=sum(v[3].dead_letters for v in views),
+                reconnects=sum(v[3].reconnects for v in views) if views else None,
+                coverage=spec.coverage,
+                last_error=state.last_error if state else None,
+            )
+        )
+    return rows
+
+
+def stored_today(store: Store, now_ms: int) -> dict[str, tuple[int, int]]:
+    """Per venue: (stored events, gaps) of the current UTC day."""
+    day_start = now_ms - now_ms % DAY_MS
+    activity = {a.venue: a.events for a in store.activity(day_start)}
+    gaps: dict[str, int] = {}
+    for gap in store.gaps(since=day_start, until=now_ms):
+        gaps[gap.venue] = gaps.get(gap.venue, 0) + 1
+    return {venue: (activity.get(venue, 0), gaps.get(venue, 0)) for venue in REGISTRY}
+
+
+def collect_shared_status(store: Store, now_ms: int) -> tuple[list[CollectorRow], list[VenueRow]]:
+    statuses = decode_statuses(store.statuses())
+    return collector_rows(statuses, now_ms), shared_venue_rows(statuses, stored_today(store, now_ms), now_ms)
+
+
+def collectors_table(rows: list[CollectorRow]) -> Table:
+    table = Table(title="collectors", title_justify="left")
+    for name in ("collector", "updated", "connected", "silent", "down", "events", "gaps", "dead letters"):
+        table.add_column(name, justify="right" if name in ("events", "gaps", "dead letters", "updated") else "left")
+    for row in rows:
+        age = _age(row.age_s) + " ago"
+        table.add_row(
+            row.source + (" [red](stale)[/]" if row.stale else ""),
+            f"[red]{age}[/]" if row.stale else age,
+            ", ".join(row.connected) or "—",
+            f"[yellow]{', '.join(row.silent)}[/]" if row.silent else "—",
+            f"[red]{', '.join(row.down)}[/]" if row.down else "—",
+            f"{row.events:,}",
+            str(row.gaps),
+            str(row.dead_letters),
+        )
+    if not rows:
+        table.add_row("[dim]no collector has written its status to this store[/]", *[""] * 7)
     return table

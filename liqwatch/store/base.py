@@ -1,4 +1,4 @@
-"""The small interface every store implements (DuckDB now, PostgreSQL later).
+"""The small interface every store implements: DuckDB (store/duckdb.py) and PostgreSQL (store/postgres.py).
 
 Writes are idempotent on the event id: writing the same event twice stores it once.
 Every store raises StoreError (one line, naming the store) for what the user can fix: a locked
@@ -18,6 +18,7 @@ from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 if TYPE_CHECKING:
     from liqwatch.analytics.history import SeriesRow
     from liqwatch.analytics.summary import Summary
+    from liqwatch.store.retention import PruneReport
     from liqwatch.wallets.model import PositionSnapshot, WalletFill, WalletPoll, WalletSet
 
 
@@ -58,7 +59,63 @@ class CollectorStatus(msgspec.Struct, frozen=True):
     doc: bytes  # the JSON document as written (a feed.collector.Status for collectors)
 
 
-class Store(Protocol):
+class WalletStore(Protocol):
+    """The watched-wallets part of every store (DuckDB: store/duckdb_wallets.py, PostgreSQL:
+    store/postgres_wallets.py; tables: store/wallet_sql.py)."""
+
+    def write_wallet_set(self, wallet_set: WalletSet, ts: int) -> None:
+        """Record a watched set (hash, rule, members) the first time it is seen."""
+        ...
+
+    def wallet_sets(self) -> list[tuple[str, str, str, int]]:
+        """(hash, rule, members JSON, first ts) of every recorded set, oldest first."""
+        ...
+
+    def write_positions(self, polls: Sequence[WalletPoll]) -> int:
+        """Insert or replace polls by (wallet, ts) with their positions; returns the positions written."""
+        ...
+
+    def positions(
+        self, at: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = (), since: int | None = None
+    ) -> list[PositionSnapshot]:
+        """Each wallet's positions at its latest poll with since < ts <= at, ordered by (wallet, coin)."""
+        ...
+
+    def position_history(
+        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = ()
+    ) -> list[PositionSnapshot]:
+        """Every position snapshot with since < ts <= until, ordered by (ts, wallet, coin)."""
+        ...
+
+    def poll_times(self, since: int | None = None, until: int | None = None) -> list[int]: ...
+
+    def write_wallet_fills(self, fills: Sequence[WalletFill]) -> int:
+        """Insert or replace by (wallet, tid, coin); returns how many were given."""
+        ...
+
+    def wallet_fills(
+        self,
+        since: int | None = None,
+        until: int | None = None,
+        wallets: Sequence[str] = (),
+        *,
+        liquidations_only: bool = False,
+    ) -> list[WalletFill]: ...
+
+    def wallet_liquidations(
+        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = ()
+    ) -> list[WalletFill]:
+        """The fills by which watched wallets were themselves liquidated, ordered by (ts, wallet, tid)."""
+        ...
+
+
+class Store(WalletStore, Protocol):
+    """What every store does: events, their summaries, side tables, status, retention, wallets."""
+
+    # True when other processes read and write the same store at the same time (PostgreSQL);
+    # False for a store one process holds (a DuckDB file): its status lives in a file next to it.
+    shared: bool
+
     def write_events(self, events: Sequence[Liquidation]) -> int:
         """Store events not stored yet; returns how many were new.
 
@@ -142,54 +199,10 @@ class Store(Protocol):
         """The newest status document of every source, ordered by source."""
         ...
 
+    def prune(self, before: int, *, dry_run: bool = False) -> PruneReport:
+        """Remove everything at or before `before` (a whole hour, see retention.check_cutoff):
+        events, their rollup hours, gaps that ended, candles, market statistics and wallet
+        snapshots; in one transaction. dry_run: only count. The kept period's answers do not change."""
+        ...
+
     def close(self) -> None: ...
-
-
-class WalletStore(Store, Protocol):
-    """A store that also keeps watched wallets' positions (DuckDB: store/duckdb_wallets.py; tables:
-    store/wallet_sql.py). Separate until every store implements it; then fold into Store."""
-
-    def write_wallet_set(self, wallet_set: WalletSet, ts: int) -> None:
-        """Record a watched set (hash, rule, members) the first time it is seen."""
-        ...
-
-    def wallet_sets(self) -> list[tuple[str, str, str, int]]:
-        """(hash, rule, members JSON, first ts) of every recorded set, oldest first."""
-        ...
-
-    def write_positions(self, polls: Sequence[WalletPoll]) -> int:
-        """Insert or replace polls by (wallet, ts) with their positions; returns the positions written."""
-        ...
-
-    def positions(
-        self, at: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = (), since: int | None = None
-    ) -> list[PositionSnapshot]:
-        """Each wallet's positions at its latest poll with since < ts <= at, ordered by (wallet, coin)."""
-        ...
-
-    def position_history(
-        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = (), coins: Sequence[str] = ()
-    ) -> list[PositionSnapshot]:
-        """Every position snapshot with since < ts <= until, ordered by (ts, wallet, coin)."""
-        ...
-
-    def poll_times(self, since: int | None = None, until: int | None = None) -> list[int]: ...
-
-    def write_wallet_fills(self, fills: Sequence[WalletFill]) -> int:
-        """Insert or replace by (wallet, tid, coin); returns how many were given."""
-        ...
-
-    def wallet_fills(
-        self,
-        since: int | None = None,
-        until: int | None = None,
-        wallets: Sequence[str] = (),
-        *,
-        liquidations_only: bool = False,
-    ) -> list[WalletFill]: ...
-
-    def wallet_liquidations(
-        self, since: int | None = None, until: int | None = None, wallets: Sequence[str] = ()
-    ) -> list[WalletFill]:
-        """The fills by which watched wallets were themselves liquidated, ordered by (ts, wallet, tid)."""
-        ...

@@ -16,8 +16,9 @@ Summaries read `rollup_hour` for the whole hours of a window and `events` only f
 hours at its edges and to fetch the single largest event, so their cost does not grow with the
 number of stored events or with the event rate inside the window.
 
-Nothing here deletes or rewrites stored rows; a file that cannot be opened (locked by another
-process, not a DuckDB file, not a liqwatch store, written by a newer liqwatch) raises StoreError.
+Nothing here deletes or rewrites stored rows except `prune` (retention, store/retention.py). A
+file that cannot be opened (locked by another process, not a DuckDB file, not a liqwatch store,
+written by a newer liqwatch) raises StoreError.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from liqwatch.analytics.summary import (
 )
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import migrations, schema
+from liqwatch.store import migrations, retention, schema
 from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
+from liqwatch.store.common import Span, ceil_div, first_line
 from liqwatch.store.duckdb_wallets import WalletTables
+from liqwatch.store.retention import PruneReport
 
 H = schema.BUCKET_MS
 DAY_MS = 86_400_000
@@ -69,10 +72,6 @@ ARROW_SCHEMA = pa.schema(
 )
 
 _by_ts = attrgetter("ts")
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -(-a // b)
 
 
 def _where(where: EventFilter) -> tuple[str, list[Any]]:
@@ -103,6 +102,8 @@ def _where(where: EventFilter) -> tuple[str, list[Any]]:
 class DuckDBStore(WalletTables):
     """The Store protocol on one DuckDB file (see the module docstring for the design)."""
 
+    shared = False  # one process holds the file: its collector's status lives in a file next to it
+
     def __init__(
         self,
         path: str | Path,
@@ -127,12 +128,12 @@ class DuckDBStore(WalletTables):
             raise
         except duckdb.Error as exc:
             self._con.close()
-            raise StoreError(f"{self.path}: cannot use this store: {_first_line(exc)}") from None
+            raise StoreError(f"{self.path}: cannot use this store: {first_line(exc)}") from None
 
     # --- opening ---------------------------------------------------------------------------
 
     def _explain(self, exc: duckdb.Error) -> str:
-        text = _first_line(exc)
+        text = first_line(exc)
         low = text.lower()
         if "could not set lock" in low or "conflicting lock" in low:
             return (
@@ -239,7 +240,7 @@ class DuckDBStore(WalletTables):
                     con.execute("ROLLBACK")
                     raise
             except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: write failed: {_first_line(exc)}") from None
+                raise StoreError(f"{self.path}: write failed: {first_line(exc)}") from None
             finally:
                 with contextlib.suppress(duckdb.Error):
                     con.unregister("_batch")
@@ -308,7 +309,7 @@ class DuckDBStore(WalletTables):
                     con.execute("ROLLBACK")
                     raise
             except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: write failed: {_first_line(exc)}") from None
+                raise StoreError(f"{self.path}: write failed: {first_line(exc)}") from None
             finally:
                 with contextlib.suppress(duckdb.Error):
                     con.unregister("_batch")
@@ -363,7 +364,7 @@ class DuckDBStore(WalletTables):
 
     def activity(self, since: int) -> list[VenueActivity]:
         """Per venue: events with ts > since, newest ts and recv_ts (whole hours from the rollup)."""
-        first = _ceil_div(since, H)  # buckets >= first lie entirely after `since`
+        first = ceil_div(since, H)  # buckets >= first lie entirely after `since`
         rows = self._fetch(
             """
             WITH whole AS (
@@ -381,7 +382,7 @@ class DuckDBStore(WalletTables):
     def summary(self, at: int, windows: Sequence[Window]) -> Summary:
         """Equal to analytics.summary.summarize over the stored events (tested property)."""
         check_windows(windows)
-        spans = [_Span(at - length, at) for _, length in windows]
+        spans = [Span(at - length, at) for _, length in windows]
         with self._cursor() as cur:
             cur.execute("BEGIN TRANSACTION")  # one snapshot for all the queries below
             try:
@@ -399,7 +400,7 @@ class DuckDBStore(WalletTables):
 
     @staticmethod
     def _aggregate(
-        cur: duckdb.DuckDBPyConnection, spans: list[_Span]
+        cur: duckdb.DuckDBPyConnection, spans: list[Span]
     ) -> tuple[list[WindowTally], list[int | None], list[int | None]]:
         """Per window: the tally, its largest usd_units, and the largest within its whole hours."""
         # Windows share ranges (every window ends at `at`): each distinct range is read once.
@@ -447,7 +448,7 @@ class DuckDBStore(WalletTables):
     @staticmethod
     def _largest_of(
         cur: duckdb.DuckDBPyConnection,
-        spans: list[_Span],
+        spans: list[Span],
         best: list[int | None],
         whole_best: list[int | None],
     ) -> list[Liquidation | None]:
@@ -525,7 +526,7 @@ class DuckDBStore(WalletTables):
         parts: list[str] = []
         params: list[Any] = []
         if step % H == 0 and origin % H == 0:
-            span = _Span(since, until)
+            span = Span(since, until)
             raw = span.raw
             if span.whole:
                 k = _floor_div(f"bucket * {H} - {origin}", step)
@@ -639,28 +640,40 @@ class DuckDBStore(WalletTables):
         rows = self._fetch("SELECT source, updated, doc FROM collector_status ORDER BY source")
         return [CollectorStatus(source, int(updated), doc.encode()) for source, updated, doc in rows]
 
+    # --- retention -------------------------------------------------------------------------
+
+    def prune(self, before: int, *, dry_run: bool = False) -> PruneReport:
+        """Delete everything at or before the whole hour `before` (store/retention.py), in one transaction."""
+        if before % H:
+            raise ValueError(f"prune cutoff {before} is not a whole hour (see retention.check_cutoff)")
+        if not dry_run:
+            self._check_writable()
+        targets = [("events", "ts <= ?", before)] + [
+            (table, cond.format("?"), value) for table, cond, value in retention.side_tables(before)
+        ]
+        removed: dict[str, int] = {}
+        with self._write_lock:
+            con = self._con
+            try:
+                con.execute("BEGIN")
+                try:
+                    for table, cond, value in targets:
+                        row = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [value]).fetchone()
+                        removed[table] = int(row[0]) if row else 0
+                        if removed[table] and not dry_run:
+                            con.execute(f"DELETE FROM {table} WHERE {cond}", [value])
+                    con.execute("ROLLBACK" if dry_run else "COMMIT")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path}: prune failed: {first_line(exc)}") from None
+        return PruneReport(before, dry_run, removed)
+
 
 def _floor_div(expr: str, step: int) -> str:
     """SQL floor division of an integer expression by a positive constant (DuckDB's // truncates)."""
     return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) // {step} ELSE -((-({expr}) + {step - 1}) // {step}) END)"
-
-
-class _Span:
-    """A window (start, end] split into whole rollup buckets [first, stop) and raw (lo, hi] edges."""
-
-    __slots__ = ("end", "first", "raw", "start", "stop", "whole")
-
-    def __init__(self, start: int, end: int) -> None:
-        self.start = start
-        self.end = end
-        self.first = _ceil_div(start, H)
-        self.stop = end // H
-        self.whole = self.first < self.stop
-        if self.whole:
-            edges = [(start, self.first * H), (self.stop * H, end)]
-            self.raw = [(lo, hi) for lo, hi in edges if lo < hi]
-        else:
-            self.raw = [(start, end)]
 
 
 def _arrow(rows: list[Liquidation]) -> pa.Table:
@@ -702,8 +715,3 @@ def _stream(cur: duckdb.DuckDBPyConnection) -> Iterator[Liquidation]:
                 yield Liquidation(*row)
     finally:
         cur.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

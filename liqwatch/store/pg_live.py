@@ -32,6 +32,7 @@ import psycopg
 from psycopg import sql
 
 from liqwatch.model import Liquidation
+from liqwatch.store.common import first_line
 
 CHANNEL = "liqwatch_events"
 MAX_PAYLOAD = 7_900  # PostgreSQL refuses payloads of 8000 bytes or more
@@ -85,11 +86,6 @@ async def listen_events(
                     if events:
                         yield events
         except psycopg.Error as exc:
-            log.warning("live stream from PostgreSQL lost (%s); reconnecting in %.1f s", _first_line(exc), backoff)
+            log.warning("live stream from PostgreSQL lost (%s); reconnecting in %.1f s", first_line(exc), backoff)
         await asyncio.sleep(backoff)
         backoff = min(backoff * 2, max_backoff_s)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

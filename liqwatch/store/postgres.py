@@ -16,6 +16,9 @@ Writes (`write_events`), per batch of up to `batch_size` events, in one transact
    stream (pg_live.py);
 4. a deadlock or serialization failure retries the whole batch (nothing of it was kept).
 
+Watched wallets: postgres_wallets.py; retention (`prune`, dropping whole monthly partitions):
+postgres_prune.py.
+
 Reads are the DuckDB store's queries in PostgreSQL's dialect (postgres_reads.py), and give equal
 answers (tests/store/test_contract.py compares them with ==). Reads run on pooled connections;
 `summary` reads one REPEATABLE READ snapshot.
@@ -41,9 +44,12 @@ from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import migrations, pg_live, postgres_reads, schema
+from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, schema
 from liqwatch.store import postgres_sql as q
 from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
+from liqwatch.store.common import first_line
+from liqwatch.store.postgres_wallets import PostgresWalletTables
+from liqwatch.store.retention import PruneReport
 
 T = TypeVar("T")
 H = schema.BUCKET_MS
@@ -102,8 +108,10 @@ def event_rows(rows: Sequence[Liquidation]) -> list[tuple[Any, ...]]:
     return out
 
 
-class PostgresStore:
+class PostgresStore(PostgresWalletTables):
     """The Store protocol on one PostgreSQL database (see the module docstring for the design)."""
+
+    shared = True  # collectors and API servers in other processes read and write it at once
 
     def __init__(
         self,
@@ -395,10 +403,22 @@ class PostgresStore:
         rows = self._fetch("SELECT source, updated, doc FROM collector_status ORDER BY source")
         return [CollectorStatus(source, int(updated), doc.encode()) for source, updated, doc in rows]
 
+    # --- retention -------------------------------------------------------------------------
+
+    def prune(self, before: int, *, dry_run: bool = False) -> PruneReport:
+        """Drop the months, and delete the rows, at or before the whole hour `before` (postgres_prune.py)."""
+        if before % H:
+            raise ValueError(f"prune cutoff {before} is not a whole hour (see retention.check_cutoff)")
+        if not dry_run:
+            self._check_writable()
+        report = self._run(lambda cur: postgres_prune.prune(cur, before, dry_run, LOCK_PARTITIONS), what="prune")
+        self._partitions.difference_update(report.partitions)
+        return report
+
 
 def _first_line(exc: BaseException, dsn: str = "") -> str:
-    text = str(exc).strip()
-    line = text.splitlines()[0] if text else type(exc).__name__
+    """The error's first line, with the password of `dsn` (if it shows) masked."""
+    line = first_line(exc)
     try:
         password = psycopg.conninfo.conninfo_to_dict(dsn).get("password") if dsn else None
     except psycopg.ProgrammingError:

@@ -18,7 +18,7 @@ from liqwatch.analytics.summary import Summary, Window, WindowTally, check_windo
 from liqwatch.model import Candle, Liquidation, MarketStat
 from liqwatch.store import schema
 from liqwatch.store.base import EventFilter, VenueSpan
-from liqwatch.store.duckdb import _ceil_div, _Span
+from liqwatch.store.common import Span, ceil_div
 
 H = schema.BUCKET_MS
 COLUMNS = ", ".join(schema.EVENT_COLUMNS)
@@ -94,7 +94,7 @@ def gaps_sql(venue: str | None, since: int | None, until: int | None) -> tuple[s
 
 def activity_sql(since: int) -> tuple[str, list[Any]]:
     """Per venue: events with ts > since (whole hours from the rollup), newest ts and recv_ts."""
-    first = _ceil_div(since, H)  # buckets >= first lie entirely after `since`
+    first = ceil_div(since, H)  # buckets >= first lie entirely after `since`
     sql = """
         WITH whole AS (
             SELECT venue, sum(n) FILTER (WHERE bucket >= %s) AS n,
@@ -109,7 +109,7 @@ def activity_sql(since: int) -> tuple[str, list[Any]]:
 
 def summary(cur: psycopg.Cursor[Any], at: int, windows: Sequence[Window]) -> Summary:
     check_windows(windows)
-    spans = [_Span(at - length, at) for _, length in windows]
+    spans = [Span(at - length, at) for _, length in windows]
     tallies, best, whole_best = _aggregate(cur, spans)
     largest = _largest_of(cur, spans, best, whole_best)
     return Summary(
@@ -122,7 +122,7 @@ def summary(cur: psycopg.Cursor[Any], at: int, windows: Sequence[Window]) -> Sum
 
 
 def _aggregate(
-    cur: psycopg.Cursor[Any], spans: list[_Span]
+    cur: psycopg.Cursor[Any], spans: list[Span]
 ) -> tuple[list[WindowTally], list[int | None], list[int | None]]:
     """Per window: the tally, its largest usd_units, and the largest within its whole hours."""
     users: dict[tuple[bool, int, int], list[int]] = {}  # each distinct range is read once
@@ -167,7 +167,7 @@ def _aggregate(
 
 
 def _largest_of(
-    cur: psycopg.Cursor[Any], spans: list[_Span], best: list[int | None], whole_best: list[int | None]
+    cur: psycopg.Cursor[Any], spans: list[Span], best: list[int | None], whole_best: list[int | None]
 ) -> list[Liquidation | None]:
     """Per window the event holding `best` usd_units with the smallest (ts, id)."""
     hour_of: dict[int, int] = {}  # 1. the earliest whole hour whose largest order is the window's largest
@@ -239,7 +239,7 @@ def series(
     parts: list[str] = []
     params: list[Any] = []
     if step % H == 0 and origin % H == 0:
-        span = _Span(since, until)
+        span = Span(since, until)
         raw = span.raw
         if span.whole:
             k = _floor_div(f"bucket * {H} - {origin}", step)

@@ -336,7 +336,7 @@ def test_open_store_picks_the_store_by_its_name(tmp_path: Path, pg_dsn: str) -> 
     with pytest.raises(StoreError, match="no liqwatch store"):
         open_store(pg_dsn)
     created = open_store(pg_dsn, must_exist=False)
-    assert isinstance(created, PostgresStore)
+    assert isinstance(created, PostgresStore) and created.shared  # other processes use it too
     created.close()
     reader = open_store(pg_dsn.replace("postgresql://", "postgres://"), read_only=True)
     with pytest.raises(StoreError, match="read-only"):
@@ -344,7 +344,9 @@ def test_open_store_picks_the_store_by_its_name(tmp_path: Path, pg_dsn: str) -> 
     reader.close()
     with pytest.raises(StoreError, match="no store at"):
         open_store(str(tmp_path / "missing.duckdb"))
-    assert isinstance(open_store(str(tmp_path / "new.duckdb"), must_exist=False), DuckDBStore)
+    duck = open_store(str(tmp_path / "new.duckdb"), must_exist=False)
+    assert isinstance(duck, DuckDBStore) and not duck.shared  # one process holds the file
+    duck.close()
 
 
 def test_connection_errors_are_one_line_without_the_password(pg_server: str) -> None:
