@@ -72,9 +72,6 @@ async def poll_wallets_forever(store: Store, cfg: WalletsConfig, clock: Callable
     from liqwatch.wallets.model import WalletError
     from liqwatch.wallets.poller import CycleReport, InfoClient, WalletPoller, resolve_set
 
-    if not hasattr(store, "write_positions"):
-        log.warning("wallets: this store does not keep watched wallets; not polling")
-        return
     while True:
         try:
             wallet_set = await resolve_set(cfg)

@@ -6,12 +6,15 @@ and delegates. Time arguments are epoch ms; windows are (label, ms) pairs or tex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
 
 from liqwatch.analytics.history import SeriesRow
+from liqwatch.analytics.levels_backtest import BacktestScore, backtest
+from liqwatch.analytics.levels_events import DEFAULT_EVENTS, BreakThrough, break_throughs
+from liqwatch.analytics.levels_grid import Heatmap, LevelsMap, MeasuredPosition, current_map, heatmap
 from liqwatch.analytics.summary import Summary, Window, check_windows, parse_windows, summary_to_json
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store.base import EventFilter, Store, VenueActivity, VenueSpan, WalletStore
@@ -290,30 +293,28 @@ def levels_map(
     at: int,
     *,
     lookback_ms: int = LEVELS_LOOKBACK_MS,
-    measured: Any = None,
-) -> Any:
+    measured: Iterable[MeasuredPosition] | None = None,
+) -> LevelsMap | None:
     """The current liquidation map (analytics.levels_grid.LevelsMap) at `at`, or None without data.
 
     `measured`: watched Hyperliquid positions (coin, side, liquidation_px, position_usd), kept apart.
     """
-    from liqwatch.analytics.levels_grid import current_map
-
     candles, oi = levels_inputs(store, coin, at - lookback_ms, at)
     return current_map(candles, oi, at=at, measured=measured)
 
 
-def levels_heatmap(store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS) -> Any:
+def levels_heatmap(
+    store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS
+) -> Heatmap | None:
     """The time × price heatmap (analytics.levels_grid.Heatmap) of (since, until], or None."""
-    from liqwatch.analytics.levels_grid import heatmap
-
     candles, oi = levels_inputs(store, coin, since - lookback_ms, until)
     return heatmap(candles, oi, since=since, until=until)
 
 
-def levels_events(store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS) -> Any:
+def levels_events(
+    store: Store, coin: str, since: int, until: int, *, lookback_ms: int = LEVELS_LOOKBACK_MS
+) -> list[BreakThrough]:
     """'Broke through a major liquidation level' events (analytics.levels_events.BreakThrough) in (since, until]."""
-    from liqwatch.analytics.levels_events import DEFAULT_EVENTS, break_throughs
-
     candles, oi = levels_inputs(store, coin, since - lookback_ms, until)
     liqs = list(store.events(EventFilter(since=since - HOUR_MS, until=until + DEFAULT_EVENTS.follow_ms, coins=(coin,))))
     return break_throughs(candles, oi, liqs, since=since, until=until)
@@ -321,10 +322,8 @@ def levels_events(store: Store, coin: str, since: int, until: int, *, lookback_m
 
 def levels_backtest(
     store: Store, coin: str, since: int | None = None, until: int | None = None, source: str = ""
-) -> Any:
+) -> BacktestScore:
     """The levels model scored against the stored liquidations (analytics.levels_backtest.BacktestScore)."""
-    from liqwatch.analytics.levels_backtest import backtest
-
     candles, oi = levels_inputs(store, coin, since, until)
     liqs = store.events(EventFilter(since=since, until=until, coins=(coin,)))
     return backtest(candles, oi, liqs, source=source or "store")

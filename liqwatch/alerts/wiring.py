@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import cast
 
 from liqwatch.alerts.engine import AlertEngine
 from liqwatch.feed.clock import Clock, now_ms
-from liqwatch.store.base import EventFilter, Store, WalletStore
+from liqwatch.store.base import EventFilter, Store
 
 
 def build_engine(
@@ -49,11 +48,8 @@ def seed_from_store(engine: AlertEngine, store: Store, now: int | None = None) -
 def wire_sources(engine: AlertEngine, store: Store) -> None:
     """Point the engine's level and wallets rules at a store (read in a worker thread, never on the
     event path): break-throughs from `queries.levels_events`, positions from `queries.wallet_positions`
-    at the engine's clock (each wallet's latest poll within a day). A store that keeps no wallets
-    leaves wallets rules silent."""
+    at the engine's clock (each wallet's latest poll within a day)."""
     from liqwatch import queries
 
     engine.levels_source = lambda coin, since, until: queries.levels_events(store, coin, since, until)
-    if hasattr(store, "positions"):
-        wallets = cast(WalletStore, store)
-        engine.wallets_source = lambda: queries.wallet_positions(wallets, engine.clock())
+    engine.wallets_source = lambda: queries.wallet_positions(store, engine.clock())

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import cast
-
 import msgspec
 
 from liqwatch import queries
@@ -13,7 +11,7 @@ from liqwatch.analytics.windows import slice_label
 from liqwatch.model import Candle, Gap, MarketStat
 from liqwatch.report.build import focus_coins
 from liqwatch.report.model import Inputs, SliceRows, WalletInputs
-from liqwatch.store.base import EventFilter, Store, WalletStore
+from liqwatch.store.base import EventFilter, Store
 from liqwatch.venues import REGISTRY
 
 HOUR_MS = 3_600_000
@@ -90,7 +88,7 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
         if stats_f:
             funding[coin] = stats_f
     break_throughs = {c: found for c in coins if (found := queries.levels_events(store, c, start, at))}
-    maps = {c: found for c in coins if (found := queries.levels_map(store, c, at)) is not None and found.venues}
+    maps = {c: m for c in coins if (m := queries.levels_map(store, c, at)) is not None and m.venues}
     return Inputs(
         at=at,
         window=window,
@@ -118,11 +116,9 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
 
 
 def collect_wallets(store: Store, at: int) -> WalletInputs | None:
-    """The watched positions as `liqwatch wallets pnl --at` reads them; None when the store keeps no
-    wallets or none was polled within a day before `at`."""
-    if not hasattr(store, "positions"):
-        return None
-    wallet_store = cast(WalletStore, store)
+    """The watched positions as `liqwatch wallets pnl --at` reads them; None when none was polled
+    within a day before `at`."""
+    wallet_store = store
     positions = queries.wallet_positions(wallet_store, at)
     if not positions:
         return None
