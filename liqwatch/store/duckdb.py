@@ -33,21 +33,20 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from liqwatch.analytics.history import SeriesBuilder, SeriesRow
+from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import (
     MAX_UNITS,
     UNITS_PER_USD,
     Summary,
     Window,
-    WindowTally,
-    check_windows,
 )
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import migrations, retention, schema
+from liqwatch.store import migrations, reads_sql, retention, schema
 from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
-from liqwatch.store.common import Span, ceil_div, first_line
+from liqwatch.store.common import ceil_div, first_line
 from liqwatch.store.duckdb_wallets import WalletTables
+from liqwatch.store.reads_sql import DUCKDB
 from liqwatch.store.retention import PruneReport
 
 H = schema.BUCKET_MS
@@ -381,121 +380,12 @@ class DuckDBStore(WalletTables):
 
     def summary(self, at: int, windows: Sequence[Window]) -> Summary:
         """Equal to analytics.summary.summarize over the stored events (tested property)."""
-        check_windows(windows)
-        spans = [Span(at - length, at) for _, length in windows]
         with self._cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")  # one snapshot for all the queries below
+            cur.execute("BEGIN TRANSACTION")  # one snapshot for all the queries of the summary
             try:
-                tallies, best, whole_best = self._aggregate(cur, spans)
-                largest = self._largest_of(cur, spans, best, whole_best)
+                return reads_sql.summary(lambda sql, params: cur.execute(sql, params).fetchall(), DUCKDB, at, windows)
             finally:
                 cur.execute("COMMIT")
-        return Summary(
-            at=at,
-            windows=[
-                tally.build(label, span.start, span.end, event)
-                for (label, _), span, tally, event in zip(windows, spans, tallies, largest, strict=True)
-            ],
-        )
-
-    @staticmethod
-    def _aggregate(
-        cur: duckdb.DuckDBPyConnection, spans: list[Span]
-    ) -> tuple[list[WindowTally], list[int | None], list[int | None]]:
-        """Per window: the tally, its largest usd_units, and the largest within its whole hours."""
-        # Windows share ranges (every window ends at `at`): each distinct range is read once.
-        users: dict[tuple[bool, int, int], list[int]] = {}
-        for i, span in enumerate(spans):
-            if span.whole:
-                users.setdefault((True, span.first, span.stop), []).append(i)
-            for lo, hi in span.raw:
-                users.setdefault((False, lo, hi), []).append(i)
-        parts: list[str] = []
-        params: list[Any] = []
-        groups = "venue, coin, side, coverage"
-        for p, (whole, lo, hi) in enumerate(users):
-            if whole:
-                parts.append(
-                    f"SELECT {p} AS p, {groups}, sum(units), sum(n), sum(priced), max(max_units) "
-                    "FROM rollup_hour WHERE bucket >= ? AND bucket < ? GROUP BY ALL"
-                )
-            else:
-                parts.append(
-                    f"SELECT {p} AS p, {groups}, coalesce(sum(usd_units), 0), count(*), count(usd_units), "
-                    "max(usd_units) FROM events WHERE ts > ? AND ts <= ? GROUP BY ALL"
-                )
-            params += [lo, hi]
-        keys = list(users)
-        tallies = [WindowTally() for _ in spans]
-        best: list[int | None] = [None] * len(spans)
-        whole_best: list[int | None] = [None] * len(spans)
-        rows = cur.execute(" UNION ALL ".join(parts), params).fetchall() if parts else []
-        for p, venue, coin, side, coverage, units, n, priced, top in rows:
-            from_rollup = keys[p][0]
-            units, n = int(units), int(n)
-            unpriced = n - int(priced)
-            for w in users[keys[p]]:
-                tallies[w].add(venue, coin, side, coverage, units, n, unpriced)
-                if top is not None:
-                    current = best[w]
-                    if current is None or top > current:
-                        best[w] = top
-                    current = whole_best[w]
-                    if from_rollup and (current is None or top > current):
-                        whole_best[w] = top
-        return tallies, best, whole_best
-
-    @staticmethod
-    def _largest_of(
-        cur: duckdb.DuckDBPyConnection,
-        spans: list[Span],
-        best: list[int | None],
-        whole_best: list[int | None],
-    ) -> list[Liquidation | None]:
-        """Per window the event holding `best` usd_units with the smallest (ts, id)."""
-        # 1. the earliest whole hour whose largest order is the window's largest
-        hour_of: dict[int, int] = {}
-        lookups: dict[tuple[int, int, int], list[int]] = {}
-        for i, span in enumerate(spans):
-            top = best[i]
-            if top is not None and whole_best[i] == top:
-                lookups.setdefault((span.first, span.stop, top), []).append(i)
-        if lookups:
-            keys = list(lookups)
-            sql = " UNION ALL ".join(
-                f"SELECT {k}, min(bucket) FROM rollup_hour WHERE bucket >= ? AND bucket < ? AND max_units = ?"
-                for k in range(len(keys))
-            )
-            for k, bucket in cur.execute(sql, [v for key in keys for v in key]).fetchall():
-                if bucket is not None:
-                    for i in lookups[keys[k]]:
-                        hour_of[i] = int(bucket)
-        # 2. the event: in that hour or in the raw edges, earliest (ts, id) first
-        fetches: dict[tuple[int, int, int], list[int]] = {}
-        for i, span in enumerate(spans):
-            top = best[i]
-            if top is None:
-                continue
-            ranges = list(span.raw)
-            if i in hour_of:
-                ranges.append((hour_of[i] * H, (hour_of[i] + 1) * H))
-            for lo, hi in ranges:
-                fetches.setdefault((top, lo, hi), []).append(i)
-        found: list[Liquidation | None] = [None] * len(spans)
-        if not fetches:
-            return found
-        keys = list(fetches)
-        sql = " UNION ALL ".join(
-            f"(SELECT {k} AS k, {COLUMNS} FROM events WHERE usd_units = ? AND ts > ? AND ts <= ? "
-            "ORDER BY ts, id LIMIT 1)"
-            for k in range(len(keys))
-        )
-        rows = cur.execute(sql, [v for key in keys for v in key]).fetchall()
-        for row in sorted(rows, key=lambda r: (r[8], r[11])):  # ts, id: the first found per window wins
-            for i in fetches[keys[row[0]]]:
-                if found[i] is None:
-                    found[i] = Liquidation(*row[1:])
-        return found
 
     # --- history ---------------------------------------------------------------------------
 
@@ -509,46 +399,8 @@ class DuckDBStore(WalletTables):
         coins: Sequence[str] = (),
         venues: Sequence[str] = (),
     ) -> list[SeriesRow]:
-        """Equal to analytics.history.series over the stored events (tested property).
-
-        With an hour-multiple step on an hour-aligned grid, whole hours come from `rollup_hour` and
-        only the partial hours at the range's edges from `events`; any other grid reads `events`.
-        """
-        builder = SeriesBuilder(since, until, step, origin)
-        origin = builder.origin
-        filters, fparams = "", []
-        if coins:
-            filters += f" AND coin IN ({', '.join('?' * len(coins))})"
-            fparams += list(coins)
-        if venues:
-            filters += f" AND venue IN ({', '.join('?' * len(venues))})"
-            fparams += list(venues)
-        parts: list[str] = []
-        params: list[Any] = []
-        if step % H == 0 and origin % H == 0:
-            span = Span(since, until)
-            raw = span.raw
-            if span.whole:
-                k = _floor_div(f"bucket * {H} - {origin}", step)
-                parts.append(
-                    f"SELECT {k} AS k, venue, side, coverage, sum(units), sum(n), sum(n) - sum(priced) "
-                    f"FROM rollup_hour WHERE bucket >= ? AND bucket < ?{filters} GROUP BY ALL"
-                )
-                params += [span.first, span.stop, *fparams]
-        else:
-            raw = [(since, until)]
-        k = _floor_div(f"ts - 1 - {origin}", step)
-        for lo, hi in raw:
-            parts.append(
-                f"SELECT {k} AS k, venue, side, coverage, coalesce(sum(usd_units), 0), count(*), "
-                f"count(*) - count(usd_units) FROM events WHERE ts > ? AND ts <= ?{filters} GROUP BY ALL"
-            )
-            params += [lo, hi, *fparams]
-        with self._cursor() as cur:
-            rows = cur.execute(" UNION ALL ".join(parts), params).fetchall()
-        for k_, venue, side, coverage, units, n, unpriced in rows:
-            builder.add(int(k_), venue, side, coverage, int(units), int(n), int(unpriced))
-        return builder.rows()
+        """Equal to analytics.history.series over the stored events (tested property)."""
+        return reads_sql.series(self._fetch, DUCKDB, since, until, step, origin, coins, venues)
 
     def venue_spans(self) -> list[VenueSpan]:
         """Per venue: first and last event ts and the number of events (the rollup, then one hour)."""
@@ -669,11 +521,6 @@ class DuckDBStore(WalletTables):
             except duckdb.Error as exc:
                 raise StoreError(f"{self.path}: prune failed: {first_line(exc)}") from None
         return PruneReport(before, dry_run, removed)
-
-
-def _floor_div(expr: str, step: int) -> str:
-    """SQL floor division of an integer expression by a positive constant (DuckDB's // truncates)."""
-    return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) // {step} ELSE -((-({expr}) + {step - 1}) // {step}) END)"
 
 
 def _arrow(rows: list[Liquidation]) -> pa.Table:

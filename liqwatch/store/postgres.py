@@ -44,11 +44,12 @@ from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, schema
+from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, reads_sql, schema
 from liqwatch.store import postgres_sql as q
 from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
 from liqwatch.store.common import first_line
 from liqwatch.store.postgres_wallets import PostgresWalletTables
+from liqwatch.store.reads_sql import POSTGRES
 from liqwatch.store.retention import PruneReport
 
 T = TypeVar("T")
@@ -364,7 +365,7 @@ class PostgresStore(PostgresWalletTables):
 
         def read(cur: psycopg.Cursor[Any]) -> Summary:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
-            return postgres_reads.summary(cur, at, windows)
+            return reads_sql.summary(lambda sql, params: cur.execute(sql, params).fetchall(), POSTGRES, at, windows)
 
         return self._run(read)
 
@@ -379,7 +380,7 @@ class PostgresStore(PostgresWalletTables):
         venues: Sequence[str] = (),
     ) -> list[SeriesRow]:
         """Equal to analytics.history.series over the stored events (tested property)."""
-        return postgres_reads.series(self._fetch, since, until, step, origin, coins, venues)
+        return reads_sql.series(self._fetch, POSTGRES, since, until, step, origin, coins, venues)
 
     def venue_spans(self) -> list[VenueSpan]:
         return postgres_reads.venue_spans(self._fetch)

@@ -11,14 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-import psycopg
-
-from liqwatch.analytics.history import SeriesBuilder, SeriesRow
-from liqwatch.analytics.summary import Summary, Window, WindowTally, check_windows
 from liqwatch.model import Candle, Liquidation, MarketStat
 from liqwatch.store import schema
 from liqwatch.store.base import EventFilter, VenueSpan
-from liqwatch.store.common import Span, ceil_div
+from liqwatch.store.common import ceil_div
 
 H = schema.BUCKET_MS
 COLUMNS = ", ".join(schema.EVENT_COLUMNS)
@@ -105,161 +101,6 @@ def activity_sql(since: int) -> tuple[str, list[Any]]:
         FROM whole LEFT JOIN edge USING (venue) ORDER BY venue
     """
     return sql, [first, since, first * H]
-
-
-def summary(cur: psycopg.Cursor[Any], at: int, windows: Sequence[Window]) -> Summary:
-    check_windows(windows)
-    spans = [Span(at - length, at) for _, length in windows]
-    tallies, best, whole_best = _aggregate(cur, spans)
-    largest = _largest_of(cur, spans, best, whole_best)
-    return Summary(
-        at=at,
-        windows=[
-            tally.build(label, span.start, span.end, event)
-            for (label, _), span, tally, event in zip(windows, spans, tallies, largest, strict=True)
-        ],
-    )
-
-
-def _aggregate(
-    cur: psycopg.Cursor[Any], spans: list[Span]
-) -> tuple[list[WindowTally], list[int | None], list[int | None]]:
-    """Per window: the tally, its largest usd_units, and the largest within its whole hours."""
-    users: dict[tuple[bool, int, int], list[int]] = {}  # each distinct range is read once
-    for i, span in enumerate(spans):
-        if span.whole:
-            users.setdefault((True, span.first, span.stop), []).append(i)
-        for lo, hi in span.raw:
-            users.setdefault((False, lo, hi), []).append(i)
-    parts: list[str] = []
-    params: list[Any] = []
-    for p, (whole, lo, hi) in enumerate(users):
-        if whole:
-            parts.append(
-                f"SELECT {p} AS p, venue, coin, side, coverage, sum(units), sum(n), sum(priced), max(max_units) "
-                "FROM rollup_hour WHERE bucket >= %s AND bucket < %s GROUP BY 2, 3, 4, 5"
-            )
-        else:
-            parts.append(
-                f"SELECT {p} AS p, venue, coin, side, coverage, coalesce(sum(usd_units), 0), count(*), "
-                "count(usd_units), max(usd_units) FROM events WHERE ts > %s AND ts <= %s GROUP BY 2, 3, 4, 5"
-            )
-        params += [lo, hi]
-    keys = list(users)
-    tallies = [WindowTally() for _ in spans]
-    best: list[int | None] = [None] * len(spans)
-    whole_best: list[int | None] = [None] * len(spans)
-    rows = cur.execute(" UNION ALL ".join(parts), params).fetchall() if parts else []
-    for p, venue, coin, side, coverage, units, n, priced, top in rows:
-        from_rollup = keys[p][0]
-        units, n = int(units), int(n)
-        unpriced = n - int(priced)
-        for w in users[keys[p]]:
-            tallies[w].add(venue, coin, side, coverage, units, n, unpriced)
-            if top is not None:
-                current = best[w]
-                if current is None or top > current:
-                    best[w] = top
-                current = whole_best[w]
-                if from_rollup and (current is None or top > current):
-                    whole_best[w] = top
-    return tallies, best, whole_best
-
-
-def _largest_of(
-    cur: psycopg.Cursor[Any], spans: list[Span], best: list[int | None], whole_best: list[int | None]
-) -> list[Liquidation | None]:
-    """Per window the event holding `best` usd_units with the smallest (ts, id)."""
-    hour_of: dict[int, int] = {}  # 1. the earliest whole hour whose largest order is the window's largest
-    lookups: dict[tuple[int, int, int], list[int]] = {}
-    for i, span in enumerate(spans):
-        top = best[i]
-        if top is not None and whole_best[i] == top:
-            lookups.setdefault((span.first, span.stop, top), []).append(i)
-    if lookups:
-        keys = list(lookups)
-        sql = " UNION ALL ".join(
-            f"SELECT {k}, min(bucket) FROM rollup_hour WHERE bucket >= %s AND bucket < %s AND max_units = %s"
-            for k in range(len(keys))
-        )
-        for k, bucket in cur.execute(sql, [v for key in keys for v in key]).fetchall():
-            if bucket is not None:
-                for i in lookups[keys[k]]:
-                    hour_of[i] = int(bucket)
-    fetches: dict[tuple[int, int, int], list[int]] = {}  # 2. the event, earliest (ts, id) first
-    for i, span in enumerate(spans):
-        top = best[i]
-        if top is None:
-            continue
-        ranges = list(span.raw)
-        if i in hour_of:
-            ranges.append((hour_of[i] * H, (hour_of[i] + 1) * H))
-        for lo, hi in ranges:
-            fetches.setdefault((top, lo, hi), []).append(i)
-    found: list[Liquidation | None] = [None] * len(spans)
-    if not fetches:
-        return found
-    keys2 = list(fetches)
-    sql = " UNION ALL ".join(
-        f"(SELECT {k} AS k, {COLUMNS} FROM events WHERE usd_units = %s AND ts > %s AND ts <= %s "
-        "ORDER BY ts, id LIMIT 1)"
-        for k in range(len(keys2))
-    )
-    rows = cur.execute(sql, [v for key in keys2 for v in key]).fetchall()
-    for row in sorted(rows, key=lambda r: (r[8], r[11])):  # ts, id: the first found per window wins
-        for i in fetches[keys2[row[0]]]:
-            if found[i] is None:
-                found[i] = Liquidation(*row[1:])
-    return found
-
-
-def _floor_div(expr: str, step: int) -> str:
-    """SQL floor division of an integer expression by a positive constant (`/` truncates)."""
-    return f"(CASE WHEN ({expr}) >= 0 THEN ({expr}) / {step} ELSE -((-({expr}) + {step - 1}) / {step}) END)"
-
-
-def series(
-    fetch: Fetch,
-    since: int,
-    until: int,
-    step: int,
-    origin: int,
-    coins: Sequence[str],
-    venues: Sequence[str],
-) -> list[SeriesRow]:
-    builder = SeriesBuilder(since, until, step, origin)
-    origin = builder.origin
-    filters, fparams = "", []
-    if coins:
-        filters += " AND coin = ANY(%s)"
-        fparams.append(list(coins))
-    if venues:
-        filters += " AND venue = ANY(%s)"
-        fparams.append(list(venues))
-    parts: list[str] = []
-    params: list[Any] = []
-    if step % H == 0 and origin % H == 0:
-        span = Span(since, until)
-        raw = span.raw
-        if span.whole:
-            k = _floor_div(f"bucket * {H} - {origin}", step)
-            parts.append(
-                f"SELECT {k} AS k, venue, side, coverage, sum(units), sum(n), sum(n) - sum(priced) "
-                f"FROM rollup_hour WHERE bucket >= %s AND bucket < %s{filters} GROUP BY 1, 2, 3, 4"
-            )
-            params += [span.first, span.stop, *fparams]
-    else:
-        raw = [(since, until)]
-    k = _floor_div(f"ts - 1 - {origin}", step)
-    for lo, hi in raw:
-        parts.append(
-            f"SELECT {k} AS k, venue, side, coverage, coalesce(sum(usd_units), 0), count(*), "
-            f"count(*) - count(usd_units) FROM events WHERE ts > %s AND ts <= %s{filters} GROUP BY 1, 2, 3, 4"
-        )
-        params += [lo, hi, *fparams]
-    for k_, venue, side, coverage, units, n, unpriced in fetch(" UNION ALL ".join(parts), params):
-        builder.add(int(k_), venue, side, coverage, int(units), int(n), int(unpriced))
-    return builder.rows()
 
 
 def venue_spans(fetch: Fetch) -> list[VenueSpan]:
