@@ -41,7 +41,7 @@ COINS: dict[str, tuple[float, float, float]] = {
 }
 
 # Share of all liquidations per venue (normalized over the selected venues). Binance USD-M and COIN-M
-# share one merged universe (both hosts push both, see protocol.py).
+# share one merged universe (both hosts push both, see protocol/).
 VENUE_SHARE: dict[str, float] = {
     "binance_usdm": 0.32,
     "binance_coinm": 0.06,

@@ -15,7 +15,7 @@ PURE = [
     "model.py",
     "tape.py",
     "encode.py",
-    "protocol.py",
+    *(f"protocol/{p.name}" for p in sorted((SIM / "protocol").glob("*.py"))),
     *(f"rest/{p.name}" for p in sorted((SIM / "rest").glob("*.py"))),
     "faults.py",
 ]
