@@ -99,7 +99,9 @@ class RecentIds:
 class Pipeline:
     """`publish(events)`: drop ids seen recently, hand the rest to every sink."""
 
-    def __init__(self, sinks: Iterable[Sink] = (), *, dedup_capacity: int = 1_000_000) -> None:
+    # The last 125k–250k ids (4 MB): minutes to hours of traffic, far beyond any reconnect overlap
+    # or the two Binance hosts' double delivery; the store's idempotent write guards the rest.
+    def __init__(self, sinks: Iterable[Sink] = (), *, dedup_capacity: int = 250_000) -> None:
         self.sinks: list[Sink] = list(sinks)
         self._seen = RecentIds(dedup_capacity)
         self.published = 0  # events passed to the sinks

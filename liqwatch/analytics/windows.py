@@ -1,8 +1,8 @@
 """Live rolling windows (1h/4h/12h/24h by default) kept in memory, O(1) amortized per event.
 
-`LiveWindows` is a pipeline Sink. It holds the events of the longest window and, per window,
-running integer totals (USD units, long/short, counts, unpriced) with per-coin and per-venue
-tallies, so `summary(at)` costs O(coins + venues) and never rescans the events.
+`LiveWindows` is a pipeline Sink. Per window it keeps running integer totals (USD units,
+long/short, counts, unpriced) with per-coin and per-venue tallies, so `summary(at)` costs
+O(coins + venues) and never rescans the events.
 
 Contract (tested with hypothesis against the reference `analytics.summary.summarize`):
 
@@ -18,15 +18,19 @@ or before `cursor - longest window` can never be in a window again and is ignore
 by `summarize` for every supported `at`). Ids are one liquidation with one ts (as in the store):
 a repeated id is ignored while its first copy is held, and afterwards it is too old anyway.
 
-How (per window; the work per event is O(1) amortized when events arrive in ts order):
-- `ordered`: a deque of the window's events in ts order; arrivals at or after its tail are
-  appended, and expiry pops from the left while `ts <= at - length`;
-- `late`: events that arrived older than that tail (out of order) go to a min-heap on ts
-  instead (O(log k) for the k stragglers held), expired the same way;
-- the largest order: a monotonic deque over `ordered` (each entry is better than every later
-  one: a newer and bigger order makes older, smaller ones irrelevant) plus, for stragglers, a
-  heap on the largest-key with lazy deletion (expired tops are dropped when seen; the heap is
-  compacted when more than half of it is expired). The window's largest is the better front.
+How, in bounded memory (about 48 bytes per held event, not the event itself):
+- the spine: the held events of the longest window in ts order, as four packed integer columns
+  (ts, USD units, a code for coin / venue / side / priced / sampled, the id's 64-bit hash).
+  Every window ends at the cursor, so each window is a suffix of the spine: a start index per
+  window. Expiry moves a window's start forward, taking the event out of its tallies; the
+  longest window's start is the spine's head, and the spine is compacted when half of it is
+  dead. An event arriving in ts order is appended; a straggler is inserted at its place (a short
+  move near the tail), counted only in the windows it belongs to;
+- the ids: their 64-bit hashes in an open-addressing table with deletion (16 bytes an id); a
+  false duplicate needs two held ids with one hash (probability ~n²/2⁶⁵);
+- the largest order: a staircase of the events no other held event beats — none both newer (or
+  as new) and larger — ordered by ts, so sizes fall as ts rises; the largest of a window is the
+  first step inside it. Only these few events are kept whole.
 
 `slices` turns nested windows into disjoint slices (0–1h, 1–4h, 4–12h, 12–24h: 1–4h = 4h − 1h)
 and names where the damage concentrated, exactly in integer USD units.
@@ -34,10 +38,11 @@ and names where the damage concentrated, exactly in integer USD units.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import re
-from collections import deque
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
@@ -61,7 +66,9 @@ H = 3_600_000
 DEFAULT_WINDOWS: tuple[Window, ...] = (("1h", H), ("4h", 4 * H), ("12h", 12 * H), ("24h", 24 * H))
 
 Key = tuple[int, int, str]  # (-usd_units, ts, id): the smallest is the largest order (summary.largest_key)
-Entry = tuple[int | None, Liquidation]  # (usd_units or None, event): shared by every window holding it
+
+_SAMPLED, _SHORT, _PRICED = 1, 2, 4
+_VENUE_SHIFT, _COIN_SHIFT, _VENUE_MASK = 3, 11, 0xFF
 
 
 class WindowStats(msgspec.Struct, frozen=True):
@@ -71,10 +78,10 @@ class WindowStats(msgspec.Struct, frozen=True):
     held: int  # events in the longest window
     pending: int  # events newer than the cursor, waiting
     ids: int  # ids remembered for dedup (held + pending)
-    ordered: list[int]  # per window: events in the in-order deque
-    late: list[int]  # per window: stragglers in the late heap
-    best: list[int]  # per window: monotonic deque length
-    late_best: list[int]  # per window: largest-heap length (lazy, includes expired)
+    in_window: list[int]  # per window: events it holds
+    stragglers: int  # events inserted before the spine's tail (arrived out of ts order)
+    staircase: int  # events kept whole as largest-order candidates
+    spine: int  # allocated spine rows (held + dead rows awaiting compaction)
     accepted: int  # events taken
     duplicates: int  # events ignored: id already held
     too_old: int  # events ignored: at or before cursor - longest window
@@ -95,17 +102,83 @@ class WindowUnits(msgspec.Struct, frozen=True):
 
 
 class _Window:
-    __slots__ = ("best", "label", "late", "late_best", "length", "ordered", "sampled", "tally")
+    __slots__ = ("label", "length", "sampled", "start", "tally")
 
     def __init__(self, label: str, length: int) -> None:
         self.label = label
         self.length = length
         self.tally = WindowTally()
         self.sampled: dict[str, int] = {}  # venue → sampled events of it in the window
-        self.ordered: deque[Entry] = deque()
-        self.late: list[tuple[int, int, Entry]] = []  # heap on (ts, seq)
-        self.best: deque[tuple[Key, Liquidation]] = deque()
-        self.late_best: list[tuple[Key, Liquidation]] = []  # heap on key, lazy deletion
+        self.start = 0  # spine index of the window's oldest event
+
+
+class _IdSet:
+    """64-bit hashes in open addressing with linear probing and tombstones; about 16 bytes an id."""
+
+    _EMPTY, _DEAD = 0, 1
+
+    def __init__(self) -> None:
+        self._table = array("q", bytes(8 * 16))
+        self._mask = 15
+        self.count = 0
+        self._dead = 0
+
+    @staticmethod
+    def key(event_id: str) -> int:
+        h = hash(event_id)
+        return h if h > 1 or h < 0 else h + 2  # 0 and 1 mark empty and deleted slots
+
+    def _slot(self, key: int) -> int:
+        """Index of `key`, or -(index of the first free slot on its probe path) - 1."""
+        table, mask = self._table, self._mask
+        index = key & mask
+        free = -1
+        while True:
+            slot = table[index]
+            if slot == key:
+                return index
+            if slot == self._EMPTY:
+                return -(index if free < 0 else free) - 1
+            if slot == self._DEAD and free < 0:
+                free = index
+            index = (index + 1) & mask
+
+    def __contains__(self, key: int) -> bool:
+        return self._slot(key) >= 0
+
+    def add(self, key: int) -> None:
+        found = self._slot(key)
+        if found >= 0:
+            return
+        index = -found - 1
+        if self._table[index] == self._DEAD:
+            self._dead -= 1
+        self._table[index] = key
+        self.count += 1
+        if 2 * (self.count + self._dead) > self._mask + 1:
+            self._resize()
+
+    def discard(self, key: int) -> None:
+        found = self._slot(key)
+        if found >= 0:
+            self._table[found] = self._DEAD
+            self.count -= 1
+            self._dead += 1
+            if self._mask > 15 and 8 * self.count < self._mask + 1:
+                self._resize()
+
+    def _resize(self) -> None:
+        live = [k for k in self._table if k != self._EMPTY and k != self._DEAD]
+        size = 16
+        while size < 4 * len(live):
+            size *= 2
+        self._table = array("q", bytes(8 * size))
+        self._mask = size - 1
+        self._dead = 0
+        self.count = 0
+        for k in live:
+            self._table[-self._slot(k) - 1] = k
+            self.count += 1
 
 
 class LiveWindows:
@@ -123,16 +196,29 @@ class LiveWindows:
         self.clock = clock
         self._windows = [_Window(label, length) for label, length in self.windows]
         self._longest = max(length for _, length in self.windows)
-        self._outer = next(w for w in self._windows if w.length == self._longest)  # owns the ids
         self._now: int | None = None
-        self._pending: list[tuple[int, int, Entry]] = []  # heap on (ts, seq): ts > cursor
-        self._ids: set[str] = set()
+        self._pending: list[tuple[int, int, Liquidation]] = []  # heap on (ts, seq): ts > cursor
         self._seq = itertools.count()
+        self._ids = _IdSet()
+        # the spine: held events in ts order, rows [head, len) alive
+        self._ts = array("q")
+        self._units = array("q")
+        self._code = array("q")
+        self._hash = array("q")
+        self._head = 0
+        self._coins: list[str] = []
+        self._coin_index: dict[str, int] = {}
+        self._venues: list[str] = []
+        self._venue_index: dict[str, int] = {}
+        # the staircase of largest-order candidates: ts rising, keys rising (sizes falling)
+        self._stair_ts: list[int] = []
+        self._stair: list[tuple[Key, Liquidation]] = []
         self.accepted = 0
         self.duplicates = 0
         self.too_old = 0
         self.invalid = 0
         self.gaps = 0
+        self.stragglers = 0
         self._steps = 0
 
     # -- Sink ---------------------------------------------------------------------------------------
@@ -166,20 +252,21 @@ class LiveWindows:
 
         ValueError (and nothing changes) when its usd is not finite or out of range.
         """
-        if event.id in self._ids:
+        key = _IdSet.key(event.id)
+        if key in self._ids:
             self.duplicates += 1
             return False
         now = self._now
         if now is not None and event.ts <= now - self._longest:
             self.too_old += 1
             return False
-        entry: Entry = (usd_units(event.usd), event)
-        self._ids.add(event.id)
+        usd_units(event.usd)  # raises ValueError for a usd no window can hold, before anything changes
+        self._ids.add(key)
         self.accepted += 1
         if now is None or event.ts > now:
-            heapq.heappush(self._pending, (event.ts, next(self._seq), entry))
+            heapq.heappush(self._pending, (event.ts, next(self._seq), event))
         else:
-            self._place(entry, now)
+            self._place(event, key, now)
         return True
 
     def advance(self, at: int) -> None:
@@ -188,17 +275,17 @@ class LiveWindows:
         if now is not None and at < now:
             raise ValueError(f"at {at} is before the windows' cursor {now}: expired events are gone")
         self._now = at
-        for window in self._windows:
-            self._expire(window, at - window.length)
+        self._expire(at)
         pending = self._pending
         floor = at - self._longest
         while pending and pending[0][0] <= at:
             self._steps += 1
-            ts, _, entry = heapq.heappop(pending)
+            ts, _, event = heapq.heappop(pending)
+            key = _IdSet.key(event.id)
             if ts <= floor:
-                self._ids.discard(entry[1].id)
+                self._ids.discard(key)
             else:
-                self._place(entry, at)
+                self._place(event, key, at)
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -222,7 +309,7 @@ class LiveWindows:
         for window in self._windows:
             tally = window.tally
             tally.coverage = {venue: "sampled" if window.sampled.get(venue) else "complete" for venue in tally.by_venue}
-            windows.append(tally.build(window.label, at - window.length, at, self._largest(window)))
+            windows.append(tally.build(window.label, at - window.length, at, self._largest(at - window.length)))
         return Summary(at=at, windows=windows)
 
     def units(self, at: int | None = None) -> list[WindowUnits]:
@@ -231,15 +318,16 @@ class LiveWindows:
         return [_units_of(w.label, w.length, w.tally.all) for w in self._windows]
 
     def stats(self) -> WindowStats:
+        size = len(self._ts)
         return WindowStats(
             now=self._now,
-            held=len(self._outer.ordered) + len(self._outer.late),
+            held=size - self._head,
             pending=len(self._pending),
-            ids=len(self._ids),
-            ordered=[len(w.ordered) for w in self._windows],
-            late=[len(w.late) for w in self._windows],
-            best=[len(w.best) for w in self._windows],
-            late_best=[len(w.late_best) for w in self._windows],
+            ids=self._ids.count,
+            in_window=[size - w.start for w in self._windows],
+            stragglers=self.stragglers,
+            staircase=len(self._stair),
+            spine=size,
             accepted=self.accepted,
             duplicates=self.duplicates,
             too_old=self.too_old,
@@ -249,94 +337,131 @@ class LiveWindows:
 
     # -- internals ----------------------------------------------------------------------------------
 
-    def _place(self, entry: Entry, now: int) -> None:
-        ts = entry[1].ts
+    def _encode(self, event: Liquidation, priced: bool) -> int:
+        coin = self._coin_index.get(event.coin)
+        if coin is None:
+            coin = self._coin_index[event.coin] = len(self._coins)
+            self._coins.append(event.coin)
+        venue = self._venue_index.get(event.venue)
+        if venue is None:
+            venue = self._venue_index[event.venue] = len(self._venues)
+            self._venues.append(event.venue)
+            if venue > _VENUE_MASK:
+                raise ValueError("more than 256 venues")
+        code = (coin << _COIN_SHIFT) | (venue << _VENUE_SHIFT)
+        if priced:
+            code |= _PRICED
+        if event.side != "long":
+            code |= _SHORT
+        if event.coverage == "sampled":
+            code |= _SAMPLED
+        return code
+
+    def _place(self, event: Liquidation, key: int, now: int) -> None:
+        """Put a held event on the spine (at its place by ts) and into the windows it belongs to."""
+        units = usd_units(event.usd)
+        code = self._encode(event, units is not None)
+        value = 0 if units is None else units
+        ts = event.ts
+        spine_ts = self._ts
+        if not spine_ts or spine_ts[-1] <= ts:
+            position = len(spine_ts)
+            spine_ts.append(ts)
+            self._units.append(value)
+            self._code.append(code)
+            self._hash.append(key)
+        else:
+            position = bisect.bisect_right(spine_ts, ts, self._head)
+            self._steps += len(spine_ts) - position  # the rows moved
+            self.stragglers += 1
+            spine_ts.insert(position, ts)
+            self._units.insert(position, value)
+            self._code.insert(position, code)
+            self._hash.insert(position, key)
         for window in self._windows:
-            if ts > now - window.length:
-                self._insert(window, entry)
+            if ts > now - window.length:  # inside: at or after the window's first event
+                self._count(window, value, code, 1)
+            else:  # older than the window: inserted at or before its first event
+                window.start += 1
+        if units is not None:
+            self._offer((-units, ts, event.id), event)
 
-    def _insert(self, window: _Window, entry: Entry) -> None:
-        units, event = entry
-        _count(window, entry, 1)
-        ordered = window.ordered
-        if not ordered or ordered[-1][1].ts <= event.ts:
-            ordered.append(entry)
-            if units is not None:
-                key: Key = (-units, event.ts, event.id)
-                best = window.best
-                while best and key < best[-1][0]:  # a newer, better order: the older can never win
-                    self._steps += 1
-                    best.pop()
-                best.append((key, event))
+    def _offer(self, key: Key, event: Liquidation) -> None:
+        """Keep `event` as a largest-order candidate unless a held event at least as new beats it."""
+        stair_ts, stair = self._stair_ts, self._stair
+        ts = event.ts
+        j = bisect.bisect_left(stair_ts, ts)
+        if j < len(stair) and stair[j][0] <= key:  # a newer (or as new), larger order: never the largest
+            return
+        while j < len(stair) and stair_ts[j] == ts:  # as new and smaller: beaten by this one
+            self._steps += 1
+            del stair_ts[j], stair[j]
+        while j > 0 and stair[j - 1][0] >= key:  # older and not larger: beaten by this one
+            self._steps += 1
+            j -= 1
+            del stair_ts[j], stair[j]
+        stair_ts.insert(j, ts)
+        stair.insert(j, (key, event))
+
+    def _expire(self, at: int) -> None:
+        spine_ts, units, codes = self._ts, self._units, self._code
+        size = len(spine_ts)
+        for window in self._windows:
+            threshold = at - window.length
+            start = window.start
+            while start < size and spine_ts[start] <= threshold:
+                self._steps += 1
+                self._count(window, units[start], codes[start], -1)
+                start += 1
+            window.start = start
+        head = min(window.start for window in self._windows)
+        hashes = self._hash
+        for row in range(self._head, head):
+            self._ids.discard(hashes[row])
+        self._steps += head - self._head
+        self._head = head
+        if head > 1024 and 2 * head > size:  # compact: drop the dead rows
+            for column in (spine_ts, units, codes, hashes):
+                del column[:head]
+            for window in self._windows:
+                window.start -= head
+            self._head = 0
+        threshold = at - self._longest
+        stair_ts = self._stair_ts
+        drop = bisect.bisect_right(stair_ts, threshold)
+        if drop:
+            self._steps += drop
+            del stair_ts[:drop], self._stair[:drop]
+
+    def _largest(self, threshold: int) -> Liquidation | None:
+        """The largest held order with ts > threshold: the first step of the staircase after it."""
+        k = bisect.bisect_right(self._stair_ts, threshold)
+        return self._stair[k][1] if k < len(self._stair) else None
+
+    def _count(self, window: _Window, units: int, code: int, sign: int) -> None:
+        """Add (sign 1) or remove (sign -1) one event from a window's tallies."""
+        if code & _PRICED:
+            units, unpriced = sign * units, 0
         else:
-            heapq.heappush(window.late, (event.ts, next(self._seq), entry))
-            if units is not None:
-                heapq.heappush(window.late_best, ((-units, event.ts, event.id), event))
-
-    def _expire(self, window: _Window, threshold: int) -> None:
-        outer = window is self._outer
-        ordered = window.ordered
-        while ordered and ordered[0][1].ts <= threshold:
-            self._steps += 1
-            entry = ordered.popleft()
-            _count(window, entry, -1)
-            if outer:
-                self._ids.discard(entry[1].id)
-        best = window.best
-        while best and best[0][1].ts <= threshold:
-            self._steps += 1
-            best.popleft()
-        late = window.late
-        while late and late[0][0] <= threshold:
-            self._steps += 1
-            entry = heapq.heappop(late)[2]
-            _count(window, entry, -1)
-            if outer:
-                self._ids.discard(entry[1].id)
-        late_best = window.late_best
-        while late_best and late_best[0][1].ts <= threshold:
-            self._steps += 1
-            heapq.heappop(late_best)
-        if len(late_best) > 2 * len(late) + 64:  # mostly expired entries buried under live ones
-            self._steps += len(late_best)
-            window.late_best = [item for item in late_best if item[1].ts > threshold]
-            heapq.heapify(window.late_best)
-
-    @staticmethod
-    def _largest(window: _Window) -> Liquidation | None:
-        best = window.best[0] if window.best else None
-        late = window.late_best[0] if window.late_best else None
-        if best is None:
-            return None if late is None else late[1]
-        if late is None or best[0] < late[0]:
-            return best[1]
-        return late[1]
-
-
-def _count(window: _Window, entry: Entry, sign: int) -> None:
-    """Add (sign 1) or remove (sign -1) one event from a window's tallies."""
-    units, event = entry
-    if units is None:
-        units, unpriced = 0, sign
-    else:
-        units, unpriced = sign * units, 0
-    side = event.side
-    tally = window.tally
-    tally.all.add(side, units, sign, unpriced)
-    for name, groups in ((event.coin, tally.by_coin), (event.venue, tally.by_venue)):
-        group = groups.get(name)
-        if group is None:
-            group = groups[name] = Tally()
-        group.add(side, units, sign, unpriced)
-        if sign < 0 and group.long_count + group.short_count == 0:
-            del groups[name]
-    if event.coverage == "sampled":
-        sampled = window.sampled
-        left = sampled.get(event.venue, 0) + sign
-        if left:
-            sampled[event.venue] = left
-        else:
-            del sampled[event.venue]
+            units, unpriced = 0, sign
+        side = "short" if code & _SHORT else "long"
+        venue = self._venues[(code >> _VENUE_SHIFT) & _VENUE_MASK]
+        tally = window.tally
+        tally.all.add(side, units, sign, unpriced)
+        for name, groups in ((self._coins[code >> _COIN_SHIFT], tally.by_coin), (venue, tally.by_venue)):
+            group = groups.get(name)
+            if group is None:
+                group = groups[name] = Tally()
+            group.add(side, units, sign, unpriced)
+            if sign < 0 and group.long_count + group.short_count == 0:
+                del groups[name]
+        if code & _SAMPLED:
+            sampled = window.sampled
+            left = sampled.get(venue, 0) + sign
+            if left:
+                sampled[venue] = left
+            else:
+                del sampled[venue]
 
 
 def _units_of(label: str, length: int, tally: Tally) -> WindowUnits:
