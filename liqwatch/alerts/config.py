@@ -64,7 +64,8 @@ notify_recovery (true); level — coin or coins (default BTC, ETH), side, min_fu
 min_realized_usd (0), cooldown (1h per coin and side), max_age (2h: older bars, e.g. at start-up,
 raise nothing); wallets — above_usd, rearm_below_usd (90 %), side, group, cooldown (1h).
 Sinks (every type): timeout (5s), attempts (5), retry_initial (0.5s),
-retry_cap (30s), queue (1000 alerts waiting, oldest dropped beyond).
+retry_cap (30s), queue (1000 alerts waiting, oldest dropped beyond), parallel (4 alerts in flight at
+once, so a burst of alerts is not sent one round trip at a time; stdout: 1).
 
 Errors name the file and the entry: `config.toml: alerts.rules[2] (btc-shorts-1h): unknown window
 '2x' …` (rules are counted from 0, in file order). Only the environment given is read.
@@ -102,6 +103,7 @@ class SinkConfig(msgspec.Struct, frozen=True):
     retry_initial_s: float = 0.5
     retry_cap_s: float = 30.0
     queue: int = 1000
+    parallel: int = 4  # alerts in flight at once (stdout: 1, in order)
 
 
 class AlertsConfig(msgspec.Struct, frozen=True):
@@ -123,7 +125,7 @@ RULE_KEYS = {
     "level": {"coin", "coins", "side", "min_fuel_usd", "min_realized_usd", "cooldown", "max_age"},
     "wallets": {"side", "group", "above_usd", "rearm_below_usd", "cooldown"},
 }
-COMMON_SINK_KEYS = {"type", "timeout", "attempts", "retry_initial", "retry_cap", "queue"}
+COMMON_SINK_KEYS = {"type", "timeout", "attempts", "retry_initial", "retry_cap", "queue", "parallel"}
 SINK_KEYS = {
     "stdout": set(),
     "webhook": {"url", "secret"},
@@ -226,7 +228,10 @@ def _sink(source: str, name: str, raw: Any, environ: Mapping[str, str]) -> SinkC
         retry_initial_s=_duration(source, where, raw, "retry_initial", 500) / 1000,
         retry_cap_s=_duration(source, where, raw, "retry_cap", 30_000) / 1000,
         queue=_integer(source, where, raw, "queue", 1000),
+        parallel=_integer(source, where, raw, "parallel", 1 if kind == "stdout" else 4),
     )
+    if not 1 <= sink.parallel <= 32:
+        raise ConfigError(f"{source}: {where}: parallel must be between 1 and 32, not {sink.parallel}")
     if sink.timeout_s <= 0 or sink.retry_initial_s <= 0 or sink.retry_cap_s < sink.retry_initial_s:
         raise ConfigError(f"{source}: {where}: timeout and retry_initial must be positive, retry_cap >= retry_initial")
     return sink

@@ -57,6 +57,7 @@ class Delivery(msgspec.Struct, frozen=True):
     retry_initial_s: float = 0.5
     retry_cap_s: float = 30.0
     queue: int = 1000
+    parallel: int = 1  # senders working the queue at once
 
 
 class SinkCounters(msgspec.Struct):
@@ -81,7 +82,7 @@ class _Outbox:
         self.delivery = delivery
         self.queue: deque[Alert] = deque()
         self.wake = asyncio.Event()
-        self.busy = False
+        self.busy = 0  # alerts being sent now
         self.counters = SinkCounters()
 
 
@@ -147,7 +148,7 @@ class AlertEngine(SourcesMixin):
             return None
         senders = {name: build_sender(sink, clock=clock, stream=stream) for name, sink in config.sinks.items()}
         delivery = {
-            name: Delivery(sink.attempts, sink.retry_initial_s, sink.retry_cap_s, sink.queue)
+            name: Delivery(sink.attempts, sink.retry_initial_s, sink.retry_cap_s, sink.queue, sink.parallel)
             for name, sink in config.sinks.items()
         }
         return cls(config.rules, senders, delivery=delivery, clock=clock, status=status, tick_s=config.tick_s)
@@ -235,7 +236,8 @@ class AlertEngine(SourcesMixin):
         try:
             async with asyncio.TaskGroup() as group:
                 for name, box in self.outboxes.items():
-                    group.create_task(self._send_forever(box), name=f"liqwatch-alerts-{name}")
+                    for sender in range(box.delivery.parallel):
+                        group.create_task(self._send_forever(box), name=f"liqwatch-alerts-{name}-{sender}")
                 group.create_task(self._tick_forever(), name="liqwatch-alerts-tick")
         finally:
             for box in self.outboxes.values():
@@ -279,12 +281,12 @@ class AlertEngine(SourcesMixin):
                 await box.wake.wait()
                 continue
             alert = box.queue.popleft()
-            box.busy = True
+            box.busy += 1
             try:
                 backoff = Backoff(initial=delivery.retry_initial_s, factor=2.0, cap=delivery.retry_cap_s)
                 outcome = await deliver(box.sender, alert, attempts=delivery.attempts, backoff=backoff)
             finally:
-                box.busy = False
+                box.busy -= 1
             box.counters.retries += outcome.attempts - 1
             if outcome.ok:
                 box.counters.sent += 1

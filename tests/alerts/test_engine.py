@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from liqwatch.alerts.engine import AlertEngine, Delivery
 from liqwatch.alerts.format import SIGNATURE_HEADER, verify_signature
 from liqwatch.alerts.model import OrderRule, VenueRule, WindowRule
 from liqwatch.alerts.sinks import StdoutSender
+from liqwatch.config import ConfigError
 from liqwatch.feed.collector import Status, VenueStatus
 from liqwatch.model import Gap
 from liqwatch.pipeline import Pipeline
@@ -53,11 +57,13 @@ url = "{ops}/hook"
 secret_env = "HOOK_SECRET"
 retry_initial = "1ms"
 retry_cap = "10ms"
+parallel = 1  # one at a time: the order of arrival is checked below
 
 [alerts.sinks.slow]
 type = "slack"
 url = "{slow}/slack"
 timeout = "60s"
+parallel = 1
 
 [[alerts.rules]]
 name = "big-order"
@@ -79,6 +85,52 @@ silent_after = "5m"
 min_gap = "10s"
 sinks = ["ops"]
 """
+
+
+def test_parallel_senders_work_a_burst_at_once_and_a_hang_blocks_only_its_own() -> None:
+    """parallel = 3: a hanging server holds three alerts in flight and no more; a healthy sink beside
+    it gets a whole burst, every alert exactly once."""
+    config = """
+[alerts.sinks.ops]
+type = "webhook"
+url = "{ops}/hook"
+[alerts.sinks.slow]
+type = "webhook"
+url = "{slow}/hook"
+timeout = "60s"
+parallel = 3
+[[alerts.rules]]
+kind = "order"
+above_usd = 1
+"""
+
+    async def main(ops: Recorder, slow: Recorder) -> None:
+        engine = AlertEngine.from_config(tomllib.loads(config.format(ops=ops.url, slow=slow.url)), clock=Clock())
+        assert engine is not None
+        async with running(engine):
+            engine.write([ev(AT + i, 10.0 + i, id=f"e{i}") for i in range(40)])
+            received = await ops.wait_for(40)
+            await slow.wait_for(3)
+            while engine.stats().sinks["ops"].sent < 40:
+                await asyncio.sleep(0.005)
+            stats = engine.stats()
+            assert stats.sinks["slow"].queued == 37 and engine.outboxes["slow"].busy == 3
+        ids = sorted(r.json()["fields"]["id"] for r in received)
+        assert ids == sorted(f"e{i}" for i in range(40))  # each once, in whatever order they landed
+        assert len(slow.received()) == 3
+
+    with Recorder() as ops, Recorder() as slow:
+        slow.hang()
+        asyncio.run(main(ops, slow))
+
+
+def test_parallel_is_checked() -> None:
+    raw = {"alerts": {"sinks": {"x": {"type": "stdout", "parallel": 0}}, "rules": [{"kind": "order", "above_usd": 1}]}}
+    with pytest.raises(ConfigError, match=r"alerts.sinks.x: parallel must be a whole number >= 1"):
+        AlertEngine.from_config(raw)
+    raw["alerts"]["sinks"]["x"]["parallel"] = 33
+    with pytest.raises(ConfigError, match=r"alerts.sinks.x: parallel must be between 1 and 32"):
+        AlertEngine.from_config(raw)
 
 
 def venue_status(last_data_ts: int) -> Status:
