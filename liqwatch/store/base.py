@@ -60,8 +60,8 @@ class CollectorStatus(msgspec.Struct, frozen=True):
 
 
 class WalletStore(Protocol):
-    """The watched-wallets part of every store (DuckDB: store/duckdb_wallets.py, PostgreSQL:
-    store/postgres_wallets.py; tables: store/wallet_sql.py)."""
+    """The watched-wallets part of every store (both stores: store/wallet_shared.py; tables:
+    store/wallet_sql.py)."""
 
     def write_wallet_set(self, wallet_set: WalletSet, ts: int) -> None:
         """Record a watched set (hash, rule, members) the first time it is seen."""

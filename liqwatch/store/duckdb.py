@@ -26,32 +26,24 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator, Sequence
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from liqwatch.analytics.history import SeriesRow
-from liqwatch.analytics.summary import (
-    MAX_UNITS,
-    UNITS_PER_USD,
-    Summary,
-    Window,
-)
-from liqwatch.instruments import Instrument
-from liqwatch.model import Candle, Gap, Liquidation, MarketStat
+from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
+from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, reads_sql, retention, schema
-from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
-from liqwatch.store.common import ceil_div, first_line
-from liqwatch.store.duckdb_wallets import WalletTables
+from liqwatch.store.base import EventFilter, StoreError
+from liqwatch.store.common import first_line
 from liqwatch.store.reads_sql import DUCKDB
 from liqwatch.store.retention import PruneReport
+from liqwatch.store.shared import Keyed, Row, SharedStore, batch_rows, gap_rows
+from liqwatch.store.wallet_shared import WalletTables
 
 H = schema.BUCKET_MS
 DAY_MS = 86_400_000
-COLUMNS = ", ".join(schema.EVENT_COLUMNS)
 
 ARROW_SCHEMA = pa.schema(
     [
@@ -70,38 +62,39 @@ ARROW_SCHEMA = pa.schema(
     ]
 )
 
-_by_ts = attrgetter("ts")
+
+_F64, _I64, _STR = pa.float64(), pa.int64(), pa.string()
+# Columns of `_replace`d tables that may be all None in one write get their Arrow type spelled
+# out (the others are inferred).
+ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "wallet_polls": {"ts": _I64, "account_value": _F64, "positions": _I64},
+    "wallet_positions": {
+        **dict.fromkeys(("venue_pnl", "liquidation_px", "leverage", "margin_used", "funding_since_open"), _F64),
+        "leverage_type": _STR,
+        "ts": _I64,
+    },
+    "wallet_fills": {
+        **dict.fromkeys(("closed_pnl", "liquidation_mark_px"), _F64),
+        **dict.fromkeys(("ts", "tid"), _I64),
+        "liquidation_method": _STR,
+    },
+    "gaps": {"venue": _STR, "start_ts": _I64, "end_ts": _I64, "reason": _STR},
+}
 
 
-def _where(where: EventFilter) -> tuple[str, list[Any]]:
-    """SQL conditions (joined with AND, "TRUE" when none) and their parameters."""
-    conds: list[str] = []
-    params: list[Any] = []
-    if where.since is not None:
-        conds.append("ts > ?")
-        params.append(where.since)
-    if where.until is not None:
-        conds.append("ts <= ?")
-        params.append(where.until)
-    if where.venues:
-        conds.append(f"venue IN ({', '.join('?' * len(where.venues))})")
-        params.extend(where.venues)
-    if where.coins:
-        conds.append(f"coin IN ({', '.join('?' * len(where.coins))})")
-        params.extend(where.coins)
-    if where.side is not None:
-        conds.append("side = ?")
-        params.append(where.side)
-    if where.min_usd is not None:
-        conds.append("usd >= ?")
-        params.append(where.min_usd)
-    return (" AND ".join(conds) or "TRUE"), params
+def _rows_table(name: str, columns: Sequence[str], rows: list[Row]) -> pa.Table:
+    """Rows (of `columns` of table `name`) as an Arrow table."""
+    types = ARROW_TYPES.get(name, {})
+    by_column = zip(columns, zip(*rows, strict=True), strict=True)
+    return pa.table({c: pa.array(list(values), types.get(c)) for c, values in by_column})
 
 
-class DuckDBStore(WalletTables):
-    """The Store protocol on one DuckDB file (see the module docstring for the design)."""
+class DuckDBStore(WalletTables, SharedStore):
+    """The Store protocol on one DuckDB file (see the module docstring for the design; the reads
+    both stores share: store/shared.py, store/wallet_shared.py)."""
 
     shared = False  # one process holds the file: its collector's status lives in a file next to it
+    _dialect = DUCKDB
 
     def __init__(
         self,
@@ -154,13 +147,8 @@ class DuckDBStore(WalletTables):
             )
         version = 0
         if tables:
-            found = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
-            if found.get("application") != schema.APPLICATION:
-                raise StoreError(f"{self.path}: not a liqwatch store (meta.application missing)")
-            version = int(found.get("schema_version", "0"))
-            refusal = migrations.too_new(self.path, version)
-            if refusal:
-                raise StoreError(refusal)
+            meta = dict(self._con.execute("SELECT key, value FROM meta").fetchall())
+            version = migrations.stored_version(self.path, meta)
         if not self.read_only:
             # DuckDB's default (16 MB of WAL) checkpoints after nearly every bulk batch; 64 MB measured
             # ~35% faster imports, and a WAL of that size replays in well under a second.
@@ -185,12 +173,6 @@ class DuckDBStore(WalletTables):
     def close(self) -> None:
         self._con.close()
 
-    def __enter__(self) -> DuckDBStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for one read: reads may come from any thread."""
         try:
@@ -208,16 +190,33 @@ class DuckDBStore(WalletTables):
         if self.read_only:
             raise StoreError(f"{self.path}: opened read-only; cannot write")
 
-    def write_events(self, events: Sequence[Liquidation]) -> int:
-        """Store the events not stored yet (idempotent on id); returns how many were new."""
-        new = 0
-        for start in range(0, len(events), self.batch_size):
-            new += self._write_batch(events[start : start + self.batch_size])
-        return new
+    @contextlib.contextmanager
+    def _transaction(
+        self, what: str = "write", batch: pa.Table | None = None, *, commit: bool = True
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The connection in one transaction under the write lock (rolled back unless `commit`),
+        with `batch` registered as `_batch`; a DuckDB error becomes StoreError."""
+        with self._write_lock:
+            con = self._con
+            try:
+                if batch is not None:
+                    con.register("_batch", batch)
+                con.execute("BEGIN")
+                try:
+                    yield con
+                    con.execute("COMMIT" if commit else "ROLLBACK")
+                except BaseException:
+                    con.execute("ROLLBACK")
+                    raise
+            except duckdb.Error as exc:
+                raise StoreError(f"{self.path}: {what} failed: {first_line(exc)}") from None
+            finally:
+                if batch is not None:
+                    with contextlib.suppress(duckdb.Error):
+                        con.unregister("_batch")
 
     def _write_batch(self, events: Sequence[Liquidation]) -> int:
-        unique = {e.id: e for e in reversed(events)}  # first occurrence of an id wins
-        rows = sorted(unique.values(), key=_by_ts)
+        rows = batch_rows(events)
         if not rows:
             return 0
         if rows[0].ts <= 0:
@@ -227,23 +226,8 @@ class DuckDBStore(WalletTables):
         lo = rows[0].ts - margin if margin is not None else 0  # None: against every stored event
         hi = rows[-1].ts + margin if margin is not None else 2**63 - 1
         self._check_writable()
-        with self._write_lock:
-            con = self._con
-            try:
-                con.register("_batch", table)
-                con.execute("BEGIN")
-                try:
-                    count = self._insert_new(con, len(rows), lo, hi)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: write failed: {first_line(exc)}") from None
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    con.unregister("_batch")
-        return count
+        with self._transaction(batch=table) as con:
+            return self._insert_new(con, len(rows), lo, hi)
 
     @staticmethod
     def _insert_new(con: duckdb.DuckDBPyConnection, size: int, lo: int, hi: int) -> int:
@@ -272,111 +256,38 @@ class DuckDBStore(WalletTables):
         """Store gaps not stored yet (idempotent on all four fields)."""
         if not gaps:
             return
-        table = pa.table(
-            {
-                "venue": [g.venue for g in gaps],
-                "start_ts": [g.start for g in gaps],
-                "end_ts": [g.end for g in gaps],
-                "reason": [g.reason for g in gaps],
-            },
-            schema=pa.schema(
-                [("venue", pa.string()), ("start_ts", pa.int64()), ("end_ts", pa.int64()), ("reason", pa.string())]
-            ),
-        )
+        table = _rows_table("gaps", ("venue", "start_ts", "end_ts", "reason"), gap_rows(gaps))
         self._write_small("INSERT INTO gaps SELECT DISTINCT * FROM _batch EXCEPT SELECT * FROM gaps", table)
 
-    def write_instruments(self, instruments: Sequence[Instrument]) -> None:
-        """Insert or replace by (venue, symbol)."""
-        if not instruments:
-            return
-        fields = ("venue", "symbol", "coin", "kind", "contract_size", "quote", "price_unit", "source")
-        latest = {(i.venue, i.symbol): i for i in instruments}
-        table = pa.table({f: [getattr(i, f) for i in latest.values()] for f in fields})
-        self._write_small(f"INSERT OR REPLACE INTO instruments SELECT {', '.join(fields)} FROM _batch", table)
+    def _replace(self, *writes: tuple[Keyed, list[Row]]) -> None:
+        """Each table's rows as an Arrow table, inserted or replaced (kept) by key: one transaction each."""
+        for keyed, rows in writes:
+            if not rows:
+                continue
+            table = _rows_table(keyed.name, keyed.columns, rows)
+            select = f"SELECT {', '.join(keyed.columns)} FROM _batch"
+            if keyed.replace:
+                self._write_small(f"INSERT OR REPLACE INTO {keyed.name} {select}", table)
+            else:
+                key = ", ".join(keyed.key)
+                self._write_small(f"INSERT INTO {keyed.name} {select} ON CONFLICT ({key}) DO NOTHING", table)
 
     def _write_small(self, sql: str, table: pa.Table) -> None:
         self._check_writable()
-        with self._write_lock:
-            con = self._con
-            try:
-                con.register("_batch", table)
-                con.execute("BEGIN")
-                try:
-                    con.execute(sql)
-                    con.execute("COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: write failed: {first_line(exc)}") from None
-            finally:
-                with contextlib.suppress(duckdb.Error):
-                    con.unregister("_batch")
+        with self._transaction(batch=table) as con:
+            con.execute(sql)
 
     # --- reads -----------------------------------------------------------------------------
 
-    def instruments(self) -> list[Instrument]:
-        return [Instrument(*row) for row in self._fetch("SELECT * FROM instruments ORDER BY venue, symbol")]
-
     def events(self, where: EventFilter, limit: int | None = None) -> Iterator[Liquidation]:
         """Matching events ordered by (ts, id), streamed in chunks."""
-        cond, params = _where(where)
-        sql = f"SELECT {COLUMNS} FROM events WHERE {cond} ORDER BY ts, id"
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(max(limit, 0))
+        sql, params = reads_sql.events_sql(DUCKDB, where, limit)
         cur = self._cursor()
         cur.execute(sql, params)
         return _stream(cur)
 
-    def largest(self, where: EventFilter, n: int = 10) -> list[Liquidation]:
-        cond, params = _where(where)
-        rows = self._fetch(
-            f"SELECT {COLUMNS} FROM events WHERE {cond} AND usd_units IS NOT NULL "
-            "ORDER BY usd_units DESC, ts, id LIMIT ?",
-            [*params, max(n, 0)],
-        )
-        return [Liquidation(*row) for row in rows]
-
     def count(self) -> int:
         return int(self._fetch("SELECT count(*) FROM events")[0][0])
-
-    def gaps(self, venue: str | None = None, since: int | None = None, until: int | None = None) -> list[Gap]:
-        """Gaps overlapping (since, until], ordered by start, venue."""
-        conds = ["TRUE"]
-        params: list[Any] = []
-        if venue is not None:
-            conds.append("venue = ?")
-            params.append(venue)
-        if since is not None:
-            conds.append("end_ts > ?")
-            params.append(since)
-        if until is not None:
-            conds.append("start_ts < ?")
-            params.append(until)
-        rows = self._fetch(
-            f"SELECT venue, start_ts, end_ts, reason FROM gaps WHERE {' AND '.join(conds)} "
-            "ORDER BY start_ts, venue, end_ts, reason",
-            params,
-        )
-        return [Gap(*row) for row in rows]
-
-    def activity(self, since: int) -> list[VenueActivity]:
-        """Per venue: events with ts > since, newest ts and recv_ts (whole hours from the rollup)."""
-        first = ceil_div(since, H)  # buckets >= first lie entirely after `since`
-        rows = self._fetch(
-            """
-            WITH whole AS (
-                SELECT venue, sum(n) FILTER (WHERE bucket >= ?) AS n,
-                       max(max_ts) AS last_ts, max(max_recv_ts) AS last_recv_ts
-                FROM rollup_hour GROUP BY venue),
-            edge AS (SELECT venue, count(*) AS n FROM events WHERE ts > ? AND ts <= ? GROUP BY venue)
-            SELECT venue, coalesce(whole.n, 0) + coalesce(edge.n, 0), last_ts, last_recv_ts
-            FROM whole LEFT JOIN edge USING (venue) ORDER BY venue
-            """,
-            [first, since, first * H],
-        )
-        return [VenueActivity(venue, int(n), last_ts, last_recv) for venue, n, last_ts, last_recv in rows]
 
     def summary(self, at: int, windows: Sequence[Window]) -> Summary:
         """Equal to analytics.summary.summarize over the stored events (tested property)."""
@@ -387,139 +298,23 @@ class DuckDBStore(WalletTables):
             finally:
                 cur.execute("COMMIT")
 
-    # --- history ---------------------------------------------------------------------------
-
-    def series(
-        self,
-        since: int,
-        until: int,
-        step: int,
-        *,
-        origin: int = 0,
-        coins: Sequence[str] = (),
-        venues: Sequence[str] = (),
-    ) -> list[SeriesRow]:
-        """Equal to analytics.history.series over the stored events (tested property)."""
-        return reads_sql.series(self._fetch, DUCKDB, since, until, step, origin, coins, venues)
-
-    def venue_spans(self) -> list[VenueSpan]:
-        """Per venue: first and last event ts and the number of events (the rollup, then one hour)."""
-        rows = self._fetch(
-            "SELECT venue, min(bucket), max(max_ts), sum(n) FROM rollup_hour GROUP BY venue ORDER BY venue"
-        )
-        if not rows:
-            return []
-        sql = " UNION ALL ".join(
-            f"(SELECT {i}, min(ts) FROM events WHERE venue = ? AND ts > ? AND ts <= ?)" for i in range(len(rows))
-        )
-        params: list[Any] = []
-        for venue, bucket, _, _ in rows:
-            params += [venue, int(bucket) * H, (int(bucket) + 1) * H]
-        first = {int(i): ts for i, ts in self._fetch(sql, params)}
-        return [
-            VenueSpan(venue, int(first[i]), int(last), int(n))
-            for i, (venue, _, last, n) in enumerate(rows)
-            if first.get(i) is not None
-        ]
-
-    # --- prices and market statistics --------------------------------------------------------
-
-    def write_candles(self, candles: Sequence[Candle]) -> int:
-        if not candles:
-            return 0
-        latest = {(c.venue, c.symbol, c.interval_ms, c.open_ts): c for c in candles}
-        fields = list(Candle.__struct_fields__)
-        table = pa.table({f: [getattr(c, f) for c in latest.values()] for f in fields})
-        self._write_small(f"INSERT OR REPLACE INTO candles SELECT {', '.join(fields)} FROM _batch", table)
-        return len(candles)
-
-    def candles(
-        self,
-        coin: str,
-        interval_ms: int,
-        since: int | None = None,
-        until: int | None = None,
-        venue: str | None = None,
-    ) -> list[Candle]:
-        conds = ["coin = ?", "interval_ms = ?"]
-        params: list[Any] = [coin, interval_ms]
-        if since is not None:
-            conds.append("open_ts >= ?")
-            params.append(since)
-        if until is not None:
-            conds.append("open_ts < ?")
-            params.append(until)
-        if venue is not None:
-            conds.append("venue = ?")
-            params.append(venue)
-        fields = ", ".join(Candle.__struct_fields__)
-        rows = self._fetch(
-            f"SELECT {fields} FROM candles WHERE {' AND '.join(conds)} ORDER BY venue, symbol, open_ts", params
-        )
-        return [Candle(*row) for row in rows]
-
-    def write_stats(self, stats: Sequence[MarketStat]) -> int:
-        if not stats:
-            return 0
-        latest = {(s.venue, s.symbol, s.kind, s.ts): s for s in stats}
-        fields = list(MarketStat.__struct_fields__)
-        table = pa.table({f: [getattr(s, f) for s in latest.values()] for f in fields})
-        self._write_small(f"INSERT OR REPLACE INTO market_stats SELECT {', '.join(fields)} FROM _batch", table)
-        return len(stats)
-
-    def stats(self, coin: str, kind: str, since: int | None = None, until: int | None = None) -> list[MarketStat]:
-        conds = ["coin = ?", "kind = ?"]
-        params: list[Any] = [coin, kind]
-        if since is not None:
-            conds.append("ts >= ?")
-            params.append(since)
-        if until is not None:
-            conds.append("ts <= ?")
-            params.append(until)
-        fields = ", ".join(MarketStat.__struct_fields__)
-        rows = self._fetch(
-            f"SELECT {fields} FROM market_stats WHERE {' AND '.join(conds)} ORDER BY venue, symbol, ts", params
-        )
-        return [MarketStat(*row) for row in rows]
-
-    # --- collector status ------------------------------------------------------------------
-
-    def write_status(self, source: str, doc: bytes, updated: int) -> None:
-        table = pa.table({"source": [source], "updated": [updated], "doc": [bytes(doc).decode()]})
-        self._write_small("INSERT OR REPLACE INTO collector_status SELECT source, updated, doc FROM _batch", table)
-
-    def statuses(self) -> list[CollectorStatus]:
-        rows = self._fetch("SELECT source, updated, doc FROM collector_status ORDER BY source")
-        return [CollectorStatus(source, int(updated), doc.encode()) for source, updated, doc in rows]
-
     # --- retention -------------------------------------------------------------------------
 
     def prune(self, before: int, *, dry_run: bool = False) -> PruneReport:
         """Delete everything at or before the whole hour `before` (store/retention.py), in one transaction."""
-        if before % H:
-            raise ValueError(f"prune cutoff {before} is not a whole hour (see retention.check_cutoff)")
+        retention.check_whole_hour(before)
         if not dry_run:
             self._check_writable()
         targets = [("events", "ts <= ?", before)] + [
             (table, cond.format("?"), value) for table, cond, value in retention.side_tables(before)
         ]
         removed: dict[str, int] = {}
-        with self._write_lock:
-            con = self._con
-            try:
-                con.execute("BEGIN")
-                try:
-                    for table, cond, value in targets:
-                        row = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [value]).fetchone()
-                        removed[table] = int(row[0]) if row else 0
-                        if removed[table] and not dry_run:
-                            con.execute(f"DELETE FROM {table} WHERE {cond}", [value])
-                    con.execute("ROLLBACK" if dry_run else "COMMIT")
-                except BaseException:
-                    con.execute("ROLLBACK")
-                    raise
-            except duckdb.Error as exc:
-                raise StoreError(f"{self.path}: prune failed: {first_line(exc)}") from None
+        with self._transaction("prune", commit=not dry_run) as con:
+            for table, cond, value in targets:
+                row = con.execute(f"SELECT count(*) FROM {table} WHERE {cond}", [value]).fetchone()
+                removed[table] = int(row[0]) if row else 0
+                if removed[table] and not dry_run:
+                    con.execute(f"DELETE FROM {table} WHERE {cond}", [value])
         return PruneReport(before, dry_run, removed)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from liqwatch.store import postgres_sql, schema, wallet_sql
+from liqwatch.store.base import StoreError
 
 Dialect = Literal["duckdb", "postgres"]
 
@@ -55,3 +56,15 @@ def too_new(where: str, version: int) -> str | None:
         known = f"this one knows up to {LATEST}"
         return f"{where}: written by a newer liqwatch (schema {version}; {known}); upgrade liqwatch"
     return None
+
+
+def stored_version(where: str, meta: dict[str, str]) -> int:
+    """The schema version a store's `meta` (key → value) records; StoreError for a store that is
+    not liqwatch's or was written by a newer liqwatch."""
+    if meta.get("application") != schema.APPLICATION:
+        raise StoreError(f"{where}: not a liqwatch store (meta.application missing)")
+    version = int(meta.get("schema_version", "0"))
+    refusal = too_new(where, version)
+    if refusal:
+        raise StoreError(refusal)
+    return version

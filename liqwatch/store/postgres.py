@@ -16,10 +16,11 @@ Writes (`write_events`), per batch of up to `batch_size` events, in one transact
    stream (pg_live.py);
 4. a deadlock or serialization failure retries the whole batch (nothing of it was kept).
 
-Watched wallets: postgres_wallets.py; retention (`prune`, dropping whole monthly partitions):
+Watched wallets: wallet_shared.py (both stores); retention (`prune`, dropping whole monthly partitions):
 postgres_prune.py.
 
-Reads are the DuckDB store's queries in PostgreSQL's dialect (postgres_reads.py), and give equal
+Reads are the DuckDB store's queries, written once for both in their dialects (shared.py,
+reads_sql.py, wallet_shared.py; `events` pages on a keyset: postgres_reads.py), and give equal
 answers (tests/store/test_contract.py compares them with ==). Reads run on pooled connections;
 `summary` reads one REPEATABLE READ snapshot.
 
@@ -33,24 +34,22 @@ import bisect
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
-from operator import attrgetter
 from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
-from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
-from liqwatch.instruments import Instrument
-from liqwatch.model import Candle, Gap, Liquidation, MarketStat
-from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, reads_sql, schema
+from liqwatch.model import Gap, Liquidation
+from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, reads_sql, retention, schema
 from liqwatch.store import postgres_sql as q
-from liqwatch.store.base import CollectorStatus, EventFilter, StoreError, VenueActivity, VenueSpan
+from liqwatch.store.base import EventFilter, StoreError
 from liqwatch.store.common import first_line
-from liqwatch.store.postgres_wallets import PostgresWalletTables
 from liqwatch.store.reads_sql import POSTGRES
 from liqwatch.store.retention import PruneReport
+from liqwatch.store.shared import Keyed, Row, SharedStore, batch_rows, gap_rows
+from liqwatch.store.wallet_shared import WalletTables
 
 T = TypeVar("T")
 H = schema.BUCKET_MS
@@ -58,7 +57,6 @@ MAX_TS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z: partitions are named b
 LOCK_MIGRATE = 0x6C69_7177_0001  # pg_advisory_xact_lock keys ("liqw" + n)
 LOCK_PARTITIONS = 0x6C69_7177_0002
 RETRIES = 5
-_by_ts = attrgetter("ts")
 
 
 def describe(dsn: str) -> str:
@@ -109,10 +107,11 @@ def event_rows(rows: Sequence[Liquidation]) -> list[tuple[Any, ...]]:
     return out
 
 
-class PostgresStore(PostgresWalletTables):
+class PostgresStore(WalletTables, SharedStore):
     """The Store protocol on one PostgreSQL database (see the module docstring for the design)."""
 
     shared = True  # collectors and API servers in other processes read and write it at once
+    _dialect = POSTGRES
 
     def __init__(
         self,
@@ -173,14 +172,7 @@ class PostgresStore(PostgresWalletTables):
             if found:
                 raise StoreError(f"{self.where}: has tables {', '.join(sorted(found))} but is not a liqwatch store")
             return 0
-        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        if meta.get("application") != schema.APPLICATION:
-            raise StoreError(f"{self.where}: not a liqwatch store (meta.application missing)")
-        version = int(meta.get("schema_version", "0"))
-        refusal = migrations.too_new(self.where, version)
-        if refusal:
-            raise StoreError(refusal)
-        return version
+        return migrations.stored_version(self.where, dict(con.execute("SELECT key, value FROM meta").fetchall()))
 
     @staticmethod
     def _configure(con: psycopg.Connection[Any]) -> None:
@@ -189,12 +181,6 @@ class PostgresStore(PostgresWalletTables):
 
     def close(self) -> None:
         self._pool.close()
-
-    def __enter__(self) -> PostgresStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _run(self, work: Callable[[psycopg.Cursor[Any]], T], *, what: str = "query") -> T:
         """`work` in one transaction on a pooled connection; retried on deadlock; StoreError otherwise."""
@@ -223,16 +209,8 @@ class PostgresStore(PostgresWalletTables):
 
     # --- writes ----------------------------------------------------------------------------
 
-    def write_events(self, events: Sequence[Liquidation]) -> int:
-        """Store the events not stored yet (idempotent on id); returns how many were new."""
-        new = 0
-        for start in range(0, len(events), self.batch_size):
-            new += self._write_batch(events[start : start + self.batch_size])
-        return new
-
     def _write_batch(self, events: Sequence[Liquidation]) -> int:
-        unique = {e.id: e for e in reversed(events)}  # first occurrence of an id wins
-        rows = sorted(unique.values(), key=_by_ts)
+        rows = batch_rows(events)
         if not rows:
             return 0
         staged = event_rows(rows)
@@ -277,88 +255,35 @@ class PostgresStore(PostgresWalletTables):
 
     def write_gaps(self, gaps: Sequence[Gap]) -> None:
         """Store gaps not stored yet (idempotent on all four fields)."""
-        self._write_many(
-            "INSERT INTO gaps VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            sorted({(g.venue, g.start, g.end, g.reason) for g in gaps}),
-        )
+        rows = gap_rows(gaps)
+        if rows:
+            self._check_writable()
+            sql = "INSERT INTO gaps VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING"
+            self._run(lambda cur: cur.executemany(sql, rows), what="write")
 
-    def write_instruments(self, instruments: Sequence[Instrument]) -> None:
-        """Insert or replace by (venue, symbol)."""
-        latest = {(i.venue, i.symbol): i for i in instruments}
-        self._write_many(
-            "INSERT INTO instruments VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (venue, symbol) DO UPDATE SET "
-            "coin = excluded.coin, kind = excluded.kind, contract_size = excluded.contract_size, "
-            "quote = excluded.quote, price_unit = excluded.price_unit, source = excluded.source",
-            [
-                (i.venue, i.symbol, i.coin, i.kind, i.contract_size, i.quote, i.price_unit, i.source)
-                for _, i in sorted(latest.items())
-            ],
-        )
-
-    def write_candles(self, candles: Sequence[Candle]) -> int:
-        latest = {(c.venue, c.symbol, c.interval_ms, c.open_ts): c for c in candles}
-        self._write_many(
-            "INSERT INTO candles VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (venue, symbol, interval_ms, open_ts) DO UPDATE SET coin = excluded.coin, "
-            "open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close, "
-            "source = excluded.source",
-            [tuple(getattr(c, f) for f in Candle.__struct_fields__) for _, c in sorted(latest.items())],
-        )
-        return len(candles)
-
-    def write_stats(self, stats: Sequence[MarketStat]) -> int:
-        latest = {(s.venue, s.symbol, s.kind, s.ts): s for s in stats}
-        self._write_many(
-            "INSERT INTO market_stats VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (venue, symbol, kind, ts) DO UPDATE SET coin = excluded.coin, value = excluded.value",
-            [tuple(getattr(s, f) for f in MarketStat.__struct_fields__) for _, s in sorted(latest.items())],
-        )
-        return len(stats)
-
-    def write_status(self, source: str, doc: bytes, updated: int) -> None:
-        self._write_many(
-            "INSERT INTO collector_status VALUES (%s, %s, %s) "
-            "ON CONFLICT (source) DO UPDATE SET updated = excluded.updated, doc = excluded.doc",
-            [(source, updated, bytes(doc).decode())],
-        )
-
-    def _write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        """One statement over many rows (sorted by key: concurrent writers lock rows in one order)."""
-        if not rows:
+    def _replace(self, *writes: tuple[Keyed, list[Row]]) -> None:
+        """Each table's rows upserted (or kept) by key, all in one transaction, rows in key order
+        (Keyed.rows): concurrent writers lock rows in one order and never deadlock."""
+        todo = [(q.upsert(keyed), rows) for keyed, rows in writes if rows]
+        if not todo:
             return
         self._check_writable()
-        self._run(lambda cur: cur.executemany(sql, rows), what="write")
+
+        def write(cur: psycopg.Cursor[Any]) -> None:
+            for sql, rows in todo:
+                cur.executemany(sql, rows)
+
+        self._run(write, what="write")
 
     # --- reads -----------------------------------------------------------------------------
-
-    def instruments(self) -> list[Instrument]:
-        return [Instrument(*row) for row in self._fetch("SELECT * FROM instruments ORDER BY venue, symbol")]
 
     def events(self, where: EventFilter, limit: int | None = None) -> Iterator[Liquidation]:
         """Matching events ordered by (ts, id), read in pages (keyset on (ts, id))."""
         return postgres_reads.events(self._fetch, where, limit)
 
-    def largest(self, where: EventFilter, n: int = 10) -> list[Liquidation]:
-        cond, params = postgres_reads.where_sql(where)
-        rows = self._fetch(
-            f"SELECT {postgres_reads.COLUMNS} FROM events WHERE {cond} AND usd_units IS NOT NULL "
-            "ORDER BY usd_units DESC, ts, id LIMIT %s",
-            [*params, max(n, 0)],
-        )
-        return [Liquidation(*row) for row in rows]
-
     def count(self) -> int:
         """Stored events (from the rollup, kept in the same transactions as the events)."""
         return int(self._fetch("SELECT coalesce(sum(n), 0) FROM rollup_hour")[0][0])
-
-    def gaps(self, venue: str | None = None, since: int | None = None, until: int | None = None) -> list[Gap]:
-        """Gaps overlapping (since, until], ordered by start, venue."""
-        sql, params = postgres_reads.gaps_sql(venue, since, until)
-        return [Gap(*row) for row in self._fetch(sql, params)]
-
-    def activity(self, since: int) -> list[VenueActivity]:
-        sql, params = postgres_reads.activity_sql(since)
-        return [VenueActivity(venue, int(n), last, recv) for venue, n, last, recv in self._fetch(sql, params)]
 
     def summary(self, at: int, windows: Sequence[Window]) -> Summary:
         """Equal to analytics.summary.summarize over the stored events (tested property)."""
@@ -369,47 +294,11 @@ class PostgresStore(PostgresWalletTables):
 
         return self._run(read)
 
-    def series(
-        self,
-        since: int,
-        until: int,
-        step: int,
-        *,
-        origin: int = 0,
-        coins: Sequence[str] = (),
-        venues: Sequence[str] = (),
-    ) -> list[SeriesRow]:
-        """Equal to analytics.history.series over the stored events (tested property)."""
-        return reads_sql.series(self._fetch, POSTGRES, since, until, step, origin, coins, venues)
-
-    def venue_spans(self) -> list[VenueSpan]:
-        return postgres_reads.venue_spans(self._fetch)
-
-    def candles(
-        self,
-        coin: str,
-        interval_ms: int,
-        since: int | None = None,
-        until: int | None = None,
-        venue: str | None = None,
-    ) -> list[Candle]:
-        sql, params = postgres_reads.candles_sql(coin, interval_ms, since, until, venue)
-        return [Candle(*row) for row in self._fetch(sql, params)]
-
-    def stats(self, coin: str, kind: str, since: int | None = None, until: int | None = None) -> list[MarketStat]:
-        sql, params = postgres_reads.stats_sql(coin, kind, since, until)
-        return [MarketStat(*row) for row in self._fetch(sql, params)]
-
-    def statuses(self) -> list[CollectorStatus]:
-        rows = self._fetch("SELECT source, updated, doc FROM collector_status ORDER BY source")
-        return [CollectorStatus(source, int(updated), doc.encode()) for source, updated, doc in rows]
-
     # --- retention -------------------------------------------------------------------------
 
     def prune(self, before: int, *, dry_run: bool = False) -> PruneReport:
         """Drop the months, and delete the rows, at or before the whole hour `before` (postgres_prune.py)."""
-        if before % H:
-            raise ValueError(f"prune cutoff {before} is not a whole hour (see retention.check_cutoff)")
+        retention.check_whole_hour(before)
         if not dry_run:
             self._check_writable()
         report = self._run(lambda cur: postgres_prune.prune(cur, before, dry_run, LOCK_PARTITIONS), what="prune")

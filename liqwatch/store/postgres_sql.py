@@ -17,6 +17,10 @@ Differences from DuckDB, and why:
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from liqwatch.store.shared import Keyed
 
 EVENTS_V1 = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -156,3 +160,12 @@ def from_portable(ddl: str) -> str:
     """DuckDB DDL written with portable types, in PostgreSQL's: DOUBLE → double precision, and
     VARCHAR → text COLLATE "C" (byte order, as DuckDB sorts)."""
     return re.sub(r"\bDOUBLE\b", "double precision", re.sub(r"\bVARCHAR\b", 'text COLLATE "C"', ddl))
+
+
+def upsert(keyed: Keyed) -> str:
+    """INSERT of one row of `keyed.columns` that replaces (`keyed.replace`) or leaves the row with the same key."""
+    values = ", ".join(["%s"] * len(keyed.columns))
+    key = ", ".join(keyed.key)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in keyed.columns if c not in keyed.key)
+    action = f"DO UPDATE SET {updates}" if keyed.replace else "DO NOTHING"
+    return f"INSERT INTO {keyed.name} ({', '.join(keyed.columns)}) VALUES ({values}) ON CONFLICT ({key}) {action}"

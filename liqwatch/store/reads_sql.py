@@ -1,9 +1,10 @@
-"""The read queries both stores run, written once: summaries and history series.
+"""The read queries both stores run, written once: event filters, summaries and history series.
 
 DuckDB and PostgreSQL hold the same tables (store/migrations.py) and answer these the same way;
 they differ only in the parameter marker and in how a column is matched against a list, which a
-`Dialect` supplies. Each function takes `fetch(sql, params) -> rows`, bound by the store to one
-cursor (one snapshot for a summary's several queries).
+`Dialect` supplies (and `Where` uses to build conditions). Each function takes
+`fetch(sql, params) -> rows`, bound by the store to one cursor (one snapshot for a summary's
+several queries). The Store methods built on these: store/shared.py.
 
 Summaries read whole hours from `rollup_hour` and only the window's raw edges from `events`
 (common.Span); the largest order is found from the rollup's per-hour maximum, then fetched from
@@ -20,6 +21,7 @@ from liqwatch.analytics.history import SeriesBuilder, SeriesRow
 from liqwatch.analytics.summary import Summary, Window, WindowTally, check_windows
 from liqwatch.model import Liquidation
 from liqwatch.store import schema
+from liqwatch.store.base import EventFilter
 from liqwatch.store.common import Span
 from liqwatch.store.schema import BUCKET_MS as H
 
@@ -41,6 +43,60 @@ class Dialect:
 
 DUCKDB = Dialect("?", list_param=False)
 POSTGRES = Dialect("%s", list_param=True)
+
+
+class Where:
+    """SQL conditions joined with AND ("TRUE" when none) and their parameters, in one dialect."""
+
+    def __init__(self, dialect: Dialect, *required: tuple[str, Any]) -> None:
+        """`required`: (left, value) conditions kept whatever the value (see `add`)."""
+        self.dialect = dialect
+        self.conds = [f"{left} {dialect.param}" for left, _ in required]
+        self.params = [value for _, value in required]
+
+    def add(self, left: str, value: Any) -> None:
+        """`<left> <marker>` (e.g. left="ts >"), unless value is None."""
+        if value is not None:
+            self.conds.append(f"{left} {self.dialect.param}")
+            self.params.append(value)
+
+    def any_of(self, column: str, values: Sequence[str]) -> None:
+        """`column` is one of `values`, unless there are none."""
+        if values:
+            cond, params = self.dialect.any_of(column, values)
+            self.conds.append(cond)
+            self.params += params
+
+    def sql(self) -> str:
+        return " AND ".join(self.conds) or "TRUE"
+
+
+def event_filter(dialect: Dialect, where: EventFilter) -> Where:
+    """The conditions selecting the events `where` matches."""
+    w = Where(dialect)
+    w.add("ts >", where.since)
+    w.add("ts <=", where.until)
+    w.any_of("venue", where.venues)
+    w.any_of("coin", where.coins)
+    w.add("side =", where.side)
+    w.add("usd >=", where.min_usd)
+    return w
+
+
+def events_sql(
+    dialect: Dialect, where: EventFilter, limit: int | None, after: tuple[int, str] | None = None
+) -> tuple[str, list[Any]]:
+    """The matching events ordered by (ts, id), those after the (ts, id) `after` (a keyset page)."""
+    w = event_filter(dialect, where)
+    if after is not None:
+        q = dialect.param
+        w.conds.append(f"(ts, id) > ({q}, {q})")
+        w.params += after
+    sql = f"SELECT {COLUMNS} FROM events WHERE {w.sql()} ORDER BY ts, id"
+    if limit is not None:
+        sql += f" LIMIT {dialect.param}"
+        w.params.append(max(limit, 0))
+    return sql, w.params
 
 
 def floor_div(expr: str, step: int) -> str:
@@ -178,12 +234,10 @@ def series(
     builder = SeriesBuilder(since, until, step, origin)
     origin = builder.origin
     q = dialect.param
-    filters, fparams = "", []
-    for column, values in (("coin", coins), ("venue", venues)):
-        if values:
-            condition, values_params = dialect.any_of(column, values)
-            filters += f" AND {condition}"
-            fparams += values_params
+    lists = Where(dialect)
+    lists.any_of("coin", coins)
+    lists.any_of("venue", venues)
+    filters, fparams = "".join(f" AND {c}" for c in lists.conds), lists.params
     parts: list[str] = []
     params: list[Any] = []
     if step % H == 0 and origin % H == 0:

@@ -46,6 +46,12 @@ def side_tables(before: int) -> list[tuple[str, str, int]]:
     ]
 
 
+def check_whole_hour(before: int) -> None:
+    """ValueError unless a store's prune cutoff is a whole hour (check_cutoff makes one)."""
+    if before % BUCKET_MS:
+        raise ValueError(f"prune cutoff {before} is not a whole hour (see retention.check_cutoff)")
+
+
 def check_cutoff(before: int, now: int, *, force: bool = False) -> int:
     """The cutoff rounded down to a whole hour; ValueError (one line) for one that is not > 0,
     or, unless forced, in the future or within the last 24 h."""

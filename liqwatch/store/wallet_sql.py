@@ -11,6 +11,8 @@ flat wallet from one not polled).
 
 from __future__ import annotations
 
+POLL_COLUMNS = ("ts", "wallet", "account_value", "positions", "set_hash")  # wallet_polls, in order
+
 POSITION_COLUMNS = (
     "ts",
     "wallet",
