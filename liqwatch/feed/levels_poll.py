@@ -5,7 +5,8 @@ The requests and parsers are liqwatch.prices (pure); this performs the GETs. Per
 (those of the collected venues that publish klines: Binance USDⓈ-M, Bybit, OKX; open interest in
 USD where published: Binance, OKX): the first poll reaches back `first_lookback_ms` (the model needs
 history to place levels), later ones `lookback_ms` (writes replace by key, so overlap is harmless).
-A venue that fails is logged and skipped until the next poll; nothing stops `liqwatch run`.
+A venue that fails is logged and skipped until the next poll; nothing stops `liqwatch run`. Store
+writes run in a worker thread: the collector shares this event loop.
 """
 
 from __future__ import annotations
@@ -77,14 +78,14 @@ async def poll_once(
         for venue in venues:
             try:
                 candles = await _klines(client, bases[venue], venue, coin, HOUR_MS, start, now, now)
-                report.candles += store.write_candles(candles)
+                report.candles += await asyncio.to_thread(store.write_candles, candles)
                 recent = now - min(lookback_ms, DAY_MS)
                 bars = await _klines(client, bases[venue], venue, coin, prices.FIVE_MIN_MS, recent, now, now)
-                report.candles += store.write_candles(bars)
+                report.candles += await asyncio.to_thread(store.write_candles, bars)
                 oi = prices.open_interest_request(venue, coin, start, now)
                 if oi is not None:
                     stats = prices.parse_open_interest(venue, coin, await client.get(bases[venue], oi))
-                    report.stats += store.write_stats([s for s in stats if s.ts <= now])
+                    report.stats += await asyncio.to_thread(store.write_stats, [s for s in stats if s.ts <= now])
             except (RestError, prices.PriceError) as exc:
                 report.problems.append(f"{coin} on {venue}: {exc}")
     return report

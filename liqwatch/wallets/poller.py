@@ -190,8 +190,9 @@ class WalletPoller:
                 polls.append(parse_clearinghouse(body, wallet, ts, marks, set_hash))
             except WalletError as exc:
                 report.errors.append(str(exc))
-        self.store.write_wallet_set(self.wallet_set, ts)
-        report.positions = self.store.write_positions(polls)
+        # store writes in a worker thread: inside `liqwatch run` the collector shares this event loop
+        await asyncio.to_thread(self.store.write_wallet_set, self.wallet_set, ts)
+        report.positions = await asyncio.to_thread(self.store.write_positions, polls)
         report.wallets = len(polls)
         if self.fills:
             for wallet in self.wallet_set.wallets:
@@ -201,7 +202,7 @@ class WalletPoller:
                     )
                     fills = parse_user_fills(body, wallet.address)
                     self.client.charge_items("userFills", len(fills))
-                    report.fills += self.store.write_wallet_fills(fills)
+                    report.fills += await asyncio.to_thread(self.store.write_wallet_fills, fills)
                 except WalletError as exc:
                     report.errors.append(str(exc))
         current = [p for poll in polls for p in poll.positions]
