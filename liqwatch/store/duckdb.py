@@ -103,6 +103,7 @@ class DuckDBStore(WalletTables, SharedStore):
         read_only: bool = False,
         batch_size: int = 500_000,
         dedup_margin_ms: int | None = DAY_MS,
+        memory_limit: str = "512MB",
     ) -> None:
         self.path = str(path)
         self.read_only = read_only
@@ -110,7 +111,10 @@ class DuckDBStore(WalletTables, SharedStore):
         self.dedup_margin_ms = dedup_margin_ms
         self._write_lock = threading.Lock()
         try:
-            self._con = duckdb.connect(self.path, read_only=read_only)
+            # DuckDB caches blocks until its memory limit (80 % of RAM by default): a collector that
+            # runs for months would come to hold much of its file in memory. Queries that need more
+            # spill to disk.
+            self._con = duckdb.connect(self.path, read_only=read_only, config={"memory_limit": memory_limit})
         except duckdb.Error as exc:
             raise StoreError(self._explain(exc)) from None
         try:
