@@ -35,6 +35,10 @@ def chart_step(length: int) -> int:
     return DAY_MS
 
 
+HISTORY_MAX_MS = 10 * 366 * DAY_MS
+HISTORY_MAX_PERIODS = 100_000
+
+
 def collect(store: Store, at: int, window: Window) -> Inputs:
     label, length = window
     if length <= 0:
@@ -62,7 +66,9 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
     history_gaps: list[Gap] = []
     first = min((s.first_ts for s in spans), default=None)
     if first is not None and first <= start:
-        k = (start - first) // length + 1
+        # comparisons reach back at most ten years ("the largest in four years", not in a millennium)
+        # and 100,000 periods (a 1-minute window compares with the last ~70 days)
+        k = min((start - first) // length + 1, max(1, HISTORY_MAX_MS // length), HISTORY_MAX_PERIODS)
         since = start - k * length
         history = queries.series(store, since, start, length, origin=origin)
         coin_history = {c: queries.series(store, since, start, length, origin=origin, coins=[c]) for c in coins}

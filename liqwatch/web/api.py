@@ -17,16 +17,28 @@ from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
 from liqwatch.web import params
 from liqwatch.web.context import WebContext
+from liqwatch.web.errors import (
+    BAD_PARAMETER,
+    COIN_PATTERN,
+    COINS_PATTERN,
+    CURSOR_PATTERN,
+    TIME_PATTERN,
+    VENUE_PATTERN,
+    VENUES_PATTERN,
+    WINDOW_PATTERN,
+    WINDOWS_PATTERN,
+)
 from liqwatch.web.params import ParamError
 from liqwatch.web.venues import venue_rows
 
 _encoder = msgspec.json.Encoder()
 
-AtQuery = Query(None, description="End of the windows: ISO 8601 or epoch ms (default: now).")
-SinceQuery = Query(None, description="Only after this time (exclusive): ISO 8601 or epoch ms.")
-UntilQuery = Query(None, description="Only at or before this time: ISO 8601 or epoch ms.")
-VenueQuery = Query(None, description="Venue id(s), comma-separated, e.g. binance_usdm,bybit.")
-CoinQuery = Query(None, description="Coin(s), comma-separated, e.g. BTC,ETH.")
+AtQuery = Query(None, description="End of the windows: ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN)
+SinceQuery = Query(None, description="Only after this time (exclusive): ISO 8601 or epoch ms.", pattern=TIME_PATTERN)
+UntilQuery = Query(None, description="Only at or before this time: ISO 8601 or epoch ms.", pattern=TIME_PATTERN)
+VenueQuery = Query(None, description="Venue id(s), comma-separated, e.g. binance_usdm,bybit.", pattern=VENUES_PATTERN)
+OneVenueQuery = Query(None, description="One venue id, e.g. okx.", pattern=VENUE_PATTERN)
+CoinQuery = Query(None, description="Coin(s), comma-separated, e.g. BTC,ETH.", pattern=COINS_PATTERN)
 REPORT_MAX_MS = 31 * 86_400_000
 HISTORY_SPAN = {"5m": 288, "15m": 96, "1h": 168, "4h": 180, "1d": 365}  # default number of buckets
 
@@ -55,7 +67,7 @@ def event_filter(
 
 
 def api_router(ctx: WebContext) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["api"])
+    router = APIRouter(prefix="/api", tags=["api"], responses=BAD_PARAMETER)
 
     def at_or_now(at: str | None) -> int:
         found = params.time_param("at", at)
@@ -64,14 +76,16 @@ def api_router(ctx: WebContext) -> APIRouter:
     @router.get("/summary", summary="Totals per window (the `liqwatch summary --json` document)")
     def summary(
         at: str | None = AtQuery,
-        windows: str = Query("", description="Windows, e.g. 1h,4h,12h,24h (default: the configured ones)."),
+        windows: str | None = Query(
+            None, description="Windows, e.g. 1h,4h,12h,24h (default: the configured ones).", pattern=WINDOWS_PATTERN
+        ),
     ) -> Response:
         spans = params.windows_param("windows", windows) if windows else ctx.windows
         return json_response(queries.summary_json(ctx.store, at_or_now(at), spans))
 
     @router.get("/coins", summary="Per coin in one window, biggest total first")
     def coins(
-        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d."),
+        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d.", pattern=WINDOW_PATTERN),
         at: str | None = AtQuery,
         limit: int = Query(50, ge=1, le=1000),
     ) -> Response:
@@ -82,7 +96,7 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/exchanges", summary="Per venue in one window, biggest total first")
     def exchanges(
-        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d."),
+        window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d.", pattern=WINDOW_PATTERN),
         at: str | None = AtQuery,
     ) -> Response:
         span, end = params.window_param("window", window), at_or_now(at)
@@ -100,7 +114,9 @@ def api_router(ctx: WebContext) -> APIRouter:
         min_usd: float | None = Query(None, ge=0, description="Only events of at least this USD value."),
         limit: int = Query(100, ge=1, le=1000),
         order: Literal["asc", "desc"] = Query("asc", description="asc: oldest first; desc: newest first."),
-        cursor: str | None = Query(None, description="next_cursor of the previous page.", max_length=600),
+        cursor: str | None = Query(
+            None, description="next_cursor of the previous page.", max_length=600, pattern=CURSOR_PATTERN
+        ),
     ) -> Response:
         where = event_filter(since, until, venue, coin, side, min_usd)
         descending = order == "desc"
@@ -124,7 +140,7 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/gaps", summary="Feed gaps (outages, reconnects, silences), oldest first")
     def gaps(
-        venue: str | None = VenueQuery, since: str | None = SinceQuery, until: str | None = UntilQuery
+        venue: str | None = OneVenueQuery, since: str | None = SinceQuery, until: str | None = UntilQuery
     ) -> Response:
         venues = params.venues_param("venue", venue)
         if len(venues) > 1:
@@ -162,7 +178,7 @@ def api_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/prices", summary="Stored price candles of one coin")
     def prices(
-        coin: str = Query("BTC", description="One coin, e.g. BTC."),
+        coin: str = Query("BTC", description="One coin, e.g. BTC.", pattern=COIN_PATTERN),
         interval: Literal["5m", "1h", "1d"] = Query("1h"),
         since: str | None = SinceQuery,
         until: str | None = UntilQuery,
@@ -177,11 +193,20 @@ def api_router(ctx: WebContext) -> APIRouter:
         ]
         return json_response({"coin": name, "interval": interval, "candles": candles})
 
-    @router.get("/report", summary="The news-style article (Markdown, HTML or JSON)")
+    @router.get(
+        "/report",
+        summary="The news-style article (Markdown, HTML or JSON)",
+        responses={
+            200: {
+                "description": "The article in the asked format",
+                "content": {"text/markdown": {}, "text/html": {}, "application/json": {}},
+            }
+        },
+    )
     def report(
         at: str | None = AtQuery,
         format: Literal["md", "html", "json"] = Query("md"),
-        window: str = Query("24h", description="The article's window, e.g. 24h, 4h, 7d."),
+        window: str = Query("24h", description="The article's window, e.g. 24h, 4h, 7d.", pattern=WINDOW_PATTERN),
     ) -> Response:
         from liqwatch.report.build import build
         from liqwatch.report.collect import collect

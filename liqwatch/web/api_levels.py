@@ -17,6 +17,7 @@ from liqwatch.web import params
 from liqwatch.web.api import json_response
 from liqwatch.web.api_wallets import NO_WALLET_STORE, wallet_store
 from liqwatch.web.context import WebContext
+from liqwatch.web.errors import BAD_PARAMETER, COIN_PATTERN, TIME_PATTERN
 from liqwatch.web.params import ParamError
 
 HOUR_MS = 3_600_000
@@ -29,7 +30,7 @@ EVENTS_DEFAULT_MS = 7 * DAY_MS
 MAX_HEATMAP_TIMES = 400
 MAX_HEATMAP_PRICES = 240
 
-LevelsCoin = Query("BTC", description="One coin, e.g. BTC.")
+LevelsCoin = Query("BTC", description="One coin, e.g. BTC.", pattern=COIN_PATTERN)
 
 
 def _span(ctx: WebContext, since: str | None, until: str | None, default_ms: int) -> tuple[int, int]:
@@ -69,7 +70,7 @@ def thin_heatmap(grid: Heatmap, max_times: int, max_prices: int) -> tuple[Heatma
 
 
 def levels_router(ctx: WebContext) -> APIRouter:
-    router = APIRouter(prefix="/api/levels", tags=["liquidation levels"])
+    router = APIRouter(prefix="/api/levels", tags=["liquidation levels"], responses=BAD_PARAMETER)
 
     def no_bars(coin: str, until: int) -> str:
         return f"no hourly candles of {coin} stored before {iso(until)} (liqwatch run polls them)"
@@ -86,7 +87,9 @@ def levels_router(ctx: WebContext) -> APIRouter:
     )
     def levels_map(
         coin: str = LevelsCoin,
-        at: str | None = Query(None, description="The map as of this time: ISO 8601 or epoch ms (default: now)."),
+        at: str | None = Query(
+            None, description="The map as of this time: ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN
+        ),
     ) -> Response:
         name = params.coin_param("coin", coin)
         found_at = params.time_param("at", at)
@@ -131,8 +134,10 @@ def levels_router(ctx: WebContext) -> APIRouter:
     )
     def levels_heatmap(
         coin: str = LevelsCoin,
-        since: str | None = Query(None, description="Start (exclusive): ISO 8601 or epoch ms (default: until − 72h)."),
-        until: str | None = Query(None, description="End: ISO 8601 or epoch ms (default: now)."),
+        since: str | None = Query(
+            None, description="Start (exclusive): ISO 8601 or epoch ms (default: until − 72h).", pattern=TIME_PATTERN
+        ),
+        until: str | None = Query(None, description="End: ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN),
     ) -> Response:
         name = params.coin_param("coin", coin)
         lo, hi = _span(ctx, since, until, HEATMAP_DEFAULT_MS)
@@ -163,8 +168,10 @@ def levels_router(ctx: WebContext) -> APIRouter:
     )
     def levels_events(
         coin: str = LevelsCoin,
-        since: str | None = Query(None, description="Start (exclusive): ISO 8601 or epoch ms (default: until − 7d)."),
-        until: str | None = Query(None, description="End: ISO 8601 or epoch ms (default: now)."),
+        since: str | None = Query(
+            None, description="Start (exclusive): ISO 8601 or epoch ms (default: until − 7d).", pattern=TIME_PATTERN
+        ),
+        until: str | None = Query(None, description="End: ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN),
     ) -> Response:
         name = params.coin_param("coin", coin)
         lo, hi = _span(ctx, since, until, EVENTS_DEFAULT_MS)

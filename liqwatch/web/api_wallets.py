@@ -19,6 +19,7 @@ from liqwatch.wallets.model import PositionSnapshot
 from liqwatch.web import params
 from liqwatch.web.api import json_response
 from liqwatch.web.context import WebContext
+from liqwatch.web.errors import BAD_PARAMETER, TIME_PATTERN
 from liqwatch.web.params import ParamError
 
 NO_WALLET_STORE = "this store does not keep watched wallets yet (use a DuckDB store)"
@@ -27,7 +28,11 @@ DAY_MS = 86_400_000
 # Methods the wallet routes read: a backend that does not implement them yet answers "not kept here".
 _WALLET_METHODS = ("positions", "wallet_sets", "wallet_liquidations")
 
-WalletAt = Query(None, description="Positions as of this time: ISO 8601 or epoch ms (default: the newest poll).")
+WalletAt = Query(
+    None,
+    description="Positions as of this time: ISO 8601 or epoch ms (default: the newest poll).",
+    pattern=TIME_PATTERN,
+)
 
 
 def wallet_store(store: Store) -> Store | None:
@@ -52,7 +57,7 @@ def _set_fields(sets: list[dict[str, str]]) -> dict[str, Any]:
 
 
 def wallets_router(ctx: WebContext) -> APIRouter:
-    router = APIRouter(prefix="/api/wallets", tags=["smart-money wallets"])
+    router = APIRouter(prefix="/api/wallets", tags=["smart-money wallets"], responses=BAD_PARAMETER)
 
     def at_param(at: str | None) -> int | None:
         return params.time_param("at", at)
@@ -106,8 +111,12 @@ def wallets_router(ctx: WebContext) -> APIRouter:
         summary="Per wallet × coin: what changed between two times (opened, closed, flipped, increased, reduced)",
     )
     def changes(
-        before: str | None = Query(None, description="Earlier time: ISO 8601 or epoch ms (default: after − 24h)."),
-        after: str | None = Query(None, description="Later time: ISO 8601 or epoch ms (default: now)."),
+        before: str | None = Query(
+            None, description="Earlier time: ISO 8601 or epoch ms (default: after − 24h).", pattern=TIME_PATTERN
+        ),
+        after: str | None = Query(
+            None, description="Later time: ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN
+        ),
     ) -> Response:
         late = params.time_param("after", after)
         late = ctx.clock() if late is None else late
@@ -126,8 +135,12 @@ def wallets_router(ctx: WebContext) -> APIRouter:
 
     @router.get("/liquidations", summary="Fills by which watched wallets were themselves liquidated, newest first")
     def liquidations(
-        since: str | None = Query(None, description="Only after this time (exclusive): ISO 8601 or epoch ms."),
-        until: str | None = Query(None, description="Only at or before this time: ISO 8601 or epoch ms."),
+        since: str | None = Query(
+            None, description="Only after this time (exclusive): ISO 8601 or epoch ms.", pattern=TIME_PATTERN
+        ),
+        until: str | None = Query(
+            None, description="Only at or before this time: ISO 8601 or epoch ms.", pattern=TIME_PATTERN
+        ),
         limit: int = Query(100, ge=1, le=1000, description="At most this many, the newest."),
     ) -> Response:
         lo, hi = params.time_range(since, until)

@@ -1,7 +1,8 @@
 """The FastAPI application: REST under /api, the live stream, /metrics and the dashboard.
 
 `create_app(context)` is the only entry point; liqwatch.web.serve runs it under uvicorn.
-Every bad parameter answers 422 `{"detail": "<name>: <why>"}` in one line, never a 500.
+Every bad parameter answers 422 `{"detail": "<name>: <why>"}` in one line, never a 500; the OpenAPI
+schema publishes each parameter's pattern (liqwatch/web/errors.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from liqwatch.web.api import api_router
 from liqwatch.web.api_levels import levels_router
 from liqwatch.web.api_wallets import wallets_router
 from liqwatch.web.context import WebContext
+from liqwatch.web.errors import one_line
 from liqwatch.web.params import ParamError
 from liqwatch.web.stream import stream_router, tick_forever
 
@@ -28,13 +30,6 @@ NO_DASHBOARD = """<!doctype html><meta charset="utf-8"><title>liqwatch</title>
 <h1>liqwatch</h1><p>The dashboard is not installed here ({path} is missing).
 The API is up: see <a href="/docs">/docs</a>, <a href="/api/summary">/api/summary</a>,
 and the live stream at <code>/api/stream</code>.</p>"""
-
-
-def _one_line(error: RequestValidationError) -> str:
-    first = error.errors()[0] if error.errors() else {}
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
-    name = ".".join(loc) or "request"
-    return f"{name}: {first.get('msg', 'invalid')}"
 
 
 def create_app(ctx: WebContext) -> FastAPI:
@@ -66,14 +61,20 @@ def create_app(ctx: WebContext) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": _one_line(exc)}, status_code=422)
+        errors = exc.errors()
+        return JSONResponse({"detail": one_line(errors[0] if errors else {})}, status_code=422)
 
     app.include_router(api_router(ctx))
     app.include_router(levels_router(ctx))
     app.include_router(wallets_router(ctx))
     app.include_router(stream_router(ctx))
 
-    @app.get("/metrics", summary="Prometheus metrics", tags=["ops"])
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        tags=["ops"],
+        responses={200: {"description": "Prometheus text format 0.0.4", "content": {"text/plain": {}}}},
+    )
     async def prometheus() -> Response:
         now = ctx.clock()
         hub = ctx.hub

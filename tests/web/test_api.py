@@ -107,6 +107,13 @@ def test_largest_gaps_history_prices(client: TestClient, store: DuckDBStore, eve
     }  # fmt: skip
 
 
+def test_a_report_far_from_the_data_compares_with_a_bounded_history(client: TestClient) -> None:
+    """Found by fuzzing: at 9,900 AD with 1-minute windows every past period since the data began
+    was a bucket (5M of them). History ranks now reach back ten years and 100,000 periods at most."""
+    for window in ("1m", "24h"):
+        assert client.get("/api/report", params={"at": 250_000_000_000_000, "window": window}).status_code == 200
+
+
 def test_report_venues_health_metrics_and_dashboard(client: TestClient, store: DuckDBStore) -> None:
     markdown = client.get("/api/report", params={"at": AT})
     assert markdown.status_code == 200 and markdown.headers["content-type"].startswith("text/markdown")

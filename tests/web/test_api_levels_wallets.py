@@ -231,11 +231,11 @@ def test_a_store_without_wallet_tables_says_so(store: DuckDBStore) -> None:
 # ── every parameter's 4xx ──────────────────────────────────────────────────────────────────────
 
 BAD = [
-    ("/api/levels/map", {"coin": "BTC,ETH"}, "coin: exactly one coin"),
+    ("/api/levels/map", {"coin": "BTC,ETH"}, "coin: 'BTC,ETH' is not a coin"),
     ("/api/levels/map", {"coin": "B-T"}, "coin: 'B-T' is not a coin"),
     ("/api/levels/map", {"at": "yesterday"}, "at:"),
     ("/api/levels/map", {"at": "99999-01-01"}, "at:"),
-    ("/api/levels/heatmap", {"coin": ""}, "coin: exactly one coin"),
+    ("/api/levels/heatmap", {"coin": ""}, "coin: '' is not a coin"),
     ("/api/levels/heatmap", {"since": "nope"}, "since:"),
     ("/api/levels/heatmap", {"until": "-5"}, "until:"),
     ("/api/levels/heatmap", {"since": str(END), "until": str(END - 1)}, "since: must be before until"),
