@@ -63,12 +63,21 @@ def settings_from(db: str | None, config_file: str | None = None, **flags: Any) 
 
 
 @contextmanager
-def open_store(settings: Settings, *, must_exist: bool = True) -> Iterator[Store]:
+def open_store(settings: Settings, *, must_exist: bool = True, read_only: bool = False) -> Iterator[Store]:
+    """The store of `settings`, closed on the way out; a one-line error when it cannot be opened.
+
+    read_only: for commands that only read, so they work beside a `liqwatch serve` holding the same
+    DuckDB file (a file written by an older liqwatch is opened for writing once, to upgrade it)."""
     from liqwatch.store.base import StoreError
     from liqwatch.store.open import open_store as open_any
 
     try:
-        store = open_any(settings.db, must_exist=must_exist)
+        try:
+            store = open_any(settings.db, must_exist=must_exist, read_only=read_only)
+        except StoreError as exc:
+            if not (read_only and "open it once for writing" in str(exc)):
+                raise
+            store = open_any(settings.db, must_exist=must_exist)
     except StoreError as exc:
         raise fail(str(exc)) from None
     try:
@@ -177,7 +186,7 @@ def events(
         min_usd=min_usd,
     )
     settings = settings_from(db)
-    with open_store(settings) as store:
+    with open_store(settings, read_only=True) as store:
         rows = queries.events(store, where, limit)
         if fmt == "jsonl":
             write_jsonl(rows)
@@ -255,7 +264,7 @@ def summary(
     end = time_option(at, "--at")
     if end is None:
         end = int(time.time() * 1000)
-    with open_store(settings) as store:
+    with open_store(settings, read_only=True) as store:
         result = queries.summary(store, end, spans)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary_to_json(result)).decode() + "\n")
@@ -577,7 +586,7 @@ def report(
     if end is None:
         end = int(time.time() * 1000)
     settings = settings_from(db)
-    with open_store(settings) as store:
+    with open_store(settings, read_only=not fetch_prices) as store:
         if fetch_prices:
             from liqwatch.feed.prices import fetch_into
 

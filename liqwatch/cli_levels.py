@@ -38,7 +38,7 @@ def map_(
     from liqwatch.timeparse import iso
 
     moment = time_option(at, "--at") or int(time.time() * 1000)
-    with open_store(settings_from(db)) as store:
+    with open_store(settings_from(db), read_only=True) as store:
         levels = queries.levels_map(store, coin.upper(), moment)
     if levels is None:
         raise fail(
@@ -82,7 +82,7 @@ def events_(
     start = time_option(since, "--since") if since else end - 86_400_000
     if start is None or start >= end:
         raise fail("--since must be before --until")
-    with open_store(settings_from(db)) as store:
+    with open_store(settings_from(db), read_only=True) as store:
         found = queries.levels_events(store, coin.upper(), start, end)
     if as_json:
         out.print_json(msgspec.json.encode(found).decode())

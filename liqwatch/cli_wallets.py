@@ -143,7 +143,7 @@ def pnl(
     if by not in GROUP_BYS:
         raise fail(f"--by: choose one of {', '.join(GROUP_BYS)}, not {by!r}")
     moment = time_option(at, "--at")
-    with open_store(settings_from(db)) as store:
+    with open_store(settings_from(db), read_only=True) as store:
         doc = queries.wallet_pnl_json(store, moment, by)
     if as_json:
         out.print_json(msgspec.json.encode(doc).decode())
@@ -182,7 +182,7 @@ def worst(
     if n < 0:
         raise fail(f"-n must be >= 0, not {n}")
     moment = time_option(at, "--at")
-    with open_store(settings_from(db)) as store:
+    with open_store(settings_from(db), read_only=True) as store:
         rows = queries.wallet_worst(store, moment, n)
     if as_json:
         docs: list[dict[str, Any]] = [msgspec.structs.asdict(p) | {"direction": p.direction} for p in rows]

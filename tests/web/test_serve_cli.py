@@ -31,6 +31,13 @@ def test_serve_answers_over_a_store_file(tmp_path: Path) -> None:
         assert found, line
         health = httpx.get(found.group(1) + "/api/health", timeout=30).json()
         assert health == {"ok": True, "store": "duckdb", "events": 50}
+        # read commands open the file read-only too, so they work beside `serve`
+        for args in (["summary", "--json"], ["events", "--format", "jsonl"], ["wallets", "pnl", "--json"]):
+            read = subprocess.run(
+                [sys.executable, "-m", "liqwatch", *args, "--db", str(db)], capture_output=True, text=True, env=ENV
+            )
+            assert read.returncode == 0, read.stderr
+        assert len(read.stdout) > 0
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
