@@ -105,13 +105,25 @@ def load(config_file: str | None = None, env: dict[str, str] | None = None, **fl
     return replace(settings, **given)
 
 
-def _from_file(path: Path) -> dict[str, Any]:
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The config file's tables; ConfigError (one line) for a missing file or bad TOML.
+
+    Settings sit at the top level or under `[liqwatch]`; `[alerts]` and `[wallets]` likewise."""
     try:
-        data = tomllib.loads(path.read_text())
+        return tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: {exc}") from None
+
+
+def section_of(data: dict[str, Any], name: str) -> Any:
+    """A part of the config file (`alerts`, `wallets`), at the top level or under `[liqwatch]`."""
+    return data.get("liqwatch", {}).get(name, data.get(name))
+
+
+def _from_file(path: Path) -> dict[str, Any]:
+    data = read_toml(path)
     known = {f.name for f in fields(Settings)}
     section = data.get("liqwatch", data)
     unknown = sorted(set(section) - known - {"alerts", "wallets"})

@@ -73,7 +73,6 @@ Errors name the file and the entry: `config.toml: alerts.rules[2] (btc-shorts-1h
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
@@ -82,7 +81,7 @@ import msgspec
 
 from liqwatch.alerts.model import OrderRule, Rule, SqueezeRule, VenueRule, WindowRule, money, parse_duration_ms
 from liqwatch.analytics.summary import parse_window
-from liqwatch.config import ConfigError
+from liqwatch.config import ConfigError, read_toml, section_of
 from liqwatch.model import Side
 from liqwatch.venues import VENUE_IDS
 
@@ -145,14 +144,7 @@ REQUIRED_SINK_KEYS = {
 def load_alerts(path: str | Path, environ: Mapping[str, str]) -> AlertsConfig | None:
     """The alerts of a TOML config file (top level `[alerts]` or `[liqwatch.alerts]`); None if none."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    section = data.get("liqwatch", data)
-    alerts = section.get("alerts", data.get("alerts"))
+    alerts = section_of(read_toml(path), "alerts")
     if alerts is None:
         return None
     return parse_alerts(alerts, source=str(path), environ=environ)

@@ -28,12 +28,12 @@ and the key.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from liqwatch.config import ConfigError, read_toml, section_of
 from liqwatch.wallets.model import WalletError, WalletSpec, normalize_address
 from liqwatch.wallets.rule import LeaderboardRule
 
@@ -108,12 +108,9 @@ def load_wallets_config(path: str | Path | None) -> WalletsConfig:
         return WalletsConfig()
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise WalletError(f"config file {path} does not exist") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise WalletError(f"config file {path}: {exc}") from None
-    section = data.get("wallets", {})
+        section = section_of(read_toml(path), "wallets") or {}
+    except ConfigError as exc:
+        raise WalletError(str(exc)) from None
     if not isinstance(section, dict):
         raise WalletError(f"config file {path}: wallets must be a table ([wallets])")
     return wallets_config(section, f"config file {path}")
