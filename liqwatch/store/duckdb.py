@@ -2,7 +2,7 @@
 
 Writes (`write_events`), per batch of up to `batch_size` events, in one transaction:
 1. drop repeated ids within the batch (first wins), sort by ts, hand the columns to DuckDB as an
-   Arrow table (no per-row INSERT);
+   Arrow table (no per-row INSERT), or a small batch as SQL parameters (store/duckdb_batch.py);
 2. anti-join the batch on `id` against the stored events whose ts lies in the batch's ts range
    widened by `dedup_margin_ms` (zone maps on ts make that a scan of a few row groups, not of the
    table): an id is one liquidation, and one liquidation has one exchange time, so this finds
@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
-from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
+from liqwatch.analytics.summary import Summary, Window
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, reads_sql, retention, schema
 from liqwatch.store.base import EventFilter, StoreError
 from liqwatch.store.common import first_line
+from liqwatch.store.duckdb_batch import Batch, event_batch, rows_batch
 from liqwatch.store.reads_sql import DUCKDB
 from liqwatch.store.retention import PruneReport
 from liqwatch.store.shared import Keyed, Row, SharedStore, batch_rows, gap_rows
@@ -44,49 +44,6 @@ from liqwatch.store.wallet_shared import WalletTables
 
 H = schema.BUCKET_MS
 DAY_MS = 86_400_000
-
-ARROW_SCHEMA = pa.schema(
-    [
-        ("venue", pa.string()),
-        ("symbol", pa.string()),
-        ("coin", pa.string()),
-        ("side", pa.string()),
-        ("price", pa.float64()),
-        ("qty", pa.float64()),
-        ("usd", pa.float64()),
-        ("ts", pa.int64()),
-        ("recv_ts", pa.int64()),
-        ("coverage", pa.string()),
-        ("id", pa.string()),
-        ("usd_units", pa.int64()),
-    ]
-)
-
-
-_F64, _I64, _STR = pa.float64(), pa.int64(), pa.string()
-# Columns of `_replace`d tables that may be all None in one write get their Arrow type spelled
-# out (the others are inferred).
-ARROW_TYPES: dict[str, dict[str, pa.DataType]] = {
-    "wallet_polls": {"ts": _I64, "account_value": _F64, "positions": _I64},
-    "wallet_positions": {
-        **dict.fromkeys(("venue_pnl", "liquidation_px", "leverage", "margin_used", "funding_since_open"), _F64),
-        "leverage_type": _STR,
-        "ts": _I64,
-    },
-    "wallet_fills": {
-        **dict.fromkeys(("closed_pnl", "liquidation_mark_px"), _F64),
-        **dict.fromkeys(("ts", "tid"), _I64),
-        "liquidation_method": _STR,
-    },
-    "gaps": {"venue": _STR, "start_ts": _I64, "end_ts": _I64, "reason": _STR},
-}
-
-
-def _rows_table(name: str, columns: Sequence[str], rows: list[Row]) -> pa.Table:
-    """Rows (of `columns` of table `name`) as an Arrow table."""
-    types = ARROW_TYPES.get(name, {})
-    by_column = zip(columns, zip(*rows, strict=True), strict=True)
-    return pa.table({c: pa.array(list(values), types.get(c)) for c, values in by_column})
 
 
 class DuckDBStore(WalletTables, SharedStore):
@@ -196,15 +153,15 @@ class DuckDBStore(WalletTables, SharedStore):
 
     @contextlib.contextmanager
     def _transaction(
-        self, what: str = "write", batch: pa.Table | None = None, *, commit: bool = True
+        self, what: str = "write", batch: Batch | None = None, *, commit: bool = True
     ) -> Iterator[duckdb.DuckDBPyConnection]:
         """The connection in one transaction under the write lock (rolled back unless `commit`),
-        with `batch` registered as `_batch`; a DuckDB error becomes StoreError."""
+        with `batch` attached as `_batch`; a DuckDB error becomes StoreError."""
         with self._write_lock:
             con = self._con
             try:
                 if batch is not None:
-                    con.register("_batch", batch)
+                    batch.attach(con)
                 con.execute("BEGIN")
                 try:
                     yield con
@@ -217,7 +174,7 @@ class DuckDBStore(WalletTables, SharedStore):
             finally:
                 if batch is not None:
                     with contextlib.suppress(duckdb.Error):
-                        con.unregister("_batch")
+                        batch.detach(con)
 
     def _write_batch(self, events: Sequence[Liquidation]) -> int:
         rows = batch_rows(events)
@@ -225,12 +182,12 @@ class DuckDBStore(WalletTables, SharedStore):
             return 0
         if rows[0].ts <= 0:
             raise ValueError(f"event {rows[0].id!r} has ts {rows[0].ts}: ts must be epoch ms > 0")
-        table = _arrow(rows)
+        batch = event_batch(rows)
         margin = self.dedup_margin_ms
         lo = rows[0].ts - margin if margin is not None else 0  # None: against every stored event
         hi = rows[-1].ts + margin if margin is not None else 2**63 - 1
         self._check_writable()
-        with self._transaction(batch=table) as con:
+        with self._transaction(batch=batch) as con:
             return self._insert_new(con, len(rows), lo, hi)
 
     @staticmethod
@@ -260,25 +217,25 @@ class DuckDBStore(WalletTables, SharedStore):
         """Store gaps not stored yet (idempotent on all four fields)."""
         if not gaps:
             return
-        table = _rows_table("gaps", ("venue", "start_ts", "end_ts", "reason"), gap_rows(gaps))
-        self._write_small("INSERT INTO gaps SELECT DISTINCT * FROM _batch EXCEPT SELECT * FROM gaps", table)
+        batch = rows_batch("gaps", ("venue", "start_ts", "end_ts", "reason"), gap_rows(gaps))
+        self._write_small("INSERT INTO gaps SELECT DISTINCT * FROM _batch EXCEPT SELECT * FROM gaps", batch)
 
     def _replace(self, *writes: tuple[Keyed, list[Row]]) -> None:
-        """Each table's rows as an Arrow table, inserted or replaced (kept) by key: one transaction each."""
+        """Each table's rows inserted or replaced (kept) by key: one transaction each."""
         for keyed, rows in writes:
             if not rows:
                 continue
-            table = _rows_table(keyed.name, keyed.columns, rows)
+            batch = rows_batch(keyed.name, keyed.columns, rows)
             select = f"SELECT {', '.join(keyed.columns)} FROM _batch"
             if keyed.replace:
-                self._write_small(f"INSERT OR REPLACE INTO {keyed.name} {select}", table)
+                self._write_small(f"INSERT OR REPLACE INTO {keyed.name} {select}", batch)
             else:
                 key = ", ".join(keyed.key)
-                self._write_small(f"INSERT INTO {keyed.name} {select} ON CONFLICT ({key}) DO NOTHING", table)
+                self._write_small(f"INSERT INTO {keyed.name} {select} ON CONFLICT ({key}) DO NOTHING", batch)
 
-    def _write_small(self, sql: str, table: pa.Table) -> None:
+    def _write_small(self, sql: str, batch: Batch) -> None:
         self._check_writable()
-        with self._transaction(batch=table) as con:
+        with self._transaction(batch=batch) as con:
             con.execute(sql)
 
     # --- reads -----------------------------------------------------------------------------
@@ -320,35 +277,6 @@ class DuckDBStore(WalletTables, SharedStore):
                 if removed[table] and not dry_run:
                     con.execute(f"DELETE FROM {table} WHERE {cond}", [value])
         return PruneReport(before, dry_run, removed)
-
-
-def _arrow(rows: list[Liquidation]) -> pa.Table:
-    usd = [e.usd for e in rows]
-    try:
-        units = [None if u is None else round(u * UNITS_PER_USD) for u in usd]
-    except (ValueError, OverflowError):
-        bad = next(e for e in rows if e.usd is not None and not (abs(e.usd) < float("inf")))
-        raise ValueError(f"event {bad.id!r} has usd {bad.usd!r}: not finite") from None
-    present = [u for u in units if u is not None]
-    if present and max(max(present), -min(present)) > MAX_UNITS:
-        raise ValueError("usd out of range (more than 9.2e10 USD in one event)")
-    return pa.Table.from_arrays(
-        [
-            pa.array([e.venue for e in rows], pa.string()),
-            pa.array([e.symbol for e in rows], pa.string()),
-            pa.array([e.coin for e in rows], pa.string()),
-            pa.array([e.side for e in rows], pa.string()),
-            pa.array([e.price for e in rows], pa.float64()),
-            pa.array([e.qty for e in rows], pa.float64()),
-            pa.array(usd, pa.float64()),
-            pa.array([e.ts for e in rows], pa.int64()),
-            pa.array([e.recv_ts for e in rows], pa.int64()),
-            pa.array([e.coverage for e in rows], pa.string()),
-            pa.array([e.id for e in rows], pa.string()),
-            pa.array(units, pa.int64()),
-        ],
-        schema=ARROW_SCHEMA,
-    )
 
 
 def _stream(cur: duckdb.DuckDBPyConnection) -> Iterator[Liquidation]:

@@ -127,6 +127,48 @@ def test_large_writes_are_split_into_batches(tmp_path: Path) -> None:
         assert s.summary(AT, W4) == summarize(events, AT, W4)
 
 
+def test_small_batches_as_parameters_and_big_ones_as_arrow_store_the_same(tmp_path: Path) -> None:
+    """Up to SMALL_BATCH_ROWS rows go in as SQL parameters, more as an Arrow table: same rows, same
+    rollup, same answers, including None quantities and USD values and repeated ids across writes."""
+    events = [
+        ev(AT - i * 3_001, None if i % 11 == 0 else float(i % 97) + 0.01, qty=None if i % 7 == 0 else 1.5, id=f"e{i}")
+        for i in range(1_500)
+    ]
+    gaps = [Gap("okx", AT - 5 * H, AT - 4 * H, "silent"), Gap("bybit", AT - 3 * H, AT - 2 * H, "closed")]
+    with DuckDBStore(tmp_path / "arrow.duckdb") as big, DuckDBStore(tmp_path / "params.duckdb") as small:
+        assert big.write_events(events) == 1_500
+        for start in range(0, 1_500, 100):
+            small.write_events(events[start : start + 150])  # overlapping writes: repeats are dropped
+        big.write_gaps(gaps)
+        small.write_gaps(gaps)
+        assert small.count() == big.count() == 1_500
+        assert list(small.events(EventFilter())) == list(big.events(EventFilter()))
+        assert small.summary(AT, W4) == big.summary(AT, W4) == summarize(events, AT, W4)
+        assert small.series(AT - 24 * H, AT, H) == big.series(AT - 24 * H, AT, H)
+        assert small.gaps() == big.gaps()
+
+
+def test_a_collector_at_real_world_rates_never_loads_pyarrow(tmp_path: Path) -> None:
+    """Small writes (events, gaps, instruments, status) stay off Arrow: ~25 MB less resident memory."""
+    script = f"""
+import sys
+from liqwatch.instruments import bundled
+from liqwatch.model import Gap
+from liqwatch.store.duckdb import DuckDBStore
+from tests.analytics.factories import AT, ev
+store = DuckDBStore({str(tmp_path / "live.duckdb")!r})
+for i in range(20):
+    store.write_events([ev(AT + i * 250 + k, 10.0 + k, id=f"{{i}}-{{k}}") for k in range(5)])
+store.write_gaps([Gap("okx", AT, AT + 1_000, "silent")])
+store.write_status("host:1", b"{{}}", AT)
+store.write_instruments(bundled().instruments())
+store.close()
+print("pyarrow" in sys.modules)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
 def test_rollup_matches_the_events(store: DuckDBStore) -> None:
     events = [
         ev(
