@@ -15,7 +15,6 @@ from liqwatch.analytics.levels_grid import MEASURED_LABEL, MODELLED_LABEL, Heatm
 from liqwatch.timeparse import iso
 from liqwatch.web import params
 from liqwatch.web.api import json_response
-from liqwatch.web.api_wallets import NO_WALLET_STORE, wallet_store
 from liqwatch.web.context import WebContext
 from liqwatch.web.errors import BAD_PARAMETER, COIN_PATTERN, TIME_PATTERN
 from liqwatch.web.params import ParamError
@@ -94,17 +93,15 @@ def levels_router(ctx: WebContext) -> APIRouter:
         name = params.coin_param("coin", coin)
         found_at = params.time_param("at", at)
         moment = ctx.clock() if found_at is None else found_at
-        wallets = wallet_store(ctx.store)
-        measured = None if wallets is None else queries.wallet_levels(wallets, moment, coins=(name,))
+        measured = queries.wallet_levels(ctx.store, moment, coins=(name,))
         levels = queries.levels_map(ctx.store, name, moment, measured=measured)
         reason = None
         if levels is None:
             reason = no_bars(name, moment)
         elif not levels.venues:
             reason = f"no open interest of {name} stored: the modelled map is empty"
-        if wallets is None:
-            measured_reason: str | None = NO_WALLET_STORE
-        elif levels is None and measured:
+        measured_reason: str | None
+        if levels is None and measured:
             measured_reason = f"no modelled map of {name} to lay the measured layer beside"
         elif not measured:
             measured_reason = f"no watched Hyperliquid position in {name} polled within a day before {iso(moment)}"

@@ -13,7 +13,6 @@ import msgspec
 from fastapi import APIRouter, Query, Response
 
 from liqwatch import queries
-from liqwatch.store.base import Store
 from liqwatch.wallets.aggregate import distance_to_liquidation
 from liqwatch.wallets.model import PositionSnapshot
 from liqwatch.web import params
@@ -22,24 +21,14 @@ from liqwatch.web.context import WebContext
 from liqwatch.web.errors import BAD_PARAMETER, TIME_PATTERN
 from liqwatch.web.params import ParamError
 
-NO_WALLET_STORE = "this store does not keep watched wallets yet (use a DuckDB store)"
 NO_POLLS = "no watched positions stored: no wallets configured or polled yet (see README: Smart-money wallets)"
 DAY_MS = 86_400_000
-# Methods the wallet routes read: a backend that does not implement them yet answers "not kept here".
-_WALLET_METHODS = ("positions", "wallet_sets", "wallet_liquidations")
 
 WalletAt = Query(
     None,
     description="Positions as of this time: ISO 8601 or epoch ms (default: the newest poll).",
     pattern=TIME_PATTERN,
 )
-
-
-def wallet_store(store: Store) -> Store | None:
-    """The store when it keeps watched wallets, else None."""
-    if all(callable(getattr(store, name, None)) for name in _WALLET_METHODS):
-        return store
-    return None
 
 
 def position_row(p: PositionSnapshot) -> dict[str, Any]:
@@ -74,23 +63,9 @@ def wallets_router(ctx: WebContext) -> APIRouter:
         by: Literal["direction", "coin", "group", "cohort"] = Query("direction", description="How to bucket."),
         at: str | None = WalletAt,
     ) -> Response:
-        moment = at_param(at)
-        store = wallet_store(ctx.store)
-        if store is None:
-            doc: dict[str, Any] = {
-                "at": moment,
-                "by": by,
-                "polled_at": None,
-                "wallets": 0,
-                "long_pnl": 0.0,
-                "short_pnl": 0.0,
-                "rows": [],
-                "sets": [],
-            }
-            return json_response(doc | _set_fields([]) | {"available": False, "reason": NO_WALLET_STORE})
-        doc = queries.wallet_pnl_json(store, moment, by)
+        doc = queries.wallet_pnl_json(ctx.store, at_param(at), by)
         reason = None if doc["rows"] else NO_POLLS
-        return json_response(doc | _set_fields(doc["sets"]) | {"available": True, "reason": reason})
+        return json_response(doc | _set_fields(doc["sets"]) | {"reason": reason})
 
     @router.get("/worst", summary="The watched positions with the largest unrealized losses, worst first")
     def worst_positions(
@@ -98,12 +73,9 @@ def wallets_router(ctx: WebContext) -> APIRouter:
         at: str | None = WalletAt,
     ) -> Response:
         moment = at_param(at)
-        store = wallet_store(ctx.store)
-        if store is None:
-            return json_response({"at": moment, "positions": [], "available": False, "reason": NO_WALLET_STORE})
-        rows = queries.wallet_worst(store, moment, n)
+        rows = queries.wallet_worst(ctx.store, moment, n)
         reason = None if rows else "no watched position is at a loss (or none is stored)"
-        doc = {"at": moment, "positions": [position_row(p) for p in rows], "available": True, "reason": reason}
+        doc = {"at": moment, "positions": [position_row(p) for p in rows], "reason": reason}
         return json_response(doc)
 
     @router.get(
@@ -124,14 +96,10 @@ def wallets_router(ctx: WebContext) -> APIRouter:
         early = max(0, late - DAY_MS) if early is None else early
         if early >= late:
             raise ParamError("before", "must be earlier than after")
-        store = wallet_store(ctx.store)
-        if store is None:
-            doc = {"before": early, "after": late, "changes": [], "available": False, "reason": NO_WALLET_STORE}
-            return json_response(doc)
-        found = queries.wallet_exposure_changes(store, early, late)
+        found = queries.wallet_exposure_changes(ctx.store, early, late)
         rows = [msgspec.structs.asdict(c) | {"change": c.change} for c in found]
         reason = None if rows else "no watched position changed between the two times"
-        return json_response({"before": early, "after": late, "changes": rows, "available": True, "reason": reason})
+        return json_response({"before": early, "after": late, "changes": rows, "reason": reason})
 
     @router.get("/liquidations", summary="Fills by which watched wallets were themselves liquidated, newest first")
     def liquidations(
@@ -144,16 +112,13 @@ def wallets_router(ctx: WebContext) -> APIRouter:
         limit: int = Query(100, ge=1, le=1000, description="At most this many, the newest."),
     ) -> Response:
         lo, hi = params.time_range(since, until)
-        store = wallet_store(ctx.store)
-        if store is None:
-            return json_response({"liquidations": [], "available": False, "reason": NO_WALLET_STORE})
-        found = queries.wallet_liquidations(store, lo, hi)[-limit:][::-1]
-        labels = queries.wallet_labels(store)
+        found = queries.wallet_liquidations(ctx.store, lo, hi)[-limit:][::-1]
+        labels = queries.wallet_labels(ctx.store)
         rows = [
             msgspec.structs.asdict(f) | {"usd": f.usd, "side": f.position_side, "label": labels.get(f.wallet, "")}
             for f in found
         ]
         reason = None if rows else "no watched wallet was liquidated in this range (fills are polled with fills = true)"
-        return json_response({"liquidations": rows, "available": True, "reason": reason})
+        return json_response({"liquidations": rows, "reason": reason})
 
     return router

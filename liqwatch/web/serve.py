@@ -178,12 +178,9 @@ async def serve_store(settings: Settings, store: Store, sock: socket.socket, dsn
         statuses=shared_statuses(store) if dsn is not None else status_file(settings.status_file),
     )
     tasks: list[Awaitable[None]] = [serve_app(ctx, sock)]
-    if dsn is not None:
-        try:
-            from liqwatch.store.pg_live import listen_events  # type: ignore[import-not-found, unused-ignore]
-        except ImportError:
-            log.warning("no live events: liqwatch.store.pg_live is not available")
-        else:
-            tasks.append(feed_hub(hub, lambda: listen_events(dsn)))
+    if dsn is not None:  # other processes' new events, through PostgreSQL LISTEN/NOTIFY
+        from liqwatch.store.pg_live import listen_events
+
+        tasks.append(feed_hub(hub, lambda: listen_events(dsn)))
     with contextlib.suppress(asyncio.CancelledError):
         await asyncio.gather(*tasks)

@@ -22,11 +22,9 @@ from liqwatch.analytics.levels_grid import MEASURED_LABEL, heatmap
 from liqwatch.analytics.summary import parse_windows
 from liqwatch.sim.levels_tape import LevelsTape
 from liqwatch.sim.rest import hyperliquid as hl
-from liqwatch.store.base import Store
 from liqwatch.store.duckdb import DuckDBStore
 from liqwatch.wallets.aggregate import GROUP_BYS, coin_group
 from liqwatch.web.api_levels import thin_heatmap
-from liqwatch.web.api_wallets import NO_WALLET_STORE
 from liqwatch.web.app import create_app
 from liqwatch.web.context import WebContext
 from tests.web.levels_wallets_data import HOUR, fill_store, hourly
@@ -133,7 +131,7 @@ def test_wallet_pnl_is_the_query(client: TestClient, store: DuckDBStore, by: str
     doc = get(client, "/api/wallets/pnl", by=by)
     expected = queries.wallet_pnl_json(store, None, by)  # type: ignore[arg-type]
     assert {k: doc[k] for k in expected} == plain(expected)
-    assert doc["available"] is True and doc["reason"] is None
+    assert doc["reason"] is None
     assert doc["set_hash"] == expected["sets"][-1]["hash"] and doc["rule"] == expected["sets"][-1]["rule"]
 
 
@@ -190,18 +188,6 @@ def test_wallet_liquidations_newest_first(client: TestClient, store: DuckDBStore
 # ── empty answers ──────────────────────────────────────────────────────────────────────────────
 
 
-class WithoutWallets:
-    """A store whose backend keeps no wallet tables (every other read is the real store's)."""
-
-    def __init__(self, inner: Store) -> None:
-        self._inner = inner
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ("positions", "wallet_sets", "wallet_liquidations", "position_history"):
-            raise AttributeError(name)
-        return getattr(self._inner, name)
-
-
 def test_an_empty_store_answers_with_explicit_empty_shapes(tmp_path: Path) -> None:
     with DuckDBStore(tmp_path / "empty.duckdb") as empty, TestClient(create_app(app_over(empty))) as client:
         levels = get(client, "/api/levels/map", coin="BTC")
@@ -211,21 +197,11 @@ def test_an_empty_store_answers_with_explicit_empty_shapes(tmp_path: Path) -> No
         events = get(client, "/api/levels/events")
         assert events["events"] == [] and "no hourly candles" in events["reason"]
         pnl = get(client, "/api/wallets/pnl")
-        assert pnl["rows"] == [] and pnl["wallets"] == 0 and pnl["available"] is True
+        assert pnl["rows"] == [] and pnl["wallets"] == 0
         assert "see README: Smart-money wallets" in pnl["reason"] and pnl["set_hash"] is None
         for path, key in (("/api/wallets/worst", "positions"), ("/api/wallets/changes", "changes")):
             assert get(client, path)[key] == []
         assert get(client, "/api/wallets/liquidations")["liquidations"] == []
-
-
-def test_a_store_without_wallet_tables_says_so(store: DuckDBStore) -> None:
-    with TestClient(create_app(app_over(WithoutWallets(store)))) as client:
-        for path in WALLET_PATHS:
-            doc = get(client, path)
-            assert doc["available"] is False and doc["reason"] == NO_WALLET_STORE, path
-        levels = get(client, "/api/levels/map", at=END)
-        assert levels["map"]["measured"] is None and levels["measured_reason"] == NO_WALLET_STORE
-        assert levels["map"]["bins"]  # the modelled map does not need wallets
 
 
 # ── every parameter's 4xx ──────────────────────────────────────────────────────────────────────
