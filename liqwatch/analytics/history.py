@@ -31,7 +31,7 @@ from typing import Literal
 
 import msgspec
 
-from liqwatch.analytics.summary import units_to_usd, usd_units
+from liqwatch.analytics.summary import Tally, units_to_usd, usd_units
 from liqwatch.model import Coverage, Gap, Liquidation
 
 HOUR_MS = 3_600_000
@@ -95,26 +95,14 @@ def bucket_of(ts: int, step: int, origin: int = 0) -> int:
     return (ts - 1 - origin) // step
 
 
-class _Acc:
-    __slots__ = ("long_count", "long_units", "sampled", "short_count", "short_units", "unpriced")
+class _Acc(Tally):
+    """One bucket's tally, and whether a sampled venue contributed to it."""
+
+    __slots__ = ("sampled",)
 
     def __init__(self) -> None:
-        self.long_units = 0
-        self.short_units = 0
-        self.long_count = 0
-        self.short_count = 0
-        self.unpriced = 0
+        super().__init__()
         self.sampled = False
-
-    def add(self, side: str, units: int, count: int, unpriced: int, sampled: bool) -> None:
-        if side == "long":
-            self.long_units += units
-            self.long_count += count
-        else:
-            self.short_units += units
-            self.short_count += count
-        self.unpriced += unpriced
-        self.sampled = self.sampled or sampled
 
 
 class SeriesBuilder:
@@ -135,7 +123,8 @@ class SeriesBuilder:
         acc = self._acc.get(key)
         if acc is None:
             acc = self._acc[key] = _Acc()
-        acc.add(side, units, count, unpriced, coverage == "sampled")
+        acc.add(side, units, count, unpriced)
+        acc.sampled = acc.sampled or coverage == "sampled"
 
     def rows(self) -> list[SeriesRow]:
         out = []
