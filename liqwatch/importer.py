@@ -147,11 +147,7 @@ def _import_one(
             if letters is not None:
                 letters.write(record.venue, record.ts, record.frame, str(exc))
             continue
-        for event in events:
-            report.events += 1
-            if event.usd is None:
-                report.unpriced += 1
-            batch[event.id] = event
+        _take(events, batch, report)
         if len(batch) >= BATCH:
             flush()
     flush()
@@ -208,14 +204,19 @@ def _import_tardis(path: Path, store: Store, catalogue: Catalogue, report: Impor
             report.bad_frames += 1
             _problem(report, f"{path}:{lineno}: {exc}")
             continue
-        for event in events:
-            report.events += 1
-            if event.usd is None:
-                report.unpriced += 1
-            batch[event.id] = event
+        _take(events, batch, report)
         if len(batch) >= BATCH:
             flush()
     flush()
     for exchange, n in sorted(skipped.items()):
         _problem(report, f"{path}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
     report.files += 1
+
+
+def _take(events: list[Liquidation], batch: dict[str, Liquidation], report: ImportReport) -> None:
+    """Count parsed events and queue them for the store, one per id."""
+    for event in events:
+        report.events += 1
+        if event.usd is None:
+            report.unpriced += 1
+        batch[event.id] = event
