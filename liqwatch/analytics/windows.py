@@ -197,7 +197,8 @@ class LiveWindows:
         self._windows = [_Window(label, length) for label, length in self.windows]
         self._longest = max(length for _, length in self.windows)
         self._now: int | None = None
-        self._pending: list[tuple[int, int, Liquidation]] = []  # heap on (ts, seq): ts > cursor
+        # heap on (ts, seq) of events newer than the cursor, with their id key and usd units
+        self._pending: list[tuple[int, int, Liquidation, int, int | None]] = []
         self._seq = itertools.count()
         self._ids = _IdSet()
         # the spine: held events in ts order, rows [head, len) alive
@@ -260,13 +261,13 @@ class LiveWindows:
         if now is not None and event.ts <= now - self._longest:
             self.too_old += 1
             return False
-        usd_units(event.usd)  # raises ValueError for a usd no window can hold, before anything changes
+        units = usd_units(event.usd)  # ValueError for a usd no window can hold, before anything changes
         self._ids.add(key)
         self.accepted += 1
         if now is None or event.ts > now:
-            heapq.heappush(self._pending, (event.ts, next(self._seq), event))
+            heapq.heappush(self._pending, (event.ts, next(self._seq), event, key, units))
         else:
-            self._place(event, key, now)
+            self._place(event, key, units, now)
         return True
 
     def advance(self, at: int) -> None:
@@ -280,12 +281,11 @@ class LiveWindows:
         floor = at - self._longest
         while pending and pending[0][0] <= at:
             self._steps += 1
-            ts, _, event = heapq.heappop(pending)
-            key = _IdSet.key(event.id)
+            ts, _, event, key, units = heapq.heappop(pending)
             if ts <= floor:
                 self._ids.discard(key)
             else:
-                self._place(event, key, at)
+                self._place(event, key, units, at)
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -357,9 +357,8 @@ class LiveWindows:
             code |= _SAMPLED
         return code
 
-    def _place(self, event: Liquidation, key: int, now: int) -> None:
+    def _place(self, event: Liquidation, key: int, units: int | None, now: int) -> None:
         """Put a held event on the spine (at its place by ts) and into the windows it belongs to."""
-        units = usd_units(event.usd)
         code = self._encode(event, units is not None)
         value = 0 if units is None else units
         ts = event.ts
