@@ -68,15 +68,13 @@ def open_store(settings: Settings, *, must_exist: bool = True, read_only: bool =
 
     read_only: for commands that only read, so they work beside a `liqwatch serve` holding the same
     DuckDB file (a file written by an older liqwatch is opened for writing once, to upgrade it)."""
-    from liqwatch.store.base import StoreError
+    from liqwatch.store.base import StoreError, StoreNeedsUpgrade
     from liqwatch.store.open import open_store as open_any
 
     try:
         try:
             store = open_any(settings.db, must_exist=must_exist, read_only=read_only)
-        except StoreError as exc:
-            if not (read_only and "open it once for writing" in str(exc)):
-                raise
+        except StoreNeedsUpgrade:
             store = open_any(settings.db, must_exist=must_exist)
     except StoreError as exc:
         raise fail(str(exc)) from None

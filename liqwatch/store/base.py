@@ -26,6 +26,10 @@ class StoreError(Exception):
     """A store that cannot be opened or used, with a one-line message naming it."""
 
 
+class StoreNeedsUpgrade(StoreError):
+    """Opened read-only, a store that must first be created or migrated by a writer."""
+
+
 class EventFilter(msgspec.Struct, frozen=True):
     since: int | None = None  # ts > since (ms)
     until: int | None = None  # ts <= until (ms)

@@ -34,7 +34,7 @@ import duckdb
 from liqwatch.analytics.summary import Summary, Window
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, reads_sql, retention, schema
-from liqwatch.store.base import EventFilter, StoreError
+from liqwatch.store.base import EventFilter, StoreError, StoreNeedsUpgrade
 from liqwatch.store.common import first_line
 from liqwatch.store.duckdb_batch import Batch, event_batch, rows_batch
 from liqwatch.store.reads_sql import DUCKDB
@@ -117,7 +117,7 @@ class DuckDBStore(WalletTables, SharedStore):
         if version == migrations.LATEST:
             return
         if self.read_only:
-            raise StoreError(f"{self.path}: store needs creating or upgrading; open it once for writing")
+            raise StoreNeedsUpgrade(f"{self.path}: store needs creating or upgrading; open it once for writing")
         self._con.execute("BEGIN")
         try:
             for step in migrations.pending(version):

@@ -44,7 +44,7 @@ from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, reads_sql, retention, schema
 from liqwatch.store import postgres_sql as q
-from liqwatch.store.base import EventFilter, StoreError
+from liqwatch.store.base import EventFilter, StoreError, StoreNeedsUpgrade
 from liqwatch.store.common import first_line
 from liqwatch.store.reads_sql import POSTGRES
 from liqwatch.store.retention import PruneReport
@@ -156,7 +156,7 @@ class PostgresStore(WalletTables, SharedStore):
             if version == 0 and not create:
                 raise StoreError(f"{self.where}: no liqwatch store in this database yet (run `liqwatch run` first)")
             if self.read_only:
-                raise StoreError(f"{self.where}: store needs creating or upgrading; open it once for writing")
+                raise StoreNeedsUpgrade(f"{self.where}: store needs creating or upgrading; open it once for writing")
             for step in migrations.pending(version):
                 con.execute(step.sql("postgres"))
             con.execute(

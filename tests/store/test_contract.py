@@ -17,12 +17,14 @@ import duckdb
 import msgspec
 import psycopg
 import pytest
+from typer.testing import CliRunner
 
 from liqwatch.analytics.summary import summarize
+from liqwatch.cli import app
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store import migrations, pg_live
-from liqwatch.store.base import EventFilter, Store, StoreError
+from liqwatch.store.base import EventFilter, Store, StoreError, StoreNeedsUpgrade
 from liqwatch.store.duckdb import DuckDBStore
 from liqwatch.store.open import open_store
 from liqwatch.store.postgres import PostgresStore, month_partitions
@@ -309,6 +311,11 @@ def test_a_version_2_duckdb_store_is_migrated_without_loss(tmp_path: Path) -> No
     con.execute("INSERT INTO events SELECT * FROM source.events")
     con.execute("INSERT INTO rollup_hour SELECT * FROM source.rollup_hour")
     con.close()
+    with pytest.raises(StoreNeedsUpgrade, match="open it once for writing"):
+        DuckDBStore(path, read_only=True)
+    # a read command upgrades it (once, for writing) and answers
+    read = CliRunner().invoke(app, ["summary", "--db", str(path), "--json", "--at", str(AT)])
+    assert read.exit_code == 0, read.output
     with DuckDBStore(path) as s:
         assert s.count() == 200 and s.summary(AT, WINDOW_SETS[0]) == before
         version = s._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
