@@ -151,6 +151,9 @@ class Breakdown(msgspec.Struct, frozen=True):
     short_usd: float
     count: int
     coverage: str | None = None  # venues only: "complete" | "sampled"
+    long_count: int = 0
+    short_count: int = 0
+    unpriced_count: int = 0  # counted in `count`, not in the USD figures
 
 
 def breakdowns(store: Store, at: int, window: Window, by: str, limit: int | None = None) -> list[Breakdown]:
@@ -169,6 +172,9 @@ def breakdowns(store: Store, at: int, window: Window, by: str, limit: int | None
             t.short_usd,
             t.count,
             result.coverage.get(name) if by == "venue" else None,
+            t.long_count,
+            t.short_count,
+            t.unpriced_count,
         )
         for name, t in totals.items()
     ]

@@ -275,7 +275,15 @@ def iso_ms(ms: int) -> str:
 
 def _breakdown(totals: dict[str, Totals]) -> dict[str, dict[str, Any]]:
     return {
-        name: {"total_usd": t.total_usd, "long_usd": t.long_usd, "short_usd": t.short_usd, "count": t.count}
+        name: {
+            "total_usd": t.total_usd,
+            "long_usd": t.long_usd,
+            "short_usd": t.short_usd,
+            "count": t.count,
+            "long_count": t.long_count,
+            "short_count": t.short_count,
+            "unpriced_count": t.unpriced_count,
+        }
         for name, t in totals.items()
     }
 

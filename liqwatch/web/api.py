@@ -234,4 +234,12 @@ def api_router(ctx: WebContext) -> APIRouter:
 
 
 def _totals(row: queries.Breakdown) -> dict[str, Any]:
-    return {"total_usd": row.total_usd, "long_usd": row.long_usd, "short_usd": row.short_usd, "count": row.count}
+    return {
+        "total_usd": row.total_usd,
+        "long_usd": row.long_usd,
+        "short_usd": row.short_usd,
+        "count": row.count,
+        "long_count": row.long_count,
+        "short_count": row.short_count,
+        "unpriced_count": row.unpriced_count,
+    }

@@ -23,6 +23,21 @@ HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS
 MAX_SPAN_MS = 31 * DAY_MS
 HEATMAP_DEFAULT_MS = 72 * HOUR_MS
+FIVE_MIN_MS = 300_000
+# The model runs on hourly bars, so its price can be up to an hour old; the newest 5-minute close
+# (no older than this) is shown beside it as the price now.
+PRICE_NOW_MAX_AGE_MS = 15 * 60_000
+
+
+def price_now(ctx: WebContext, coin: str, moment: int) -> tuple[float, int] | None:
+    """(close, close time) of the newest 5-minute candle of `coin` ending at or before `moment`, if recent."""
+    bars = queries.candles(ctx.store, coin, FIVE_MIN_MS, moment - PRICE_NOW_MAX_AGE_MS, moment + 1)
+    if not bars:
+        return None
+    newest = max(bars, key=lambda bar: bar.open_ts)
+    return newest.close, min(newest.open_ts + FIVE_MIN_MS, moment)
+
+
 EVENTS_DEFAULT_MS = 7 * DAY_MS
 # A browser draws the grid on a canvas: a few hundred columns and rows are more than its pixels show,
 # and keep the JSON well under a megabyte even for a month of hourly bars.
@@ -107,9 +122,12 @@ def levels_router(ctx: WebContext) -> APIRouter:
             measured_reason = f"no watched Hyperliquid position in {name} polled within a day before {iso(moment)}"
         else:
             measured_reason = None
+        now = price_now(ctx, name, moment)
         doc = {
             "coin": name,
             "at": moment,
+            "price_now": None if now is None else now[0],
+            "price_now_at": None if now is None else now[1],
             "model_version": MODEL_VERSION,
             "label": MODELLED_LABEL,
             "measured_label": MEASURED_LABEL,

@@ -245,7 +245,15 @@ def test_summary_json_shape() -> None:
     assert list(w["largest"]) == ["venue", "symbol", "coin", "side", "price", "qty", "usd", "ts", "recv_ts",
                                   "coverage", "id"]  # fmt: skip
     assert list(w["by_coin"]) == ["BTC", "ETH", "SOL"]
-    assert w["by_coin"]["ETH"] == {"total_usd": 3_000.0, "long_usd": 3_000.0, "short_usd": 0.0, "count": 2}
+    assert w["by_coin"]["ETH"] == {
+        "total_usd": 3_000.0,
+        "long_usd": 3_000.0,
+        "short_usd": 0.0,
+        "count": 2,
+        "long_count": 2,
+        "short_count": 0,
+        "unpriced_count": 0,
+    }
     assert list(w["by_venue"]) == ["binance_usdm", "okx", "bybit"]
     assert w["coverage"] == {"binance_usdm": "sampled", "bybit": "complete", "okx": "complete"}
     assert doc["windows"]["1h"]["count"] == 2

@@ -17,8 +17,9 @@
   const view = { heat: null, map: null };
 
   const pad2 = (n) => String(n).padStart(2, "0");
-  const fmtDay = (ms) => { const d = new Date(ms); return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:00`; };
-  const fmtStamp = (ms) => { const d = new Date(ms); return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`; };
+  // times in the zone the page shows (UTC unless the reader chose local): app.js's fields()
+  const fmtDay = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:00`; };
+  const fmtStamp = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:${pad2(f.mi)}`; };
   function niceStep(raw) {
     const p = Math.pow(10, Math.floor(Math.log10(raw)));
     for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
@@ -200,8 +201,11 @@
     $("#levels-measured-text").title = doc.measured_label || "";
     $("#levels-version").textContent = doc.model_version || "—";
     $("#levels-version").title = doc.label || "";
+    const now = doc.price_now === null || doc.price_now === undefined ? ""
+      : ` · price now ${fmtPrice(doc.price_now)} (5-min close ${fmtStamp(doc.price_now_at)})`;
+    $("#levels-source").dataset.priceNow = now ? String(doc.price_now) : "";
     $("#levels-source").textContent = map
-      ? `price ${fmtPrice(map.price)} at ${fmtStamp(map.at)} · bins of ${fmtPrice(map.bin_size)} · ${map.source}` +
+      ? `model at the ${fmtStamp(map.at)} hourly close ${fmtPrice(map.price)}${now} · bins of ${fmtPrice(map.bin_size)} · ${map.source}` +
         ` · OI ${map.venues.join(", ") || "none"}` + (map.liq_ratio === null ? "" : ` · liq ratio ${map.liq_ratio.toFixed(2)}`)
       : "";
   }
@@ -219,7 +223,7 @@
   }
 
   async function load() {
-    const coin = L.state.coin || "BTC";
+    const coin = L.priceCoin();
     const q = "coin=" + encodeURIComponent(coin);
     $("#levels-coin").textContent = "· " + coin;
     const [m, h, e] = await Promise.allSettled([
@@ -246,6 +250,7 @@
     refresh();
     setInterval(refresh, REFRESH_MS);
     document.addEventListener("liqwatch:coin", refresh);
+    document.addEventListener("liqwatch:tz", refresh);
     let queued = false;
     const again = () => { if (queued) return; queued = true; requestAnimationFrame(() => { queued = false; if (view.map || view.heat) redraw(); }); };
     new ResizeObserver(again).observe($("#levels-heatmap").parentElement);

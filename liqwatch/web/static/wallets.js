@@ -10,7 +10,7 @@
   const REFRESH_MS = 45000;
   const $ = (sel) => document.querySelector(sel);
   const pad2 = (n) => String(n).padStart(2, "0");
-  const fmtStamp = (ms) => { const d = new Date(ms); return `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`; };
+  const fmtStamp = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:${pad2(f.mi)}`; };
   const sign = (n) => (n > 0 ? "gain" : n < 0 ? "loss" : "");
   function fmtPnl(n) { return (n > 0 ? "+" : "") + fmtUsd(n); }
   function walletName(label, address) {
@@ -53,9 +53,16 @@
     polled.dataset.value = doc.polled_at === null ? "" : String(doc.polled_at);
     polled.textContent = doc.polled_at ? `polled ${fmtStamp(doc.polled_at)} (${fmtAge(doc.polled_at)})` : "—";
   }
+  /** Why a watched position cannot be as stored (mark already past its liquidation price), or null. */
+  function inconsistency(p) {
+    if (p.liquidation_px === null || p.liquidation_px === undefined || !p.mark_px) return null;
+    if (p.side === "long" && p.mark_px <= p.liquidation_px) return "mark at or below the liquidation price: the snapshot is stale or the position was liquidated";
+    if (p.side === "short" && p.mark_px >= p.liquidation_px) return "mark at or above the liquidation price: the snapshot is stale or the position was liquidated";
+    return null;
+  }
   function renderWorst(positions) {
-    const rows = positions.map((p) => el("tr", { "data-wallet": p.wallet, "data-coin": p.coin }, [
-      el("td", {}, [walletName(p.label, p.wallet)]),
+    const rows = positions.map((p) => el("tr", { "data-wallet": p.wallet, "data-coin": p.coin, "data-inconsistent": inconsistency(p) ? "1" : null }, [
+      el("td", {}, [walletName(p.label, p.wallet), inconsistency(p) ? el("span", { class: "badge gap", "data-testid": "wallet-flag", text: "check", title: inconsistency(p) }) : null]),
       el("td", { class: "coin", text: p.coin }),
       el("td", {}, [el("span", { class: "side " + p.side, text: p.side })]),
       numEl("td", "position_value", p.position_value, fmtUsd(p.position_value), "num"),
