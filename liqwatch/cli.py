@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import sys
 import time
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter, Store
 from liqwatch.timeparse import iso, parse_time
 from liqwatch.venues import VENUE_IDS
+from liqwatch.web import params
 
 app = typer.Typer(
     help="liqwatch: liquidations from the big derivatives venues, normalized, stored and summarized.",
@@ -32,7 +34,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Piped output is not cut to 80 columns: tables take their natural width (a terminal still wraps).
+out = Console() if sys.stdout.isatty() else Console(width=240)
 err = Console(stderr=True)
 
 DbOption = Annotated[
@@ -164,7 +167,7 @@ def events(
     venue: Annotated[str | None, typer.Option(help="Venue id(s), comma-separated.")] = None,
     coin: Annotated[str | None, typer.Option(help="Coin(s), comma-separated, e.g. BTC,ETH.")] = None,
     side: Annotated[str | None, typer.Option(help="long or short (the liquidated position).")] = None,
-    min_usd: Annotated[float | None, typer.Option("--min-usd", help="Only events of at least this USD value.")] = None,
+    min_usd: Annotated[str | None, typer.Option("--min-usd", help="Only events of at least this USD value.")] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many events.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or table.")] = "jsonl",
 ) -> None:
@@ -175,14 +178,19 @@ def events(
         raise fail(f"--side: {side!r} is not long or short")
     if limit is not None and limit < 0:
         raise fail("--limit must be ≥ 0")
-    where = EventFilter(
-        since=time_option(since, "--since"),
-        until=time_option(until, "--until"),
-        venues=venue_list(venue),
-        coins=tuple(c.upper() for c in csv_list(coin)),
-        side=side,
-        min_usd=min_usd,
-    )
+    # the same checks and words as the API's 422s (web/params.py is pure)
+    try:
+        lo, hi = params.time_range(since, until)
+        where = EventFilter(
+            since=lo,
+            until=hi,
+            venues=params.venues_param("venue", venue),
+            coins=params.coins_param("coin", coin),
+            side=side,
+            min_usd=params.usd_text_param("min_usd", min_usd),
+        )
+    except params.ParamError as exc:
+        raise fail(f"--{exc.name.replace('_', '-')}: {exc.why.replace('before until', 'before --until')}") from None
     settings = settings_from(db)
     with open_store(settings, read_only=True) as store:
         rows = queries.events(store, where, limit)
@@ -225,10 +233,24 @@ def money(value: float | None) -> str:
     return "—" if value is None else f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
 
 
+def plain_number(value: float, significant: int = 6) -> str:
+    """`value` with thousands separators and up to `significant` digits, never in exponent form."""
+    if not math.isfinite(value) or value == 0:
+        return f"{value:,}"
+    exponent = math.floor(math.log10(abs(value)))
+    places = max(0, significant - 1 - exponent)
+    text = f"{value:,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def events_table(rows: list[Liquidation]) -> Table:
-    table = Table(title=f"{len(rows)} liquidations", title_justify="left")
+    table = Table(title=f"{len(rows)} liquidation{'' if len(rows) == 1 else 's'}", title_justify="left")
     for name in ("time (UTC)", "venue", "symbol", "side", "price", "qty", "usd"):
-        table.add_column(name, justify="right" if name in ("price", "qty", "usd") else "left")
+        figure = name in ("price", "qty", "usd", "time (UTC)")
+        # figures are never cut; names wrap onto a second line on a narrow terminal instead
+        table.add_column(
+            name, justify="right" if figure and name != "time (UTC)" else "left", no_wrap=figure, overflow="fold"
+        )
     for e in rows:
         colour = "green" if e.side == "short" else "red"
         table.add_row(
@@ -236,8 +258,8 @@ def events_table(rows: list[Liquidation]) -> Table:
             e.venue,
             e.symbol,
             f"[{colour}]{e.side}[/]",
-            f"{e.price:,.6g}",
-            "—" if e.qty is None else f"{e.qty:,.6g}",
+            plain_number(e.price),
+            "—" if e.qty is None else plain_number(e.qty),
             money(e.usd),
         )
     return table
@@ -264,21 +286,45 @@ def summary(
         end = int(time.time() * 1000)
     with open_store(settings, read_only=True) as store:
         result = queries.summary(store, end, spans)
+        if not as_json:
+            note = empty_windows_note(store, result)
+            if note:
+                err.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if as_json:
         sys.stdout.write(msgspec.json.encode(summary_to_json(result)).decode() + "\n")
     else:
         print_summary(result)
 
 
+def empty_windows_note(store: Store, result: Summary) -> str | None:
+    """Why every window is empty, in one line, when they are: no events at all, or none that early or late."""
+    if any(w.count for w in result.windows):
+        return None
+    spans = queries.venue_spans(store)
+    if not spans:
+        return "the store holds no events yet: `liqwatch run` collects, `liqwatch import FILE…` loads history"
+    first = min(span.first_ts for span in spans)
+    last = max(span.last_ts for span in spans)
+    longest = max(w.end - w.start for w in result.windows)
+    if result.at - longest >= last:
+        return f"no events in these windows: the newest stored event is at {iso(last)} (pass --at to look there)"
+    if result.at < first:
+        return f"no events in these windows: the first stored event is at {iso(first)}"
+    return "no events in these windows"
+
+
 def print_summary(result: Summary) -> None:
     table = Table(title=f"Liquidations to {iso(result.at)}", title_justify="left")
     for name in ("window", "total", "longs", "shorts", "count", "largest", "top coins"):
-        table.add_column(name, justify="left" if name in ("window", "largest", "top coins") else "right")
+        words = name in ("largest", "top coins")
+        table.add_column(
+            name, justify="left" if words or name == "window" else "right", no_wrap=not words, overflow="fold"
+        )
     for w in result.windows:
         largest = "—"
         if w.largest is not None:
             largest = f"{money(w.largest.usd)} {w.largest.symbol} {w.largest.side} on {w.largest.venue}"
-        top = ", ".join(f"{coin} {money(t.total_usd)}" for coin, t in list(w.by_coin.items())[:3])
+        top = "\n".join(f"{coin} {money(t.total_usd)}" for coin, t in list(w.by_coin.items())[:3])
         table.add_row(
             w.label,
             money(w.total_usd),

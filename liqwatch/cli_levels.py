@@ -25,6 +25,29 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}"
 
 
+HOUR_MS = 3_600_000
+
+
+def no_map_cause(coin: str, moment: int, opens: list[int]) -> str:
+    """Why no map of `coin` can be drawn at `moment`, and what to do, in one line."""
+    from liqwatch.queries import LEVELS_LOOKBACK_MS
+    from liqwatch.timeparse import iso
+
+    if not opens:
+        return (
+            f"no hourly candles of {coin} stored: `liqwatch run` polls the coins in market_coins "
+            f"(default BTC, ETH, SOL); add {coin} there (config file or LIQWATCH_MARKET_COINS) and let it run"
+        )
+    first, last = min(opens), max(opens)
+    if moment < first + HOUR_MS:
+        first_close = iso(first + HOUR_MS)
+        return f"no hourly candles of {coin} closed by {iso(moment)}: the first stored one closes at {first_close}"
+    return (
+        f"no hourly candles of {coin} in the {LEVELS_LOOKBACK_MS // 86_400_000} days before {iso(moment)}: "
+        f"the newest stored one opens at {iso(last)} (pass --at {iso(last + HOUR_MS)})"
+    )
+
+
 @levels_app.command("map")
 def map_(
     coin: CoinOption = "BTC",
@@ -34,15 +57,24 @@ def map_(
 ) -> None:
     """The current liquidation map from stored hourly candles and open interest."""
     from liqwatch import queries
-    from liqwatch.cli import err, fail, open_store, out, settings_from, time_option
+    from liqwatch.cli import err, open_store, out, settings_from, time_option
     from liqwatch.timeparse import iso
 
     moment = time_option(at, "--at") or int(time.time() * 1000)
+    name = coin.upper()
     with open_store(settings_from(db), read_only=True) as store:
-        levels = queries.levels_map(store, coin.upper(), moment)
+        levels = queries.levels_map(store, name, moment)
+        bars = queries.candles(store, name, HOUR_MS)
     if levels is None:
-        raise fail(
-            f"no hourly candles of {coin.upper()} stored before {iso(moment)}: run `liqwatch run` (it polls them)"
+        err.print(f"{no_map_cause(name, moment, [b.open_ts for b in bars])}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    stale = moment - (max(b.open_ts for b in bars if b.open_ts <= moment) + HOUR_MS)
+    if stale > 2 * HOUR_MS:
+        err.print(
+            f"note: the newest hourly candle of {name} before {iso(moment)} closed {stale // HOUR_MS} h earlier: "
+            "the map is as of then",
+            highlight=False,
+            soft_wrap=True,
         )
     if as_json:
         out.print_json(msgspec.json.encode(levels).decode())

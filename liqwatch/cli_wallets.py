@@ -126,6 +126,31 @@ def poll(
             err.print("stopped", highlight=False)
 
 
+def store_newest_poll(db: str | None) -> int | None:
+    """When the newest stored position snapshot was polled, or None without any."""
+    from liqwatch import queries
+    from liqwatch.cli import open_store, settings_from
+
+    with open_store(settings_from(db), read_only=True) as store:
+        found = queries.wallet_positions(store, None, max_age_ms=None)
+    return max((p.ts for p in found), default=None)
+
+
+def no_positions_cause(newest: int | None, moment: int | None) -> str:
+    """Why there are no watched positions to show at `moment` (None: now), in one line."""
+    from liqwatch.timeparse import iso
+
+    if newest is None:
+        return (
+            "no watched positions stored: configure [wallets] and run `liqwatch run --config FILE` "
+            "or `liqwatch wallets poll`"
+        )
+    when = "now" if moment is None else iso(moment)
+    if moment is not None and moment < newest:
+        return f"no watched wallet polled within a day before {when} (the newest poll is at {iso(newest)})"
+    return f"no watched wallet polled within a day before {when}: the newest poll is at {iso(newest)}"
+
+
 @wallets_app.command("pnl")
 def pnl(
     at: AtOption = None,
@@ -137,7 +162,7 @@ def pnl(
     from rich.table import Table
 
     from liqwatch import queries
-    from liqwatch.cli import fail, open_store, out, settings_from, time_option
+    from liqwatch.cli import err, fail, open_store, out, settings_from, time_option
     from liqwatch.wallets.aggregate import GROUP_BYS
 
     if by not in GROUP_BYS:
@@ -149,8 +174,8 @@ def pnl(
         out.print_json(msgspec.json.encode(doc).decode())
         return
     if not doc["rows"]:
-        out.print("no watched positions stored (run `liqwatch wallets poll`)", highlight=False)
-        return
+        err.print(no_positions_cause(store_newest_poll(db), moment), highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
     table = Table(title=f"watched wallets' unrealized PnL by {by} ({doc['wallets']} wallets)")
     for column in (by, "long PnL", "short PnL", "long notional", "short notional", "wallets"):
         table.add_column(column, justify="left" if column == by else "right")

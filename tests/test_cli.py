@@ -108,6 +108,11 @@ def test_events_filters(tmp_path: Path, journal: Path) -> None:
         (["events", "--venue", "kraken"], "unknown venue kraken"),
         (["events", "--format", "xml"], "--format"),
         (["events", "--side", "up"], "--side"),
+        # the CLI checks filters as the API does, with the same words
+        (["events", "--since", "2026-12-05", "--until", "2026-12-01"], "--since: must be before --until"),
+        (["events", "--coin", "B-T"], "--coin: 'B-T' is not a coin (letters and digits, e.g. BTC)"),
+        (["events", "--min-usd", "abc"], "--min-usd: 'abc' is not a number of USD (e.g. 100000)"),
+        (["events", "--min-usd", "-5"], "--min-usd: '-5' must be a finite amount ≥ 0"),
         (["summary", "--windows", "1x"], "--windows"),
         (["summary", "--at", "1763712000"], "epoch seconds"),
         (["import", "/nonexistent/capture.jsonl"], "no such file"),
@@ -122,6 +127,21 @@ def test_bad_flags_get_one_line_errors(tmp_path: Path, journal: Path, args: list
     assert code == 2
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def test_empty_windows_say_why(tmp_path: Path, journal: Path) -> None:
+    db = str(tmp_path / "x.duckdb")
+    run("import", str(journal), "--db", db, "-q")
+    code, _, err = run("summary", "--at", "2030-01-01", "--db", db)
+    assert code == 0 and "no events in these windows: the newest stored event is at" in err
+
+
+def test_piped_tables_keep_every_figure(tmp_path: Path, journal: Path) -> None:
+    db = str(tmp_path / "x.duckdb")
+    run("import", str(journal), "--db", db, "-q")
+    code, out, _ = run("events", "--db", db, "--format", "table")
+    assert code == 0 and "…" not in out
+    assert not any(c in out for c in ("e+", "e-0"))  # no quantity or price in exponent form
 
 
 def test_reading_a_missing_store_says_what_to_do(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from liqwatch.venues import VENUE_IDS
+
 
 class ErrorBody(BaseModel):
     """What every rejected request gets: one line naming the parameter and why."""
@@ -20,8 +22,8 @@ BAD_PARAMETER: dict[int | str, dict[str, Any]] = {
 
 # What a parameter may look like, published in the OpenAPI schema (the parsers in params.py still
 # check values: a date that does not exist passes the pattern and is refused with a one-line 422).
-_VENUE = "(binance_usdm|binance_coinm|bybit|okx|bitmex|deribit|bitget|gate)"
-_KNOWN = ", ".join(_VENUE.strip("()").split("|"))
+_VENUE = "(" + "|".join(VENUE_IDS) + ")"  # every registered venue, so a new one is never refused
+_KNOWN = ", ".join(VENUE_IDS)
 _CLOCK = r"[T ]([01][0-9]|2[0-3])(:[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?)?([Zz]|[+-][01][0-9]:?[0-5][0-9])?"
 _DATE = r"[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])"  # days 29-31 pass too, unadvertised
 _EPOCH_MS = r"[1-9][0-9]{11,13}|2[0-4][0-9]{13}|25[0-2][0-9]{12}"  # 1e11 .. 2.53e14 (year 1973 .. 9999)

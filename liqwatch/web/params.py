@@ -104,6 +104,19 @@ def usd_param(name: str, value: float | None) -> float | None:
     return value
 
 
+def usd_text_param(name: str, value: str | None) -> float | None:
+    """A USD amount typed as text (the CLI's --min-usd): a finite number ≥ 0, with or without _ or ,."""
+    if value is None or value == "":
+        return None
+    try:
+        amount = float(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise ParamError(name, f"{value!r} is not a number of USD (e.g. 100000)") from None
+    if not math.isfinite(amount) or amount < 0:
+        raise ParamError(name, f"{value!r} must be a finite amount ≥ 0")
+    return amount
+
+
 # --- cursors ------------------------------------------------------------------------------------
 # Opaque to clients: base64url of "<a|d><ts>:<id>"; the direction is part of it, so a cursor from
 # an ascending page is refused on a descending one instead of silently starting over.

@@ -25,8 +25,16 @@ def test_levels_map_from_the_store(tmp_path: Path) -> None:
     assert doc["longs"]["total_usd"] > 0 and doc["shorts"]["total_usd"] > 0
     text = CliRunner().invoke(app, ["levels", "map", "--at", str(T0 + 24 * H), "--db", db])
     assert text.exit_code == 0 and "shorts above" in text.output
+    # nothing to draw exits 1 (as `wallets pnl` does) with the real cause, not "run liqwatch run"
     early = CliRunner().invoke(app, ["levels", "map", "--at", str(T0), "--db", db])
-    assert early.exit_code == 2 and "no hourly candles of BTC" in early.output
+    assert early.exit_code == 1 and "no hourly candles of BTC closed by" in early.output
+    assert "the first stored one closes at" in early.output
+    later = CliRunner().invoke(app, ["levels", "map", "--at", str(T0 + 90 * 24 * H), "--db", db])
+    assert later.exit_code == 1 and "in the 30 days before" in later.output and "the newest stored one" in later.output
+    other = CliRunner().invoke(app, ["levels", "map", "--coin", "XYZ", "--db", db])
+    assert other.exit_code == 1 and "add XYZ there (config file or LIQWATCH_MARKET_COINS)" in other.output
+    stale = CliRunner().invoke(app, ["levels", "map", "--at", str(T0 + 47 * H), "--db", db])
+    assert stale.exit_code == 0 and "closed 23 h earlier" in stale.output
 
 
 def test_levels_backtest_generated_prints_score_and_version() -> None:

@@ -68,6 +68,9 @@ min_account_value = 0
     assert result.exit_code == 0 and "unrealized PnL by group" in result.stdout
     result = runner.invoke(app, ["wallets", "worst", "-n", "3", "--db", db])
     assert result.exit_code == 0, result.output
+    # nothing at a time after the polls: exit 1 with the real cause (the positions are stored)
+    result = runner.invoke(app, ["wallets", "pnl", "--at", "2099-01-01", "--db", db])
+    assert result.exit_code == 1 and "no watched wallet polled within a day before 2099-01-01" in result.output
     result = runner.invoke(app, ["wallets", "pnl", "--by", "planet", "--db", db])
     assert result.exit_code == 2 and "--by: choose one of" in result.output
 
