@@ -29,7 +29,7 @@ from liqwatch.web.errors import (
     WINDOWS_PATTERN,
 )
 from liqwatch.web.params import ParamError
-from liqwatch.web.venues import venue_rows
+from liqwatch.web.venues import freshest, state_of, venue_rows
 
 _encoder = msgspec.json.Encoder()
 
@@ -226,9 +226,30 @@ def api_router(ctx: WebContext) -> APIRouter:
         activity = await asyncio.to_thread(queries.activity, ctx.store, now)
         return json_response({"venues": venue_rows(statuses, activity, now)})
 
-    @router.get("/health", summary="Liveness and the number of stored events")
-    def health() -> Response:
-        return json_response({"ok": True, "store": ctx.store_kind, "events": queries.count(ctx.store)})
+    @router.get(
+        "/health",
+        summary="Liveness, stored events, and whether a running collector reaches any venue",
+        description=(
+            "`ok` is false when a collector is running but no venue is connected (the network is down or "
+            "every venue refuses): the API answers, but nothing new is being collected. `collector`: "
+            "`running` or `none` (a `liqwatch serve` over a store nobody is writing)."
+        ),
+    )
+    async def health() -> Response:
+        now = ctx.clock()
+        live = freshest(await ctx.statuses(), now)
+        running = {venue: state for venue, (state, alive) in live.items() if alive}
+        connected = sorted(v for v, state in running.items() if state_of(state, True, now) in ("connected", "silent"))
+        events = await asyncio.to_thread(queries.count, ctx.store)
+        doc = {
+            "ok": not running or bool(connected),
+            "store": ctx.store_kind,
+            "events": events,
+            "collector": "running" if running else "none",
+            "venues_connected": connected,
+            "venues_down": sorted(set(running) - set(connected)),
+        }
+        return json_response(doc)
 
     return router
 

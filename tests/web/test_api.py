@@ -8,9 +8,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from liqwatch import queries
+from liqwatch.feed.collector import Status, VenueStatus
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.web.app import create_app
+from liqwatch.web.context import WebContext
 from tests.web.conftest import AT, HOUR
 
 EVENT_FIELDS = ["venue", "symbol", "coin", "side", "price", "qty", "usd", "ts", "recv_ts", "coverage", "id"]
@@ -126,7 +129,14 @@ def test_report_venues_health_metrics_and_dashboard(client: TestClient, store: D
     assert {v["state"] for v in venues} == {"unknown"}  # no collector runs beside this store
     assert sum(v["events_24h"] for v in venues) == queries.summary_json(store, AT, "24h")["windows"]["24h"]["count"]
 
-    assert get(client, "/api/health") == {"ok": True, "store": "duckdb", "events": store.count()}
+    assert get(client, "/api/health") == {
+        "ok": True,
+        "store": "duckdb",
+        "events": store.count(),
+        "collector": "none",
+        "venues_connected": [],
+        "venues_down": [],
+    }
     assert client.get("/").status_code == 200
     assert client.get("/openapi.json").json()["info"]["title"] == "liqwatch"
 
@@ -181,3 +191,26 @@ def test_a_cursor_of_the_other_order_is_refused(client: TestClient) -> None:
 def test_read_only(client: TestClient) -> None:
     assert client.post("/api/events", json={}).status_code == 405
     assert client.delete("/api/summary").status_code == 405
+
+
+def test_health_is_not_ok_while_a_running_collector_reaches_no_venue(store: DuckDBStore) -> None:
+    def venue(name: str, connected: bool) -> VenueStatus:
+        since = AT - 5_000 if connected else None
+        return VenueStatus(name, connected, since, since, since, 1, 0, 0, 0, 0, None if connected else AT - 60_000,
+                           None, [])  # fmt: skip
+
+    def context(*venues: VenueStatus) -> WebContext:
+        status = Status(AT - 1_000, AT - 600_000, 1, 2.0, {v.venue: v for v in venues})
+
+        async def statuses() -> list[Status]:
+            return [status]
+
+        return WebContext(store=store, store_kind="duckdb", windows=[], statuses=statuses, clock=lambda: AT)
+
+    with TestClient(create_app(context(venue("okx", False), venue("bybit", False)))) as offline:
+        health = offline.get("/api/health").json()
+    assert health["ok"] is False and health["collector"] == "running"
+    assert health["venues_connected"] == [] and health["venues_down"] == ["bybit", "okx"]
+    with TestClient(create_app(context(venue("okx", True), venue("bybit", False)))) as partly:
+        health = partly.get("/api/health").json()
+    assert health["ok"] is True and health["venues_connected"] == ["okx"] and health["venues_down"] == ["bybit"]
