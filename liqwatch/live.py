@@ -262,9 +262,33 @@ def usd_short(value: float) -> str:
     return f"${value:,.0f}"
 
 
+NO_VENUE_AFTER_MS = 15_000
+
+
+def reachability_note(status: Status, now: int, said_offline: bool) -> str | None:
+    """One plain line when no venue can be reached (once), and when some can again; else None."""
+    venues = list(status.venues.values())
+    connected = [v.venue for v in venues if v.connected]
+    if connected:
+        return f"liqwatch: connected again: {', '.join(connected)}" if said_offline else None
+    tried = all(v.last_error is not None for v in venues)
+    if venues and tried and not said_offline and now - status.started >= NO_VENUE_AFTER_MS:
+        return (
+            "liqwatch: no venue reachable — check the network (DNS, proxy, firewall), "
+            "or try `liqwatch demo` for a local simulation; retrying quietly"
+        )
+    return None
+
+
 async def _report_forever(
     status: Callable[[], Status], summary: Callable[[], Summary], interval: float, console: Console
 ) -> None:
+    offline = False
     while True:
         await asyncio.sleep(interval)
-        console.print(status_line(status(), summary()), highlight=False)
+        now = status()
+        note = reachability_note(now, now.updated, offline)
+        if note is not None:
+            offline = not offline
+            console.print(note, highlight=False, soft_wrap=True)
+        console.print(status_line(now, summary()), highlight=False)

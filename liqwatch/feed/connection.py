@@ -139,6 +139,8 @@ async def run_connection(
     # Protocol-level keepalive from the library; application pings (heartbeat.ping) on top.
     ping_interval = heartbeat.interval_s if heartbeat.ping is None and heartbeat.interval_s > 0 else 20.0
 
+    quiet = RepeatLimiter()
+
     def fail(reason: str) -> None:
         nonlocal outage
         state.failures += 1
@@ -150,7 +152,11 @@ async def run_connection(
         else:
             outage.failed_reconnects += 1
             outage.last_reason = reason
-        log.warning("%s/%s: %s", spec.id, connection.name, reason)
+        # an unreachable venue retries for hours: say it when it starts, when the cause changes
+        # and every few minutes after that, not at every attempt
+        level = logging.WARNING if quiet.should_say(reason, clock()) else logging.DEBUG
+        attempts_note = f" ({outage.failed_reconnects + 1} attempts so far)" if outage.failed_reconnects else ""
+        log.log(level, "%s/%s: %s%s", spec.id, connection.name, reason, attempts_note)
 
     # A venue with several connections (Bybit linear/inverse) can lose them at the same moment:
     # naming the connection keeps those outages distinct records.
@@ -277,6 +283,21 @@ async def _session(
             pinger.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await pinger
+
+
+class RepeatLimiter:
+    """Whether to say a repeated message now: the first time, when it changes, then every `every_ms`."""
+
+    def __init__(self, every_ms: int = 300_000) -> None:
+        self.every_ms = every_ms
+        self.last: str | None = None
+        self.said_at = 0
+
+    def should_say(self, message: str, now: int) -> bool:
+        if message != self.last or now - self.said_at >= self.every_ms:
+            self.last, self.said_at = message, now
+            return True
+        return False
 
 
 def _safely(function: Callable[[Frame], T], frame: Frame, spec: VenueSpec, what: str) -> T | None:

@@ -113,8 +113,19 @@ async def poll_market_forever(
         report = await poll_once(
             store, venues, client, coins, now=clock(), lookback_ms=reach, rest_overrides=rest_overrides
         )
-        for problem in report.problems:
-            log.warning("levels poll: %s", problem)
-        log.info("levels poll: %d candles, %d open-interest values", report.candles, report.stats)
+        if report.problems and not (report.candles or report.stats):
+            # nothing reachable: one line, not one per coin and venue (the details at DEBUG)
+            log.warning(
+                "levels poll: all %d requests failed (first: %s); next try in %g s",
+                len(report.problems),
+                report.problems[0],
+                interval_s,
+            )
+            for problem in report.problems:
+                log.debug("levels poll: %s", problem)
+        else:
+            for problem in report.problems:
+                log.warning("levels poll: %s", problem)
+            log.info("levels poll: %d candles, %d open-interest values", report.candles, report.stats)
         reach = lookback_ms
         await asyncio.sleep(interval_s)

@@ -74,7 +74,7 @@ class RestClient:
             delay = delays.next_delay()
             if retry_after is not None:
                 delay = max(delay, min(retry_after, 60.0))
-            log.info("GET %s: %s; retrying in %.1f s", url, problem, delay)
+            log.debug("GET %s: %s; retrying in %.1f s", url, problem, delay)  # the final failure is reported
             await self._sleep(delay)
 
     async def aclose(self) -> None:
