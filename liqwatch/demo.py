@@ -398,8 +398,11 @@ async def _demo(
     await sim.start()
     rig: LiveRig | None = None
     try:
-        urls, rest = dict(sim.urls), dict(sim.rest_urls)
-        venues = sorted({key.partition(".")[0] for key in urls} & set(REGISTRY), key=list(REGISTRY).index)
+        venues = sorted({key.partition(".")[0] for key in sim.urls} & set(REGISTRY), key=list(REGISTRY).index)
+        # only the collected venues' URLs: the simulator also serves what is not a collected feed
+        # (Hyperliquid's /info for the watched wallets), which must not read as an ignored flag
+        urls = {key: url for key, url in sim.urls.items() if key.partition(".")[0] in venues}
+        rest = dict(sim.rest_urls)
         specs = [REGISTRY[v] for v in venues]
         # Market data every five simulated minutes: the dashboard's price line and liquidation levels.
         poll_s = max(1.0, 300 / options.speed)

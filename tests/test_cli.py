@@ -110,7 +110,7 @@ def test_events_filters(tmp_path: Path, journal: Path) -> None:
         (["events", "--side", "up"], "--side"),
         # the CLI checks filters as the API does, with the same words
         (["events", "--since", "2026-12-05", "--until", "2026-12-01"], "--since: must be before --until"),
-        (["events", "--coin", "B-T"], "--coin: 'B-T' is not a coin (letters and digits, e.g. BTC)"),
+        (["events", "--coin", "B-T"], "--coin: 'B-T' is not a coin (letters and digits, e.g. BTC; several: BTC,ETH)"),
         (["events", "--min-usd", "abc"], "--min-usd: 'abc' is not a number of USD (e.g. 100000)"),
         (["events", "--min-usd", "-5"], "--min-usd: '-5' must be a finite amount ≥ 0"),
         (["summary", "--windows", "1x"], "--windows"),

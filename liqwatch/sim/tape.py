@@ -85,6 +85,27 @@ PHASES: dict[str, tuple[Phase, ...]] = {
 }
 HAWKES_DECAY_S = 8.0  # excitation half-life scale (e-folding seconds)
 CAP_USD = 150e6
+# Prices drift back toward where the tape started (half-life 40 minutes): a scenario's cycle repeats
+# for as long as the tape is read, and without this each repeat would add its rally or slide to the
+# last (a squeeze tape read for 9 hours took BTC up 122 %); with it BTC stays within about 10 % of
+# its start on a squeeze or cascade day and about 20 % in a crash.
+REVERSION_PER_S = math.log(2) / 2_400
+# How big a coin's and a venue's largest liquidations get: (scale of the heavy tail, cap in USD).
+# BTC's book takes $100M+ orders; a meme coin's or a small venue's does not (no $60M PEPE order on Gate).
+COIN_SIZE: dict[str, tuple[float, float]] = {
+    "BTC": (1.0, 150e6),
+    "ETH": (0.8, 80e6),
+    "SOL": (0.5, 25e6),
+    "XRP": (0.45, 15e6),
+    "DOGE": (0.4, 12e6),
+    "BNB": (0.35, 10e6),
+    "SUI": (0.3, 8e6),
+    "LINK": (0.3, 6e6),
+    "PEPE": (0.25, 6e6),
+    "SHIB": (0.2, 4e6),
+}
+VENUE_SIZE: dict[str, float] = {"binance_usdm": 1.0, "bybit": 0.9, "okx": 0.8, "binance_coinm": 0.7}
+SMALL_VENUE_SIZE = 0.5
 MAX_PER_SECOND = 2_000  # a safety cap on arrivals (the Hawkes process stays far below it)
 
 
@@ -98,13 +119,14 @@ def phase_at(phases: Sequence[Phase], second: int) -> Phase:
     return phases[-1]
 
 
-def notional(rng: random.Random, scale: float) -> float:
-    """Heavy-tailed USD notional: lognormal body (median ~$1.8k × scale), 2% Pareto tail (α 1.3)."""
+def notional(rng: random.Random, scale: float, tail: float = 1.0, cap: float = CAP_USD) -> float:
+    """Heavy-tailed USD notional: lognormal body (median ~$1.8k × scale), 2% Pareto tail (α 1.3)
+    scaled by `tail` (the coin's and venue's depth), at most `cap`."""
     if rng.random() < 0.02:
-        usd = 30_000.0 * scale * rng.paretovariate(1.3)
+        usd = 30_000.0 * scale * tail * rng.paretovariate(1.3)
     else:
         usd = math.exp(rng.gauss(math.log(1_800.0 * scale), 1.4))
-    return min(max(usd, 5.0), CAP_USD)
+    return min(max(usd, 5.0), cap)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -242,8 +264,9 @@ def _advance_prices(state: _State, phase: Phase, t0: int) -> None:
     rng = state.rng
     r_btc = phase.drift / phase.seconds + phase.vol * rng.gauss(0.0, 1.0)
     state.returns.append(r_btc)
-    for coin, (_, beta, idio) in mk.COINS.items():
+    for coin, (base, beta, idio) in mk.COINS.items():
         r = r_btc if coin == "BTC" else beta * r_btc + idio * phase.vol * rng.gauss(0.0, 1.0)
+        r -= REVERSION_PER_S * (state.log_price[coin] - math.log(base))
         state.log_price[coin] += r
         state.book.record(coin, t0, math.exp(state.log_price[coin]))
 
@@ -265,7 +288,8 @@ def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, 
         choices = universe[venue]
         m = rng.choices(choices, [c.weight for c in choices])[0]
         side: Side = LONG if rng.random() < p_long else SHORT
-        usd = notional(rng, phase.size)
+        tail, cap = COIN_SIZE.get(m.coin, (0.3, 5e6))
+        usd = notional(rng, phase.size, tail * VENUE_SIZE.get(m.venue, SMALL_VENUE_SIZE), cap)
         slip = rng.uniform(0.0005, 0.008)  # the bankruptcy price sits beyond the mark: below for longs
         coin_price = state.book.last(m.coin) * (1 - slip if side == LONG else 1 + slip)
         price = mk.price_text(m, coin_price)

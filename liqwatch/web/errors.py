@@ -41,8 +41,8 @@ PATTERN_MEANS = {
     WINDOW_PATTERN: "a window: a whole number and s, m, h, d or w, e.g. 4h",
     WINDOWS_PATTERN: "windows: comma-separated, e.g. 1h,4h,12h,24h",
     COIN_PATTERN: "a coin (letters and digits, e.g. BTC)",
-    COINS_PATTERN: "coins (letters and digits, comma-separated, e.g. BTC,ETH)",
-    VENUES_PATTERN: f"venue ids, comma-separated ({_KNOWN})",
+    COINS_PATTERN: "a coin (letters and digits, e.g. BTC; several: BTC,ETH)",
+    VENUES_PATTERN: f"a venue id ({_KNOWN}; several: comma-separated)",
     VENUE_PATTERN: f"one venue id ({_KNOWN})",
     CURSOR_PATTERN: "a cursor from this API (pass next_cursor back unchanged)",
 }

@@ -87,7 +87,7 @@ def coins_param(name: str, value: str | None) -> tuple[str, ...]:
     coins = tuple(c.strip().upper() for c in (value or "").split(",") if c.strip())
     bad = [c for c in coins if not _COIN.match(c)]
     if bad:
-        raise ParamError(name, f"{bad[0]!r} is not a coin (letters and digits, e.g. BTC)")
+        raise ParamError(name, f"{bad[0]!r} is not a coin (letters and digits, e.g. BTC; several: BTC,ETH)")
     return coins
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -214,3 +215,9 @@ def test_health_is_not_ok_while_a_running_collector_reaches_no_venue(store: Duck
     with TestClient(create_app(context(venue("okx", True), venue("bybit", False)))) as partly:
         health = partly.get("/api/health").json()
     assert health["ok"] is True and health["venues_connected"] == ["okx"] and health["venues_down"] == ["bybit"]
+
+
+def test_the_readme_quotes_the_api_word_for_word(client: TestClient) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    detail = client.get("/api/events", params={"coin": "B-T"}).json()["detail"]
+    assert f"`GET /api/events?coin=B-T` →\n`{detail}`" in readme
