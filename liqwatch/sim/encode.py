@@ -69,6 +69,7 @@ def binance_payload(liq: Liq, event_time: int) -> str:
     expired = (variant >> 4) % 8 == 0  # partly filled, then expired: q > z
     size = _decimal(liq.size)
     coinm = liq.venue == "binance_coinm"
+    aster = liq.venue == "aster"  # Aster: Binance's pre-integration payload, without `ps`/`st`
     pair = liq.symbol.split("_", 1)[0]
     order: dict[str, Any] = {"s": liq.symbol}
     if coinm:
@@ -85,6 +86,8 @@ def binance_payload(liq: Liq, event_time: int) -> str:
         z=liq.size,
         T=liq.ts,
     )
+    if aster:
+        return dumps({"e": "forceOrder", "E": event_time, "o": order})
     return dumps({"e": "forceOrder", "E": event_time, "o": order, "ps": pair, "st": 2 if coinm else 1})
 
 
@@ -454,9 +457,9 @@ def encode_batch(liqs: Sequence[Liq], *, at: int | None = None) -> str:
     first = liqs[0]
     when = at if at is not None else max(liq.ts for liq in liqs) + 5
     venue = first.venue
-    if venue.startswith("binance"):
+    if venue.startswith("binance") or venue == "aster":
         if len(liqs) != 1:
-            raise ValueError("a Binance frame carries one liquidation")
+            raise ValueError("a Binance (or Aster) frame carries one liquidation")
         return binance_payload(first, when)
     if venue == "bybit":
         return bybit_frame(liqs, when)

@@ -51,6 +51,7 @@ VENUE_SHARE: dict[str, float] = {
     "gate": 0.08,
     "bitmex": 0.03,
     "deribit": 0.04,
+    "aster": 0.04,
 }
 
 
@@ -213,7 +214,32 @@ def _gate() -> list[Market]:
     ]
 
 
-MARKETS: tuple[Market, ...] = (*_binance(), *_bybit(), *_okx(), *_bitmex(), *_deribit(), *_bitget(), *_gate())
+def _aster() -> list[Market]:
+    # Binance USD-M's shape on Aster's host: USDT linear perpetuals, no COIN-M, no `st`.
+    v = "aster"
+    c: dict[str, Any] = {"conn": "market"}
+    return [
+        _m(v, "BTCUSDT", "BTC", "linear", "1", "USDT", "0.1", "0.001", 30, **c),
+        _m(v, "ETHUSDT", "ETH", "linear", "1", "USDT", "0.01", "0.001", 20, **c),
+        _m(v, "SOLUSDT", "SOL", "linear", "1", "USDT", "0.01", "0.01", 10, **c),
+        _m(v, "BNBUSDT", "BNB", "linear", "1", "USDT", "0.01", "0.01", 8, **c),
+        _m(v, "XRPUSDT", "XRP", "linear", "1", "USDT", "0.0001", "0.1", 5, **c),
+        _m(v, "DOGEUSDT", "DOGE", "linear", "1", "USDT", "0.00001", "1", 5, **c),
+        _m(v, "1000PEPEUSDT", "PEPE", "linear", "1000", "USDT", "0.0000001", "1", 4, bundle=1000, **c),
+        _m(v, "SUIUSDT", "SUI", "linear", "1", "USDT", "0.0001", "0.1", 3, **c),
+    ]
+
+
+MARKETS: tuple[Market, ...] = (
+    *_binance(),
+    *_bybit(),
+    *_okx(),
+    *_bitmex(),
+    *_deribit(),
+    *_bitget(),
+    *_gate(),
+    *_aster(),
+)
 BY_SYMBOL: dict[tuple[str, str], Market] = {(m.venue, m.symbol): m for m in MARKETS}
 LIQUIDATION_VENUES: tuple[str, ...] = tuple(VENUE_SHARE)
 

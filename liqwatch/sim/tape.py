@@ -337,6 +337,16 @@ def frame_binance(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Seque
     return out
 
 
+def frame_aster(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Binance's rule on Aster's host: the latest liquidation per symbol per second."""
+    out: list[Push] = []
+    for group in _by(liqs, lambda liq: liq.symbol).values():
+        latest = max(group, key=lambda liq: liq.ts)
+        at = t0 + 1000 + rng.randrange(40)
+        out.append(Push(at, "aster", "market", "!forceOrder@arr", encode.binance_payload(latest, at), (latest,)))
+    return out
+
+
 def frame_bybit(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
     out: list[Push] = []
     for (symbol, half), group in _by(liqs, lambda liq: (liq.symbol, (liq.ts - t0) // 500)).items():
@@ -424,6 +434,7 @@ FRAMERS: dict[str, Framer] = {
     "deribit": frame_deribit,
     "bitget": frame_bitget,
     "gate": frame_gate,
+    "aster": frame_aster,
 }
 
 
@@ -524,7 +535,7 @@ def replay_push(venue: str, ts: int, frame: str) -> Push:
     combined-stream path, so the text a client receives is the recorded one).
     """
     conn, topic, text = "", "*", frame
-    if venue.startswith("binance"):
+    if venue.startswith("binance") or venue == "aster":
         try:
             combined = _decode_combined(frame)
         except (msgspec.DecodeError, msgspec.ValidationError):

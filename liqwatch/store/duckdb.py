@@ -121,7 +121,10 @@ class DuckDBStore(WalletTables, SharedStore):
         self._con.execute("BEGIN")
         try:
             for step in migrations.pending(version):
-                self._con.execute(step.sql("duckdb"))
+                if step.sql("duckdb"):
+                    self._con.execute(step.sql("duckdb"))
+                if step.rewrite is not None:
+                    step.rewrite(self._con, "duckdb")
             self._con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('application', ?), ('schema_version', ?)",
                 [schema.APPLICATION, str(migrations.LATEST)],

@@ -9,14 +9,16 @@ Adding a step (a new table, a new column):
 2. append `Step(version, "what it adds", duckdb=…, postgres=…)` to STEPS, with the SQL of each
    dialect (the same text twice when it is portable). Steps only add: never drop user data;
 3. the store's own code uses the new table; tests/store/test_contract.py runs both stores.
-Steps must be idempotent (CREATE … IF NOT EXISTS) so a half-made store can be finished.
+Steps must be idempotent (CREATE … IF NOT EXISTS) so a half-made store can be finished. A step that
+rewrites data SQL cannot express in both dialects gives a `rewrite` function (id_rewrite.py).
 """
 
 from __future__ import annotations
 
-from typing import Literal, NamedTuple
+from collections.abc import Callable
+from typing import Any, Literal, NamedTuple
 
-from liqwatch.store import postgres_sql, schema, wallet_sql
+from liqwatch.store import id_rewrite, postgres_sql, schema, wallet_sql
 from liqwatch.store.base import StoreError
 
 Dialect = Literal["duckdb", "postgres"]
@@ -27,6 +29,9 @@ class Step(NamedTuple):
     what: str
     duckdb: str
     postgres: str
+    # Data rewritten after the SQL, in the same transaction (connection, dialect): for changes
+    # SQL cannot express in both dialects. It must be idempotent too.
+    rewrite: Callable[[Any, Dialect], None] | None = None
 
     def sql(self, dialect: Dialect) -> str:
         return self.duckdb if dialect == "duckdb" else self.postgres
@@ -37,6 +42,7 @@ STEPS: tuple[Step, ...] = (
     Step(2, "candles, market_stats", schema.MARKET_TABLES, postgres_sql.MARKET_V2),
     Step(3, "collector_status", schema.STATUS_TABLES, postgres_sql.STATUS_V3),
     Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
+    Step(5, "one event id across sources (ids rewritten in place)", "", "", id_rewrite.rewrite_ids),
 )
 
 LATEST = STEPS[-1].version

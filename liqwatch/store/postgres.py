@@ -158,7 +158,10 @@ class PostgresStore(WalletTables, SharedStore):
             if self.read_only:
                 raise StoreNeedsUpgrade(f"{self.where}: store needs creating or upgrading; open it once for writing")
             for step in migrations.pending(version):
-                con.execute(step.sql("postgres"))
+                if step.sql("postgres"):
+                    con.execute(step.sql("postgres"))
+                if step.rewrite is not None:
+                    step.rewrite(con, "postgres")
             con.execute(
                 "INSERT INTO meta VALUES ('application', %s), ('schema_version', %s) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -18,7 +18,7 @@ URLs: since the 2026 split the stream lives on the `/market` path (legacy URLs s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Literal
 
 import msgspec
@@ -38,6 +38,7 @@ from liqwatch.venues.base import (
     impossible,
     refuse_impossible,
 )
+from liqwatch.venues.ids import number_key
 
 USDM = "binance_usdm"
 COINM = "binance_coinm"
@@ -141,6 +142,9 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
 _Route = tuple[str, str, bool, float, float, bool, str]
 
 
+RouteOf = Callable[[str, int, Catalogue], _Route]
+
+
 def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
     if is_coinm(symbol, symbol_type):
         venue, inst = COINM, cat.resolve(COINM, symbol, derive_coinm)
@@ -162,8 +166,17 @@ def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
     )
 
 
-def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
-    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts."""
+def parser(
+    max_usd: float = math.inf, min_ts: float = -math.inf, route_of: RouteOf = _route, memo: str = "binance"
+) -> Parse:
+    """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
+
+    `route_of` maps (symbol, st, catalogue) to the symbol's venue and contract (memoized under
+    `memo`): Binance's own by default; Binance clones (aster.py) pass theirs.
+    """
+
+    def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        return reference_parse(frame, recv_ts, cat, route_of, memo)
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         # The fast decode takes final liquidation orders only; every other frame, valid or not,
@@ -184,7 +197,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             return []  # an order without "e": not a forceOrder event (as _parse finds)
         side_text = order.S
         symbol = order.s
-        routes: dict[object, _Route] = cat.memo("binance")  # type: ignore[assignment]
+        routes: dict[object, _Route] = cat.memo(memo)  # type: ignore[assignment]
         route = routes.get(symbol if not symbol_type else (symbol, symbol_type))
         if route is None:
             return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
@@ -236,7 +249,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             ts,
             recv_ts,
             SAMPLED,
-            f"{id_prefix}{ts}:{side_text}:{z}",
+            f"{id_prefix}{ts}:{side_text}:{number_key(z)}",
         )
         if ts < min_ts or (usd is not None and usd > max_usd):
             raise impossible(event)
@@ -248,7 +261,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 parse = parser()
 
 
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def reference_parse(
+    frame: Frame, recv_ts: int, cat: Catalogue, route_of: RouteOf = _route, memo: str = "binance"
+) -> list[Liquidation]:
     """The reference parse: every frame the fast path in `parser` does not take comes here."""
     try:
         msg = _decode(frame)
@@ -267,12 +282,17 @@ def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     if order.X not in FINAL_STATES:
         return []
     try:
-        return [_liquidation(order, symbol_type, recv_ts, cat)]
+        return [_liquidation(order, symbol_type, recv_ts, cat, route_of, memo)]
     except (BadNumber, ValueError, ArithmeticError, IndexError) as exc:
         raise BadFrame(f"binance {order.s}: {exc}") from None
 
 
-def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -> Liquidation:
+_parse = reference_parse  # the reference path, as the other venue modules name it
+
+
+def _liquidation(
+    order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, route_of: RouteOf, memo: str
+) -> Liquidation:
     side = SIDES.get(order.S)
     if side is None:
         raise BadNumber(f"unknown side {order.S!r}")
@@ -286,11 +306,11 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
         price = float(price_text)
         if not 0.0 < price < math.inf:
             raise BadNumber(f"ap and p (price) must be positive: {order.ap!r}, {order.p!r}")
-    routes: dict[object, _Route] = cat.memo("binance")  # type: ignore[assignment]
+    routes: dict[object, _Route] = cat.memo(memo)  # type: ignore[assignment]
     key = order.s if not symbol_type else (order.s, symbol_type)
     route = routes.get(key)
     if route is None:
-        route = _route(order.s, symbol_type, cat)
+        route = route_of(order.s, symbol_type, cat)
         if route[2] or route[4] != 0.0:  # not memoized: a linear price_unit of 0 (the fast path divides by it)
             routes[key] = route
     usd: float | None
@@ -314,7 +334,7 @@ def _liquidation(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue) -
         order.T,
         recv_ts,
         SAMPLED,
-        f"{id_prefix}{order.T}:{order.S}:{order.z}",
+        f"{id_prefix}{order.T}:{order.S}:{number_key(order.z)}",
     )
 
 

@@ -53,6 +53,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.ids import number_key
 
 VENUE = "bitget"
 
@@ -254,7 +255,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ts,
                     recv_ts,
                     COVERAGE,
-                    f"{prefix}{ts_text}:{entry.side}:{entry.amount}",
+                    f"{prefix}{ts_text}:{entry.side}:{number_key(entry.amount)}",
                 )
             )
         return refuse_impossible(out, max_usd, min_ts) if check else out
@@ -298,7 +299,7 @@ def _event(entry: Entry | _FastEntry, quote: str | None, recv_ts: int, cat: Cata
         ts,
         recv_ts,
         COVERAGE,
-        f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{entry.amount}",
+        f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{number_key(entry.amount)}",
     )
 
 

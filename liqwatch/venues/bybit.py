@@ -19,7 +19,8 @@ Coverage: complete. `allLiquidation` pushes every liquidation, batched every 500
   may carry several entries, each becomes an event). The deprecated v5 `liquidation.{symbol}`
   (pushed at most one per second per symbol, removed from the docs 2025-11-19) and the pre-v5
   v2 frames are parsed too, so old captures import; their events are tagged "sampled".
-Id: `bybit:{s}:{T}:{S}:{v}:{p}` (research §0.5); the deprecated/legacy frames use the same fields
+Id: `bybit:{s}:{T}:{S}:{v}:{p}` (research §0.5; v and p as canonical decimals, venues/ids.py, so
+  Bybit's "45171.00" and Tardis's "45171" agree); the deprecated/legacy frames use the same fields
   under their own names (symbol, updatedTime/time, side, size/qty, price).
 Subscriptions: one topic per symbol, no wildcard. The symbols come from the catalogue (refreshed
   from the instruments endpoint), split into the linear and the inverse connection, else a short
@@ -57,6 +58,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.ids import number_key
 
 VENUE = "bybit"
 
@@ -335,7 +337,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ts,
                     recv_ts,
                     COMPLETE,
-                    f"{prefix}{ts}:{entry.S}:{v}:{p}",
+                    f"{prefix}{ts}:{entry.S}:{number_key(v)}:{number_key(p)}",
                 )
             )
         return refuse_impossible(out, max_usd, min_ts) if check else out
@@ -402,7 +404,7 @@ def _event(
         ts,
         recv_ts,
         coverage,
-        f"{VENUE}:{symbol}:{ts}:{side_text}:{size_text}:{price_text}",
+        f"{VENUE}:{symbol}:{ts}:{side_text}:{number_key(size_text)}:{number_key(price_text)}",
     )
 
 

@@ -21,8 +21,9 @@ Size (`amount`): inverse ("reversed") perpetuals and futures (BTC-PERPETUAL, ETH
   (10 USD for BTC-PERPETUAL) is the order step, not the unit of `amount`, so it is not used.
   Options (BTC-27DEC24-100000-C) and combos are skipped (no event): the `future` subscription does
   not carry them and an option's amount is not a liquidated position notional.
-Time: `timestamp` (ms). Id: `deribit:<instrument>:<trade_id>:<M|T>`; the suffix names the
-  liquidated party, so the two events of an "MT" trade get distinct, stable ids.
+Time: `timestamp` (ms). Id: `deribit:<instrument>:<trade_id>:<long|short>` (venues/ids.py): the
+  suffix is the liquidated POSITION side, not the M/T flag (a Tardis row says "T" for a trade the
+  stream flagged "M"), so the two events of an "MT" trade get distinct ids and every source one id.
 Coverage: complete (every liquidation trade is public).
 Backfill: `public/get_last_trades_by_currency_and_time` returns the same trade objects (the docs say
   the last 24 hours only); `backfill_request` / `parse_rest_trades` / `backfill_next` are pure.
@@ -329,7 +330,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 check = True
             coin_price = price / divisor
             trade_id = trade.trade_id
-            for party, side in _PARTY_SIDES[flag][trade.direction]:
+            for _party, side in _PARTY_SIDES[flag][trade.direction]:
                 out.append(
                     Liquidation(
                         VENUE,
@@ -342,7 +343,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         ts,
                         recv_ts,
                         COMPLETE,
-                        f"{prefix}{trade_id}:{party}",
+                        f"{prefix}{trade_id}:{side}",
                     )
                 )
         return refuse_impossible(out, max_usd, min_ts) if check else out
@@ -397,19 +398,20 @@ def _append(out: list[Liquidation], trade: Trade | _FastTrade, recv_ts: int, cat
                 factor = inst.contract_size / inst.price_unit
                 usd = _sane(exact_product(trade.amount, factor, trade.price), "usd")
     for party in parties:
+        side = SIDES[(party, trade.direction)]
         out.append(
             Liquidation(
                 venue=VENUE,
                 symbol=name,
                 coin=coin,
-                side=SIDES[(party, trade.direction)],
+                side=side,
                 price=coin_price,
                 qty=qty,
                 usd=usd,
                 ts=trade.timestamp,
                 recv_ts=recv_ts,
                 coverage=COMPLETE,
-                id=f"{VENUE}:{name}:{trade.trade_id}:{party}",
+                id=f"{VENUE}:{name}:{trade.trade_id}:{side}",
             )
         )
 

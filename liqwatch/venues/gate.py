@@ -59,6 +59,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.ids import number_key
 from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "gate"
@@ -187,7 +188,7 @@ def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
         ts=ts,
         recv_ts=recv_ts,
         coverage=coverage(ts),
-        id=f"{VENUE}:{liq.contract}:{ts}:{signed}:{liq.price}",
+        id=f"{VENUE}:{liq.contract}:{ts}:{signed}:{number_key(liq.price)}",
     )
 
 
@@ -381,7 +382,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ts,
                     recv_ts,
                     COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED,
-                    f"{prefix}{ts}:{signed}:{price_text}",
+                    f"{prefix}{ts}:{signed}:{number_key(price_text)}",
                 )
             )
         return refuse_impossible(out, max_usd, min_ts) if check else out

@@ -25,7 +25,8 @@ Every entry of `data[]` and every entry of each `details[]` is one liquidation (
 Coin: the first part of instId (BTC-USDT-SWAP → BTC, XRP-USD-230929 → XRP). ts: `details[].ts`.
 Coverage: sampled. The doc: "This data doesn't represent the total number of liquidations on OKX";
   older sources say at most one order per contract per second. Pushes are not in time order.
-Id: `okx:{instId}:{ts}:{side}:{posSide}:{sz}:{bkPx}` (research §0.5 plus posSide, all raw text).
+Id: `okx:{instId}:{ts}:{long|short}:{sz}:{bkPx}` (venues/ids.py: the liquidated POSITION side, not
+  side/posSide, which Tardis rows do not carry; sz and bkPx as canonical decimals).
   The first push after subscribing can replay recent liquidations (tardis-node drops it): the ids
   are stable, so a replay, a reconnect or the REST backfill overlapping the stream is stored once.
 Heartbeat: OKX cuts a connection that receives nothing for 30 s; the client sends the TEXT `ping`
@@ -61,6 +62,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     refuse_impossible,
 )
+from liqwatch.venues.ids import number_key
 from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "okx"
@@ -211,7 +213,7 @@ def _liquidation(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_t
         ts=ts,
         recv_ts=recv_ts,
         coverage=SAMPLED,
-        id=f"{VENUE}:{entry.instId}:{detail.ts}:{detail.side}:{detail.posSide}:{detail.sz}:{detail.bkPx}",
+        id=f"{VENUE}:{entry.instId}:{ts}:{side}:{number_key(detail.sz)}:{number_key(detail.bkPx)}",
     )
 
 
@@ -444,7 +446,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         ts,
                         recv_ts,
                         SAMPLED,
-                        f"{prefix}{ts_text}:{detail.side}:{detail.posSide}:{sz}:{px}",
+                        f"{prefix}{ts}:{side}:{number_key(sz)}:{number_key(px)}",
                     )
                 )
         return refuse_impossible(out, max_usd, min_ts) if check else out

@@ -43,10 +43,10 @@ EXPECTED = {
     "binance_coinm:BTCUSD_200925:1584058044033:BUY:3": ("binance_coinm", "short", 300.0, "sampled"),
     "bybit:BTCUSDT:1763712000000:Buy:0.5:80000": ("bybit", "long", 40_000.0, "complete"),
     "bybit:BTCUSD:1690000000000:Sell:1000:30000": ("bybit", "short", 1000.0, "sampled"),
-    "okx:BTC-USDT-SWAP:1763712000000:sell::40:49674.2": ("okx", "long", 19_869.68, "sampled"),
-    "okx:XRP-USD-230929:1690000000003:buy::39:0.55205": ("okx", "short", 390.0, "sampled"),
+    "okx:BTC-USDT-SWAP:1763712000000:long:40:49674.2": ("okx", "long", 19_869.68, "sampled"),
+    "okx:XRP-USD-230929:1690000000003:short:39:0.55205": ("okx", "short", 390.0, "sampled"),
     "bitmex:XBTUSD:dd9cea25-207c-0dab": ("bitmex", "short", 9214.0, "complete"),
-    "deribit:BTC-PERPETUAL:66460463:T": ("deribit", "long", 1120.0, "complete"),
+    "deribit:BTC-PERPETUAL:66460463:long": ("deribit", "long", 1120.0, "complete"),
     "bitget:APEUSDT:1763712000011:buy:13.70319": ("bitget", "long", 13.70319, "sampled"),
 }
 
@@ -84,7 +84,7 @@ def test_every_exchange_follows_its_venue_rules(tmp_path: Path) -> None:
     assert bitmex.ts == T_2020 + 2 and bitmex.coin == "BTC"
     binance = events["binance_usdm:BTCUSDT:1584058044032:SELL:0.014"]
     assert binance.ts == T_2020 and binance.recv_ts == T_2020 + 5 and binance.qty == 0.014
-    assert events["okx:XRP-USD-230929:1690000000003:buy::39:0.55205"].coin == "XRP"
+    assert events["okx:XRP-USD-230929:1690000000003:short:39:0.55205"].coin == "XRP"
 
 
 def test_reimport_changes_nothing_and_matches_the_parser(tmp_path: Path) -> None:

@@ -211,7 +211,7 @@ def test_long_decimals_never_crash(places: int) -> None:
 def test_time_falls_back_to_push_time() -> None:
     (ev,) = events(liq_frame({k: v for k, v in ENTRY.items() if k != "T"}))
     assert ev.ts == 1739502303204
-    assert ev.id == "bybit:BTCUSDT:1739502303204:Buy:0.288:39021.00"
+    assert ev.id == "bybit:BTCUSDT:1739502303204:Buy:0.288:39021"  # canonical decimals (venues/ids.py)
 
 
 def test_ids_are_stable() -> None:
@@ -219,7 +219,7 @@ def test_ids_are_stable() -> None:
     a = events(frame)
     b = parse(frame.encode(), RECV + 5000, Catalogue())  # received again later, as bytes
     assert [e.id for e in a] == [e.id for e in b]
-    assert a[0].id == "bybit:BTCUSDT:1739502302929:Buy:0.288:39021.00"
+    assert a[0].id == "bybit:BTCUSDT:1739502302929:Buy:0.288:39021"  # canonical decimals (venues/ids.py)
     assert len({e.id for e in a}) == 2
 
 

@@ -69,7 +69,7 @@ def test_taker_sell_liquidated_a_long() -> None:
     assert (event.side, event.coin, event.usd, event.price) == ("long", "BTC", 25000.0, 67250.5)
     assert event.qty == 25000 / 67250.5
     assert (event.ts, event.recv_ts, event.coverage) == (1763712000123, RECV_TS, "complete")
-    assert event.id == "deribit:BTC-PERPETUAL:312987654:T"
+    assert event.id == "deribit:BTC-PERPETUAL:312987654:long"
 
 
 def test_maker_liquidated_against_a_taker_sell_was_short() -> None:
@@ -77,14 +77,14 @@ def test_maker_liquidated_against_a_taker_sell_was_short() -> None:
     # M: the maker was liquidated; the taker sold, so the maker bought → it closed a short. 7300 USD.
     assert (event.symbol, event.coin, event.side, event.usd) == ("ETH-PERPETUAL", "ETH", "short", 7300.0)
     assert event.qty == 7300 / 3120.45
-    assert event.id == "deribit:ETH-PERPETUAL:ETH-224410871:M"
+    assert event.id == "deribit:ETH-PERPETUAL:ETH-224410871:short"
 
 
 def test_both_sides_liquidated_gives_two_events() -> None:
     maker, taker = events("trade_MT_buy_both")
     # taker bought: the liquidated taker was short; the liquidated maker sold → was long. Same amount.
-    assert (maker.side, maker.usd, maker.id) == ("long", 120000.0, "deribit:BTC-PERPETUAL:312987801:M")
-    assert (taker.side, taker.usd, taker.id) == ("short", 120000.0, "deribit:BTC-PERPETUAL:312987801:T")
+    assert (maker.side, maker.usd, maker.id) == ("long", 120000.0, "deribit:BTC-PERPETUAL:312987801:long")
+    assert (taker.side, taker.usd, taker.id) == ("short", 120000.0, "deribit:BTC-PERPETUAL:312987801:short")
     assert maker.qty == taker.qty == 120000 / 67400
 
 
@@ -155,7 +155,7 @@ def test_tardis_samples(name: str, side: str, usd: float, price: float, trade_id
     (event,) = deribit.parse(shared_fixture(name), RECV_TS, CAT)
     assert (event.side, event.usd, event.price, event.ts) == (side, usd, price, ts)
     assert event.qty == usd / price
-    assert event.id == f"deribit:BTC-PERPETUAL:{trade_id}:{party}"
+    assert event.id == f"deribit:BTC-PERPETUAL:{trade_id}:{side}"  # the liquidated side, not {party}
 
 
 def test_connection_messages_match_the_documented_requests() -> None:

@@ -112,7 +112,7 @@ def test_shared_doc_sample_unknown_instrument() -> None:
     assert event.symbol == "IOST-USDT-SWAP" and event.coin == "IOST"
     assert event.side == "short"  # posSide short
     assert (event.price, event.qty, event.usd, event.ts) == (0.007831, None, None, 1692266434010)
-    assert event.id == "okx:IOST-USDT-SWAP:1692266434010:buy:short:13:0.007831"
+    assert event.id == "okx:IOST-USDT-SWAP:1692266434010:short:13:0.007831"
 
 
 def test_shared_doc_sample_with_instrument() -> None:

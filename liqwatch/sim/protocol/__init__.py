@@ -23,6 +23,8 @@ Per venue (research/venues.md §12):
 - Gate (`/v4/ws/usdt|btc`): `{"time","channel","event":"subscribe","payload"}` → ack with
   `result.status`; `futures.ping` → `futures.pong`; the `X-Gate-Size-Decimal: 1` header switches
   sizes to decimal strings; `futures.contract_info` pushes the contracts on subscribe.
+- Aster (`/stream`, `/ws[/streams]`): Binance's protocol (SUBSCRIBE acks, combined streams) and
+  `!forceOrder@arr` payloads without `st`; server pings every 5 min, pong due within 15 min.
 - Hyperliquid (`/ws`, no liquidation feed): `subscriptionResponse`, `{"method":"ping"}` →
   `{"channel":"pong"}`, idle cut after 60 s.
 """
@@ -109,6 +111,7 @@ PATHS: dict[str, dict[str, str]] = {
     "bitget": {"public": "/v3/ws/public"},
     "gate": {"usdt": "/v4/ws/usdt", "btc": "/v4/ws/btc"},
     "hyperliquid": {"ws": "/ws"},
+    "aster": {"market": "/stream"},
 }
 
 # Server-initiated WebSocket ping frames (interval, timeout) in seconds; None: the venue sends none.
@@ -116,9 +119,10 @@ SERVER_PINGS: dict[str, tuple[float, float] | None] = {
     "binance_usdm": (180.0, 600.0),
     "binance_coinm": (180.0, 600.0),
     "gate": (30.0, 60.0),
+    "aster": (300.0, 900.0),  # docs: a ping every 5 min, a pong due within 15 min
 }
 # Connection lifetime in TAPE seconds (compressed by --speed): Binance drops connections after 24 h.
-LIFETIME_TAPE_S: dict[str, float] = {"binance_usdm": 86_400.0, "binance_coinm": 86_400.0}
+LIFETIME_TAPE_S: dict[str, float] = {"binance_usdm": 86_400.0, "binance_coinm": 86_400.0, "aster": 86_400.0}
 
 
 # ── registry ───────────────────────────────────────────────────────────────────────────────────
@@ -149,6 +153,7 @@ PROTOCOLS: dict[str, VenueProtocol] = {
     "bitget": VenueProtocol("bitget", lambda p, q: bitget_route(p), BitgetSession),
     "gate": VenueProtocol("gate", lambda p, q: gate_route(p), GateSession),
     "hyperliquid": VenueProtocol("hyperliquid", lambda p, q: hyperliquid_route(p), HyperliquidSession),
+    "aster": _binance("aster"),  # Binance's protocol on Aster's host (`/ws/<stream>`, `/stream?streams=`)
 }
 
 
@@ -186,6 +191,8 @@ def ticks(venue: str, state: VenueState) -> list[Push]:
             Push(now, venue, "market", "btcusd_perp@markPrice@1s", encode.binance_mark("BTCUSD_PERP", btc, now)),
             Push(now, venue, "market", "ethusd_perp@markPrice@1s", encode.binance_mark("ETHUSD_PERP", eth, now)),
         ]
+    if venue == "aster":
+        return [Push(now, venue, "market", "btcusdt@markPrice@1s", encode.binance_mark("BTCUSDT", btc, now))]
     if venue == "bybit":
         out = []
         for conn, symbol, price in (

@@ -85,6 +85,7 @@ ROUTES: dict[str, dict[str, Route]] = {
     "bitmex": bitmex_routes(),
     "deribit": deribit_routes(),
     "bitget": bitget_routes(),
+    "aster": binance_routes("aster"),  # Binance USD-M's /fapi/v1 endpoints on Aster's host
 }
 PATTERNS: dict[str, Callable[[str], Route | None]] = {"gate": gate_routes()}
 
