@@ -51,7 +51,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
-from liqwatch.numbers import BadNumber, positive
+from liqwatch.numbers import BadNumber, exact_product2, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
 from liqwatch.venues.routes import contract_amounts, in_range
 
@@ -135,7 +135,7 @@ def _event(ticker: str, trade: Trade, recv_ts: int, cat: Catalogue) -> Liquidati
         raise ValueError("trade without market or id")
     if trade.createdAt is None:
         raise ValueError("trade without createdAt")
-    positive(trade.size, "size")
+    size = positive(trade.size, "size")
     price = positive(trade.price, "price")
     created = trade.createdAt if trade.createdAt.tzinfo else trade.createdAt.replace(tzinfo=UTC)
     ts = (created - _EPOCH) // _MS
@@ -147,7 +147,10 @@ def _event(ticker: str, trade: Trade, recv_ts: int, cat: Catalogue) -> Liquidati
         coin_price = price / bundle
     else:
         coin = inst.coin
-        coin_price, qty, usd = contract_amounts(inst, trade.size, trade.price, price)
+        if inst.contract_size == 1.0 and inst.price_unit == 1.0 and inst.usd_quoted:  # every plain X-USD
+            coin_price, qty, usd = price, size, exact_product2(trade.size, trade.price)
+        else:
+            coin_price, qty, usd = contract_amounts(inst, trade.size, trade.price, price)
     return Liquidation(
         VENUE,
         ticker,

@@ -44,7 +44,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation
-from liqwatch.numbers import BadNumber, positive
+from liqwatch.numbers import BadNumber, exact_product2, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
 from liqwatch.venues.routes import contract_amounts, in_range
 
@@ -123,7 +123,7 @@ def _other_type(frame: Frame, exc: Exception) -> list[Liquidation]:
 def _event(trade: Trade, trade_id: str, recv_ts: int, cat: Catalogue) -> Liquidation:
     if not trade_id or trade.market_id is None or trade.timestamp is None or trade.is_maker_ask is None:
         raise ValueError("liquidation trade without trade_id, market_id, timestamp or is_maker_ask")
-    positive(trade.size, "size")
+    size = positive(trade.size, "size")
     price = positive(trade.price, "price")
     market = str(trade.market_id)
     inst = cat.get(VENUE, market)
@@ -133,9 +133,13 @@ def _event(trade: Trade, trade_id: str, recv_ts: int, cat: Catalogue) -> Liquida
         coin, coin_price = f"#{market}", price
     else:
         coin = inst.coin
-        coin_price, qty, usd = contract_amounts(inst, trade.size, trade.price, price)
-        if usd is not None:
-            usd = positive(trade.usd_amount, "usd_amount") if trade.usd_amount is not None else usd
+        if inst.contract_size == 1.0 and inst.price_unit == 1.0:  # every market but the 1000X bundles
+            coin_price, qty, usd = price, size, None
+        else:
+            coin_price, qty, usd = contract_amounts(inst, trade.size, trade.price, price)
+        if inst.usd_quoted:  # the venue's own notional; size × price exactly when it is missing
+            stated = trade.usd_amount
+            usd = positive(stated, "usd_amount") if stated is not None else exact_product2(trade.size, trade.price)
     return Liquidation(
         VENUE,
         market,
