@@ -1,9 +1,10 @@
 """dYdX v4 indexer (`dydx`): the `v4_trades` channel per market, trades of type LIQUIDATED.
 
-Docs: https://docs.dydx.xyz/indexer-client/websockets (connect, subscribe, trades, rate limits)
+Docs: https://docs.dydx.xyz/indexer-client/websockets (channels, trades)
+      https://docs.dydx.xyz/interaction/data/feeds (connect, subscribe, rate limiting)
       https://docs.dydx.xyz/types/trade_type (TradeType: LIMIT, LIQUIDATED, DELEVERAGED)
-      https://docs.dydx.exchange/api_integration-indexer/indexer_websocket (heartbeat)
-      https://docs.dydx.xyz/indexer-client/http#get-perpetual-markets (`/v4/perpetualMarkets`)
+      https://docs.dydx.exchange/api_integration-indexer/indexer_websocket (heartbeat, URLs)
+      the indexer HTTP API `GET /v4/perpetualMarkets` (markets by ticker)
 Peers: tardis-node `src/mappers/dydxv4.ts` (DydxV4LiquidationsMapper: `channel_data` trades with
        `type == "LIQUIDATED"`, side as sent, `size` as amount); nautilus_trader `nautilus_dydx`.
 
@@ -17,10 +18,13 @@ Snapshot: the `subscribed` trades are HISTORY (the last trades before this conne
   record. ADL: `DELEVERAGED` trades are auto-deleveraging, not liquidations: skipped; so are LIMIT,
   MARKET and any other type.
 Side: `side` is the TAKER's side and the liquidation order is the taker (the protocol matches the
-  liquidated subaccount's liquidation order against the book): SELL closes a long → long, BUY
-  closes a short → short. UNCONFIRMED in dYdX's own words (tardis passes `side` through as the
-  liquidation's order side; the indexer's DeleveragingEvent doc says `is_buy` = "liquidating a short
-  position", the same convention for the other kind of forced close).
+  liquidated subaccount's liquidation order against the book; the indexer's fill types are
+  LIQUIDATED for the liquidated taker's fill and LIQUIDATION for the maker's, and a trade carries
+  its taker fill's type): SELL closes a long → long, BUY closes a short → short. A LIQUIDATION
+  trade, should one appear, is the maker's view of the same match: not counted again.
+  UNCONFIRMED in dYdX's own words (tardis passes `side` through as the liquidation's order side;
+  the indexer's DeleveragingEvent doc says `is_buy` = "liquidating a short position", the same
+  convention for the other kind of forced close).
 Size: `size` is in the base asset (coins), `price` in USD (USDC at par): qty = size, usd = size ×
   price, one exact decimal product. Markets come from `/v4/perpetualMarkets` into the catalogue
   (linear, contract size 1, quote USD); a ticker the catalogue does not list gives qty and usd None
@@ -35,7 +39,7 @@ Heartbeat: the server sends a WebSocket ping control frame every 30 s and discon
   within 10 s (the client library answers). Liveness: each connection also subscribes
   `v4_block_height` (one small push per block, ~1 s), so a silent indexer is noticed even when its
   markets do not trade.
-Limits: 2 subscribe messages per (connection, channel, id) per second (docs); at most 32
+Limits: 2 subscriptions per (connection + channel + channel id) per second (docs); at most 32
   subscriptions per channel per connection (nautilus_trader's client; UNCONFIRMED in dYdX's docs):
   `MARKETS_PER_CONNECTION` markets per connection.
 UNCONFIRMED: the taker = liquidated rule (above); the 32-per-channel cap; `v4_block_height` as the

@@ -1,7 +1,7 @@
 """Lighter (`lighter`): the `trade/{market_id}` channel, trades of type "liquidation".
 
 Docs: https://apidocs.lighter.xyz/docs/websocket-reference (connection, channels, Trade JSON)
-      https://apidocs.lighter.xyz/reference/orderbooks (`GET /api/v1/orderBooks`: market ids, symbols)
+      `GET /api/v1/orderBooks` (market ids, symbols; the OrderBook model of elliottech/lighter-python)
 Peers: tardis-node `src/mappers/lighter.ts` (LighterLiquidationMapper: `update/trade` frames,
        `liquidation_trades` of `type == "liquidation"`, symbol = market id, amount = `size`);
        the official client `elliottech/lighter-python` `ws_client.py` (ping/pong); tardis-node's
