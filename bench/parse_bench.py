@@ -35,6 +35,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -256,6 +257,25 @@ GATE_MARKETS = [
     Market("DOGE_USDT", "DOGE", "USDT", "linear", "10", 0.25, 6, 0, 8, catalogued=True),
     Market("PEPE_USDT", "PEPE", "USDT", "linear", "10000000", 0.000012, 9, 0, 5, catalogued=True),
     Market("SUI_USDT", "SUI", "USDT", "linear", "1", 3.5, 4, 0, 5, catalogued=True),
+]
+
+DYDX_MARKETS = [
+    Market("BTC-USD", "BTC", "USD", "linear", "1", 95000, 0, 4, 40, catalogued=True),
+    Market("ETH-USD", "ETH", "USD", "linear", "1", 3300, 1, 3, 25, catalogued=True),
+    Market("SOL-USD", "SOL", "USD", "linear", "1", 180, 2, 1, 12, catalogued=True),
+    Market("DOGE-USD", "DOGE", "USD", "linear", "1", 0.25, 5, 0, 8, catalogued=True),
+    Market("XRP-USD", "XRP", "USD", "linear", "1", 2.3, 4, 0, 8, catalogued=True),
+    Market("LINK-USD", "LINK", "USD", "linear", "1", 20, 3, 1, 4, catalogued=True),
+    Market("SUI-USD", "SUI", "USD", "linear", "1", 3.5, 4, 0, 3, catalogued=True),
+]
+
+# Lighter names markets by number (0 ETH, 1 BTC as the bundled snapshot; the others as its REST would).
+LIGHTER_MARKETS = [
+    Market("1", "BTC", "USDC", "linear", "1", 95000, 1, 5, 40, catalogued=True),
+    Market("0", "ETH", "USDC", "linear", "1", 3300, 2, 4, 30, catalogued=True),
+    Market("2", "SOL", "USDC", "linear", "1", 180, 3, 3, 15, catalogued=True),
+    Market("3", "DOGE", "USDC", "linear", "1", 0.25, 6, 0, 8, catalogued=True),
+    Market("7", "XRP", "USDC", "linear", "1", 2.3, 6, 0, 7, catalogued=True),
 ]
 
 
@@ -580,6 +600,73 @@ def gen_gate(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogu
     return Workload(venue, frames, expected, markets)
 
 
+def gen_dydx(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogue) -> Workload:
+    """`v4_trades` `channel_batch_data` of one market: LIQUIDATED fills (taker SELL closes a long)
+    among ordinary LIMIT fills and the odd DELEVERAGED (ADL) fill, which are not events."""
+    g = Gen(seed, markets)
+    sizes = contract_sizes(venue, markets, cat)
+    frames, expected = [], []
+    for i in range(n):
+        m = g.market()
+        batches, exp = [], []
+        for _ in range(g.rng.choices((1, 2), (85, 15))[0]):
+            trades = []
+            for _ in range(g.rng.choices((1, 2, 3), (75, 18, 7))[0]):
+                long = g.long()
+                px = g.price(m)
+                size = g.units(m, g.notional(), px)
+                when = datetime.fromtimestamp(g.tick_time() / 1000, tz=UTC)
+                created = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+                fill = {"id": f"{g.rng.getrandbits(96):024x}", "side": "SELL" if long else "BUY", "size": size}
+                fill |= {"price": px, "createdAt": created, "createdAtHeight": str(60_000_000 + i)}
+                trades.append(fill | {"type": "LIQUIDATED"})
+                exp.append((m.symbol, "long" if long else "short", usd_of(m, size, px, sizes[m.symbol])))
+                if g.rng.random() < 0.3:
+                    trades.append(fill | {"id": f"{g.rng.getrandbits(96):024x}", "type": "LIMIT"})
+                if g.rng.random() < 0.03:
+                    trades.append(fill | {"id": f"{g.rng.getrandbits(96):024x}", "type": "DELEVERAGED"})
+            batches.append({"trades": trades})
+        head = {"type": "channel_batch_data", "connection_id": "3a2e4c0c-7579-4bf6-a570-e0979418bbe9"}
+        head |= {"message_id": i + 2, "id": m.symbol, "channel": "v4_trades", "version": "2.1.0"}
+        frames.append(enc(head | {"contents": batches}))
+        expected.append(exp)
+    return Workload(venue, frames, expected, markets)
+
+
+def gen_lighter(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogue) -> Workload:
+    """`update/trade` of one market: `liquidation_trades` (the taker is liquidated: is_maker_ask → a
+    short) beside a few ordinary `trades`; usd_amount is size × price."""
+    g = Gen(seed, markets)
+    contract_sizes(venue, markets, cat)  # market ids the bundled snapshot lacks, as its REST lists them
+    frames, expected = [], []
+    trade_id = 18_240_000_000
+    for i in range(n):
+        m = g.market()
+        plain, liqs, exp = [], [], []
+        for kind in ["trade"] * g.rng.choices((0, 1, 2), (50, 35, 15))[0] + ["liquidation"] * g.rng.choices(
+            (1, 2, 3), (80, 15, 5)
+        )[0]:
+            trade_id += g.rng.randint(1, 50)
+            long = g.long()
+            px = g.price(m)
+            size = g.units(m, g.notional(), px)
+            usd = Decimal(size) * Decimal(px)
+            ts = g.tick_time()
+            trade = {"trade_id": trade_id, "trade_id_str": str(trade_id), "tx_hash": f"{trade_id:064x}", "type": kind}
+            trade |= {"market_id": int(m.symbol), "size": size, "price": px, "usd_amount": format(usd, "f")}
+            trade |= {"ask_account_id": 281474976626509, "bid_account_id": 281474976600615, "is_maker_ask": not long}
+            trade |= {"block_height": 218829719 + i, "timestamp": ts, "taker_fee": 10000, "transaction_time": ts * 1000}
+            if kind == "trade":
+                plain.append(trade)
+            else:
+                liqs.append(trade)
+                exp.append((m.symbol, "long" if long else "short", float(usd)))
+        message = {"type": "update/trade", "channel": f"trade:{m.symbol}", "nonce": 10380968790 + i}
+        frames.append(enc(message | {"trades": plain, "liquidation_trades": liqs}))
+        expected.append(exp)
+    return Workload(venue, frames, expected, markets)
+
+
 Generator = Callable[[str, list[Market], int, int, Catalogue], Workload]
 
 GENERATORS: dict[str, tuple[Generator, list[Market]]] = {
@@ -591,6 +678,8 @@ GENERATORS: dict[str, tuple[Generator, list[Market]]] = {
     "deribit": (gen_deribit, DERIBIT_MARKETS),
     "bitget": (gen_bitget, BITGET_MARKETS),
     "gate": (gen_gate, GATE_MARKETS),
+    "dydx": (gen_dydx, DYDX_MARKETS),
+    "lighter": (gen_lighter, LIGHTER_MARKETS),
 }
 NO_GENERATOR = {
     "hyperliquid": "no public market-wide liquidation channel (per-wallet fills only): no wire format to generate",
@@ -789,6 +878,8 @@ CRYPTOFEED_NONE = {
     "REST /api/v5/public/liquidation-orders in a while-True task (no per-frame parse path to call)",
     "bitget": "cryptofeed 2.4.1 has no Bitget liquidation channel",
     "gate": "cryptofeed 2.4.1 has no Gate futures liquidation channel",
+    "dydx": "cryptofeed 2.4.1 has no dYdX v4 liquidation channel",
+    "lighter": "cryptofeed 2.4.1 has no Lighter exchange",
 }
 
 
@@ -877,6 +968,8 @@ CCXT_NONE = {
     "bitget": "ccxt.pro bitget has no watchLiquidations",
     "gate": "ccxt.pro gate has watchMyLiquidations (private `futures.liquidates`) only, "
     "nothing for the public `futures.public_liquidates`",
+    "dydx": "ccxt.pro dydx has watchTrades only (no liquidation flag handled)",
+    "lighter": "ccxt.pro lighter watchLiquidations is not wired into this bench yet",
 }
 
 

@@ -473,13 +473,141 @@ def encode_batch(liqs: Sequence[Liq], *, at: int | None = None) -> str:
         return bitget_frame(liqs, _market(first).group or "usdt-futures", when)
     if venue == "gate":
         return gate_frame(liqs, when)
+    if venue == "dydx":
+        return dydx_batch(first.symbol, [dydx_trade(liq) for liq in liqs], when)
+    if venue == "lighter":
+        return lighter_update(first.symbol, [], [lighter_trade(liq) for liq in liqs], when)
     raise ValueError(f"no encoder for venue {venue!r}")
+
+
+# ── dYdX v4 indexer and Lighter (trade tapes: liquidations are trades of their own type) ──────
+
+
+DYDX_CONNECTION = "00000000-0000-4000-8000-000000000000"  # pushes are shared by every client: one id
+
+
+def dydx_trade(liq: Liq, kind: str = "LIQUIDATED") -> dict[str, Any]:
+    """A v4_trades trade; `side` is the taker's: the liquidation order SELLs a long, BUYs a short."""
+    return {
+        "id": liq.ref or f"{liq.ts:012x}{liq.variant:04x}00000000",
+        "side": "SELL" if liq.side == LONG else "BUY",
+        "size": liq.size,
+        "price": liq.price,
+        "type": kind,
+        "createdAt": iso_ms(liq.ts),
+        "createdAtHeight": str(liq.ts // 1000 - 1_700_000_000),
+    }
+
+
+def dydx_batch(ticker: str, trades: Sequence[dict[str, Any]], at: int, message_id: int = 0) -> str:
+    """`channel_batch_data` of one market: one `{"trades": …}` per block."""
+    return dumps(
+        {
+            "type": "channel_batch_data",
+            "connection_id": DYDX_CONNECTION,
+            "message_id": message_id or at % 1_000_000,
+            "id": ticker,
+            "channel": "v4_trades",
+            "version": "2.1.0",
+            "contents": [{"trades": list(trades)}],
+        }
+    )
+
+
+def dydx_subscribed(ticker: str, trades: Sequence[dict[str, Any]], connection_id: str, message_id: int) -> str:
+    """The answer to a v4_trades subscribe: the market's recent trades, newest first (history)."""
+    return dumps(
+        {
+            "type": "subscribed",
+            "connection_id": connection_id,
+            "message_id": message_id,
+            "channel": "v4_trades",
+            "id": ticker,
+            "contents": {"trades": list(trades)},
+        }
+    )
+
+
+def dydx_block_height(height: int, now: int, connection_id: str, message_id: int) -> str:
+    return dumps(
+        {
+            "type": "channel_data",
+            "connection_id": connection_id,
+            "message_id": message_id,
+            "id": "dydx",
+            "channel": "v4_block_height",
+            "version": "1.0.0",
+            "contents": {"blockHeight": str(height), "time": iso_ms(now)},
+        }
+    )
+
+
+def _lighter_market(symbol: str) -> int:
+    return int(symbol) if symbol.isdigit() else int(UNKNOWN_MARKET_ID)
+
+
+def lighter_trade(liq: Liq, kind: str = "liquidation") -> dict[str, Any]:
+    """A Lighter Trade JSON; the liquidated account is the taker: it buys (maker ask) to close a short."""
+    trade_id = int(liq.ref) if liq.ref.isdigit() else liq.ts
+    usd = _decimal(liq.size) * _decimal(liq.price)
+    return {
+        "trade_id": trade_id,
+        "trade_id_str": str(trade_id),
+        "tx_hash": f"{trade_id:064x}",
+        "type": kind,
+        "market_id": _lighter_market(liq.symbol),
+        "size": liq.size,
+        "price": liq.price,
+        "usd_amount": format(usd, "f"),
+        "ask_account_id": 281474976600000 + liq.variant,
+        "bid_account_id": 281474976700000 + liq.variant,
+        "is_maker_ask": liq.side != LONG,
+        "block_height": liq.ts // 1000 - 1_570_000_000,
+        "timestamp": liq.ts,
+        "taker_fee": 10000 if kind == "liquidation" else 280,
+        "transaction_time": liq.ts * 1000 + liq.variant % 1000,
+    }
+
+
+def lighter_update(
+    symbol: str, trades: Sequence[dict[str, Any]], liquidations: Sequence[dict[str, Any]], nonce: int
+) -> str:
+    market = _lighter_market(symbol)
+    return dumps(
+        {
+            "type": "update/trade",
+            "channel": f"trade:{market}",
+            "nonce": nonce,
+            "trades": list(trades),
+            "liquidation_trades": list(liquidations),
+        }
+    )
+
+
+def lighter_subscribed(
+    symbol: str, trades: Sequence[dict[str, Any]], liquidations: Sequence[dict[str, Any]], nonce: int
+) -> str:
+    market = _lighter_market(symbol)
+    return dumps(
+        {
+            "type": "subscribed/trade",
+            "channel": f"trade:{market}",
+            "nonce": nonce,
+            "trades": list(trades),
+            "liquidation_trades": list(liquidations),
+        }
+    )
 
 
 # ── impossible values (fault injection) ────────────────────────────────────────────────────────
 
 IMPOSSIBLE = ("negative-size", "zero-price", "unknown-symbol")
 UNKNOWN_SYMBOL = "UNKNOWN404"
+UNKNOWN_MARKET_ID = "404404"  # Lighter names markets by number
+
+
+def unknown_symbol(venue: str) -> str:
+    return UNKNOWN_MARKET_ID if venue == "lighter" else UNKNOWN_SYMBOL
 
 
 def impossible(liq: Liq, how: str) -> Liq:
@@ -492,5 +620,5 @@ def impossible(liq: Liq, how: str) -> Liq:
     if how == "zero-price":
         return liq._replace(price="0")
     if how == "unknown-symbol":
-        return liq._replace(symbol=UNKNOWN_SYMBOL)
+        return liq._replace(symbol=unknown_symbol(liq.venue))
     raise ValueError(f"unknown impossible value {how!r} (known: {', '.join(IMPOSSIBLE)})")

@@ -52,6 +52,8 @@ VENUE_SHARE: dict[str, float] = {
     "bitmex": 0.03,
     "deribit": 0.04,
     "aster": 0.04,
+    "dydx": 0.02,
+    "lighter": 0.03,
 }
 
 
@@ -230,6 +232,29 @@ def _aster() -> list[Market]:
     ]
 
 
+def _dydx() -> list[Market]:
+    # Exactly the bundled snapshot's tickers (an offline collector subscribes to each): size in coins.
+    v = "dydx"
+    ws: dict[str, Any] = {"conn": "ws"}
+    return [
+        _m(v, "BTC-USD", "BTC", "linear", "1", "USD", "1", "0.0001", 40, **ws),
+        _m(v, "ETH-USD", "ETH", "linear", "1", "USD", "0.1", "0.001", 25, **ws),
+        _m(v, "SOL-USD", "SOL", "linear", "1", "USD", "0.01", "0.1", 15, **ws),
+        _m(v, "XRP-USD", "XRP", "linear", "1", "USD", "0.0001", "10", 10, **ws),
+        _m(v, "DOGE-USD", "DOGE", "linear", "1", "USD", "0.00001", "10", 10, **ws),
+    ]
+
+
+def _lighter() -> list[Market]:
+    # Market ids as symbols (the bundled snapshot's: 0 ETH, 1 BTC); size in coins, USDC quoted.
+    v = "lighter"
+    stream: dict[str, Any] = {"conn": "stream"}
+    return [
+        _m(v, "1", "BTC", "linear", "1", "USDC", "0.1", "0.00001", 55, **stream),
+        _m(v, "0", "ETH", "linear", "1", "USDC", "0.01", "0.0001", 45, **stream),
+    ]
+
+
 MARKETS: tuple[Market, ...] = (
     *_binance(),
     *_bybit(),
@@ -239,6 +264,8 @@ MARKETS: tuple[Market, ...] = (
     *_bitget(),
     *_gate(),
     *_aster(),
+    *_dydx(),
+    *_lighter(),
 )
 BY_SYMBOL: dict[tuple[str, str], Market] = {(m.venue, m.symbol): m for m in MARKETS}
 LIQUIDATION_VENUES: tuple[str, ...] = tuple(VENUE_SHARE)

@@ -304,6 +304,11 @@ def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, 
         elif m.venue == "deribit":
             state.trade_id += rng.randint(1, 40)
             ref = str(state.trade_id)
+        elif m.venue == "dydx":
+            ref = f"{rng.getrandbits(96):024x}"  # the indexer's fill id
+        elif m.venue == "lighter":
+            state.trade_id += rng.randint(1, 40)
+            ref = str(state.trade_id)
         variant = rng.getrandbits(16)
         liq = truth(m, side, price, size, ts, ref, variant)
         out.append(liq)
@@ -426,6 +431,33 @@ def frame_gate(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence
     return out
 
 
+def frame_dydx(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Per market, one batch a block (~1 s): the liquidation fills beside an ordinary fill, now and then ADL."""
+    out: list[Push] = []
+    for ticker, group in _by(liqs, lambda liq: liq.symbol).items():
+        at = t0 + 1000 + rng.randrange(100)
+        first = group[0]
+        trades = [encode.dydx_trade(liq) for liq in group]
+        trades.append(encode.dydx_trade(first._replace(ref=f"{rng.getrandbits(96):024x}"), "LIMIT"))
+        if rng.random() < 0.2:  # auto-deleveraging: a forced close that is not a liquidation
+            trades.append(encode.dydx_trade(first._replace(ref=f"{rng.getrandbits(96):024x}"), "DELEVERAGED"))
+        text = encode.dydx_batch(str(ticker), trades, at)
+        out.append(Push(at, "dydx", "ws", f"v4_trades:{ticker}", text, tuple(group)))
+    return out
+
+
+def frame_lighter(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Per market every 200 ms: `liquidation_trades` beside the ordinary `trades`."""
+    out: list[Push] = []
+    for (market, fifth), group in _by(liqs, lambda liq: (liq.symbol, (liq.ts - t0) // 200)).items():
+        at = t0 + 200 * (fifth + 1) + rng.randrange(20)
+        first = group[0]
+        plain = [encode.lighter_trade(first._replace(ref=str(int(first.ref) * 10 + 1)), "trade")]
+        text = encode.lighter_update(str(market), plain, [encode.lighter_trade(liq) for liq in group], at)
+        out.append(Push(at, "lighter", "stream", f"trade/{market}", text, tuple(group)))
+    return out
+
+
 FRAMERS: dict[str, Framer] = {
     "binance": frame_binance,
     "bybit": frame_bybit,
@@ -435,6 +467,8 @@ FRAMERS: dict[str, Framer] = {
     "bitget": frame_bitget,
     "gate": frame_gate,
     "aster": frame_aster,
+    "dydx": frame_dydx,
+    "lighter": frame_lighter,
 }
 
 
@@ -528,6 +562,14 @@ _decode_topic = msgspec.json.Decoder(_Topic).decode
 _decode_gate = msgspec.json.Decoder(_GatePush).decode
 
 
+class _Channel(msgspec.Struct):
+    channel: str = ""
+    id: str = ""
+
+
+_decode_channel = msgspec.json.Decoder(_Channel).decode
+
+
 def replay_push(venue: str, ts: int, frame: str) -> Push:
     """A recorded data frame as a Push: routed to its connection, sent to every subscriber of it.
 
@@ -560,6 +602,17 @@ def replay_push(venue: str, ts: int, frame: str) -> Push:
         first = result[0] if isinstance(result, list) and result else result
         if isinstance(first, _GateResult) and first.contract:
             conn = "btc" if first.contract.endswith("_USD") else "usdt"
+    elif venue in ("dydx", "lighter"):
+        try:
+            message = _decode_channel(frame)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            message = _Channel()
+        if message.channel == "v4_trades" and message.id:
+            topic = f"v4_trades:{message.id}"
+        elif message.channel == "v4_block_height":
+            topic = message.channel
+        elif message.channel.startswith("trade:"):
+            topic = "trade/" + message.channel.partition(":")[2]
     return Push(ts, venue, conn, topic, text)
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
-from liqwatch.venues import aster, binance, bitget, bitmex, bybit, deribit, gate, okx
+from liqwatch.venues import aster, binance, bitget, bitmex, bybit, deribit, dydx, gate, lighter, okx
 
 # MAX_USD and MIN_TS (base.py) bound what a frame can yield: beyond them it is a BadFrame.
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame, Parse, VenueSpec, refuse_impossible
@@ -37,6 +37,8 @@ _SPECS: list[VenueSpec] = [
     bitget.BITGET_SPEC,
     gate.GATE_SPEC,
     aster.ASTER_SPEC,
+    dydx.DYDX_SPEC,
+    lighter.LIGHTER_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}

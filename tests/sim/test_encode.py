@@ -153,4 +153,4 @@ def test_impossible_values_never_become_a_liquidation_of_the_real_market(venue: 
         return
     # only an unknown symbol may still parse: as that symbol, never as a priced event of a real market
     assert how == "unknown-symbol"
-    assert all(e.symbol == encode.UNKNOWN_SYMBOL for e in events)
+    assert all(e.symbol == encode.unknown_symbol(venue) for e in events)

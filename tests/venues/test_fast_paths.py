@@ -85,7 +85,9 @@ def assert_same(venue: str, frame: Frame) -> None:
             )
 
 
-REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames()]
+# Venues written in the one-parse-path shape (issue 11) have no second path to compare with.
+SINGLE_PATH = frozenset({"dydx", "lighter"})
+REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames() if p.parent.name not in SINGLE_PATH]
 
 
 @pytest.mark.parametrize(("venue", "frame"), REAL, ids=[f"{v}-{i}" for i, (v, _) in enumerate(REAL)])
@@ -190,4 +192,4 @@ def test_boundaries(venue: str, frame: str) -> None:
 
 
 def test_every_registered_venue_has_a_reference_parse() -> None:
-    assert set(REGISTRY) == set(MODULES)
+    assert set(REGISTRY) == set(MODULES) | SINGLE_PATH

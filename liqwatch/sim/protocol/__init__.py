@@ -25,6 +25,13 @@ Per venue (research/venues.md §12):
   sizes to decimal strings; `futures.contract_info` pushes the contracts on subscribe.
 - Aster (`/stream`, `/ws[/streams]`): Binance's protocol (SUBSCRIBE acks, combined streams) and
   `!forceOrder@arr` payloads without `st`; server pings every 5 min, pong due within 15 min.
+- dYdX v4 indexer (`/v4/ws`): `connected`, `{"type":"subscribe","channel":"v4_trades","id":…}` →
+  `subscribed` with the market's recent trades (history), then `channel_batch_data`;
+  `v4_block_height` ticks; errors as `{"type":"error","message"}`; at most 32 markets a channel;
+  WebSocket ping frames every 30 s.
+- Lighter (`/stream`): `connected`, `{"type":"subscribe","channel":"trade/{id}"}` →
+  `subscribed/trade` with recent trades and liquidations (history), then `update/trade`;
+  `{"type":"ping"}` → `{"type":"pong"}`; idle cut after 2 min.
 - Hyperliquid (`/ws`, no liquidation feed): `subscriptionResponse`, `{"method":"ping"}` →
   `{"channel":"pong"}`, idle cut after 60 s.
 """
@@ -35,8 +42,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
+from liqwatch.model import LONG
 from liqwatch.sim import encode
-from liqwatch.sim.model import Push
+from liqwatch.sim import markets as mk
+from liqwatch.sim.model import Push, truth
 from liqwatch.sim.protocol.base import Close, Kind, Out, Route, Session, VenueState
 from liqwatch.sim.protocol.binance import BinanceSession, binance_route, binance_stream_of
 from liqwatch.sim.protocol.bitget import BITGET_INST_TYPES, BitgetSession, bitget_route
@@ -49,8 +58,10 @@ from liqwatch.sim.protocol.deribit import (
     deribit_channel_ok,
     deribit_route,
 )
+from liqwatch.sim.protocol.dydx import DydxSession, dydx_route
 from liqwatch.sim.protocol.gate import GATE_CHANNELS, GateSession, gate_route
 from liqwatch.sim.protocol.hyperliquid import HyperliquidSession, hyperliquid_route
+from liqwatch.sim.protocol.lighter import LighterSession, lighter_route
 from liqwatch.sim.protocol.okx import OKX_CHANNELS, OKX_INST_TYPES, OkxSession, okx_route
 
 __all__ = [
@@ -74,9 +85,11 @@ __all__ = [
     "BybitSession",
     "Close",
     "DeribitSession",
+    "DydxSession",
     "GateSession",
     "HyperliquidSession",
     "Kind",
+    "LighterSession",
     "OkxSession",
     "Out",
     "Route",
@@ -90,8 +103,10 @@ __all__ = [
     "bybit_route",
     "deribit_channel_ok",
     "deribit_route",
+    "dydx_route",
     "gate_route",
     "hyperliquid_route",
+    "lighter_route",
     "okx_route",
     "open_session",
     "split_target",
@@ -110,6 +125,8 @@ PATHS: dict[str, dict[str, str]] = {
     "deribit": {"ws": "/ws/api/v2"},
     "bitget": {"public": "/v3/ws/public"},
     "gate": {"usdt": "/v4/ws/usdt", "btc": "/v4/ws/btc"},
+    "dydx": {"ws": "/v4/ws"},
+    "lighter": {"stream": "/stream"},
     "hyperliquid": {"ws": "/ws"},
     "aster": {"market": "/stream"},
 }
@@ -120,6 +137,7 @@ SERVER_PINGS: dict[str, tuple[float, float] | None] = {
     "binance_coinm": (180.0, 600.0),
     "gate": (30.0, 60.0),
     "aster": (300.0, 900.0),  # docs: a ping every 5 min, a pong due within 15 min
+    "dydx": (30.0, 10.0),
 }
 # Connection lifetime in TAPE seconds (compressed by --speed): Binance drops connections after 24 h.
 LIFETIME_TAPE_S: dict[str, float] = {"binance_usdm": 86_400.0, "binance_coinm": 86_400.0, "aster": 86_400.0}
@@ -152,6 +170,8 @@ PROTOCOLS: dict[str, VenueProtocol] = {
     "deribit": VenueProtocol("deribit", lambda p, q: deribit_route(p), DeribitSession),
     "bitget": VenueProtocol("bitget", lambda p, q: bitget_route(p), BitgetSession),
     "gate": VenueProtocol("gate", lambda p, q: gate_route(p), GateSession),
+    "dydx": VenueProtocol("dydx", lambda p, q: dydx_route(p), DydxSession),
+    "lighter": VenueProtocol("lighter", lambda p, q: lighter_route(p), LighterSession),
     "hyperliquid": VenueProtocol("hyperliquid", lambda p, q: hyperliquid_route(p), HyperliquidSession),
     "aster": _binance("aster"),  # Binance's protocol on Aster's host (`/ws/<stream>`, `/stream?streams=`)
 }
@@ -239,6 +259,17 @@ def ticks(venue: str, state: VenueState) -> list[Push]:
             Push(now, venue, conn, f"futures.tickers:{contract}", encode.gate_ticker(contract, price, now))
             for conn, contract, price in (("usdt", "BTC_USDT", btc), ("usdt", "ETH_USDT", eth), ("btc", "BTC_USD", btc))
         ]
+    if venue == "dydx":
+        height = now // 1000 - 1_700_000_000
+        text = encode.dydx_block_height(height, now, encode.DYDX_CONNECTION, 0)
+        return [Push(now, venue, "ws", "v4_block_height", text)]
+    if venue == "lighter":
+        m = mk.market("lighter", "1")
+        if m is None:
+            return []
+        plain = truth(m, LONG, mk.price_text(m, btc), m.lot, now, str(next(state.trade_ids)))
+        text = encode.lighter_update("1", [encode.lighter_trade(plain, "trade")], [], now)
+        return [Push(now, venue, "stream", "trade/1", text)]
     if venue == "hyperliquid":
         return [
             Push(now, venue, "ws", f"trades:{coin}", encode.hyperliquid_trades(coin, price, now, next(state.trade_ids)))

@@ -36,7 +36,9 @@ from liqwatch.sim.rest.common import (
     wobble,
 )
 from liqwatch.sim.rest.deribit import deribit_instrument, deribit_routes
+from liqwatch.sim.rest.dydx import dydx_routes
 from liqwatch.sim.rest.gate import gate_contract, gate_routes
+from liqwatch.sim.rest.lighter import lighter_routes
 from liqwatch.sim.rest.okx import okx_instrument, okx_routes
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "contracts_of_oi",
     "deribit_instrument",
     "deribit_routes",
+    "dydx_routes",
     "find",
     "fmt",
     "funding_at",
@@ -68,6 +71,7 @@ __all__ = [
     "has_rest",
     "interval_ms",
     "json_reply",
+    "lighter_routes",
     "not_found",
     "okx_instrument",
     "okx_routes",
@@ -86,6 +90,8 @@ ROUTES: dict[str, dict[str, Route]] = {
     "deribit": deribit_routes(),
     "bitget": bitget_routes(),
     "aster": binance_routes("aster"),  # Binance USD-M's /fapi/v1 endpoints on Aster's host
+    "dydx": dydx_routes(),
+    "lighter": lighter_routes(),
 }
 PATTERNS: dict[str, Callable[[str], Route | None]] = {"gate": gate_routes()}
 
