@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
-from liqwatch.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
+from liqwatch.venues import binance, bitfinex, bitget, bitmex, bybit, deribit, gate, htx, kraken_futures, okx
 
 # MAX_USD and MIN_TS (base.py) bound what a frame can yield: beyond them it is a BadFrame.
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame, Parse, VenueSpec, refuse_impossible
@@ -36,6 +36,9 @@ _SPECS: list[VenueSpec] = [
     deribit.DERIBIT_SPEC,
     bitget.BITGET_SPEC,
     gate.GATE_SPEC,
+    kraken_futures.KRAKEN_FUTURES_SPEC,
+    bitfinex.BITFINEX_SPEC,
+    htx.HTX_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}
