@@ -2,7 +2,7 @@
 
 Docs: https://docs.bitfinex.com/reference/ws-public-status (liquidation feed, row layout)
       https://docs.bitfinex.com/docs/ws-general (info events, `hb`, ping/pong, limits)
-      https://docs.bitfinex.com/reference/rest-public-conf (`pub:list:pair:futures`)
+      https://docs.bitfinex.com/reference/rest-public-conf (`pub:list:pair:futures`, `…:margin`)
       https://docs.bitfinex.com/reference/rest-public-liquidations (`/v2/liquidations/hist`, history)
       peers: tardis-node `src/mappers/bitfinex.ts` (liquidations: initial triggers only)
 
@@ -51,7 +51,8 @@ from liqwatch.venues.routes import in_range
 VENUE = "bitfinex"
 URLS = {"public": "wss://api-pub.bitfinex.com/ws/2"}
 REST = "https://api-pub.bitfinex.com"
-FUTURES_PATH = "/v2/conf/pub:list:pair:futures"
+FUTURES_PATH = "/v2/conf/pub:list:pair:futures"  # perpetuals: BTCF0:USTF0, …
+MARGIN_PATH = "/v2/conf/pub:list:pair:margin"  # margin pairs, whose positions are liquidated too
 LIQ_KEY = "liq:global"
 COMPANION = "tBTCUSD"
 QUOTE_NAMES = {"UST": "USDT"}  # Bitfinex's name for USDt
@@ -170,11 +171,11 @@ def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
 
 
 def instrument_requests() -> list[RestRequest]:
-    return [RestRequest(FUTURES_PATH)]
+    return [RestRequest(FUTURES_PATH), RestRequest(MARGIN_PATH)]
 
 
 def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    """`[["BTCF0:USTF0", …]]`: the perpetuals, base-coin amounts, quoted in USDt."""
+    """`[["BTCF0:USTF0", …]]` (perpetuals) or `[["BTCUSD", "DOGE:USD", …]]` (margin): base-coin amounts."""
     try:
         lists = msgspec.json.decode(body, type=list[list[str]])
     except msgspec.DecodeError as exc:

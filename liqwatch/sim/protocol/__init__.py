@@ -23,6 +23,14 @@ Per venue (research/venues.md §12):
 - Gate (`/v4/ws/usdt|btc`): `{"time","channel","event":"subscribe","payload"}` → ack with
   `result.status`; `futures.ping` → `futures.pong`; the `X-Gate-Size-Decimal: 1` header switches
   sizes to decimal strings; `futures.contract_info` pushes the contracts on subscribe.
+- Kraken Futures (`/ws/v1`): info on connect, `{"event":"subscribe","feed":"trade","product_ids"}` →
+  `subscribed` then a `trade_snapshot` per product replaying its latest liquidation trades; the
+  `heartbeat` feed every 5 s once subscribed; plain fills on PF_XBTUSD/PF_ETHUSD as companion data.
+- Bitfinex (`/ws/2`): info event; `subscribe` acks assign channel ids, data frames carry this
+  connection's ids; `hb` every 15 s per channel; `{"event":"ping"}` → `pong`; the tBTCUSD ticker.
+- HTX (`/linear-swap-notification`, `/swap-notification`, `/notification`): every frame gzipped;
+  `{"op":"ping","ts":"…"}` every 5 s, closed ("Bye") after 6 unanswered; `op: sub` acks with
+  `err-code` (2014 for a topic the wildcard already covers).
 - Hyperliquid (`/ws`, no liquidation feed): `subscriptionResponse`, `{"method":"ping"}` →
   `{"channel":"pong"}`, idle cut after 60 s.
 """
@@ -37,6 +45,7 @@ from liqwatch.sim import encode
 from liqwatch.sim.model import Push
 from liqwatch.sim.protocol.base import Close, Kind, Out, Route, Session, VenueState
 from liqwatch.sim.protocol.binance import BinanceSession, binance_route, binance_stream_of
+from liqwatch.sim.protocol.bitfinex import BitfinexSession, bitfinex_route
 from liqwatch.sim.protocol.bitget import BITGET_INST_TYPES, BitgetSession, bitget_route
 from liqwatch.sim.protocol.bitmex import BITMEX_TABLES, BitmexSession, bitmex_route
 from liqwatch.sim.protocol.bybit import BYBIT_MAX_ARGS, BYBIT_TOPICS, BybitSession, bybit_route
@@ -48,7 +57,9 @@ from liqwatch.sim.protocol.deribit import (
     deribit_route,
 )
 from liqwatch.sim.protocol.gate import GATE_CHANNELS, GateSession, gate_route
+from liqwatch.sim.protocol.htx import HTX_PATHS, HtxSession, htx_route
 from liqwatch.sim.protocol.hyperliquid import HyperliquidSession, hyperliquid_route
+from liqwatch.sim.protocol.kraken_futures import KrakenFuturesSession, kraken_futures_route
 from liqwatch.sim.protocol.okx import OKX_CHANNELS, OKX_INST_TYPES, OkxSession, okx_route
 
 __all__ = [
@@ -67,14 +78,17 @@ __all__ = [
     "SERVER_PINGS",
     "SIM_VENUES",
     "BinanceSession",
+    "BitfinexSession",
     "BitgetSession",
     "BitmexSession",
     "BybitSession",
     "Close",
     "DeribitSession",
     "GateSession",
+    "HtxSession",
     "HyperliquidSession",
     "Kind",
+    "KrakenFuturesSession",
     "OkxSession",
     "Out",
     "Route",
@@ -83,13 +97,16 @@ __all__ = [
     "VenueState",
     "binance_route",
     "binance_stream_of",
+    "bitfinex_route",
     "bitget_route",
     "bitmex_route",
     "bybit_route",
     "deribit_channel_ok",
     "deribit_route",
     "gate_route",
+    "htx_route",
     "hyperliquid_route",
+    "kraken_futures_route",
     "okx_route",
     "open_session",
     "split_target",
@@ -108,6 +125,9 @@ PATHS: dict[str, dict[str, str]] = {
     "deribit": {"ws": "/ws/api/v2"},
     "bitget": {"public": "/v3/ws/public"},
     "gate": {"usdt": "/v4/ws/usdt", "btc": "/v4/ws/btc"},
+    "kraken_futures": {"ws": "/ws/v1"},
+    "bitfinex": {"public": "/ws/2"},
+    "htx": {conn: path for path, conn in HTX_PATHS.items()},
     "hyperliquid": {"ws": "/ws"},
 }
 
@@ -148,6 +168,9 @@ PROTOCOLS: dict[str, VenueProtocol] = {
     "deribit": VenueProtocol("deribit", lambda p, q: deribit_route(p), DeribitSession),
     "bitget": VenueProtocol("bitget", lambda p, q: bitget_route(p), BitgetSession),
     "gate": VenueProtocol("gate", lambda p, q: gate_route(p), GateSession),
+    "kraken_futures": VenueProtocol("kraken_futures", lambda p, q: kraken_futures_route(p), KrakenFuturesSession),
+    "bitfinex": VenueProtocol("bitfinex", lambda p, q: bitfinex_route(p), BitfinexSession),
+    "htx": VenueProtocol("htx", lambda p, q: htx_route(p), HtxSession),
     "hyperliquid": VenueProtocol("hyperliquid", lambda p, q: hyperliquid_route(p), HyperliquidSession),
 }
 
@@ -232,6 +255,14 @@ def ticks(venue: str, state: VenueState) -> list[Push]:
             Push(now, venue, conn, f"futures.tickers:{contract}", encode.gate_ticker(contract, price, now))
             for conn, contract, price in (("usdt", "BTC_USDT", btc), ("usdt", "ETH_USDT", eth), ("btc", "BTC_USD", btc))
         ]
+    if venue == "kraken_futures":
+        return [
+            Push(now, venue, "ws", f"trade:{product}", encode.dumps(encode.kraken_fill(product, p, now, seq)))
+            for seq in (next(state.sequence),)
+            for product, p in (("PF_XBTUSD", btc), ("PF_ETHUSD", eth))
+        ]
+    if venue == "bitfinex":
+        return [Push(now, venue, "public", "ticker:tBTCUSD", encode.bitfinex_ticker(0, btc))]
     if venue == "hyperliquid":
         return [
             Push(now, venue, "ws", f"trades:{coin}", encode.hyperliquid_trades(coin, price, now, next(state.trade_ids)))
