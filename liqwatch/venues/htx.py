@@ -28,8 +28,11 @@ Side: `direction` is the liquidation ORDER side (`offset` is "close"): sell clos
 Size: `volume` is in CONTRACTS. USDT-M: qty = volume × contract_size (coins), usd = qty × price.
   Coin-M (swaps and futures): usd = volume × contract_size (USD: BTC 100, others 10 today),
   qty = usd / price. contract_size comes from the contract info endpoints (catalogue, or the
-  bundled snapshot); an unknown contract gives usd None and qty None, never a guess (the row's
-  own `amount` and `trade_turnover` are rounded by HTX and not used).
+  bundled snapshot). A coin-M contract the catalogue does not list (an expired future in an old
+  journal) follows HTX's contract spec, 100 USD for BTC and 10 USD for every other coin (`derive`,
+  UNCONFIRMED for coins listed after 2023). An unknown USDT-M contract gives usd None and qty None:
+  linear sizes differ per coin and are never guessed (the row's own `amount` and `trade_turnover`
+  are rounded by HTX and not used).
 Numbers: JSON numbers (HTX quotes some numbers in other messages: strings are read too).
 Coverage: complete: each liquidation order is pushed (UNCONFIRMED beyond the docs' wording).
 Id: `htx:{contract_code}:{created_at}:{direction}:{volume}:{price}` (no order id on the wire): two
@@ -40,6 +43,7 @@ Limits: REST public 800 requests/s per IP (UNCONFIRMED); WebSocket sub requests 
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Mapping
 
@@ -65,6 +69,9 @@ CONTRACT_INFO = {
     "/swap-api/v1/swap_contract_info": "inverse",
     "/api/v1/contract_contract_info": "inverse",
 }
+INVERSE_USD = {"BTC": 100.0}  # coin-M contract value; every other coin: INVERSE_USD_OTHER
+INVERSE_USD_OTHER = 10.0
+_COIN_M_FUTURE = re.compile(r"([A-Z0-9]+?)(\d{6})")  # BTC200925
 MAX_INFLATED = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -118,6 +125,19 @@ def canonical(value: int | float | str) -> str:
     return text
 
 
+def derive(contract: str) -> Instrument | None:
+    """Coin-M contracts (BTC-USD, BTC200925) by HTX's contract spec; USDT-M sizes: the catalogue only."""
+    base, dash, quote = contract.partition("-")
+    future = _COIN_M_FUTURE.fullmatch(contract)
+    if dash and quote == "USD" and base:
+        coin = normalize_coin(base)[0]
+    elif future is not None:
+        coin = normalize_coin(future.group(1))[0]
+    else:
+        return None
+    return Instrument(VENUE, contract, coin, "inverse", INVERSE_USD.get(coin, INVERSE_USD_OTHER), "USD", 1.0, "rule")
+
+
 def _event(order: Order, recv_ts: int, cat: Catalogue) -> Liquidation:
     side = SIDES.get(order.direction)
     if side is None:
@@ -126,7 +146,7 @@ def _event(order: Order, recv_ts: int, cat: Catalogue) -> Liquidation:
     positive(order.volume, "volume")
     if order.created_at <= 0:
         raise BadNumber(f"created_at must be positive: {order.created_at!r}")
-    inst = cat.get(VENUE, order.contract_code)
+    inst = cat.resolve(VENUE, order.contract_code, derive)
     qty: float | None = None
     usd: float | None = None
     if inst is None:

@@ -41,12 +41,15 @@ def test_numbers_as_text_or_json_give_the_same_id() -> None:
     assert number == text
 
 
-def test_coin_margined_contracts_are_usd_and_unknown_ones_unpriced() -> None:
-    [swap] = htx.parse(
-        notify(order(contract_code="BTC-USD", symbol="BTC", direction="sell", volume=20, price=19183.8)), RECV_TS, CAT
-    )
-    assert (swap.side, swap.usd) == ("long", 2000.0)
-    [unknown] = htx.parse(notify(order(contract_code="BTC-USD"), order()), RECV_TS, Catalogue())[:1]
+def test_coin_margined_contracts_are_usd_and_unknown_linear_ones_unpriced() -> None:
+    swap = order(contract_code="BTC-USD", symbol="BTC", direction="sell", volume=20, price=19183.8)
+    [listed] = htx.parse(notify(swap), RECV_TS, CAT)
+    assert (listed.side, listed.usd) == ("long", 2000.0)
+    [by_spec] = htx.parse(notify(swap), RECV_TS, Catalogue())  # unlisted coin-M: 100 USD for BTC
+    assert by_spec == listed
+    [future] = htx.parse(notify(order(contract_code="XRP200925", symbol="XRP", volume=7, price=0.25)), RECV_TS, CAT)
+    assert (future.coin, future.usd, future.qty) == ("XRP", 70.0, 280.0)  # 10 USD for every other coin
+    [unknown] = htx.parse(notify(order()), RECV_TS, Catalogue())
     assert (unknown.qty, unknown.usd, unknown.coin) == (None, None, "ETH")
 
 
