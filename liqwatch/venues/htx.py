@@ -71,7 +71,7 @@ CONTRACT_INFO = {
 }
 INVERSE_USD = {"BTC": 100.0}  # coin-M contract value; every other coin: INVERSE_USD_OTHER
 INVERSE_USD_OTHER = 10.0
-_COIN_M_FUTURE = re.compile(r"([A-Z0-9]+?)(\d{6})")  # BTC200925
+_COIN_M_FUTURE = re.compile(r"([A-Z0-9]+?)(\d{6}|_CW|_NW|_CQ|_NQ)")  # BTC200925, BTC_CQ (an alias)
 MAX_INFLATED = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -126,7 +126,7 @@ def canonical(value: int | float | str) -> str:
 
 
 def derive(contract: str) -> Instrument | None:
-    """Coin-M contracts (BTC-USD, BTC200925) by HTX's contract spec; USDT-M sizes: the catalogue only."""
+    """Coin-M contracts (BTC-USD, BTC200925, BTC_CQ) by HTX's contract spec; USDT-M: the catalogue only."""
     base, dash, quote = contract.partition("-")
     future = _COIN_M_FUTURE.fullmatch(contract)
     if dash and quote == "USD" and base:
