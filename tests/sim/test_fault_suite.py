@@ -64,6 +64,12 @@ CASES = {
     "rest-5xx": Case("rest-5xx=0.5@okx", "okx", outage=False),
     "rest-429": Case("rest-429=0.3@gate", "gate", outage=False),
     "reject": Case("drop-every=25@binance_usdm,reject=0.6@binance_usdm", "binance_usdm", outage=True, seconds=2.0),
+    # the venues whose wire needs more than text: snapshots replayed on every reconnect (Kraken Futures),
+    # gzip frames (HTX), channel ids assigned per connection (Bitfinex)
+    "drop-every@kraken_futures": Case("drop-every=25@kraken_futures", "kraken_futures", outage=True),
+    "garbage@htx": Case("garbage=0.1@htx", "htx", outage=False, bad_frames=True),
+    "truncate@bitfinex": Case("truncate=0.1@bitfinex", "bitfinex", outage=False, bad_frames=True),
+    "silent@bitfinex": Case("silent@bitfinex", "bitfinex", outage=True, silence=True),
 }
 
 
@@ -208,7 +214,7 @@ def test_the_fault_happened(faulted: DbRun) -> None:
     case, run = faulted.case, faulted.run
     name = next(name for name, c in CASES.items() if c is case)
     sim = run.sim
-    if name == "silent":
+    if name.startswith("silent"):
         frames = [f for v, f in run.sent_frames() if v == case.venue]
         assert frames and not run.expected_ids(case.venue)  # acks (and pongs) only, no data
     elif name == "no-pong":

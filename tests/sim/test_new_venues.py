@@ -26,9 +26,16 @@ from tests.sim.helpers import Run, collect
 
 
 def run_one(
-    venue: str, tmp: Path, seconds: float = 2.5, seed: int = 7, until: Callable[[Collector], bool] | None = None
+    venue: str,
+    tmp: Path,
+    seconds: float = 2.5,
+    seed: int = 7,
+    until: Callable[[Collector], bool] | None = None,
+    faults: str = "",
 ) -> Run:
-    config = SimConfig(venues=(venue,), scenario="crash", seed=seed, speed=600, sent_log=tmp / "sent.jsonl", tick_s=0.2)
+    config = SimConfig(
+        venues=(venue,), scenario="crash", seed=seed, speed=600, sent_log=tmp / "sent.jsonl", tick_s=0.2, faults=faults
+    )
 
     async def main() -> Run:
         sim = Simulator(config)
@@ -85,3 +92,20 @@ def test_htx_frames_are_gzip_and_its_pings_are_answered(tmp_path: Path, monkeypa
     status = run.collector.status().venues["htx"]
     assert status.reconnects == 0 and run.sink.gaps == []
     assert status.dead_letters == 0
+
+
+def test_kraken_snapshots_after_reconnects_replay_stored_liquidations_once(tmp_path: Path) -> None:
+    run = run_one("kraken_futures", tmp_path, seconds=3.0, faults="drop-every=40")
+    snapshots = [f for _, f in run.sent_frames() if '"trade_snapshot"' in f and '"liquidation"' in f]
+    live = [f for _, f in run.sent_frames() if f.startswith('{"feed":"trade",') and '"liquidation"' in f]
+    replayed = {uid for f in snapshots for uid in uids(f)} & {uid for f in live for uid in uids(f)}
+    assert run.collector.status().venues["kraken_futures"].reconnects > 0
+    assert replayed, "no snapshot replayed a liquidation that had been sent live"
+    ids = [e.id for e in run.stored("kraken_futures")]
+    assert len(ids) == len(set(ids)) and set(ids) == run.expected_ids("kraken_futures")
+
+
+def uids(frame: str) -> set[str]:
+    doc = json.loads(frame)
+    trades = doc.get("trades", [doc])
+    return {t["uid"] for t in trades if t.get("type") == "liquidation"}
