@@ -483,6 +483,13 @@ def kraken_fill(product: str, price: float, now: int, seq: int) -> dict[str, Any
     }
 
 
+def kraken_ticker_lite(product: str, price: float, now: int) -> str:
+    """The `ticker_lite` companion (a subset of the `ticker` feed's fields)."""
+    ticker = {"feed": "ticker_lite", "product_id": product, "bid": round(price - 0.5, 1), "ask": round(price + 0.5, 1)}
+    ticker |= {"change": -0.41, "premium": 0.02, "volume": 8125.3, "tag": "perpetual", "pair": "XBT:USD", "dtm": 0}
+    return dumps(ticker | {"maturityTime": 0, "volumeQuote": 774_112_405.2, "time": now})
+
+
 # ── Bitfinex ───────────────────────────────────────────────────────────────────────────────────
 
 

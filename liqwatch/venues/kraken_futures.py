@@ -27,8 +27,9 @@ Snapshot on subscribe: `trade_snapshot` replays the latest trades of each produc
   their uids make a replay of one already stored a duplicate that the pipeline drops, so nothing is
   double counted. `is_data` does not count a snapshot as life: it comes even from a stale feed.
 Heartbeat: Kraken closes a connection without a client ping for 60 s: WebSocket pings every 30 s.
-  The `heartbeat` feed is subscribed too (`{"feed":"heartbeat","time":…}`), a control frame. Trades on
-  all products (BTC alone trades many times a minute) are the data; 60 s without one is a failure.
+  The `heartbeat` feed is subscribed too (`{"feed":"heartbeat","time":…}`), a control frame. The data
+  that proves the feed alive: live trades on every product, and the `ticker_lite` of PF_XBTUSD
+  (`COMPANION`, it updates as BTC's price moves, many times a minute); 60 s without either is a failure.
 Limits: REST 500 cost units per 10 s (UNCONFIRMED for the public instruments endpoint).
 Products: every PF_/PI_/FF_/FI_ product in the catalogue (instruments endpoint, or the bundled
   snapshot), else `DEFAULT_PRODUCTS`.
@@ -64,6 +65,7 @@ SIDES: Mapping[str, Side] = {"sell": LONG, "buy": SHORT}  # the taker (liquidati
 INVERSE_PREFIXES = ("PI_", "FI_")  # 1 USD contracts
 PREFIXES = ("PF_", "FF_", *INVERSE_PREFIXES)
 QUOTES = ("USDC", "USDT", "USD")
+COMPANION = "PF_XBTUSD"  # its ticker_lite proves the feed alive between trades
 DEFAULT_PRODUCTS = ("PF_XBTUSD", "PF_ETHUSD", "PF_SOLUSD", "PF_XRPUSD", "PF_DOGEUSD", "PI_XBTUSD", "PI_ETHUSD")
 
 
@@ -151,7 +153,7 @@ def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"kraken_futures: {exc}") from None
     if message.event:
-        if message.event in ("error", "subscribed_failed"):
+        if message.event in ("error", "alert", "subscribed_failed"):
             text = frame.decode(errors="replace") if isinstance(frame, bytes) else frame
             raise BadFrame(f"kraken_futures: {message.event}: {text[:200]}")
         return []
@@ -181,9 +183,9 @@ _decode_feed = msgspec.json.Decoder(_Feed).decode
 
 
 def is_data(frame: Frame) -> bool:
-    """A live trade; not a snapshot (replayed on every subscribe), heartbeat, info or ack."""
+    """A live trade or ticker; not a snapshot (replayed on every subscribe), heartbeat, info or ack."""
     try:
-        return _decode_feed(frame).feed == "trade"
+        return _decode_feed(frame).feed in ("trade", "ticker_lite")
     except (msgspec.DecodeError, UnicodeError):
         return False
 
@@ -201,7 +203,11 @@ def subscribe_frame(feed: str, product_ids: list[str] | None = None) -> str:
 
 
 def connections(urls: Mapping[str, str], cat: Catalogue) -> list[Connection]:
-    subscribe = [subscribe_frame("trade", products(cat)), subscribe_frame("heartbeat")]
+    subscribe = [
+        subscribe_frame("trade", products(cat)),
+        subscribe_frame("ticker_lite", [COMPANION]),
+        subscribe_frame("heartbeat"),
+    ]
     return [Connection(name, url, subscribe) for name, url in urls.items()]
 
 

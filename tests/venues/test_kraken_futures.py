@@ -80,9 +80,11 @@ def test_is_data_counts_live_trades_only() -> None:
 
 def test_subscribes_every_listed_product_and_the_heartbeat() -> None:
     [conn] = kf.connections(kf.URLS, CAT)
-    trade_request, heartbeat = (json.loads(m) for m in conn.subscribe if isinstance(m, str))
+    trade_request, ticker, heartbeat = (json.loads(m) for m in conn.subscribe if isinstance(m, str))
     assert trade_request["feed"] == "trade" and "PF_XBTUSD" in trade_request["product_ids"]
+    assert ticker == {"event": "subscribe", "feed": "ticker_lite", "product_ids": ["PF_XBTUSD"]}
     assert heartbeat == {"event": "subscribe", "feed": "heartbeat"}
+    assert kf.is_data('{"feed":"ticker_lite","product_id":"PF_XBTUSD","bid":94999.5,"time":1}')
     [empty] = kf.connections(kf.URLS, Catalogue())
     assert json.loads(str(empty.subscribe[0]))["product_ids"] == list(kf.DEFAULT_PRODUCTS)
 

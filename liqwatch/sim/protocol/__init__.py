@@ -25,7 +25,8 @@ Per venue (research/venues.md §12):
   sizes to decimal strings; `futures.contract_info` pushes the contracts on subscribe.
 - Kraken Futures (`/ws/v1`): info on connect, `{"event":"subscribe","feed":"trade","product_ids"}` →
   `subscribed` then a `trade_snapshot` per product replaying its latest liquidation trades; the
-  `heartbeat` feed every 5 s once subscribed; plain fills on PF_XBTUSD/PF_ETHUSD as companion data.
+  `heartbeat` feed every 5 s once subscribed; the PF_XBTUSD `ticker_lite` and plain fills on
+  PF_XBTUSD/PF_ETHUSD as companion data.
 - Bitfinex (`/ws/2`): info event; `subscribe` acks assign channel ids, data frames carry this
   connection's ids; `hb` every 15 s per channel; `{"event":"ping"}` → `pong`; the tBTCUSD ticker.
 - HTX (`/linear-swap-notification`, `/swap-notification`, `/notification`): every frame gzipped;
@@ -256,11 +257,13 @@ def ticks(venue: str, state: VenueState) -> list[Push]:
             for conn, contract, price in (("usdt", "BTC_USDT", btc), ("usdt", "ETH_USDT", eth), ("btc", "BTC_USD", btc))
         ]
     if venue == "kraken_futures":
-        return [
+        ticker = Push(now, venue, "ws", "ticker_lite:PF_XBTUSD", encode.kraken_ticker_lite("PF_XBTUSD", btc, now))
+        fills = [
             Push(now, venue, "ws", f"trade:{product}", encode.dumps(encode.kraken_fill(product, p, now, seq)))
             for seq in (next(state.sequence),)
             for product, p in (("PF_XBTUSD", btc), ("PF_ETHUSD", eth))
         ]
+        return [ticker, *fills]
     if venue == "bitfinex":
         return [Push(now, venue, "public", "ticker:tBTCUSD", encode.bitfinex_ticker(0, btc))]
     if venue == "hyperliquid":

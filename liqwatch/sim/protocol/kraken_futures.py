@@ -9,7 +9,7 @@ from liqwatch.sim.encode import dumps
 from liqwatch.sim.model import Push
 from liqwatch.sim.protocol.base import Out, Route, Session, _json
 
-KRAKEN_FEEDS = ("trade", "heartbeat", "ticker", "book")
+KRAKEN_FEEDS = ("trade", "heartbeat", "ticker", "ticker_lite", "book")
 SNAPSHOT_TRADES = 100  # the latest trades a snapshot replays
 
 
