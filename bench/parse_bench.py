@@ -667,6 +667,99 @@ def gen_lighter(venue: str, markets: list[Market], n: int, seed: int, cat: Catal
     return Workload(venue, frames, expected, markets)
 
 
+KRAKEN_FUTURES_MARKETS = [
+    Market("PF_XBTUSD", "XBT", "USD", "linear", "1", 95000, 0, 4, 40, catalogued=True),
+    Market("PF_ETHUSD", "ETH", "USD", "linear", "1", 3300, 1, 3, 20, catalogued=True),
+    Market("PF_SOLUSD", "SOL", "USD", "linear", "1", 180, 2, 2, 10, catalogued=True),
+    Market("PI_XBTUSD", "XBT", "USD", "inverse", "1", 95000, 1, 0, 20),
+    Market("PI_ETHUSD", "ETH", "USD", "inverse", "1", 3300, 2, 0, 10),
+]
+
+BITFINEX_MARKETS = [
+    Market("tBTCF0:USTF0", "BTC", "USDT", "linear", "1", 95000, 0, 4, 45),
+    Market("tETHF0:USTF0", "ETH", "USDT", "linear", "1", 3300, 2, 3, 25),
+    Market("tBTCUSD", "BTC", "USD", "linear", "1", 95000, 0, 4, 20),
+    Market("tETHUSD", "ETH", "USD", "linear", "1", 3300, 2, 3, 10),
+]
+
+HTX_MARKETS = [
+    Market("BTC-USDT", "BTC", "USDT", "linear", "0.001", 95000, 1, 0, 35, catalogued=True),
+    Market("ETH-USDT", "ETH", "USDT", "linear", "0.01", 3300, 2, 0, 25, catalogued=True),
+    Market("BTC-USD", "BTC", "USD", "inverse", "100", 95000, 1, 0, 25, catalogued=True),
+    Market("ETH-USD", "ETH", "USD", "inverse", "10", 3300, 2, 0, 15, catalogued=True),
+]
+
+
+def gen_kraken_futures(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogue) -> Workload:
+    """The v1 `trade` feed: half the frames are ordinary fills (most of the real feed is), half liquidations."""
+    g = Gen(seed, markets)
+    sizes = contract_sizes(venue, markets, cat)
+    frames, expected = [], []
+    for i in range(n):
+        m = g.market()
+        long = g.long()  # the taker (liquidation order) sells when a long is liquidated
+        px = g.price(m)
+        qty = g.units(m, g.notional(), px)
+        liquidation = g.rng.random() < 0.5
+        trade = {"feed": "trade", "product_id": m.symbol, "uid": f"{seed:08x}-{i:04x}-4c38-9f6e-{g.t:012x}"}
+        trade |= {"side": "sell" if long else "buy", "type": "liquidation" if liquidation else "fill", "seq": i}
+        trade |= {"time": g.tick_time(), "qty": num(qty), "price": num(px)}
+        frames.append(enc(trade))
+        usd = usd_of(m, qty, px, sizes[m.symbol])
+        expected.append([(m.symbol, "long" if long else "short", usd)] if liquidation else [])
+    return Workload(venue, frames, expected, markets, ["half the frames are ordinary fills (type fill)"])
+
+
+def gen_bitfinex(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogue) -> Workload:
+    """`[CHAN_ID, [["pos", …], …]]` of `liq:global`: 1–3 triggers, a fifth followed by their match rows."""
+    g = Gen(seed, markets)
+    frames, expected = [], []
+    for i in range(n):
+        rows: list[list[Any]] = []
+        exp = []
+        for j in range(g.rng.choices((1, 2, 3), (80, 15, 5))[0]):
+            m = g.market()
+            long = g.long()  # AMOUNT is the position: > 0 a long
+            px = g.price(m)
+            amount = g.units(m, g.notional(), px)
+            signed = num(amount) if long else -num(amount)
+            mts = g.tick_time()
+            row = ["pos", 150_000_000 + 4 * i + j, mts, None, m.symbol, signed, num(px), None, 0, 1, None, num(px)]
+            rows.append(row)
+            if g.rng.random() < 0.2:
+                rows.append([*row[:8], 1, *row[9:]])  # a match: not a liquidation of its own
+            exp.append((m.symbol, "long" if long else "short", usd_of(m, amount, px, Decimal(m.size))))
+        frames.append(enc([91684, rows]))
+        expected.append(exp)
+    return Workload(venue, frames, expected, markets)
+
+
+def gen_htx(venue: str, markets: list[Market], n: int, seed: int, cat: Catalogue) -> Workload:
+    """`public.*.liquidation_orders` notify frames (already inflated: the connection gunzips), 1–2 orders."""
+    g = Gen(seed, markets)
+    sizes = contract_sizes(venue, markets, cat)
+    frames, expected = [], []
+    for _ in range(n):
+        m = g.market()
+        data, exp = [], []
+        for _ in range(g.rng.choices((1, 2), (85, 15))[0]):
+            long = g.long()  # direction is the order side: sell closes a long
+            px = g.price(m)
+            volume = max(int(float(g.units(m, g.notional(), px))), 1)
+            order = {
+                "symbol": normalize_base(m.base),
+                "contract_code": m.symbol,
+                "direction": "sell" if long else "buy",
+            }
+            order |= {"offset": "close", "volume": volume, "price": num(px), "created_at": g.tick_time()}
+            data.append(order)
+            exp.append((m.symbol, "long" if long else "short", usd_of(m, str(volume), px, sizes[m.symbol])))
+        topic = f"public.{m.symbol}.liquidation_orders"
+        frames.append(enc({"op": "notify", "topic": topic, "ts": g.t + 5, "data": data}))
+        expected.append(exp)
+    return Workload(venue, frames, expected, markets)
+
+
 Generator = Callable[[str, list[Market], int, int, Catalogue], Workload]
 
 GENERATORS: dict[str, tuple[Generator, list[Market]]] = {
@@ -678,6 +771,9 @@ GENERATORS: dict[str, tuple[Generator, list[Market]]] = {
     "deribit": (gen_deribit, DERIBIT_MARKETS),
     "bitget": (gen_bitget, BITGET_MARKETS),
     "gate": (gen_gate, GATE_MARKETS),
+    "kraken_futures": (gen_kraken_futures, KRAKEN_FUTURES_MARKETS),
+    "bitfinex": (gen_bitfinex, BITFINEX_MARKETS),
+    "htx": (gen_htx, HTX_MARKETS),
     "dydx": (gen_dydx, DYDX_MARKETS),
     "lighter": (gen_lighter, LIGHTER_MARKETS),
 }
@@ -876,6 +972,9 @@ CRYPTOFEED_NONE = {
     "its message_handler logs 'Unhandled message type' for `allLiquidation.*` frames and emits nothing",
     "okx": "cryptofeed 2.4.1 has no WebSocket liquidation handler for OKX: OKX._liquidations polls "
     "REST /api/v5/public/liquidation-orders in a while-True task (no per-frame parse path to call)",
+    "kraken_futures": "cryptofeed 2.4.1 KrakenFutures has no liquidation channel (trades only)",
+    "bitfinex": "cryptofeed 2.4.1 has no Bitfinex liquidation channel",
+    "htx": "cryptofeed 2.4.1 has no HTX liquidation channel",
     "bitget": "cryptofeed 2.4.1 has no Bitget liquidation channel",
     "gate": "cryptofeed 2.4.1 has no Gate futures liquidation channel",
     "dydx": "cryptofeed 2.4.1 has no dYdX v4 liquidation channel",
@@ -966,6 +1065,9 @@ CCXT_NONE = {
     "bitmex": "ccxt.pro bitmex has no watchLiquidations (no public liquidation handler)",
     "deribit": "ccxt has deribit fetchLiquidations (REST) only; ccxt.pro deribit has no liquidation handler",
     "bitget": "ccxt.pro bitget has no watchLiquidations",
+    "kraken_futures": "ccxt.pro krakenfutures has no watchLiquidations",
+    "bitfinex": "ccxt has bitfinex fetchLiquidations (REST) only",
+    "htx": "ccxt has htx fetchLiquidations (REST) only",
     "gate": "ccxt.pro gate has watchMyLiquidations (private `futures.liquidates`) only, "
     "nothing for the public `futures.public_liquidates`",
     "dydx": "ccxt.pro dydx has watchTrades only (no liquidation flag handled)",

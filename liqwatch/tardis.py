@@ -26,6 +26,15 @@ Mapping, per Tardis exchange id:
     deribit → deribit: a trade {trade_id: id, direction: side, liquidation: "T", amount, price}: Tardis
         keeps one side per trade (an "MT" trade appears once), and its side is the liquidated one.
     bitget-futures → bitget: liquidation {side: sell|buy (position side), amount, price, ts}
+    cryptofacilities → kraken_futures: a trade {type: liquidation, uid: id, side (taker = the
+        liquidation order), qty: amount (contracts), price, time}
+    bitfinex-derivatives → bitfinex: a `liq:global` trigger row [pos, POS_ID: id, MTS, …, t+SYMBOL,
+        ±AMOUNT (buy: a short, negative), …, IS_MATCH 0, …, price]. Tardis's price is the row's
+        BASE_PRICE, not the liquidation price liqwatch values live events at: the USD of a Tardis row
+        is at the position's entry price (the id is the same as live).
+    huobi-dm, huobi-dm-swap, huobi-dm-linear-swap → htx: a notify row {contract_code: symbol,
+        direction: side (order side), volume: amount (contracts), price, created_at}. huobi-dm symbols
+        are Tardis aliases (BTC_CQ), not contract codes: their ids differ from a journal's.
 Other exchanges are not venues liqwatch knows: their rows are skipped and counted.
 """
 
@@ -49,6 +58,11 @@ VENUES = {
     "bitmex": "bitmex",
     "deribit": "deribit",
     "bitget-futures": "bitget",
+    "cryptofacilities": "kraken_futures",
+    "bitfinex-derivatives": "bitfinex",
+    "huobi-dm": "htx",
+    "huobi-dm-swap": "htx",
+    "huobi-dm-linear-swap": "htx",
 }
 
 BYBIT_ALL_LIQUIDATION_SINCE = 1_740_441_600_000  # 2025-02-25T00:00:00Z (UNCONFIRMED, see module doc)
@@ -147,6 +161,21 @@ def frame_of(row: Row) -> tuple[str, Frame, int]:
             f'"price":{row.price},"amount":{row.amount},"direction":"{row.side}","liquidation":"T"}}'
         )
         return venue, f'{{"method":"subscription","params":{{"channel":"trades.tardis","data":[{trade}]}}}}', recv
+    if venue == "kraken_futures":
+        trade = f'{{"feed":"trade","product_id":{_json(row.symbol)},"uid":{_json(row.id)},"side":"{row.side}",'
+        trade += f'"type":"liquidation","time":{ts},"qty":{row.amount},"price":{row.price}}}'
+        return venue, trade, recv
+    if venue == "bitfinex":
+        pos_id = row.id if _DIGITS.match(row.id) else "0"
+        amount = f"-{row.amount}" if short else row.amount
+        symbol = _json(row.symbol if row.symbol.startswith("t") else f"t{row.symbol}")
+        liq = f'["pos",{pos_id},{ts},null,{symbol},{amount},{row.price},null,0,1,null,{row.price}]'
+        return venue, f"[0,[{liq}]]", recv
+    if venue == "htx":
+        notice = f'{{"contract_code":{_json(row.symbol)},"direction":"{row.side}","offset":"close",'
+        notice += f'"volume":{row.amount},"price":{row.price},"created_at":{ts}}}'
+        topic = _json(f"public.{row.symbol}.liquidation_orders")
+        return venue, f'{{"op":"notify","topic":{topic},"ts":{ts},"data":[{notice}]}}', recv
     # bitget
     entry = {"symbol": row.symbol, "side": "sell" if short else "buy", "price": row.price}
     entry |= {"amount": row.amount, "ts": str(ts)}

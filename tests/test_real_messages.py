@@ -32,6 +32,15 @@ EXPECTED = {
     7267: ("bybit", [("long", 62.25511)]),  # deprecated v5: Buy = long; 1637 × 0.03803
     7279: ("bybit", [("short", 6949.0)]),  # deprecated v5 XRPUSD inverse
     7303: ("bybit", [("short", 69.89776)]),  # allLiquidation: 2846 × 0.02456
+    4490: ("kraken_futures", [("long", 12000.0)]),  # taker sell closes a long; PI_ inverse: 1 USD contracts
+    4501: ("kraken_futures", [("short", 250.0)]),
+    5948: ("htx", [("long", 145_000.0)]),  # coin-M future (expired, by the spec): 1450 × 100 USD; sell = long
+    6012: ("htx", [("long", 31_900.0)]),
+    6028: ("htx", [("short", 21_800.0)]),  # buy closes a short
+    6082: ("htx", []),  # subscribe ack
+    6149: ("htx", [("short", 2310.0)]),  # coin-M swap ETH-USD: 231 × 10 USD
+    6165: ("htx", [("long", 30.0)]),  # BSV-USD: 3 × 10 USD
+    6282: ("htx", [("long", 5300.5635)]),  # USDT-M: 227 × 0.001 BTC × 23350.5 (= the row's trade_turnover)
     10705: ("bitget", [("long", 13.70319), ("long", 143.330431857868)]),  # buy = long; amount is quote
 }
 

@@ -260,6 +260,8 @@ async def _session(
             except TimeoutError:
                 continue
             pings.answered()
+            if isinstance(frame, bytes) and spec.inflate is not None:
+                frame = _inflated(spec.inflate, frame, spec)
             recv_ts = clock()
             state.frames += 1
             state.last_frame_ts = recv_ts
@@ -307,6 +309,16 @@ def _safely(function: Callable[[Frame], T], frame: Frame, spec: VenueSpec, what:
     except Exception as exc:
         log.warning("%s: %s raised %s: %s", spec.id, what, type(exc).__name__, exc)
         return None
+
+
+def _inflated(inflate: Callable[[bytes], str], frame: bytes, spec: VenueSpec) -> Frame:
+    """The text a binary frame carries; the frame as received when it cannot be inflated (the
+    collector then dead-letters it)."""
+    try:
+        return inflate(frame)
+    except Exception as exc:
+        log.warning("%s: could not inflate a binary frame: %s: %s", spec.id, type(exc).__name__, exc)
+        return frame
 
 
 class _Pings:

@@ -444,6 +444,109 @@ def hyperliquid_trades(coin: str, price: float, now: int, tid: int) -> str:
     return dumps({"channel": "trades", "data": [trade]})
 
 
+# ── Kraken Futures ─────────────────────────────────────────────────────────────────────────────
+
+
+def kraken_trade(liq: Liq, seq: int, kind: str = "liquidation") -> dict[str, Any]:
+    """One `trade` of the v1 feed: `side` is the taker's, the liquidation order (sell closes a long)."""
+    return {
+        "feed": "trade",
+        "product_id": liq.symbol,
+        "uid": liq.ref,
+        "side": "sell" if liq.side == LONG else "buy",
+        "type": kind,
+        "seq": seq,
+        "time": liq.ts,
+        "qty": num(liq.size),
+        "price": num(liq.price),
+    }
+
+
+def kraken_frame(liq: Liq, seq: int) -> str:
+    return dumps(kraken_trade(liq, seq))
+
+
+def kraken_snapshot(product: str, trades: Sequence[dict[str, Any]]) -> str:
+    """The `trade_snapshot` sent on subscribe: the product's latest trades, newest first."""
+    return dumps({"feed": "trade_snapshot", "product_id": product, "trades": list(trades)})
+
+
+def kraken_fill(product: str, price: float, now: int, seq: int) -> dict[str, Any]:
+    """An ordinary trade (`type: fill`), the companion data that proves the feed alive."""
+    return {
+        "feed": "trade",
+        "product_id": product,
+        "uid": f"{seq:08x}-0000-4000-8000-{now:012x}"[-36:],
+        "side": "buy" if seq % 2 else "sell",
+        "type": "fill",
+        "seq": seq,
+        "time": now,
+        "qty": round(0.001 * (1 + seq % 50), 4),
+        "price": round(price, 1),
+    }
+
+
+def kraken_ticker_lite(product: str, price: float, now: int) -> str:
+    """The `ticker_lite` companion (a subset of the `ticker` feed's fields)."""
+    ticker = {"feed": "ticker_lite", "product_id": product, "bid": round(price - 0.5, 1), "ask": round(price + 0.5, 1)}
+    ticker |= {"change": -0.41, "premium": 0.02, "volume": 8125.3, "tag": "perpetual", "pair": "XBT:USD", "dtm": 0}
+    return dumps(ticker | {"maturityTime": 0, "volumeQuote": 774_112_405.2, "time": now})
+
+
+# ── Bitfinex ───────────────────────────────────────────────────────────────────────────────────
+
+
+def bitfinex_row(liq: Liq, is_match: int = 0, amount: str | None = None, offset_ms: int = 0) -> list[Any]:
+    """`["pos", POS_ID, MTS, null, SYMBOL, AMOUNT, BASE_PRICE, null, IS_MATCH, IS_MARKET_SOLD, null,
+    LIQUIDATION_PRICE]`: AMOUNT is the signed position (> 0 long), in base coin."""
+    size = amount if amount is not None else liq.size
+    signed = num(size) if liq.side == LONG else -num(size)
+    entry = _decimal(liq.price) * (Decimal("1.04") if liq.side == LONG else Decimal("0.96"))
+    base_price = num(mk.text(mk.quantize(entry, _market(liq).tick)))
+    pos_id = int(liq.ref) if liq.ref.isdigit() else 1
+    ts = liq.ts + offset_ms
+    return ["pos", pos_id, ts, None, liq.symbol, signed, base_price, None, is_match, 1, None, num(liq.price)]
+
+
+def bitfinex_frame(rows: Sequence[list[Any]], chan_id: int = 0) -> str:
+    """A `liq:global` update; the session writes its own channel id over `chan_id`."""
+    return dumps([chan_id, list(rows)])
+
+
+def bitfinex_ticker(chan_id: int, price: float) -> str:
+    bid = round(price - 1, 1)
+    return dumps([chan_id, [bid, 12.5, round(price, 1), 9.75, -120.0, -0.0041, round(price, 1), 8125.3, 0, 0]])
+
+
+# ── HTX ────────────────────────────────────────────────────────────────────────────────────────
+
+
+def htx_order(liq: Liq) -> dict[str, Any]:
+    """One liquidation order: `direction` is the ORDER side (sell closes a long), `volume` contracts."""
+    m = _market(liq)
+    return {
+        "symbol": m.coin,
+        "contract_code": liq.symbol,
+        "direction": "sell" if liq.side == LONG else "buy",
+        "offset": "close",
+        "volume": num(liq.size),
+        "price": num(liq.price),
+        "created_at": liq.ts,
+        "pair": f"{m.coin}-{m.quote}",
+        "business_type": "futures" if m.expiry else "swap",
+    }
+
+
+def htx_topic(liq: Liq) -> str:
+    """`public.BTC-USDT.liquidation_orders`; coin-M futures are keyed by the coin (`public.BTC.…`)."""
+    m = _market(liq)
+    return f"public.{m.coin if m.conn == 'futures' else liq.symbol}.liquidation_orders"
+
+
+def htx_frame(liqs: Sequence[Liq], at: int) -> str:
+    return dumps({"op": "notify", "topic": htx_topic(liqs[0]), "ts": at, "data": [htx_order(liq) for liq in liqs]})
+
+
 # ── one truth, any venue ───────────────────────────────────────────────────────────────────────
 
 
@@ -477,6 +580,14 @@ def encode_batch(liqs: Sequence[Liq], *, at: int | None = None) -> str:
         return dydx_batch(first.symbol, [dydx_trade(liq) for liq in liqs], when)
     if venue == "lighter":
         return lighter_update(first.symbol, [], [lighter_trade(liq) for liq in liqs], when)
+    if venue == "kraken_futures":
+        if len(liqs) != 1:
+            raise ValueError("a Kraken Futures trade frame carries one trade")
+        return kraken_frame(first, 1)
+    if venue == "bitfinex":
+        return bitfinex_frame([bitfinex_row(liq) for liq in liqs])
+    if venue == "htx":
+        return htx_frame(liqs, when)
     raise ValueError(f"no encoder for venue {venue!r}")
 
 
@@ -613,10 +724,10 @@ def unknown_symbol(venue: str) -> str:
 def impossible(liq: Liq, how: str) -> Liq:
     """`liq` with one value no venue would send: a negative size, a zero price, an unknown symbol.
 
-    Gate's size is signed by design, so its "negative" size is a zero size.
+    Gate's and Bitfinex's sizes are signed by design, so their "negative" size is a zero size.
     """
     if how == "negative-size":
-        return liq._replace(size="0" if liq.venue == "gate" else "-" + liq.size.lstrip("-"))
+        return liq._replace(size="0" if liq.venue in ("gate", "bitfinex") else "-" + liq.size.lstrip("-"))
     if how == "zero-price":
         return liq._replace(price="0")
     if how == "unknown-symbol":

@@ -54,6 +54,9 @@ VENUE_SHARE: dict[str, float] = {
     "aster": 0.04,
     "dydx": 0.02,
     "lighter": 0.03,
+    "kraken_futures": 0.02,
+    "bitfinex": 0.01,
+    "htx": 0.03,
 }
 
 
@@ -255,6 +258,46 @@ def _lighter() -> list[Market]:
     ]
 
 
+def _kraken_futures() -> list[Market]:
+    v = "kraken_futures"
+    ws: dict[str, Any] = {"conn": "ws"}
+    return [
+        _m(v, "PF_XBTUSD", "BTC", "linear", "1", "USD", "1", "0.0001", 40, **ws),
+        _m(v, "PF_ETHUSD", "ETH", "linear", "1", "USD", "0.1", "0.001", 20, **ws),
+        _m(v, "PF_SOLUSD", "SOL", "linear", "1", "USD", "0.01", "0.01", 10, **ws),
+        _m(v, "PF_XRPUSD", "XRP", "linear", "1", "USD", "0.0001", "0.1", 5, **ws),
+        _m(v, "PF_DOGEUSD", "DOGE", "linear", "1", "USD", "0.000001", "1", 5, **ws),
+        _m(v, "PI_XBTUSD", "BTC", "inverse", "1", "USD", "0.5", "1", 15, **ws),
+        _m(v, "PI_ETHUSD", "ETH", "inverse", "1", "USD", "0.05", "1", 5, **ws),
+        _m(v, "FI_XBTUSD_261225", "BTC", "inverse", "1", "USD", "0.5", "1", 5, expiry="261225", **ws),
+    ]
+
+
+def _bitfinex() -> list[Market]:
+    v = "bitfinex"
+    pub: dict[str, Any] = {"conn": "public"}
+    return [
+        _m(v, "tBTCF0:USTF0", "BTC", "linear", "1", "USDT", "1", "0.0001", 40, **pub),
+        _m(v, "tETHF0:USTF0", "ETH", "linear", "1", "USDT", "0.01", "0.001", 25, **pub),
+        _m(v, "tSOLF0:USTF0", "SOL", "linear", "1", "USDT", "0.001", "0.01", 10, **pub),
+        _m(v, "tBTCUSD", "BTC", "linear", "1", "USD", "1", "0.0001", 15, **pub),
+        _m(v, "tETHUSD", "ETH", "linear", "1", "USD", "0.01", "0.001", 10, **pub),
+    ]
+
+
+def _htx() -> list[Market]:
+    v = "htx"
+    return [
+        _m(v, "BTC-USDT", "BTC", "linear", "0.001", "USDT", "0.1", "1", 35, conn="linear"),
+        _m(v, "ETH-USDT", "ETH", "linear", "0.01", "USDT", "0.01", "1", 20, conn="linear"),
+        _m(v, "SOL-USDT", "SOL", "linear", "1", "USDT", "0.001", "1", 8, conn="linear"),
+        _m(v, "DOGE-USDT", "DOGE", "linear", "100", "USDT", "0.000001", "1", 5, conn="linear"),
+        _m(v, "BTC-USD", "BTC", "inverse", "100", "USD", "0.1", "1", 15, conn="swap"),
+        _m(v, "ETH-USD", "ETH", "inverse", "10", "USD", "0.01", "1", 10, conn="swap"),
+        _m(v, "BTC261225", "BTC", "inverse", "100", "USD", "0.01", "1", 5, conn="futures", expiry="261225"),
+    ]
+
+
 MARKETS: tuple[Market, ...] = (
     *_binance(),
     *_bybit(),
@@ -266,6 +309,9 @@ MARKETS: tuple[Market, ...] = (
     *_aster(),
     *_dydx(),
     *_lighter(),
+    *_kraken_futures(),
+    *_bitfinex(),
+    *_htx(),
 )
 BY_SYMBOL: dict[tuple[str, str], Market] = {(m.venue, m.symbol): m for m in MARKETS}
 LIQUIDATION_VENUES: tuple[str, ...] = tuple(VENUE_SHARE)

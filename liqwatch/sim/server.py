@@ -251,7 +251,7 @@ class Client:
     async def _send(self, text: str) -> None:
         if self.dropped:
             raise ConnectionClosed(None, None)
-        await self.ws.send(text)
+        await self.ws.send(self.session.wire(text))
         self.server.sim.record(self.server.venue, text)
 
     def drop(self) -> None:

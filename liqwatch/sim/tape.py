@@ -309,6 +309,10 @@ def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, 
         elif m.venue == "lighter":
             state.trade_id += rng.randint(1, 40)
             ref = str(state.trade_id)
+        elif m.venue == "kraken_futures":  # the trade's uid
+            ref = "-".join(f"{rng.getrandbits(4 * d):0{d}x}" for d in (8, 4, 4, 4, 12))
+        elif m.venue == "bitfinex":  # the position id
+            ref = str(150_000_000 + rng.getrandbits(26))
         variant = rng.getrandbits(16)
         liq = truth(m, side, price, size, ts, ref, variant)
         out.append(liq)
@@ -458,6 +462,45 @@ def frame_lighter(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Seque
     return out
 
 
+def frame_kraken_futures(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """One `trade` frame per liquidation trade, right after it."""
+    out: list[Push] = []
+    for liq in liqs:
+        at = liq.ts + 1 + rng.randrange(20)
+        text = encode.kraken_frame(liq, 1_000_000 + (liq.ts - t0))
+        out.append(Push(at, "kraken_futures", "ws", f"trade:{liq.symbol}", text, (liq,)))
+    return out
+
+
+def frame_bitfinex(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """One `liq:global` update per trigger; some liquidations then match in parts (IS_MATCH 1 rows,
+    sent in the same update or a later one), which are not liquidations of their own."""
+    out: list[Push] = []
+    for liq in liqs:
+        at = liq.ts + 5 + rng.randrange(50)
+        rows = [encode.bitfinex_row(liq)]
+        if rng.random() < 0.3:
+            half = mk.text((Decimal(liq.size) / 2).normalize())
+            matches = [encode.bitfinex_row(liq, 1, half, 10 + i) for i in range(2)]
+            if rng.random() < 0.5:
+                rows.extend(matches)
+            else:
+                later = at + 100 + rng.randrange(400)
+                out.append(Push(later, "bitfinex", "public", "status:liq:global", encode.bitfinex_frame(matches)))
+        out.append(Push(at, "bitfinex", "public", "status:liq:global", encode.bitfinex_frame(rows), (liq,)))
+    return out
+
+
+def frame_htx(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """Per contract, the orders of one second in one notify frame."""
+    out: list[Push] = []
+    for contract, group in _by(liqs, lambda liq: liq.symbol).items():
+        m = mk.BY_SYMBOL[("htx", str(contract))]
+        at = group[-1].ts + 5 + rng.randrange(40)
+        out.append(Push(at, "htx", m.conn, encode.htx_topic(group[0]), encode.htx_frame(group, at), tuple(group)))
+    return out
+
+
 FRAMERS: dict[str, Framer] = {
     "binance": frame_binance,
     "bybit": frame_bybit,
@@ -469,6 +512,9 @@ FRAMERS: dict[str, Framer] = {
     "aster": frame_aster,
     "dydx": frame_dydx,
     "lighter": frame_lighter,
+    "kraken_futures": frame_kraken_futures,
+    "bitfinex": frame_bitfinex,
+    "htx": frame_htx,
 }
 
 
@@ -613,7 +659,35 @@ def replay_push(venue: str, ts: int, frame: str) -> Push:
             topic = message.channel
         elif message.channel.startswith("trade:"):
             topic = "trade/" + message.channel.partition(":")[2]
+    elif venue == "htx":
+        conn = _htx_conn(frame)
     return Push(ts, venue, conn, topic, text)
+
+
+class _HtxOrder(msgspec.Struct):
+    contract_code: str = ""
+
+
+class _HtxPush(msgspec.Struct):
+    data: list[_HtxOrder] | None = None
+
+
+_decode_htx = msgspec.json.Decoder(_HtxPush).decode
+
+
+def _htx_conn(frame: str) -> str:
+    """The connection an HTX notify frame came on, from its contract ("" = every connection)."""
+    try:
+        data = _decode_htx(frame).data
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return ""
+    code = data[0].contract_code if data else ""
+    m = mk.market("htx", code)
+    if m is not None:
+        return m.conn
+    if code.endswith("-USDT"):
+        return "linear"
+    return "swap" if code.endswith("-USD") else ("futures" if code else "")
 
 
 def _bybit_inverse(symbol: str) -> bool:

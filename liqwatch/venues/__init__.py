@@ -6,7 +6,21 @@ from dataclasses import replace
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
-from liqwatch.venues import aster, binance, bitget, bitmex, bybit, deribit, dydx, gate, lighter, okx
+from liqwatch.venues import (
+    aster,
+    binance,
+    bitfinex,
+    bitget,
+    bitmex,
+    bybit,
+    deribit,
+    dydx,
+    gate,
+    htx,
+    kraken_futures,
+    lighter,
+    okx,
+)
 
 # MAX_USD and MIN_TS (base.py) bound what a frame can yield: beyond them it is a BadFrame.
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame, Parse, VenueSpec, refuse_impossible
@@ -39,6 +53,9 @@ _SPECS: list[VenueSpec] = [
     aster.ASTER_SPEC,
     dydx.DYDX_SPEC,
     lighter.LIGHTER_SPEC,
+    kraken_futures.KRAKEN_FUTURES_SPEC,
+    bitfinex.BITFINEX_SPEC,
+    htx.HTX_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}

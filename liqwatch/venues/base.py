@@ -98,6 +98,10 @@ class VenueSpec:
     # `parse` with the registry's plausibility bounds checked inline (faster than wrapping it);
     # None: the registry wraps `parse`.
     checked_parse: CheckedParse | None = None
+    # Binary frames → the text they carry (HTX gzips every frame). The connection applies it on
+    # receipt, so the journal, `parse`, `is_data` and `heartbeat.reply` all see the text; None: frames
+    # are used as received. A frame it cannot inflate raises and is passed on as received (bytes).
+    inflate: Callable[[bytes], str] | None = None
 
 
 def urls_with(defaults: Mapping[str, str], overrides: Mapping[str, str]) -> dict[str, str]:

@@ -64,6 +64,12 @@ CASES = {
     "rest-5xx": Case("rest-5xx=0.5@okx", "okx", outage=False),
     "rest-429": Case("rest-429=0.3@gate", "gate", outage=False),
     "reject": Case("drop-every=25@binance_usdm,reject=0.6@binance_usdm", "binance_usdm", outage=True, seconds=2.0),
+    # the venues whose wire needs more than text: snapshots replayed on every reconnect (Kraken Futures),
+    # gzip frames (HTX), channel ids assigned per connection (Bitfinex)
+    "drop-every@kraken_futures": Case("drop-every=25@kraken_futures", "kraken_futures", outage=True),
+    "garbage@htx": Case("garbage=0.1@htx", "htx", outage=False, bad_frames=True),
+    "truncate@bitfinex": Case("truncate=0.1@bitfinex", "bitfinex", outage=False, bad_frames=True),
+    "silent@bitfinex": Case("silent@bitfinex", "bitfinex", outage=True, silence=True),
     "dydx-drop-every": Case("drop-every=20@dydx", "dydx", outage=True),
     "lighter-silent": Case("silent@lighter", "lighter", outage=True, silence=True),
 }

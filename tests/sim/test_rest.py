@@ -123,7 +123,7 @@ def _numbers(doc: Any) -> list[float]:
         return []
 
 
-@pytest.mark.parametrize("venue", VENUES)
+@pytest.mark.parametrize("venue", list(CONTEXT))  # the venues liqwatch reads prices from
 def test_klines_mark_prices_and_open_interest(venue: str) -> None:
     ctx = rest.Context(NOW, PriceBook(NOW))
     for path, query in CONTEXT[venue]:

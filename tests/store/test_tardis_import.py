@@ -35,6 +35,28 @@ ROWS = [
     ("deribit", "BTC-PERPETUAL", T_2020 * 1000 + 3_000, T_2020 * 1000 + 3_500, "66460463", "sell", "4469.5", "1120"),
     ("bitget-futures", "APEUSDT", T_2025 * 1000 + 11_000, T_2025 * 1000 + 12_000, "", "sell", "0.1649", "13.70319"),
     ("huobi-dm-swap", "BTC-USD", T_2020 * 1000, T_2020 * 1000, "", "buy", "9000", "10"),
+    (
+        "cryptofacilities",
+        "PI_XBTUSD",
+        T_2020 * 1000 + 4_000,
+        T_2020 * 1000 + 4_500,
+        "05af78ac-a774",
+        "buy",
+        "34969.5",
+        "15000",
+    ),
+    (
+        "bitfinex-derivatives",
+        "BTCF0:USTF0",
+        T_2025 * 1000 + 20_000,
+        T_2025 * 1000 + 21_000,
+        "145400868",
+        "buy",
+        "28483",
+        "1.7",
+    ),
+    ("huobi-dm-linear-swap", "BTC-USDT", T_2025 * 1000 + 30_000, T_2025 * 1000 + 30_500, "", "sell", "23350.5", "227"),
+    ("ftx", "BTC-PERP", T_2020 * 1000, T_2020 * 1000, "", "buy", "9000", "10"),
 ]
 
 # venue, symbol, side, usd, coverage, id
@@ -48,6 +70,10 @@ EXPECTED = {
     "bitmex:XBTUSD:dd9cea25-207c-0dab": ("bitmex", "short", 9214.0, "complete"),
     "deribit:BTC-PERPETUAL:66460463:long": ("deribit", "long", 1120.0, "complete"),
     "bitget:APEUSDT:1763712000011:buy:13.70319": ("bitget", "long", 13.70319, "sampled"),
+    "htx:BTC-USD:1584058044032:buy:10:9000": ("htx", "short", 1000.0, "complete"),  # 10 × 100 USD
+    "kraken_futures:05af78ac-a774": ("kraken_futures", "short", 15_000.0, "complete"),  # PI_: 1 USD contracts
+    "bitfinex:145400868:1763712000020": ("bitfinex", "short", 48_421.1, "complete"),  # 1.7 × 28483 (base price)
+    "htx:BTC-USDT:1763712000030:sell:227:23350.5": ("htx", "long", 5300.5635, "complete"),  # 227 × 0.001 BTC
 }
 
 
@@ -73,7 +99,7 @@ def test_every_exchange_follows_its_venue_rules(tmp_path: Path) -> None:
     with DuckDBStore(db) as store:
         report = import_files([csv_path], store, catalogue=bundled())
     assert report.frames == len(ROWS) and report.events == len(EXPECTED) and report.stored == len(EXPECTED)
-    assert report.bad_frames == 1 and any("huobi-dm-swap" in p for p in report.problems)
+    assert report.bad_frames == 1 and any("'ftx'" in p for p in report.problems)
     events = stored(db)
     assert set(events) == set(EXPECTED)
     for event_id, (venue, side, usd, coverage) in EXPECTED.items():

@@ -32,6 +32,15 @@ Per venue (research/venues.md §12):
 - Lighter (`/stream`): `connected`, `{"type":"subscribe","channel":"trade/{id}"}` →
   `subscribed/trade` with recent trades and liquidations (history), then `update/trade`;
   `{"type":"ping"}` → `{"type":"pong"}`; idle cut after 2 min.
+- Kraken Futures (`/ws/v1`): info on connect, `{"event":"subscribe","feed":"trade","product_ids"}` →
+  `subscribed` then a `trade_snapshot` per product replaying its latest liquidation trades; the
+  `heartbeat` feed every 5 s once subscribed; the PF_XBTUSD `ticker_lite` and plain fills on
+  PF_XBTUSD/PF_ETHUSD as companion data.
+- Bitfinex (`/ws/2`): info event; `subscribe` acks assign channel ids, data frames carry this
+  connection's ids; `hb` every 15 s per channel; `{"event":"ping"}` → `pong`; the tBTCUSD ticker.
+- HTX (`/linear-swap-notification`, `/swap-notification`, `/notification`): every frame gzipped;
+  `{"op":"ping","ts":"…"}` every 5 s, closed ("Bye") after 6 unanswered; `op: sub` acks with
+  `err-code` (2014 for a topic the wildcard already covers).
 - Hyperliquid (`/ws`, no liquidation feed): `subscriptionResponse`, `{"method":"ping"}` →
   `{"channel":"pong"}`, idle cut after 60 s.
 """
@@ -48,6 +57,7 @@ from liqwatch.sim import markets as mk
 from liqwatch.sim.model import Push, truth
 from liqwatch.sim.protocol.base import Close, Kind, Out, Route, Session, VenueState
 from liqwatch.sim.protocol.binance import BinanceSession, binance_route, binance_stream_of
+from liqwatch.sim.protocol.bitfinex import BitfinexSession, bitfinex_route
 from liqwatch.sim.protocol.bitget import BITGET_INST_TYPES, BitgetSession, bitget_route
 from liqwatch.sim.protocol.bitmex import BITMEX_TABLES, BitmexSession, bitmex_route
 from liqwatch.sim.protocol.bybit import BYBIT_MAX_ARGS, BYBIT_TOPICS, BybitSession, bybit_route
@@ -60,7 +70,9 @@ from liqwatch.sim.protocol.deribit import (
 )
 from liqwatch.sim.protocol.dydx import DydxSession, dydx_route
 from liqwatch.sim.protocol.gate import GATE_CHANNELS, GateSession, gate_route
+from liqwatch.sim.protocol.htx import HTX_PATHS, HtxSession, htx_route
 from liqwatch.sim.protocol.hyperliquid import HyperliquidSession, hyperliquid_route
+from liqwatch.sim.protocol.kraken_futures import KrakenFuturesSession, kraken_futures_route
 from liqwatch.sim.protocol.lighter import LighterSession, lighter_route
 from liqwatch.sim.protocol.okx import OKX_CHANNELS, OKX_INST_TYPES, OkxSession, okx_route
 
@@ -80,6 +92,7 @@ __all__ = [
     "SERVER_PINGS",
     "SIM_VENUES",
     "BinanceSession",
+    "BitfinexSession",
     "BitgetSession",
     "BitmexSession",
     "BybitSession",
@@ -87,8 +100,10 @@ __all__ = [
     "DeribitSession",
     "DydxSession",
     "GateSession",
+    "HtxSession",
     "HyperliquidSession",
     "Kind",
+    "KrakenFuturesSession",
     "LighterSession",
     "OkxSession",
     "Out",
@@ -98,6 +113,7 @@ __all__ = [
     "VenueState",
     "binance_route",
     "binance_stream_of",
+    "bitfinex_route",
     "bitget_route",
     "bitmex_route",
     "bybit_route",
@@ -105,7 +121,9 @@ __all__ = [
     "deribit_route",
     "dydx_route",
     "gate_route",
+    "htx_route",
     "hyperliquid_route",
+    "kraken_futures_route",
     "lighter_route",
     "okx_route",
     "open_session",
@@ -127,6 +145,9 @@ PATHS: dict[str, dict[str, str]] = {
     "gate": {"usdt": "/v4/ws/usdt", "btc": "/v4/ws/btc"},
     "dydx": {"ws": "/v4/ws"},
     "lighter": {"stream": "/stream"},
+    "kraken_futures": {"ws": "/ws/v1"},
+    "bitfinex": {"public": "/ws/2"},
+    "htx": {conn: path for path, conn in HTX_PATHS.items()},
     "hyperliquid": {"ws": "/ws"},
     "aster": {"market": "/stream"},
 }
@@ -172,6 +193,9 @@ PROTOCOLS: dict[str, VenueProtocol] = {
     "gate": VenueProtocol("gate", lambda p, q: gate_route(p), GateSession),
     "dydx": VenueProtocol("dydx", lambda p, q: dydx_route(p), DydxSession),
     "lighter": VenueProtocol("lighter", lambda p, q: lighter_route(p), LighterSession),
+    "kraken_futures": VenueProtocol("kraken_futures", lambda p, q: kraken_futures_route(p), KrakenFuturesSession),
+    "bitfinex": VenueProtocol("bitfinex", lambda p, q: bitfinex_route(p), BitfinexSession),
+    "htx": VenueProtocol("htx", lambda p, q: htx_route(p), HtxSession),
     "hyperliquid": VenueProtocol("hyperliquid", lambda p, q: hyperliquid_route(p), HyperliquidSession),
     "aster": _binance("aster"),  # Binance's protocol on Aster's host (`/ws/<stream>`, `/stream?streams=`)
 }
@@ -270,6 +294,16 @@ def ticks(venue: str, state: VenueState) -> list[Push]:
         plain = truth(m, LONG, mk.price_text(m, btc), m.lot, now, str(next(state.trade_ids)))
         text = encode.lighter_update("1", [encode.lighter_trade(plain, "trade")], [], now)
         return [Push(now, venue, "stream", "trade/1", text)]
+    if venue == "kraken_futures":
+        ticker = Push(now, venue, "ws", "ticker_lite:PF_XBTUSD", encode.kraken_ticker_lite("PF_XBTUSD", btc, now))
+        fills = [
+            Push(now, venue, "ws", f"trade:{product}", encode.dumps(encode.kraken_fill(product, p, now, seq)))
+            for seq in (next(state.sequence),)
+            for product, p in (("PF_XBTUSD", btc), ("PF_ETHUSD", eth))
+        ]
+        return [ticker, *fills]
+    if venue == "bitfinex":
+        return [Push(now, venue, "public", "ticker:tBTCUSD", encode.bitfinex_ticker(0, btc))]
     if venue == "hyperliquid":
         return [
             Push(now, venue, "ws", f"trades:{coin}", encode.hyperliquid_trades(coin, price, now, next(state.trade_ids)))

@@ -125,6 +125,10 @@ class Session:
     def render(self, push: Push) -> list[str]:
         return [push.text]
 
+    def wire(self, text: str) -> str | bytes:
+        """What goes on the socket for `text`: the text itself, or a binary frame (HTX gzips all)."""
+        return text
+
     @property
     def now(self) -> int:
         return self.state.clock()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from liqwatch.sim.rest.binance import binance_exchange_info, binance_routes
+from liqwatch.sim.rest.bitfinex import bitfinex_routes
 from liqwatch.sim.rest.bitget import bitget_routes
 from liqwatch.sim.rest.bitmex import bitmex_instrument, bitmex_routes
 from liqwatch.sim.rest.bybit import bybit_instrument, bybit_routes
@@ -38,6 +39,8 @@ from liqwatch.sim.rest.common import (
 from liqwatch.sim.rest.deribit import deribit_instrument, deribit_routes
 from liqwatch.sim.rest.dydx import dydx_routes
 from liqwatch.sim.rest.gate import gate_contract, gate_routes
+from liqwatch.sim.rest.htx import htx_routes
+from liqwatch.sim.rest.kraken_futures import kraken_routes
 from liqwatch.sim.rest.lighter import lighter_routes
 from liqwatch.sim.rest.okx import okx_instrument, okx_routes
 
@@ -92,6 +95,9 @@ ROUTES: dict[str, dict[str, Route]] = {
     "aster": binance_routes("aster"),  # Binance USD-M's /fapi/v1 endpoints on Aster's host
     "dydx": dydx_routes(),
     "lighter": lighter_routes(),
+    "kraken_futures": kraken_routes(),
+    "bitfinex": bitfinex_routes(),
+    "htx": htx_routes(),
 }
 PATTERNS: dict[str, Callable[[str], Route | None]] = {"gate": gate_routes()}
 
