@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
-from liqwatch.venues import binance, bitget, bitmex, bybit, deribit, gate, okx
+from liqwatch.venues import binance, bitget, bitmex, bybit, deribit, gate, hyperliquid, okx
 
 # MAX_USD and MIN_TS (base.py) bound what a frame can yield: beyond them it is a BadFrame.
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame, Parse, VenueSpec, refuse_impossible
@@ -36,6 +36,7 @@ _SPECS: list[VenueSpec] = [
     deribit.DERIBIT_SPEC,
     bitget.BITGET_SPEC,
     gate.GATE_SPEC,
+    hyperliquid.HYPERLIQUID_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}
