@@ -25,6 +25,7 @@ from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter, Store
 from liqwatch.timeparse import iso, parse_time
 from liqwatch.venues import VENUE_IDS
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS, refuse_closed
 
 app = typer.Typer(
     help="liqwatch: liquidations from the big derivatives venues, normalized, stored and summarized.",
@@ -411,6 +412,14 @@ def run(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Collect only: no API and dashboard in this process.")
     ] = False,
+    hyperliquid_node_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--hyperliquid-node-dir",
+            help="A Hyperliquid non-validator node's data directory (run with --write-fills, e.g. ~/hl/data): "
+            "follow its fills files for market-wide Hyperliquid liquidations (without it: not covered).",
+        ),
+    ] = None,
 ) -> None:
     """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C.
 
@@ -430,12 +439,22 @@ def run(
             venues=venues,
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
+            hyperliquid_node_dir=hyperliquid_node_dir,
         )
         alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
         wallets = load_wallets_config(config_file)
     except (ConfigError, WalletError) as exc:
         raise fail(str(exc)) from None
-    selected = VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
+    selected = LIVE_VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
+    refusal = refuse_closed(selected)
+    if refusal:
+        raise fail(refusal)
+    node_dir = settings.hyperliquid_node_dir
+    if node_dir and not Path(node_dir).expanduser().is_dir():
+        raise fail(
+            f"--hyperliquid-node-dir: {node_dir} is not a directory (give the node's data directory, "
+            "e.g. ~/hl/data, where it writes node_fills or node_fills_by_block)"
+        )
     for key in list(settings.venue_urls) + list(settings.rest_urls):
         if key.split(".", 1)[0] not in (*VENUE_IDS, "hyperliquid"):
             raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)}, hyperliquid)")

@@ -7,7 +7,7 @@ the status views say "closed <date>", never "down".
 
 from __future__ import annotations
 
-from liqwatch.venues import VENUE_IDS
+from liqwatch.venues import VENUE_IDS, hyperliquid
 
 # venue id → the UTC date its exchange closed (BitMEX: 2026-09-23 04:00 UTC, announced 2026-07-23,
 # reduce-only from 2026-08-26; research/venues-2.md).
@@ -33,3 +33,12 @@ def refuse_closed(venues: tuple[str, ...] | list[str]) -> str | None:
         f"--venues: {names} cannot be collected live any more; its parser stays for history: "
         "`liqwatch import` its capture journals or Tardis CSV files"
     )
+
+
+# venue id → why it is not collected without more set-up, and how to cover it.
+HOW_TO_COVER: dict[str, str] = {hyperliquid.VENUE: hyperliquid.NOT_COVERED}
+
+
+def not_covered_note(venue: str) -> str:
+    """What a selected venue with nothing to read says in the status views."""
+    return HOW_TO_COVER.get(venue, "not covered: no connection configured")
