@@ -114,7 +114,8 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Capture journals (.jsonl or .jsonl.gz) or Tardis liquidation CSV files (.csv or .csv.gz).",
+            help="Capture journals (.jsonl or .jsonl.gz), Tardis liquidation CSV files (.csv or .csv.gz), or a "
+            "Hyperliquid node's fills files (node_fills[_by_block], plain or .lz4; a directory: all of them).",
             show_default=False,
         ),
     ],
@@ -131,9 +132,10 @@ def import_(
     from liqwatch.instruments import bundled
 
     settings = settings_from(db, config_file)
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}")
+    files = expand_node_dirs(files)
     catalogue = bundled()
     cached = read_cache(settings.instruments_cache)
     with open_store(settings, must_exist=False) as store:
@@ -152,6 +154,25 @@ def import_(
         err.print(f"  [yellow]skipped[/] {problem}", highlight=False)
     if len(report.problems) > 20:
         err.print(f"  … and {len(report.problems) - 20} more (see {settings.dead_letters})", highlight=False)
+
+
+def expand_node_dirs(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory becomes the Hyperliquid node fills files under it (one-line error if none)."""
+    from liqwatch.feed.node_files import node_files_under
+
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = node_files_under(path)
+        if not found:
+            raise fail(
+                f"{path} is a directory without Hyperliquid node fills files "
+                "(node_fills[_by_block]/hourly/YYYYMMDD/H[.lz4]); name the files to import"
+            )
+        out.extend(found)
+    return out
 
 
 # ── events ────────────────────────────────────────────────────────────────────────────────────

@@ -3,7 +3,8 @@
 A non-validator node run with `--write-fills` writes `<data>/node_fills/hourly/{YYYYMMDD}/{H}` (one
 `[user, fill]` per line); newer nodes write `<data>/node_fills_by_block/hourly/{YYYYMMDD}/{H}` (one
 block object per line). The public archive has the same layout with `.lz4` files. `H` is the hour
-without a leading zero (0 … 23), so files sort by (date, int(hour)), not by name.
+without a leading zero (0 … 23), so files sort by (date, int(hour)), not by name. Used by the
+follower (feed/node_follow.py) and by `liqwatch import`.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 FORMATS = ("node_fills_by_block", "node_fills")  # newest first: preferred when a node writes both
 _DATE = re.compile(r"^\d{8}$")
 _HOUR = re.compile(r"^(\d{1,2})(\.lz4)?$")
 
 FileKey = tuple[str, int]
+LZ4_MAGIC = b"\x04\x22\x4d\x18"  # an LZ4 frame starts with these bytes
 
 
 def file_key(path: Path) -> FileKey | None:
@@ -60,3 +63,34 @@ def is_node_fills_path(path: Path) -> bool:
     if path.is_dir():
         return bool(hourly_roots(path)) or any(file_key(p) for p in path.iterdir() if p.is_file())
     return file_key(path) is not None or path.name.endswith(".lz4")
+
+
+def node_files_under(directory: Path) -> list[Path]:
+    """Every hourly fills file (plain or .lz4) anywhere under `directory`, in (format, date, hour) order."""
+    found = [(key, str(p.parent.parent), p) for p in directory.rglob("*") if p.is_file() and (key := file_key(p))]
+    found.sort(key=lambda item: (item[1], item[0]))
+    return [path for _, _, path in found]
+
+
+def open_node_file(path: Path) -> BinaryIO:
+    """A node fills file for reading, decompressed when it is an LZ4 frame (the public archive)."""
+    with path.open("rb") as probe:
+        lz4_frame = probe.read(4) == LZ4_MAGIC
+    if lz4_frame:
+        import lz4.frame  # only the archive needs it
+
+        stream: BinaryIO = lz4.frame.open(path, "rb")
+        return stream
+    return path.open("rb")
+
+
+def looks_like_node_fills(path: Path) -> bool:
+    """A node fills file: by its name (an hour under a YYYYMMDD directory, or .lz4), else its first bytes."""
+    if file_key(path) is not None or path.name.endswith(".lz4"):
+        return True
+    try:
+        with path.open("rb") as probe:
+            head = probe.read(64).lstrip()
+    except OSError:
+        return False
+    return head.startswith((b'["0x', b'{"local_time"', b'{"block_time"'))
