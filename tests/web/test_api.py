@@ -123,7 +123,9 @@ def test_report_venues_health_metrics_and_dashboard(client: TestClient, store: D
 
     venues = get(client, "/api/venues")["venues"]
     assert [v["venue"] for v in venues] == ["binance_usdm", "bybit", "okx", "bitmex"]
-    assert {v["state"] for v in venues} == {"unknown"}  # no collector runs beside this store
+    # no collector runs beside this store; BitMEX's exchange closed: never "down" or "unknown"
+    assert {v["venue"]: v["state"] for v in venues if v["state"] != "unknown"} == {"bitmex": "closed"}
+    assert [v["note"] for v in venues if v["venue"] == "bitmex"] == ["closed 2026-09-23"]
     assert sum(v["events_24h"] for v in venues) == queries.summary_json(store, AT, "24h")["windows"]["24h"]["count"]
 
     assert get(client, "/api/health") == {"ok": True, "store": "duckdb", "events": store.count()}
