@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from liqwatch import config, queries
+from liqwatch.analytics.covers import covers_json
 from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
 from liqwatch.cli_levels import levels_app
 from liqwatch.cli_wallets import wallets_app
@@ -284,12 +285,26 @@ def summary(
     end = time_option(at, "--at")
     if end is None:
         end = int(time.time() * 1000)
+    statuses = fresh_statuses(settings)
     with open_store(settings, read_only=True) as store:
         result = queries.summary(store, end, spans)
     if as_json:
-        sys.stdout.write(msgspec.json.encode(summary_to_json(result)).decode() + "\n")
+        doc = summary_to_json(result)
+        doc["covers"] = covers_json(queries.summary_covers(result, statuses))
+        sys.stdout.write(msgspec.json.encode(doc).decode() + "\n")
     else:
         print_summary(result)
+        out.print(f"Covers: {queries.summary_covers(result, statuses).line}", highlight=False, soft_wrap=True)
+
+
+def fresh_statuses(settings: Settings) -> list[Any]:
+    """The status a `liqwatch run` beside this DuckDB file writes, if it is running (what it covers)."""
+    from liqwatch.feed.collector import read_status
+
+    if settings.db.startswith(("postgresql://", "postgres://")):
+        return []
+    found = read_status(settings.status_file)
+    return [found] if found is not None and not found.is_stale(int(time.time() * 1000)) else []
 
 
 def print_summary(result: Summary) -> None:

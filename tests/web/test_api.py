@@ -11,6 +11,7 @@ from liqwatch import queries
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.venues import REGISTRY
 from tests.web.conftest import AT, HOUR
 
 EVENT_FIELDS = ["venue", "symbol", "coin", "side", "price", "qty", "usd", "ts", "recv_ts", "coverage", "id"]
@@ -42,6 +43,10 @@ def test_coins_and_exchanges_are_the_summary_breakdowns(client: TestClient, stor
     for row in exchanges:
         assert {k: row[k] for k in ("total_usd", "long_usd", "short_usd", "count")} == window["by_venue"][row["venue"]]
         assert row["coverage"] == window["coverage"][row["venue"]]
+    # the same line as the summary's for the same window: which venues, which sampled, which missing
+    covers = get(client, "/api/exchanges", at=AT)["covers"]
+    assert covers == queries.summary_json(store, AT, "24h")["covers"]
+    assert covers["venues"] == sorted(window["coverage"], key=list(REGISTRY).index)
 
 
 def all_pages(client: TestClient, **params: Any) -> list[dict[str, Any]]:
