@@ -686,6 +686,14 @@ def sim(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="First port (one per venue, in order); 0: free ports.")] = 0,
     start: Annotated[str | None, typer.Option(help="Tape start TIME (default: now; replays: the first frame).")] = None,
+    hyperliquid_node_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--hyperliquid-node-dir",
+            help="Also act as a Hyperliquid node: write its liquidations as node fills files under DIR "
+            "(node_fills_by_block/hourly/…), for `liqwatch run --hyperliquid-node-dir DIR`.",
+        ),
+    ] = None,
 ) -> None:
     """Local exchange simulator: every venue's real WebSocket protocol and REST API on 127.0.0.1, with faults.
 
@@ -698,8 +706,9 @@ def sim(
     from liqwatch.sim import FaultError, FaultPlan, SimConfig
     from liqwatch.sim.console import serve
     from liqwatch.sim.protocol import SIM_VENUES
+    from liqwatch.sim.server import WEBSOCKET_VENUES
 
-    chosen = csv_list(venues) or VENUE_IDS
+    chosen = csv_list(venues) or tuple(v for v in WEBSOCKET_VENUES if v in LIVE_VENUE_IDS)
     unknown = [v for v in chosen if v not in VENUE_IDS and v not in SIM_VENUES]
     if unknown:
         raise fail(f"--venues: unknown venue {', '.join(unknown)} (known: {', '.join((*VENUE_IDS, *SIM_VENUES))})")
@@ -718,6 +727,7 @@ def sim(
             host=host,
             port=port,
             start_ms=time_option(start, "--start"),
+            hyperliquid_node_dir=hyperliquid_node_dir,
         )
         FaultPlan.parse(faults, seed, chosen)
     except FaultError as exc:
