@@ -140,8 +140,7 @@ def _event(user: str, fill: _Fill, recv_ts: int) -> Liquidation:
             f"hyperliquid {coin}: liquidated side {fill.side} contradicts startPosition {fill.startPosition} "
             f"(tid {fill.tid})"
         )
-    dex, _, asset = coin.rpartition(":")
-    base, units = normalize_coin(asset)
+    dex, base, units = _coin(coin)
     qty = size * units
     usd: float | None = exact_product2(fill.sz, fill.px)
     if dex and not HIP3_USD_AT_PAR:
@@ -163,6 +162,19 @@ def _event(user: str, fill: _Fill, recv_ts: int) -> Liquidation:
         coverage=COMPLETE,
         id=event_id,
     )
+
+
+_COINS: dict[str, tuple[str, str, float]] = {}  # coin → (HIP-3 dex, base coin, coins per unit); a few hundred
+
+
+def _coin(coin: str) -> tuple[str, str, float]:
+    found = _COINS.get(coin)
+    if found is None:
+        dex, _, asset = coin.rpartition(":")
+        found = (dex, *normalize_coin(asset))
+        if len(_COINS) < 100_000:
+            _COINS[coin] = found
+    return found
 
 
 def is_data(frame: Frame) -> bool:
