@@ -99,3 +99,17 @@ def test_hyperliquid_with_a_node_dir_is_followed_not_flagged(tmp_path: Path) -> 
     assert status is not None
     hl = status.venues["hyperliquid"]
     assert hl.not_covered == "" and [c.name for c in hl.connections] == ["node"]
+
+
+def test_the_node_dir_comes_from_the_config_file_or_the_environment(tmp_path: Path) -> None:
+    from liqwatch import config
+
+    toml = tmp_path / "liqwatch.toml"
+    toml.write_text('db = "x.duckdb"\nhyperliquid_node_dir = "~/hl/data"\n')
+    settings = config.load(str(toml), env={})
+    ((venue, (root, position)),) = settings.node_dirs().items()
+    assert venue == "hyperliquid" and root == Path("~/hl/data").expanduser()
+    assert position.name == "x.hyperliquid-node.json"
+    from_env = config.load(None, env={"LIQWATCH_HYPERLIQUID_NODE_DIR": "/srv/hl"})
+    assert from_env.node_dirs()["hyperliquid"][0] == Path("/srv/hl")
+    assert config.load(None, env={}).node_dirs() == {}

@@ -175,12 +175,17 @@ class NodeFollower:
         """Hand on every complete line appended since the last read; how many."""
         assert self._file is not None
         count = 0
+        size = READ_BLOCK
         while True:
             self._file.seek(self.offset)
-            block = self._file.read(READ_BLOCK)
+            block = self._file.read(size)
             end = block.rfind(b"\n")
             if end < 0:
-                return count
+                if len(block) < size:
+                    return count  # only a line still being written
+                size *= 2  # one line longer than the block (a huge block of fills): read more
+                continue
+            size = READ_BLOCK
             recv_ts = self.clock()
             for raw in block[: end + 1].splitlines():
                 if raw.strip():

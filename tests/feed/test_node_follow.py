@@ -8,6 +8,8 @@ import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
+
 from liqwatch.feed.node_files import file_key, following, hourly_files, hourly_roots
 from liqwatch.feed.node_follow import NodeFollower, Position, load_position, save_position
 from liqwatch.model import Gap
@@ -171,3 +173,18 @@ def test_no_files_yet_is_reported_and_ends_as_a_gap_at_shutdown(tmp_path: Path) 
     assert follower.state.last_error is not None and "--write-fills" in follower.state.last_error
     (gap,) = rec.gaps
     assert gap.reason.endswith("open at shutdown")
+
+
+def test_a_line_longer_than_the_read_block_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("liqwatch.feed.node_follow.READ_BLOCK", 64)
+    node = tmp_path / "data"
+    hour = hour_file(node, "20261206", 3)
+    long_line = json.dumps({"block_number": 1, "events": [["0xabc", {"pad": "x" * 500}]]}).encode()
+    append(hour, long_line + b"\n" + fills_line(2) + b"\n")
+    rec = Recorder()
+
+    async def act() -> None:
+        await until(lambda: len(rec.lines) == 2)
+
+    asyncio.run(following_while(node, rec, act))
+    assert rec.lines == [long_line.decode(), fills_line(2).decode()]
