@@ -157,6 +157,9 @@ class NodeFollower:
 
     def _open(self, path: Path, offset: int) -> None:
         self._close()
+        if offset > path.stat().st_size:  # the file was replaced since the position was saved
+            log.warning("%s: %s is shorter than the saved offset %d; reading it again", self.venue, path, offset)
+            offset = 0
         self._file = path.open("rb")
         self._file.seek(offset)
         self.current, self.offset = path, offset
