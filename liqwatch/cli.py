@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 
 from liqwatch import config, queries
+from liqwatch.analytics.covers import covers_json
 from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
 from liqwatch.cli_levels import levels_app
 from liqwatch.cli_wallets import wallets_app
@@ -26,6 +27,7 @@ from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter, Store
 from liqwatch.timeparse import iso, parse_time
 from liqwatch.venues import VENUE_IDS
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS, refuse_closed
 from liqwatch.web import params
 
 app = typer.Typer(
@@ -116,7 +118,8 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Capture journals (.jsonl or .jsonl.gz) or Tardis liquidation CSV files (.csv or .csv.gz).",
+            help="Capture journals (.jsonl or .jsonl.gz), Tardis liquidation CSV files (.csv or .csv.gz), or a "
+            "Hyperliquid node's fills files (node_fills[_by_block], plain or .lz4; a directory: all of them).",
             show_default=False,
         ),
     ],
@@ -133,9 +136,10 @@ def import_(
     from liqwatch.instruments import bundled
 
     settings = settings_from(db, config_file)
-    missing = [str(f) for f in files if not f.is_file()]
+    missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}")
+    files = expand_node_dirs(files)
     catalogue = bundled()
     cached = read_cache(settings.instruments_cache)
     with open_store(settings, must_exist=False) as store:
@@ -154,6 +158,25 @@ def import_(
         err.print(f"  [yellow]skipped[/] {problem}", highlight=False)
     if len(report.problems) > 20:
         err.print(f"  … and {len(report.problems) - 20} more (see {settings.dead_letters})", highlight=False)
+
+
+def expand_node_dirs(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory becomes the Hyperliquid node fills files under it (one-line error if none)."""
+    from liqwatch.feed.node_files import node_files_under
+
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = node_files_under(path)
+        if not found:
+            raise fail(
+                f"{path} is a directory without Hyperliquid node fills files "
+                "(node_fills[_by_block]/hourly/YYYYMMDD/H[.lz4]); name the files to import"
+            )
+        out.extend(found)
+    return out
 
 
 # ── events ────────────────────────────────────────────────────────────────────────────────────
@@ -284,6 +307,7 @@ def summary(
     end = time_option(at, "--at")
     if end is None:
         end = int(time.time() * 1000)
+    statuses = fresh_statuses(settings)
     with open_store(settings, read_only=True) as store:
         result = queries.summary(store, end, spans)
         if not as_json:
@@ -291,9 +315,22 @@ def summary(
             if note:
                 err.print(f"[yellow]note:[/] {note}", highlight=False, soft_wrap=True)
     if as_json:
-        sys.stdout.write(msgspec.json.encode(summary_to_json(result)).decode() + "\n")
+        doc = summary_to_json(result)
+        doc["covers"] = covers_json(queries.summary_covers(result, statuses))
+        sys.stdout.write(msgspec.json.encode(doc).decode() + "\n")
     else:
         print_summary(result)
+        out.print(f"Covers: {queries.summary_covers(result, statuses).line}", highlight=False, soft_wrap=True)
+
+
+def fresh_statuses(settings: Settings) -> list[Any]:
+    """The status a `liqwatch run` beside this DuckDB file writes, if it is running (what it covers)."""
+    from liqwatch.feed.collector import read_status
+
+    if settings.db.startswith(("postgresql://", "postgres://")):
+        return []
+    found = read_status(settings.status_file)
+    return [found] if found is not None and not found.is_stale(int(time.time() * 1000)) else []
 
 
 def empty_windows_note(store: Store, result: Summary) -> str | None:
@@ -457,6 +494,14 @@ def run(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Collect only: no API and dashboard in this process.")
     ] = False,
+    hyperliquid_node_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--hyperliquid-node-dir",
+            help="A Hyperliquid non-validator node's data directory (run with --write-fills, e.g. ~/hl/data): "
+            "follow its fills files for market-wide Hyperliquid liquidations (without it: not covered).",
+        ),
+    ] = None,
 ) -> None:
     """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C.
 
@@ -476,12 +521,22 @@ def run(
             venues=venues,
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
+            hyperliquid_node_dir=hyperliquid_node_dir,
         )
         alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
         wallets = load_wallets_config(config_file)
     except (ConfigError, WalletError) as exc:
         raise fail(str(exc)) from None
-    selected = VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
+    selected = LIVE_VENUE_IDS if settings.venues == "all" else venue_list(settings.venues, "--venues")
+    refusal = refuse_closed(selected)
+    if refusal:
+        raise fail(refusal)
+    node_dir = settings.hyperliquid_node_dir
+    if node_dir and not Path(node_dir).expanduser().is_dir():
+        raise fail(
+            f"--hyperliquid-node-dir: {node_dir} is not a directory (give the node's data directory, "
+            "e.g. ~/hl/data, where it writes node_fills or node_fills_by_block)"
+        )
     for key in list(settings.venue_urls) + list(settings.rest_urls):
         if key.split(".", 1)[0] not in (*VENUE_IDS, "hyperliquid"):
             raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)}, hyperliquid)")
@@ -677,6 +732,14 @@ def sim(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="First port (one per venue, in order); 0: free ports.")] = 0,
     start: Annotated[str | None, typer.Option(help="Tape start TIME (default: now; replays: the first frame).")] = None,
+    hyperliquid_node_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--hyperliquid-node-dir",
+            help="Also act as a Hyperliquid node: write its liquidations as node fills files under DIR "
+            "(node_fills_by_block/hourly/…), for `liqwatch run --hyperliquid-node-dir DIR`.",
+        ),
+    ] = None,
 ) -> None:
     """Local exchange simulator: every venue's real WebSocket protocol and REST API on 127.0.0.1, with faults.
 
@@ -689,8 +752,9 @@ def sim(
     from liqwatch.sim import FaultError, FaultPlan, SimConfig
     from liqwatch.sim.console import serve
     from liqwatch.sim.protocol import SIM_VENUES
+    from liqwatch.sim.server import WEBSOCKET_VENUES
 
-    chosen = csv_list(venues) or VENUE_IDS
+    chosen = csv_list(venues) or tuple(v for v in WEBSOCKET_VENUES if v in LIVE_VENUE_IDS)
     unknown = [v for v in chosen if v not in VENUE_IDS and v not in SIM_VENUES]
     if unknown:
         raise fail(f"--venues: unknown venue {', '.join(unknown)} (known: {', '.join((*VENUE_IDS, *SIM_VENUES))})")
@@ -709,6 +773,7 @@ def sim(
             host=host,
             port=port,
             start_ms=time_option(start, "--start"),
+            hyperliquid_node_dir=hyperliquid_node_dir,
         )
         FaultPlan.parse(faults, seed, chosen)
     except FaultError as exc:

@@ -43,6 +43,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Coins whose klines and open interest `run` polls (levels model, dashboard price line).",
     ),
     Setting("market_poll_s", 300.0, "How often `run` polls klines and open interest; 0: never."),
+    Setting(
+        "hyperliquid_node_dir",
+        "",
+        "A Hyperliquid non-validator node's data directory (run with --write-fills, e.g. ~/hl/data): "
+        "`run` follows its fills files for market-wide Hyperliquid liquidations; empty: not covered.",
+    ),
 )
 
 
@@ -58,6 +64,7 @@ class Settings:
     status_interval_s: float = 10.0
     market_coins: str = "BTC,ETH,SOL"
     market_poll_s: float = 300.0
+    hyperliquid_node_dir: str = ""
 
     # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
     # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …
@@ -83,6 +90,17 @@ class Settings:
     @property
     def status_file(self) -> Path:
         return self.base.with_name(self.base.name + ".status.json")
+
+    @property
+    def node_position_file(self) -> Path:
+        """Which Hyperliquid node file `run` has read up to, and where in it (resumes there)."""
+        return self.base.with_name(self.base.name + ".hyperliquid-node.json")
+
+    def node_dirs(self) -> dict[str, tuple[Path, Path]]:
+        """venue id → (node data directory, position file) for the venues read from a node's files."""
+        if not self.hyperliquid_node_dir:
+            return {}
+        return {"hyperliquid": (Path(self.hyperliquid_node_dir).expanduser(), self.node_position_file)}
 
 
 class ConfigError(ValueError):

@@ -20,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import socket
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console, Group, RenderableType
@@ -37,12 +39,14 @@ from liqwatch.analytics.windows import slices
 from liqwatch.config import Settings
 from liqwatch.feed.clock import now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
+from liqwatch.feed.node_follow import Position, save_position
 from liqwatch.live import LiveRig, open_live, stop_on_signals, usd_short
 from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store.base import Store
 from liqwatch.timeparse import iso
 from liqwatch.venues import REGISTRY
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS
 from liqwatch.wallets.config import WalletsConfig
 from liqwatch.wallets.rule import LeaderboardRule
 
@@ -299,6 +303,19 @@ def final_report(
 # ── running ──────────────────────────────────────────────────────────────────────────────────
 
 
+def demo_node(settings: Settings, start_ms: int) -> Path:
+    """A fresh Hyperliquid node directory beside the demo store (`liqwatch-demo.hl-node/`), with the
+    follower's saved position at the tape's first hour, so the demo reads the node's files from there."""
+    from liqwatch.sim.node_writer import hour_path  # lazy, like the simulator
+
+    root = settings.base.with_name(settings.base.name + ".hl-node")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    first = hour_path(root, start_ms).relative_to(root)
+    save_position(settings.node_position_file, Position(str(first), 0))
+    return root
+
+
 def tape_start(now: int, speed: float, seconds: float | None) -> int:
     """Where the simulator's exchange clock starts (ms): so that it does not run past `now`.
 
@@ -381,12 +398,15 @@ async def _demo(
     main = asyncio.current_task()
     started = time.monotonic()
     start_ms = tape_start(now_ms(), options.speed, options.seconds)
+    node_dir = demo_node(settings, start_ms)
     config = SimConfig(
-        venues=(*REGISTRY, "hyperliquid"),  # hyperliquid: the watched wallets' POST /info
+        # the live venues over WebSocket (BitMEX closed); hyperliquid: the watched wallets' POST /info
+        venues=(*(v for v in LIVE_VENUE_IDS if REGISTRY[v].urls), "hyperliquid"),
         scenario=options.scenario,
         seed=options.seed,
         speed=options.speed,
         start_ms=start_ms,
+        hyperliquid_node_dir=node_dir,  # and Hyperliquid's market-wide liquidations, as a node's fills files
     )
     sim = Simulator(config)
     console.print(
@@ -397,16 +417,18 @@ async def _demo(
     )
     await sim.start()
     rig: LiveRig | None = None
+    stopped: list[int] = []  # the tape time at which a timed run stopped the simulator
     try:
-        venues = sorted({key.partition(".")[0] for key in sim.urls} & set(REGISTRY), key=list(REGISTRY).index)
-        # only the collected venues' URLs: the simulator also serves what is not a collected feed
-        # (Hyperliquid's /info for the watched wallets), which must not read as an ignored flag
-        urls = {key: url for key, url in sim.urls.items() if key.partition(".")[0] in venues}
+        # WebSocket venues by their URLs (Hyperliquid's /ws serves the wallets only), Hyperliquid by its node files
+        urls = {k: u for k, u in sim.urls.items() if REGISTRY[k.partition(".")[0]].urls}
         rest = dict(sim.rest_urls)
+        venues = sorted({key.partition(".")[0] for key in urls} | {"hyperliquid"}, key=list(REGISTRY).index)
         specs = [REGISTRY[v] for v in venues]
         # Market data every five simulated minutes: the dashboard's price line and liquidation levels.
         poll_s = max(1.0, 300 / options.speed)
-        settings = replace(settings, venue_urls=urls, rest_urls=rest, market_poll_s=poll_s)
+        settings = replace(
+            settings, venue_urls=urls, rest_urls=rest, market_poll_s=poll_s, hyperliquid_node_dir=str(node_dir)
+        )
         recent = Recent()
         extras = demo_extras(sim, options, web)
         sinks, hub = extra_sinks(extras)
@@ -430,9 +452,11 @@ async def _demo(
             tasks = [*extra_tasks(rig, extras, hub, sim.tape_now, say)]
             tasks.append(_show(rig, recent, console, options, started, settings.db))
             if options.seconds is not None:  # counted from the simulator's start
-                tasks.append(_stop_after(options.seconds - (time.monotonic() - started), main))
+                tasks.append(_stop_after(options.seconds - (time.monotonic() - started), sim, stopped, main))
             await rig.run(*tasks)
-        end = sim.tape_now()  # everything received was stamped at or before this
+        # everything received was stamped at or before this: the moment the tape stopped (a timed
+        # run), or now (Ctrl-C)
+        end = stopped[0] if stopped else sim.tape_now()
     finally:
         await sim.stop()
     assert rig is not None
@@ -453,8 +477,12 @@ async def _demo(
     return 0
 
 
-async def _stop_after(seconds: float, main: asyncio.Task[object] | None) -> None:
+async def _stop_after(seconds: float, sim: Simulator, stopped: list[int], main: asyncio.Task[object] | None) -> None:
+    """Stop the tape at its current time (however long the shutdown then takes, nothing later is
+    sent: under load it would otherwise run past the wall clock), then the demo."""
     await asyncio.sleep(seconds)
+    await sim.pause()
+    stopped.append(sim.tape_now())
     if main is not None:
         main.cancel()
 

@@ -2,7 +2,8 @@
 parsers into the store.
 
 A file is a Tardis CSV (`liqwatch.tardis`) when its name ends in .csv or .csv.gz, or when its first
-line is the Tardis liquidations header; anything else is read as a capture journal.
+line is the Tardis liquidations header; a Hyperliquid node's fills file (plain or .lz4, either line
+shape: feed/node_files.py) by its name or first bytes; anything else is read as a capture journal.
 Idempotent: events are written on their ids, so importing a file twice changes nothing.
 Unreadable lines and frames that fail to parse are skipped, counted and reported (bad
 frames also go to the dead-letter file); they never stop the import.
@@ -17,10 +18,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from liqwatch import tardis
 from liqwatch.feed.journal import DeadLetters, read_journal
+from liqwatch.feed.node_files import looks_like_node_fills, open_node_file
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store
@@ -124,6 +127,9 @@ def _import_one(
     if is_tardis_csv(path):
         _import_tardis(path, store, catalogue, report)
         return
+    if looks_like_node_fills(path):
+        _import_node_fills(path, store, catalogue, letters, report)
+        return
     reader = read_journal(path)
     batch: dict[str, Liquidation] = {}  # by id: a file may carry one liquidation twice (two hosts)
 
@@ -220,3 +226,42 @@ def _take(events: list[Liquidation], batch: dict[str, Liquidation], report: Impo
         if event.usd is None:
             report.unpriced += 1
         batch[event.id] = event
+
+
+def _import_node_fills(
+    path: Path, store: Store, catalogue: Catalogue, letters: DeadLetters | None, report: ImportReport
+) -> None:
+    """Every line of a Hyperliquid node's fills file is one `hyperliquid` frame. The files keep no
+    receive time, so imported events carry their fill time as recv_ts."""
+    spec = REGISTRY["hyperliquid"]
+    batch: dict[str, Liquidation] = {}
+
+    def flush() -> None:
+        if batch:
+            report.stored += store.write_events(list(batch.values()))
+            batch.clear()
+
+    lineno = 0
+    try:
+        with open_node_file(path) as stream:
+            for lineno, raw in enumerate(stream, 1):
+                report.lines += 1
+                if not raw.strip():
+                    continue
+                report.frames += 1
+                try:
+                    events = spec.parse(raw, 0, catalogue)
+                except BadFrame as exc:
+                    report.bad_frames += 1
+                    _problem(report, f"{path}:{lineno}: {exc}")
+                    if letters is not None:
+                        letters.write(spec.id, 0, raw.decode("utf-8", "replace").rstrip("\n"), str(exc))
+                    continue
+                _take([msgspec.structs.replace(e, recv_ts=e.ts) for e in events], batch, report)
+                if len(batch) >= BATCH:
+                    flush()
+    except (OSError, RuntimeError, EOFError) as exc:  # lz4 reports a corrupt frame as RuntimeError
+        report.bad_lines += 1
+        _problem(report, f"{path}: unreadable after line {lineno} ({exc})")
+    flush()
+    report.files += 1

@@ -152,6 +152,7 @@ async def open_live(
             url_overrides=settings.venue_urls,
             status_path=settings.status_file,
             clock=clock,
+            node_dirs={v: d for v, d in settings.node_dirs().items() if any(s.id == v for s in specs)},
         )
         stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
         yield LiveRig(
@@ -234,6 +235,11 @@ async def _run(
     ) as rig:
         for spec, conn, _ in rig.collector.connections:
             console.print(f"liqwatch: {spec.id}.{conn.name} → {conn.url}", highlight=False)
+        for spec, follower in rig.collector.followers:
+            console.print(f"liqwatch: {spec.id} ← node fills under {follower.root}", highlight=False)
+        for venue, state in rig.collector.status().venues.items():
+            if state.not_covered:
+                console.print(f"liqwatch: {venue} {state.not_covered}", highlight=False)
         tasks: list[Coroutine[Any, Any, object]] = [
             _report_forever(rig.collector.status, rig.windows.summary, settings.status_interval_s, console)
         ]
@@ -245,7 +251,7 @@ async def _run(
 def status_line(status: Status, summary: Summary | None = None) -> str:
     parts = []
     for venue in status.venues.values():
-        mark = "up" if venue.connected else "DOWN"
+        mark = "not covered" if venue.not_covered else ("up" if venue.connected else "DOWN")
         parts.append(f"{venue.venue} {mark} {venue.events:,}ev")
     line = " | ".join(parts)
     if summary is not None:

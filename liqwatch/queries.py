@@ -7,10 +7,11 @@ and delegates. Time arguments are epoch ms; windows are (label, ms) pairs or tex
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from liqwatch.analytics.covers import Covers, covers, covers_json
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.levels_backtest import BacktestScore, backtest
 from liqwatch.analytics.levels_events import DEFAULT_EVENTS, BreakThrough, break_throughs
@@ -18,6 +19,7 @@ from liqwatch.analytics.levels_grid import Heatmap, LevelsMap, MeasuredPosition,
 from liqwatch.analytics.summary import Summary, Window, check_windows, parse_windows, summary_to_json
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store.base import EventFilter, Store, VenueActivity, VenueSpan, WalletStore
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS
 from liqwatch.wallets.aggregate import (
     ExposureChange,
     GroupBy,
@@ -29,6 +31,9 @@ from liqwatch.wallets.aggregate import (
     worst,
 )
 from liqwatch.wallets.model import PositionSnapshot, WalletFill
+
+if TYPE_CHECKING:  # the status documents a collector writes (no feed import at run time)
+    from liqwatch.feed.collector import Status
 
 DEFAULT_WINDOWS: list[Window] = parse_windows("1h,4h,12h,24h")
 DAY_MS = 86_400_000
@@ -50,9 +55,37 @@ def summary(store: Store, at: int, windows: Sequence[Window] | str | None = None
     return store.summary(at, windows_of(windows))
 
 
-def summary_json(store: Store, at: int, windows: Sequence[Window] | str | None = None) -> dict[str, Any]:
-    """The `liqwatch summary --json` document."""
-    return summary_to_json(summary(store, at, windows))
+def summary_json(
+    store: Store, at: int, windows: Sequence[Window] | str | None = None, statuses: Sequence[Status] = ()
+) -> dict[str, Any]:
+    """The `liqwatch summary --json` document, with `covers`: what the longest window's figures cover."""
+    result = summary(store, at, windows)
+    doc = summary_to_json(result)
+    doc["covers"] = covers_json(summary_covers(result, statuses))
+    return doc
+
+
+def live_states(statuses: Sequence[Status], now: int | None = None) -> dict[str, str]:
+    """Per venue, what the freshest running collector says: "not covered", "connected" or "down"."""
+    found: dict[str, str] = {}
+    for status in sorted(statuses, key=lambda s: s.updated):
+        if now is not None and status.is_stale(now):
+            continue
+        for venue, state in status.venues.items():
+            found[venue] = "not covered" if state.not_covered else ("connected" if state.connected else "down")
+    return found
+
+
+def summary_covers(result: Summary, statuses: Sequence[Status] = ()) -> Covers:
+    """What the figures of the longest window of `result` cover (shorter windows hold a subset)."""
+    longest = max(result.windows, key=lambda w: w.end - w.start, default=None)
+    return covers_of(dict(longest.coverage) if longest is not None else {}, statuses)
+
+
+def covers_of(in_window: dict[str, str], statuses: Sequence[Status] = ()) -> Covers:
+    """What a figure covers, from its venues' coverage (venue → "complete" | "sampled") and the
+    running collectors' statuses (pass only fresh ones)."""
+    return covers(in_window, LIVE_VENUE_IDS, live_states(statuses))
 
 
 def events(store: Store, where: EventFilter | None = None, limit: int | None = None) -> Iterator[Liquidation]:

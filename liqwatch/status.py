@@ -22,6 +22,7 @@ from liqwatch.config import Settings
 from liqwatch.feed.collector import Status, VenueStatus, read_status
 from liqwatch.store.base import CollectorStatus, Store
 from liqwatch.venues import REGISTRY
+from liqwatch.venues.lifecycle import closed_note
 
 DAY_MS = 86_400_000
 SILENT_MS = 60_000  # connected, but no frame for this long before the document was written
@@ -39,6 +40,13 @@ class VenueRow(msgspec.Struct):
     reconnects: int | None
     coverage: str
     last_error: str | None = None
+    # "closed 2026-09-23" (a closed venue, history only) or "not covered: … how to cover it"; None otherwise
+    note: str | None = None
+
+
+def venue_note(venue: str, state: VenueStatus | None) -> str | None:
+    """What the status views say instead of connected/down for a closed or not covered venue."""
+    return closed_note(venue) or (state.not_covered if state is not None and state.not_covered else None)
 
 
 def _dead_letters_by_venue(path: Path) -> dict[str, int]:
@@ -93,6 +101,7 @@ def collect_status(settings: Settings, now_ms: int) -> list[VenueRow]:
                 reconnects=state.reconnects if state else None,
                 coverage=spec.coverage,
                 last_error=state.last_error if state else None,
+                note=venue_note(venue, state),
             )
         )
     return rows
@@ -114,6 +123,8 @@ def status_table(rows: list[VenueRow]) -> Table:
         table.add_column(name, justify="left" if name in ("venue", "collector") else "right")
     for row in rows:
         connected = "—" if row.connected is None else ("[green]yes[/]" if row.connected else "[red]no[/]")
+        if row.note:
+            connected = f"[dim]{row.note.split(':')[0]}[/]"
         table.add_row(
             f"{row.venue} [dim]({row.coverage})[/]",
             row.collector,
@@ -123,6 +134,10 @@ def status_table(rows: list[VenueRow]) -> Table:
             "—" if row.gaps_today is None else str(row.gaps_today),
             str(row.dead_letters),
         )
+    how = [f"{row.venue} {row.note}" for row in rows if row.note and ":" in row.note]
+    if how:
+        table.caption = "\n".join(how)
+        table.caption_justify = "left"
     return table
 
 
@@ -164,7 +179,8 @@ def collector_rows(statuses: Sequence[tuple[str, Status]], now_ms: int) -> list[
     for source, doc in statuses:
         health: dict[str, list[str]] = {"connected": [], "silent": [], "down": []}
         for venue, state in sorted(doc.venues.items()):
-            health[_venue_health(state, doc.updated)].append(venue)
+            if venue_note(venue, state) is None:  # closed or not covered venues are neither up nor down
+                health[_venue_health(state, doc.updated)].append(venue)
         states = doc.venues.values()
         rows.append(
             CollectorRow(
@@ -211,6 +227,7 @@ def shared_venue_rows(
                 reconnects=sum(v[3].reconnects for v in views) if views else None,
                 coverage=spec.coverage,
                 last_error=state.last_error if state else None,
+                note=venue_note(venue, state),
             )
         )
     return rows

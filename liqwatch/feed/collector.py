@@ -11,6 +11,7 @@ seconds to a JSON file next to the store, because `liqwatch status` runs in anot
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -24,10 +25,12 @@ from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.connection import ConnectionState, Sleep, run_connection
 from liqwatch.feed.journal import DeadLetters, Journal
+from liqwatch.feed.node_follow import NodeFollower
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Gap
 from liqwatch.pipeline import Pipeline
 from liqwatch.venues.base import BadFrame, Connection, Frame, VenueSpec
+from liqwatch.venues.lifecycle import not_covered_note
 
 log = logging.getLogger("liqwatch.feed.collector")
 
@@ -70,6 +73,8 @@ class VenueStatus(msgspec.Struct):
     last_error: str | None
     connections: list[ConnectionState]
     notes: str = ""
+    # Why the venue is not collected and how to cover it (Hyperliquid without a node directory); "" if it is.
+    not_covered: str = ""
 
 
 class Status(msgspec.Struct):
@@ -125,7 +130,10 @@ class Collector:
         clock: Clock = now_ms,
         sleep: Sleep = asyncio.sleep,
         backoff: Callable[[], Backoff] = Backoff,
+        node_dirs: Mapping[str, tuple[Path, Path]] | None = None,
     ) -> None:
+        """`node_dirs`: venue id → (a node's data directory, where to keep the read position) for
+        venues read from files (Hyperliquid, feed/node_follow.py) instead of a WebSocket."""
         self.specs = list(specs)
         self.catalogue = catalogue
         self.journal = journal
@@ -147,6 +155,21 @@ class Collector:
             urls = apply_url_overrides(spec, overrides)
             for conn in spec.connections(urls, catalogue):
                 self.connections.append((spec, conn, ConnectionState(spec.id, conn.name, conn.url)))
+        self.followers: list[tuple[VenueSpec, NodeFollower]] = []
+        for spec in self.specs:
+            if spec.id in (node_dirs or {}):
+                root, position = (node_dirs or {})[spec.id]
+                follower = NodeFollower(
+                    root,
+                    functools.partial(self.on_frame, spec),
+                    self.on_gap,
+                    position_path=position,
+                    durable=journal.sync,
+                    venue=spec.id,
+                    clock=clock,
+                    silence_s=spec.silence_s,
+                )
+                self.followers.append((spec, follower))
         self._counters = {spec.id: _Counters() for spec in self.specs}
 
     # -- per frame (event loop) --------------------------------------------------------------------
@@ -220,6 +243,8 @@ class Collector:
                         ),
                         name=f"liqwatch-{spec.id}-{conn.name}",
                     )
+                for spec, follower in self.followers:
+                    group.create_task(follower.run(), name=f"liqwatch-{spec.id}-node")
                 if self.status_path is not None:
                     group.create_task(self._status_forever(), name="liqwatch-status")
         finally:
@@ -231,6 +256,7 @@ class Collector:
         venues: dict[str, VenueStatus] = {}
         for spec in self.specs:
             states = [state for s, _, state in self.connections if s.id == spec.id]
+            states += [follower.state for s, follower in self.followers if s.id == spec.id]
             counters = self._counters[spec.id]
             connected = bool(states) and all(state.connected for state in states)
             venues[spec.id] = VenueStatus(
@@ -248,6 +274,7 @@ class Collector:
                 last_error=next((s.last_error for s in states if s.last_error), None),
                 connections=[msgspec.structs.replace(s) for s in states],
                 notes=spec.notes,
+                not_covered="" if states else not_covered_note(spec.id),
             )
         return Status(self.clock(), self.started, os.getpid(), self.status_interval, venues)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from liqwatch.analytics.covers import covers
 from liqwatch.analytics.summary import units_to_usd
 from liqwatch.report import words
 from liqwatch.report.common import (
@@ -16,6 +17,7 @@ from liqwatch.report.model import (
     VenueRow,
 )
 from liqwatch.report.sections_signals import _Signals
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS
 
 
 class _Closing(_Signals):
@@ -119,6 +121,7 @@ class _Closing(_Signals):
             f"liqwatch's own record of the venues' public liquidation feeds for {self.window_words}: "
             f"{words.join(parts)}. Amounts are USD notional (USDT and USDC at par); sides are the liquidated positions."
         ]
+        paragraphs.append(f"What the totals cover: {covers(dict(self.main.coverage), LIVE_VENUE_IDS).line}.")
         notes = [inputs.venue_notes[v] for v in self.sampled if v in inputs.venue_notes]
         if notes:
             paragraphs.append(" ".join(dict.fromkeys(notes)))

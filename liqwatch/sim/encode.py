@@ -11,6 +11,7 @@ values" mutations used by the fault injector.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -588,6 +589,8 @@ def encode_batch(liqs: Sequence[Liq], *, at: int | None = None) -> str:
         return bitfinex_frame([bitfinex_row(liq) for liq in liqs])
     if venue == "htx":
         return htx_frame(liqs, when)
+    if venue == "hyperliquid":
+        return hyperliquid_block(liqs, when, when // 100)
     raise ValueError(f"no encoder for venue {venue!r}")
 
 
@@ -733,3 +736,72 @@ def impossible(liq: Liq, how: str) -> Liq:
     if how == "unknown-symbol":
         return liq._replace(symbol=unknown_symbol(liq.venue))
     raise ValueError(f"unknown impossible value {how!r} (known: {', '.join(IMPOSSIBLE)})")
+
+
+# ── Hyperliquid: a node's fills files (node_fills_by_block lines) ─────────────────────────────────
+
+HLP_LIQUIDATOR = "0x2e3d94f0562703b25c83308a05046ddaf9a8dd14"  # takes the other leg of market liquidations
+MAKER = "0x010461c14e146ac35fe42271bdc1134ee31c703a"
+
+
+def hyperliquid_tid(liq: Liq) -> int:
+    """The trade id (the tape's ref; any other ref is hashed to one)."""
+    return int(liq.ref) if liq.ref.isdigit() else zlib.crc32(liq.ref.encode())
+
+
+def hyperliquid_user(liq: Liq) -> str:
+    """The liquidated account: a stable address per liquidation (from its seeded variant and tid)."""
+    return f"0x{(liq.variant * 1_000_003 + hyperliquid_tid(liq)) % (1 << 160):040x}"
+
+
+def hyperliquid_fill(liq: Liq, user_side: str, start: str, liquidated: str | None, dir_: str) -> dict[str, Any]:
+    fill: dict[str, Any] = {
+        "coin": liq.symbol,
+        "px": liq.price,
+        "sz": liq.size,
+        "side": user_side,
+        "time": liq.ts,
+        "startPosition": start,
+        "dir": dir_,
+        "closedPnl": "0.0",
+        "hash": f"0x{hyperliquid_tid(liq):064x}",
+        "oid": hyperliquid_tid(liq) * 2 + (user_side == "A"),
+        "crossed": True,
+        "fee": "0.0",
+        "tid": hyperliquid_tid(liq),
+        "feeToken": "USDC",
+    }
+    if liquidated is not None:
+        fill["liquidation"] = {"liquidatedUser": liquidated, "markPx": liq.price, "method": "market"}
+    return fill
+
+
+def hyperliquid_legs(liq: Liq) -> list[list[Any]]:
+    """Both legs of one liquidation trade: the liquidated user's (A closes a long, B a short) and HLP's."""
+    user = hyperliquid_user(liq)
+    size = _decimal(liq.size)
+    if liq.side == LONG:
+        own = hyperliquid_fill(liq, "A", mk.text(size * 2), user, "Close Long")
+        other = hyperliquid_fill(liq, "B", "0.0", user, "Open Long")
+    else:
+        own = hyperliquid_fill(liq, "B", mk.text(-size), user, "Close Short")
+        other = hyperliquid_fill(liq, "A", "0.0", user, "Open Short")
+    return [[user, own], [HLP_LIQUIDATOR, other]]
+
+
+def hyperliquid_block(liqs: Sequence[Liq], at: int, block_number: int) -> str:
+    """One `node_fills_by_block` line: the block's fills, liquidations with both legs."""
+    events = [leg for liq in liqs for leg in hyperliquid_legs(liq)]
+    return hyperliquid_block_of(events, at, block_number)
+
+
+def hyperliquid_block_of(events: list[list[Any]], at: int, block_number: int) -> str:
+    stamp = datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return dumps({"local_time": stamp, "block_time": stamp, "block_number": block_number, "events": events})
+
+
+def hyperliquid_ordinary(coin: str, price: str, size: str, at: int, tid: int) -> list[list[Any]]:
+    """An ordinary trade's two legs (no liquidation): what most of a node's lines are."""
+    fill = {"coin": coin, "px": price, "sz": size, "time": at, "startPosition": "0.0", "dir": "Open Long"}
+    fill |= {"closedPnl": "0.0", "hash": f"0x{tid:064x}", "crossed": True, "fee": "0.0", "tid": tid}
+    return [[MAKER, fill | {"side": "B", "oid": tid * 2}], [HLP_LIQUIDATOR, fill | {"side": "A", "oid": tid * 2 + 1}]]

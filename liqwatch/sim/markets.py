@@ -57,6 +57,7 @@ VENUE_SHARE: dict[str, float] = {
     "kraken_futures": 0.02,
     "bitfinex": 0.01,
     "htx": 0.03,
+    "hyperliquid": 0.10,  # only when the simulator writes a node's fills files (see sim/node_writer.py)
 }
 
 
@@ -298,6 +299,20 @@ def _htx() -> list[Market]:
     ]
 
 
+def _hyperliquid() -> list[Market]:
+    """Main-dex perps in USDC: `sz` in coins (kPEPE: units of 1000 PEPE, price per 1000)."""
+    v = "hyperliquid"
+    return [
+        _m(v, "BTC", "BTC", "linear", "1", "USDC", "1", "0.00001", 35),
+        _m(v, "ETH", "ETH", "linear", "1", "USDC", "0.1", "0.0001", 25),
+        _m(v, "SOL", "SOL", "linear", "1", "USDC", "0.01", "0.01", 15),
+        _m(v, "XRP", "XRP", "linear", "1", "USDC", "0.0001", "1", 8),
+        _m(v, "DOGE", "DOGE", "linear", "1", "USDC", "0.00001", "1", 7),
+        _m(v, "SUI", "SUI", "linear", "1", "USDC", "0.0001", "0.1", 5),
+        _m(v, "kPEPE", "PEPE", "linear", "1000", "USDC", "0.000001", "1", 5, bundle=1000),
+    ]
+
+
 MARKETS: tuple[Market, ...] = (
     *_binance(),
     *_bybit(),
@@ -312,6 +327,7 @@ MARKETS: tuple[Market, ...] = (
     *_kraken_futures(),
     *_bitfinex(),
     *_htx(),
+    *_hyperliquid(),
 )
 BY_SYMBOL: dict[tuple[str, str], Market] = {(m.venue, m.symbol): m for m in MARKETS}
 LIQUIDATION_VENUES: tuple[str, ...] = tuple(VENUE_SHARE)

@@ -39,6 +39,7 @@ from liqwatch.sim import encode, rest
 from liqwatch.sim.faults import ConnectionFaults, FaultPlan, garbage_frame, truncated
 from liqwatch.sim.info_server import InfoServer
 from liqwatch.sim.model import Push
+from liqwatch.sim.node_writer import NodeWriter
 from liqwatch.sim.protocol import (
     LIFETIME_TAPE_S,
     PATHS,
@@ -54,6 +55,10 @@ from liqwatch.sim.protocol import (
 )
 from liqwatch.sim.tape import SCENARIOS, PriceBook, replay_push, scenario_tape
 from liqwatch.venues import REGISTRY, VENUE_IDS
+from liqwatch.venues.lifecycle import CLOSED
+
+# The venues served over WebSocket by default (Hyperliquid's market-wide feed is a node's files).
+WEBSOCKET_VENUES = tuple(v for v in VENUE_IDS if REGISTRY[v].urls)
 
 log = logging.getLogger("liqwatch.sim")
 _ws_log = logging.getLogger("liqwatch.sim.websockets")
@@ -69,7 +74,7 @@ def now_ms() -> int:
 
 @dataclass(frozen=True)
 class SimConfig:
-    venues: tuple[str, ...] = VENUE_IDS
+    venues: tuple[str, ...] = WEBSOCKET_VENUES
     scenario: str = "calm"
     seed: int = 1
     speed: float = 1.0
@@ -81,6 +86,8 @@ class SimConfig:
     # Extras (defaults keep the behaviour above):
     tick_s: float = 1.0  # wall seconds between companion-stream ticks (mark prices, tickers)
     start_ms: int | None = None  # tape start (exchange clock); None: now (scenario) / first record (replay)
+    # Write Hyperliquid's liquidations as a node's fills files here (sim/node_writer.py); None: no node.
+    hyperliquid_node_dir: Path | None = None
 
     def __post_init__(self) -> None:
         known = (*VENUE_IDS, *SIM_VENUES)
@@ -464,6 +471,7 @@ class Simulator:
         self.restarts = 0
         self.replay_done: asyncio.Event | None = None  # set when a replay has been played out
         self._clock = _Clock()
+        self._paused_at: int | None = None
         self.book = PriceBook(config.start_ms or 0, config.seed)
         self.servers: dict[str, VenueServer] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -471,6 +479,7 @@ class Simulator:
         self._sent_log: SentLog | None = None
         self._started = False
         self.info: InfoServer | None = None  # Hyperliquid's POST /info (sim/info_server.py), with hyperliquid
+        self.node: NodeWriter | None = None  # Hyperliquid's node fills files, with hyperliquid_node_dir
 
     # -- clock ----------------------------------------------------------------------------------
 
@@ -478,6 +487,8 @@ class Simulator:
         """Tape (exchange) time now, ms: runs `speed` times faster than the wall clock."""
         if not self._started:
             return self._clock.start_ms
+        if self._paused_at is not None:  # a paused tape's clock stands still
+            return self._paused_at
         # time.monotonic() is the event loop's clock (t0 was read from it), and unlike the loop it
         # can be read from any thread: the demo's API answers on worker threads with this clock.
         elapsed = time.monotonic() - self._clock.t0
@@ -491,14 +502,19 @@ class Simulator:
             missing = [str(p) for p in config.replay if not Path(p).is_file()]
             if missing:
                 raise FileNotFoundError(f"no such replay file: {', '.join(missing)}")
-            tape = replay_tape(config.replay, config.venues)
+            tape = replay_tape(config.replay, self.tape_venues())
             first = next(tape, None)
             if first is None:
                 return config.start_ms or now_ms(), iter(())
             start = first.at if config.start_ms is None else min(config.start_ms, first.at)
             return start, itertools.chain([first], tape)
         start = config.start_ms if config.start_ms is not None else now_ms() // 1000 * 1000
-        return start, scenario_tape(config.scenario, config.seed, config.venues, start, self.book)
+        return start, scenario_tape(config.scenario, config.seed, self.tape_venues(), start, self.book)
+
+    def tape_venues(self) -> tuple[str, ...]:
+        """Venues whose liquidations the tape carries: Hyperliquid's only when a node directory is written."""
+        node = ("hyperliquid",) if self.config.hyperliquid_node_dir is not None else ()
+        return tuple(dict.fromkeys(v for v in (*self.config.venues, *node) if v != "hyperliquid" or node))
 
     async def start(self) -> None:
         if self._started:
@@ -532,6 +548,8 @@ class Simulator:
             await self.info.start()
         if config.sent_log is not None:
             self._sent_log = SentLog(Path(config.sent_log))
+        if config.hyperliquid_node_dir is not None:
+            self.node = NodeWriter(Path(config.hyperliquid_node_dir))
         self._feed_task = asyncio.create_task(self._feed(tape), name="sim-feed")
         self._tasks = [self._feed_task, asyncio.create_task(self._ticks(), name="sim-ticks")]
         if self._sent_log is not None:
@@ -542,7 +560,9 @@ class Simulator:
         log.info("sim: %s on %s", ", ".join(f"{v}:{s.port}" for v, s in self.servers.items()), host)
 
     async def pause(self) -> None:
-        """Stop publishing (tape and ticks); connections stay open. For tests that drain a client."""
+        """Stop publishing (tape and ticks) and the tape clock; connections stay open (tests drain a
+        client; a timed demo stops at a known tape time however long its shutdown takes)."""
+        self._paused_at = self.tape_now()
         stopping = [t for t in self._tasks if t.get_name() in ("sim-feed", "sim-ticks", "sim-restarts")]
         for task in stopping:
             task.cancel()
@@ -574,6 +594,8 @@ class Simulator:
         if self._sent_log is not None:
             self._sent_log.close()
             self._sent_log = None
+        if self.node is not None:
+            self.node.close()
 
     async def __aenter__(self) -> Simulator:
         await self.start()
@@ -595,7 +617,11 @@ class Simulator:
                 await asyncio.sleep(delay)
             elif count % 256 == 0:
                 await asyncio.sleep(0)  # catching up: let the writers run
-            if push.venue:
+            if push.conn == "node":
+                if self.node is not None:
+                    self.node.write(push.at, push.text)
+                    self.record(push.venue, push.text)
+            elif push.venue:
                 server = self.servers.get(push.venue)
                 if server is not None:
                     server.publish(push)
@@ -607,6 +633,11 @@ class Simulator:
         fill_only = bool(self.config.replay)
         while True:
             await asyncio.sleep(self.config.tick_s)
+            if self.node is not None and not fill_only:
+                now = self.tape_now()
+                block = self.node.ordinary_block(now, "BTC", self.book.last("BTC"))
+                self.node.write(now, block)
+                self.record("hyperliquid", block)
             for venue, server in self.servers.items():
                 if server.running and server.clients:
                     for push in ticks(venue, server.state):
@@ -640,10 +671,15 @@ class Simulator:
 
     def run_flags(self) -> list[str]:
         """The `liqwatch run` flags that point the collector at this simulator."""
-        flags = ["--venues", ",".join(v for v in self.config.venues if v in VENUE_IDS)]
+        collected = [v for v in self.config.venues if v in WEBSOCKET_VENUES and v not in CLOSED]
+        if self.node is not None:
+            collected.append("hyperliquid")
+        flags = ["--venues", ",".join(collected)]
         for key, url in self.urls.items():
-            if key.partition(".")[0] in VENUE_IDS:
+            if key.partition(".")[0] in collected and REGISTRY[key.partition(".")[0]].urls:
                 flags += ["--venue-url", f"{key}={url}"]
+        if self.node is not None:
+            flags += ["--hyperliquid-node-dir", str(self.config.hyperliquid_node_dir)]
         for venue, url in self.rest_urls.items():
             flags += ["--rest-url", f"{venue}={url}"]
         if self.info is not None:  # the watched wallets' POST /info

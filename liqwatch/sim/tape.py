@@ -301,7 +301,7 @@ def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, 
         ref = ""
         if m.venue == "bitmex":
             ref = "-".join(f"{rng.getrandbits(4 * d):0{d}x}" for d in (8, 4, 4, 4, 12))
-        elif m.venue == "deribit":
+        elif m.venue in ("deribit", "hyperliquid"):
             state.trade_id += rng.randint(1, 40)
             ref = str(state.trade_id)
         elif m.venue == "dydx":
@@ -501,6 +501,17 @@ def frame_htx(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[
     return out
 
 
+def frame_hyperliquid(liqs: list[Liq], t0: int, rng: random.Random, endpoints: Sequence[str]) -> list[Push]:
+    """A node's fills: one `node_fills_by_block` line per ~0.1 s block holding liquidations, both legs each."""
+    out: list[Push] = []
+    for tenth, group in _by(liqs, lambda liq: (liq.ts - t0) // 100).items():
+        at = t0 + 100 * (tenth + 1)
+        block = at // 100  # a block every 0.1 s of tape time
+        text = encode.hyperliquid_block(group, at, block)
+        out.append(Push(at, "hyperliquid", "node", "node_fills", text, tuple(group)))
+    return out
+
+
 FRAMERS: dict[str, Framer] = {
     "binance": frame_binance,
     "bybit": frame_bybit,
@@ -515,6 +526,7 @@ FRAMERS: dict[str, Framer] = {
     "kraken_futures": frame_kraken_futures,
     "bitfinex": frame_bitfinex,
     "htx": frame_htx,
+    "hyperliquid": frame_hyperliquid,
 }
 
 
@@ -623,7 +635,9 @@ def replay_push(venue: str, ts: int, frame: str) -> Push:
     combined-stream path, so the text a client receives is the recorded one).
     """
     conn, topic, text = "", "*", frame
-    if venue.startswith("binance") or venue == "aster":
+    if venue == "hyperliquid":  # a node fills line: written to the node's files, not sent
+        conn, topic = "node", "node_fills"
+    elif venue.startswith("binance") or venue == "aster":
         try:
             combined = _decode_combined(frame)
         except (msgspec.DecodeError, msgspec.ValidationError):

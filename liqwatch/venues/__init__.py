@@ -17,6 +17,7 @@ from liqwatch.venues import (
     dydx,
     gate,
     htx,
+    hyperliquid,
     kraken_futures,
     lighter,
     okx,
@@ -56,6 +57,7 @@ _SPECS: list[VenueSpec] = [
     kraken_futures.KRAKEN_FUTURES_SPEC,
     bitfinex.BITFINEX_SPEC,
     htx.HTX_SPEC,
+    hyperliquid.HYPERLIQUID_SPEC,
 ]
 
 REGISTRY: dict[str, VenueSpec] = {spec.id: _registered(spec) for spec in _SPECS}

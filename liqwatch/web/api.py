@@ -13,6 +13,8 @@ import msgspec
 from fastapi import APIRouter, Query, Response
 
 from liqwatch import queries
+from liqwatch.analytics.covers import covers_json
+from liqwatch.feed.collector import Status
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
 from liqwatch.web import params
@@ -73,15 +75,20 @@ def api_router(ctx: WebContext) -> APIRouter:
         found = params.time_param("at", at)
         return ctx.clock() if found is None else found
 
+    async def fresh_statuses() -> list[Status]:
+        now = ctx.clock()
+        return [status for status in await ctx.statuses() if not status.is_stale(now)]
+
     @router.get("/summary", summary="Totals per window (the `liqwatch summary --json` document)")
-    def summary(
+    async def summary(
         at: str | None = AtQuery,
         windows: str | None = Query(
             None, description="Windows, e.g. 1h,4h,12h,24h (default: the configured ones).", pattern=WINDOWS_PATTERN
         ),
     ) -> Response:
         spans = params.windows_param("windows", windows) if windows else ctx.windows
-        return json_response(queries.summary_json(ctx.store, at_or_now(at), spans))
+        end, statuses = at_or_now(at), await fresh_statuses()
+        return json_response(await asyncio.to_thread(queries.summary_json, ctx.store, end, spans, statuses))
 
     @router.get("/coins", summary="Per coin in one window, biggest total first")
     def coins(
@@ -95,14 +102,15 @@ def api_router(ctx: WebContext) -> APIRouter:
         return json_response({"window": span[0], "at": end, "coins": coins})
 
     @router.get("/exchanges", summary="Per venue in one window, biggest total first")
-    def exchanges(
+    async def exchanges(
         window: str = Query("24h", description="Window length, e.g. 1h, 4h, 24h, 7d.", pattern=WINDOW_PATTERN),
         at: str | None = AtQuery,
     ) -> Response:
         span, end = params.window_param("window", window), at_or_now(at)
-        rows = queries.breakdowns(ctx.store, end, span, "venue")
+        rows = await asyncio.to_thread(queries.breakdowns, ctx.store, end, span, "venue")
         venues = [{"venue": r.name, **_totals(r), "coverage": r.coverage} for r in rows]
-        return json_response({"window": span[0], "at": end, "exchanges": venues})
+        found = queries.covers_of({r.name: r.coverage for r in rows if r.coverage}, await fresh_statuses())
+        return json_response({"window": span[0], "at": end, "exchanges": venues, "covers": covers_json(found)})
 
     @router.get("/events", summary="Stored liquidations, filtered, in pages ordered by (ts, id)")
     def events(

@@ -4,7 +4,9 @@ Live facts come from the running collector(s)' Status (in-process inside `liqwat
 status file or the store's status table otherwise); stored facts (last event, events in 24 h)
 from the store. A venue is "connected" when every connection is open and data arrived within
 its silence bound, "silent" when open but quiet longer than that, "down" when not connected,
-"unknown" when no running collector reports it.
+"unknown" when no running collector reports it; "closed" for a venue whose exchange closed (history
+only, `note` "closed 2026-09-23") and "not covered" for a selected venue with nothing to read
+(Hyperliquid without a node directory; `note` says how to cover it) — neither is ever "down".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from liqwatch.feed.collector import Status, VenueStatus
 from liqwatch.store.base import VenueActivity
 from liqwatch.venues import REGISTRY
+from liqwatch.venues.lifecycle import closed_note
 
 
 def freshest(statuses: Sequence[Status], now: int) -> dict[str, tuple[VenueStatus, bool]]:
@@ -28,6 +31,10 @@ def freshest(statuses: Sequence[Status], now: int) -> dict[str, tuple[VenueStatu
 
 
 def state_of(state: VenueStatus | None, running: bool, now: int) -> str:
+    if state is not None and closed_note(state.venue):
+        return "closed"
+    if state is not None and state.not_covered and running:
+        return "not covered"
     if state is None or not running:
         return "unknown"
     if not state.connected:
@@ -48,7 +55,7 @@ def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], no
     for venue in names:
         state, running = live.get(venue, (None, False))
         act = stored.get(venue)
-        status = state_of(state, running, now)
+        status = "closed" if closed_note(venue) else state_of(state, running, now)
         rows.append(
             {
                 "venue": venue,
@@ -64,6 +71,7 @@ def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], no
                 "gaps": state.gaps if state else 0,
                 "open_gap_since": state.outage_since if state and running else None,
                 "events_24h": act.events if act else 0,
+                "note": closed_note(venue) or (state.not_covered if state and state.not_covered else None),
             }
         )
     return rows

@@ -11,15 +11,19 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import msgspec
+
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.collector import Collector
 from liqwatch.feed.instruments import load_catalogue
 from liqwatch.feed.journal import DeadLetters, Journal, read_journal
+from liqwatch.feed.node_follow import Position
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Gap, Liquidation
 from liqwatch.pipeline import Pipeline
 from liqwatch.sim import Simulator, rest
+from liqwatch.sim.node_writer import hour_path
 from liqwatch.sim.tape import PriceBook
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import BadFrame, VenueSpec
@@ -140,7 +144,15 @@ async def collect(
 ) -> Run:
     """Run liqwatch's Collector against the started `sim` for `seconds` (or until `until`), then pause
     the simulator, let the collector read everything that was sent, and stop it."""
-    chosen = [REGISTRY[v] for v in (venues or [v for v in sim.config.venues if v in REGISTRY])]
+    chosen = [REGISTRY[v] for v in (venues or [v for v in sim.tape_venues() if v in REGISTRY])]
+    node_dirs = {}
+    if sim.config.hyperliquid_node_dir is not None and any(spec.id == "hyperliquid" for spec in chosen):
+        # read the node's files from the tape's first hour (the follower alone would start at the newest)
+        root = Path(sim.config.hyperliquid_node_dir)
+        position = tmp / "hyperliquid-node.json"
+        first = hour_path(root, sim.book.start_ms).relative_to(root)
+        position.write_bytes(msgspec.json.encode(Position(str(first), 0)))
+        node_dirs["hyperliquid"] = (root, position)
     async with RestClient(timeout=5.0) as client:
         catalogue = await load_catalogue(chosen, client, rest_overrides=sim.rest_urls, timeout=10.0)
     sink = MemorySink()
@@ -156,6 +168,7 @@ async def collect(
         pipeline=Pipeline([sink]),
         url_overrides=sim.urls,
         backoff=(lambda: Backoff(initial=0.05, cap=0.2, seed=1)) if fast_backoff else Backoff,
+        node_dirs=node_dirs,
     )
     task = asyncio.create_task(collector.run())
     loop = asyncio.get_running_loop()

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from websockets.asyncio.client import connect
 from liqwatch.sim import SimConfig, Simulator
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
-from liqwatch.venues import REGISTRY
+from liqwatch.venues.lifecycle import LIVE_VENUE_IDS
 from tests.sim.helpers import parse_sent, read_sent, sim_catalogue
 
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -70,7 +71,17 @@ def test_liqwatch_run_stores_what_the_simulator_sent(tmp_path: Path) -> None:
     sent_log = tmp_path / "sent.jsonl"
     db = tmp_path / "live.duckdb"
     status_file = tmp_path / "live.status.json"
-    runner = SimThread(SimConfig(scenario="crash", seed=4, speed=300, sent_log=sent_log, tick_s=0.2))
+    # The simulator also acts as a Hyperliquid node writing its fills files, from the top of an hour
+    # (speed 300: an hour every 12 s); the collector is told to read them from that first hour's file.
+    node = tmp_path / "hl" / "data"
+    start = int(time.time()) // 3600 * 3600 * 1000 - 3_600_000
+    first = datetime.fromtimestamp(start / 1000, UTC)
+    position = {"file": f"node_fills_by_block/hourly/{first:%Y%m%d}/{first.hour}", "offset": 0}
+    (tmp_path / "live.hyperliquid-node.json").write_text(json.dumps(position))
+    config = SimConfig(
+        scenario="crash", seed=4, speed=300, sent_log=sent_log, tick_s=0.2, hyperliquid_node_dir=node, start_ms=start
+    )
+    runner = SimThread(config)
     with runner as sim:
         command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), "--port", "0", *sim.run_flags()]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
@@ -78,7 +89,7 @@ def test_liqwatch_run_stores_what_the_simulator_sent(tmp_path: Path) -> None:
             _wait(lambda: _every_venue_has_events(status_file), 60, "the collector did not collect from every venue")
             runner.call(sim.pause())
             sent = dict(sim.sent_by_venue)
-            _wait(lambda: _frames(status_file) == sent, 30, "the collector did not receive every frame sent")
+            _wait(lambda: _frames(status_file) == sent, 30, f"not every frame sent was received: {sent} sent")
         finally:
             process.send_signal(signal.SIGINT)
             _, stderr = process.communicate(timeout=60)
@@ -88,7 +99,9 @@ def test_liqwatch_run_stores_what_the_simulator_sent(tmp_path: Path) -> None:
     expected, _ = parse_sent(read_sent(sent_log), sim_catalogue())
     assert len(stored) == len(set(stored))
     assert set(stored) == {e.id for e in expected}
-    assert {e.venue for e in expected} == set(REGISTRY)
+    assert {e.venue for e in expected} == set(LIVE_VENUE_IDS)  # BitMEX closed: not collected
+    assert "--hyperliquid-node-dir" in sim.run_flags() and "bitmex" not in sim.run_flags()[1]
+    assert list((node / "node_fills_by_block" / "hourly").glob("*/*"))  # speed 300: hours rotated
 
 
 def _status(path: Path) -> dict[str, Any]:
@@ -100,7 +113,7 @@ def _status(path: Path) -> dict[str, Any]:
 
 def _every_venue_has_events(path: Path) -> bool:
     venues = _status(path)
-    return set(venues) == set(REGISTRY) and all(v["events"] > 0 for v in venues.values())
+    return set(venues) == set(LIVE_VENUE_IDS) and all(v["events"] > 0 for v in venues.values())
 
 
 def _frames(path: Path) -> dict[str, int]:

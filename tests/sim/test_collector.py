@@ -20,12 +20,16 @@ from liqwatch.venues import REGISTRY
 from tests.sim.helpers import Run, collect
 
 VENUES = list(REGISTRY)
+WS = [v for v in VENUES if REGISTRY[v].urls]  # venues served over WebSocket (not a node's files)
 
 
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     tmp = tmp_path_factory.mktemp("sim-clean")
-    config = SimConfig(scenario="crash", seed=11, speed=600, sent_log=tmp / "sent.jsonl", tick_s=0.2)
+    node = tmp / "hl"  # the simulator also writes a Hyperliquid node's fills files
+    config = SimConfig(
+        scenario="crash", seed=11, speed=600, sent_log=tmp / "sent.jsonl", tick_s=0.2, hyperliquid_node_dir=node
+    )
 
     async def main() -> Run:
         sim = Simulator(config)
@@ -80,7 +84,7 @@ def test_stored_events_are_the_truth(clean_run: Run) -> None:
     config = clean_run.sim.config
     start = clean_run.sim.book.start_ms
     truths = {}
-    tape = scenario_tape(config.scenario, config.seed, config.venues, start)
+    tape = scenario_tape(config.scenario, config.seed, clean_run.sim.tape_venues(), start)
     newest = max(e.ts for e in clean_run.sink.events if e.venue != "bitmex")
     for liq in liquidations(itertools.takewhile(lambda push: push.at <= newest + 10_000, tape)):
         truths[(liq.venue, liq.symbol, liq.ts, liq.side)] = liq
@@ -142,7 +146,7 @@ def test_replayed_journals_reach_the_collector_verbatim(tmp_path: Path) -> None:
     recorded = []
     with journal.open("w") as out:
         out.write(json.dumps({"ts": start, "venue": "okx", "frame": '{"event":"subscribe","arg":{}}'}) + "\n")
-        for push in itertools.takewhile(lambda p: p.at < start + 240_000, scenario_tape("squeeze", 2, VENUES, start)):
+        for push in itertools.takewhile(lambda p: p.at < start + 240_000, scenario_tape("squeeze", 2, WS, start)):
             if not push.venue:
                 continue
             frame = push.text

@@ -13,6 +13,7 @@ from liqwatch.feed.collector import Status, VenueStatus
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.venues import REGISTRY
 from liqwatch.web.app import create_app
 from liqwatch.web.context import WebContext
 from tests.web.conftest import AT, HOUR
@@ -46,6 +47,10 @@ def test_coins_and_exchanges_are_the_summary_breakdowns(client: TestClient, stor
     for row in exchanges:
         assert {k: v for k, v in row.items() if k not in ("venue", "coverage")} == window["by_venue"][row["venue"]]
         assert row["coverage"] == window["coverage"][row["venue"]]
+    # the same line as the summary's for the same window: which venues, which sampled, which missing
+    covers = get(client, "/api/exchanges", at=AT)["covers"]
+    assert covers == queries.summary_json(store, AT, "24h")["covers"]
+    assert covers["venues"] == sorted(window["coverage"], key=list(REGISTRY).index)
 
 
 def all_pages(client: TestClient, **params: Any) -> list[dict[str, Any]]:
@@ -127,7 +132,9 @@ def test_report_venues_health_metrics_and_dashboard(client: TestClient, store: D
 
     venues = get(client, "/api/venues")["venues"]
     assert [v["venue"] for v in venues] == ["binance_usdm", "bybit", "okx", "bitmex"]
-    assert {v["state"] for v in venues} == {"unknown"}  # no collector runs beside this store
+    # no collector runs beside this store; BitMEX's exchange closed: never "down" or "unknown"
+    assert {v["venue"]: v["state"] for v in venues if v["state"] != "unknown"} == {"bitmex": "closed"}
+    assert [v["note"] for v in venues if v["venue"] == "bitmex"] == ["closed 2026-09-23"]
     assert sum(v["events_24h"] for v in venues) == queries.summary_json(store, AT, "24h")["windows"]["24h"]["count"]
 
     assert get(client, "/api/health") == {

@@ -680,7 +680,7 @@
       const gap = v.open_gap_since ? el("span", { class: "badge gap", "data-field": "open_gap_since", "data-value": String(v.open_gap_since), title: "no data since " + fmtStamp(v.open_gap_since), text: "gap " + fmtAge(v.open_gap_since).replace(" ago", "") }) : null;
       return el("tr", { "data-venue": v.venue, "data-state": v.state }, [
         el("td", { text: venueName(v.venue) }),
-        el("td", {}, [el("span", { class: "state " + v.state, "data-field": "state", "data-value": v.state, title: `${v.reconnects ?? 0} reconnects · ${v.gaps ?? 0} gaps · ${v.dead_letters ?? 0} dead letters` }, [el("i"), v.state]), " ", gap]),
+        el("td", {}, [el("span", { class: "state " + v.state.replace(" ", "-"), "data-field": "state", "data-value": v.state, title: v.note || `${v.reconnects ?? 0} reconnects · ${v.gaps ?? 0} gaps · ${v.dead_letters ?? 0} dead letters` }, [el("i"), v.state === "closed" && v.note ? v.note : v.state]), " ", gap]),
         el("td", {}, [v.coverage ? el("span", { class: "badge " + v.coverage, text: v.coverage }) : "—"]),
         numEl("td", "last_event_ts", v.last_event_ts, fmtAge(v.last_event_ts), "num hide-phone"),
         numEl("td", "events_24h", v.events_24h, fmtInt(v.events_24h), "num"),
