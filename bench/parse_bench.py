@@ -15,6 +15,8 @@ put in each frame: a benchmark that measures wrong output is useless.
     python bench/parse_bench.py                       # every registered venue, 20,000 frames each
     python bench/parse_bench.py --venues binance_usdm,okx --frames 50000
     python bench/parse_bench.py --json out.json       # also write the results as JSON ('-': stdout)
+    python bench/parse_bench.py --baseline main --real --no-peers   # old (git main) vs new parsers,
+                                                      # generated and real recorded frames, same run
 
 Progress and notes go to stderr; the Markdown table goes to stdout. See bench/README.md.
 """
@@ -44,9 +46,13 @@ from typing import Any
 import msgspec
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baseline import baseline_parsers, real_frames  # bench/baseline.py
 
 from liqwatch.instruments import Catalogue, Instrument, Kind, bundled
 from liqwatch.venues import REGISTRY
+from liqwatch.venues.ids import canonical_id
 
 # Budget (design.md "Performance budget"; the current target for Binance is 750k frames/s).
 BINANCE_BUDGET_FPS = 750_000
@@ -776,6 +782,7 @@ GENERATORS: dict[str, tuple[Generator, list[Market]]] = {
     "htx": (gen_htx, HTX_MARKETS),
     "dydx": (gen_dydx, DYDX_MARKETS),
     "lighter": (gen_lighter, LIGHTER_MARKETS),
+    "aster": (gen_binance, [m for m in USDM_MARKETS if m.quote == "USDT" and not m.expiry]),  # Binance's shape
 }
 NO_GENERATOR = {
     "hyperliquid": "no public market-wide liquidation channel (per-wallet fills only): no wire format to generate",
@@ -1219,6 +1226,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     ap.add_argument("--no-peers", action="store_true", help="skip cryptofeed and ccxt")
     ap.add_argument("--no-stream", action="store_true", help="skip the Binance combined-stream rows")
+    ap.add_argument(
+        "--baseline",
+        default=None,
+        metavar="REF",
+        help="also time the venue parsers of git revision REF (e.g. main) on the same frames, round-robin",
+    )
+    ap.add_argument(
+        "--real",
+        action="store_true",
+        help="add rows of the real recorded frames ../shared holds per venue (cycled to --frames)",
+    )
     ap.add_argument("--cpu", type=int, default=None, help="pin to this CPU (default: the last one; -1: don't pin)")
     ap.add_argument(
         "--json",
@@ -1243,6 +1261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     venues = [v for v in wanted if v in REGISTRY]
 
     cat = bundled()
+    baseline = baseline_parsers(args.baseline) if args.baseline else {}
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     calls: dict[str, str] = {}
@@ -1264,6 +1283,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         workloads = [("", w)]
         if venue.startswith("binance") and not args.no_stream:
             workloads.append((" (combined stream)", stream_wrapped(w)))
+        if args.real:
+            recorded = real_frames(venue, spec.parse, cat)
+            if recorded:
+                cycled = [recorded[i % len(recorded)] for i in range(args.frames)]
+                expected = [[(e.symbol, e.side, e.usd) for e in spec.parse(f, RECV_TS, cat)] for f in cycled]
+                label = f" (recorded: {len(recorded)} real frames)"
+                workloads.append((label, Workload(venue, cycled, expected, [])))
+            else:
+                log(f"- {venue}: no recorded frames in ../shared")
         for suffix, wl in workloads:
             label = venue + suffix
             chk = verify(spec.parse, wl, cat, venue)
@@ -1281,6 +1309,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "liqwatch": bench_liqwatch(spec.parse, wl.frames, cat),
                 "msgspec_raw": bench_msgspec(wl.frames),
             }
+            if venue in baseline:
+                runs["baseline"] = bench_liqwatch(baseline[venue], wl.frames, cat)
+                differ = differs_from_baseline(spec.parse, baseline[venue], wl.frames, cat)
+                if differ:
+                    problems.append(f"{label}: {differ} frames give other events than {args.baseline}")
             peer_runs: dict[str, PeerRun] = {}
             peer_info: dict[str, dict[str, Any]] = {}
             for peer in () if args.no_peers else ("cryptofeed", "ccxt"):
@@ -1324,6 +1357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 },
                 "peers": {p: peer_info[p] for p in ("cryptofeed", "ccxt") if p in peer_info},
             }
+            if "baseline" in rates:
+                row["baseline"] = {"ref": args.baseline, **rates["baseline"].as_dict()}
             log("    " + "  ".join(f"{name} {fmt_rate(r.best)}/s" for name, r in rates.items()))
             for peer in peer_runs:
                 emitted = peer_info[peer]["liquidations_emitted"]
@@ -1360,6 +1395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = sys.stderr if args.json == "-" else sys.stdout
     print(table, file=out)
     print("", file=out)
+    if baseline:
+        print(baseline_table(rows, args.baseline), file=out)
+        print("", file=out)
     for line in budget:
         print(f"- {line}", file=out)
     if problems:
@@ -1374,6 +1412,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bad = [r for r in rows if not r["check"]["ok"]]
     return 1 if bad else 0
+
+
+def differs_from_baseline(new: Callable[..., Any], old: Callable[..., Any], frames: list[str], cat: Catalogue) -> int:
+    """Frames whose events differ between the two parsers, ids compared after `canonical_id`
+    (the id form changed on purpose, venues/ids.py); a refusal must be a refusal in both."""
+    bad = 0
+    for frame in frames:
+        try:
+            got = new(frame, RECV_TS, cat)
+        except ValueError:
+            got = None
+        try:
+            want = old(frame, RECV_TS, cat)
+        except ValueError:
+            want = None
+        if got is None or want is None:
+            bad += got is not want
+            continue
+        want = [msgspec.structs.replace(e, id=canonical_id(e.venue, e.id, e.side)) for e in want]
+        bad += got != want
+    return bad
+
+
+def baseline_table(rows: list[dict[str, Any]], ref: str) -> str:
+    lines = [f"| venue (workload) | liqwatch frames/s | {ref} frames/s | new ÷ {ref} |", "|---|---|---|---|"]
+    for r in rows:
+        if "baseline" not in r:
+            continue
+        new, old = r["liqwatch"]["best_fps"], r["baseline"]["best_fps"]
+        lines.append(f"| {r['venue']} | {fmt_rate(new)} | {fmt_rate(old)} | {new / old:.2f}× |")
+    lines.append(f"\n(new ÷ {ref}: this checkout's parser against {ref}'s, timed round-robin in this run.)")
+    return "\n".join(lines)
 
 
 def busy_note(rows: list[dict[str, Any]]) -> str | None:

@@ -28,7 +28,6 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import SAMPLED
-from liqwatch.numbers import BadNumber
 from liqwatch.venues import binance
 from liqwatch.venues.base import Connection, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
 
@@ -47,10 +46,10 @@ def derive(symbol: str) -> Instrument | None:
     return Instrument(VENUE, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
 
 
-def _route(symbol: str, _symbol_type: int, cat: Catalogue) -> binance._Route:
+def _route(symbol: str, _symbol_type: int, cat: Catalogue) -> binance._Route | str:
     inst = cat.resolve(VENUE, symbol, derive)
     if inst is None:
-        raise BadNumber(f"symbol {symbol!r} has no known quote asset")
+        return VENUE  # not listed, no quote we know: stored unpriced (venues/base.py)
     inverse = inst.kind == "inverse"
     usd_quoted = inverse or inst.usd_quoted
     return (VENUE, inst.coin, inverse, inst.contract_size, inst.price_unit, usd_quoted, f"{VENUE}:{symbol}:")

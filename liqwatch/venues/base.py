@@ -3,6 +3,13 @@
 Nothing here opens a socket. `feed/` reads a VenueSpec to know where to connect, what to
 send, how to keep the connection alive and how to tell real data from control frames;
 `parse` turns one received frame into normalized events.
+
+UNLISTED SYMBOLS, one rule for every venue: a symbol the catalogue does not list and the venue's
+documented naming cannot size (Binance "UNKNOWN404", a Bitget symbol without a known quote, a
+Deribit name that is neither a future nor an option) is stored UNPRICED: `qty` and `usd` null,
+the price as sent, `coin` the base the name states where it states one (OKX `XYZ-USDT-SWAP` → XYZ),
+else the symbol itself. It is never refused (the venue did publish a liquidation: counts stay
+true) and never priced by a guess. `liqwatch reprice`/the catalogue can price it later.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from liqwatch.instruments import Catalogue, Instrument
-from liqwatch.model import Coverage, Liquidation
+from liqwatch.model import Coverage, Liquidation, Side
 
 Frame = str | bytes
 
@@ -28,6 +35,13 @@ CheckedParse = Callable[[float, float], Parse]
 # milliseconds: a frame that yields either is impossible and goes to the dead letters.
 MAX_USD = 1e10
 MIN_TS = 1_000_000_000_000
+
+
+def unlisted(
+    venue: str, symbol: str, side: Side, price: float, ts: int, recv_ts: int, coverage: Coverage, event_id: str
+) -> Liquidation:
+    """The event of a symbol no venue rule can size (UNLISTED SYMBOLS in the module doc): unpriced."""
+    return Liquidation(venue, symbol, symbol, side, price, None, None, ts, recv_ts, coverage, event_id)
 
 
 def impossible(event: Liquidation) -> BadFrame:

@@ -37,6 +37,7 @@ from liqwatch.venues.base import (
     VenueSpec,
     impossible,
     refuse_impossible,
+    unlisted,
 )
 from liqwatch.venues.ids import number_key
 
@@ -142,18 +143,17 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
 _Route = tuple[str, str, bool, float, float, bool, str]
 
 
-RouteOf = Callable[[str, int, Catalogue], _Route]
+# A symbol's route, or the venue id alone for a symbol it cannot size (stored unpriced, base.py).
+RouteOf = Callable[[str, int, Catalogue], _Route | str]
 
 
-def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route:
+def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route | str:
     if is_coinm(symbol, symbol_type):
         venue, inst = COINM, cat.resolve(COINM, symbol, derive_coinm)
-        if inst is None:
-            raise BadNumber(f"symbol {symbol!r} is not a COIN-M contract")
     else:
         venue, inst = USDM, cat.resolve(USDM, symbol, derive_usdm)
-        if inst is None:
-            raise BadNumber(f"symbol {symbol!r} has no known quote asset")
+    if inst is None:
+        return venue
     inverse = inst.kind == "inverse"
     return (
         venue,
@@ -310,7 +310,11 @@ def _liquidation(
     key = order.s if not symbol_type else (order.s, symbol_type)
     route = routes.get(key)
     if route is None:
-        route = route_of(order.s, symbol_type, cat)
+        found = route_of(order.s, symbol_type, cat)
+        if isinstance(found, str):  # not listed, no quote asset we know: unpriced
+            event_id = f"{found}:{order.s}:{order.T}:{order.S}:{number_key(order.z)}"
+            return unlisted(found, order.s, side, price, order.T, recv_ts, SAMPLED, event_id)
+        route = found
         if route[2] or route[4] != 0.0:  # not memoized: a linear price_unit of 0 (the fast path divides by it)
             routes[key] = route
     usd: float | None

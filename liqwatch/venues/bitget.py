@@ -52,6 +52,7 @@ from liqwatch.venues.base import (
     RestRequest,
     VenueSpec,
     refuse_impossible,
+    unlisted,
 )
 from liqwatch.venues.ids import number_key
 
@@ -183,8 +184,8 @@ _Route = tuple[str, float, str | None, str, bool]
 def _route(symbol: str, cat: Catalogue) -> _Route:
     inst = cat.resolve(VENUE, symbol, derive)
     prefix = f"{VENUE}:{symbol}:"
-    if inst is None:
-        return (symbol, 1.0, None, prefix, True)
+    if inst is None:  # unlisted: `_event` stores it unpriced
+        return (symbol, 1.0, None, prefix, False)
     return (inst.coin, inst.price_unit, inst.quote, prefix, inst.price_unit != 0.0)
 
 
@@ -280,8 +281,19 @@ def _event(entry: Entry | _FastEntry, quote: str | None, recv_ts: int, cat: Cata
     amount = positive(entry.amount, "amount")
     price = positive(entry.price, "price")
     inst = cat.resolve(VENUE, symbol, derive)
-    coin, bundle = (inst.coin, inst.price_unit) if inst is not None else (symbol, 1.0)
-    if quote is None and inst is not None:
+    if inst is None:  # no quote suffix we know: the coin and its bundle are unknown (venues/base.py)
+        return unlisted(
+            VENUE,
+            symbol,
+            side,
+            price,
+            ts,
+            recv_ts,
+            COVERAGE,
+            f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{number_key(entry.amount)}",
+        )
+    coin, bundle = inst.coin, inst.price_unit
+    if quote is None:
         quote = inst.quote
     usd = amount if quote in USD_QUOTES else None
     qty = amount / price * bundle

@@ -126,8 +126,11 @@ _decode_rest_trades = msgspec.json.Decoder(TradesResponse).decode
 
 
 def is_option_or_combo(name: str) -> bool:
-    """Options have four dash parts (BTC-27DEC24-100000-C); combos have more than two."""
-    return name.count("-") != 1
+    """Options have four dash parts (BTC-27DEC24-100000-C); combos have more than two.
+
+    A name without a dash is neither: it is an unlisted symbol, stored unpriced (venues/base.py).
+    """
+    return name.count("-") > 1
 
 
 def derive(name: str) -> Instrument | None:

@@ -150,7 +150,7 @@ def test_replayed_journals_reach_the_collector_verbatim(tmp_path: Path) -> None:
             if not push.venue:
                 continue
             frame = push.text
-            if push.venue.startswith("binance"):
+            if push.venue.startswith("binance") or push.venue == "aster":  # combined-stream clients
                 frame = encode.binance_combined(push.topic, frame)
             recorded.append(frame)
             out.write(json.dumps({"ts": push.at, "venue": push.venue, "frame": frame}) + "\n")

@@ -97,6 +97,11 @@ CONTEXT = {
         ("/api/v2/mix/market/ticker", {"symbol": "ETHUSDT", "productType": "usdt-futures"}),
         ("/api/v2/mix/market/open-interest", {"symbol": "BTCUSDT", "productType": "USDT-FUTURES"}),
     ],
+    "aster": [
+        ("/fapi/v1/klines", {"symbol": "BTCUSDT", "interval": "1h", "limit": "24"}),
+        ("/fapi/v1/premiumIndex", {"symbol": "ETHUSDT"}),
+        ("/fapi/v1/openInterest", {"symbol": "BTCUSDT"}),
+    ],
     "gate": [
         ("/api/v4/futures/usdt/candlesticks", {"contract": "BTC_USDT", "interval": "1h", "limit": "24"}),
         ("/api/v4/futures/usdt/tickers", {"contract": "ETH_USDT"}),

@@ -121,10 +121,6 @@ def test_control_and_companion_frames_give_nothing(frame: str) -> None:
             "side",
         ),
         ('{"e":"forceOrder","o":{"s":"BTCUSDT","S":"SELL","q":"1","p":"1","ap":"x","X":"FILLED","z":"1","T":1}}', "x"),
-        (
-            '{"e":"forceOrder","o":{"s":"BTCEUR","S":"SELL","q":"1","p":"1","ap":"1","X":"FILLED","z":"1","T":1}}',
-            "quote",
-        ),
     ],
 )
 def test_malformed_frames_raise_bad_frame_with_a_reason(frame: str, reason: str) -> None:

@@ -93,17 +93,17 @@ def test_bundled_coin() -> None:
     assert (pepe.coin, pepe.usd, pepe.qty, pepe.price) == ("PEPE", 250.0, 20_000_000.0, 0.0000125)
 
 
-def test_unknown_symbol_still_has_usd() -> None:
-    # The amount is quote-denominated, so an unlisted symbol keeps its USD value: 10 / 4 = 2.5 coins.
+def test_unknown_symbol_is_unpriced() -> None:
+    # One rule for every venue (venues/base.py): a symbol no rule can size is stored, unpriced.
     (ev,) = one("unknown_symbol")
-    assert (ev.coin, ev.usd, ev.qty, ev.price) == ("WEIRD", 10.0, 2.5, 4.0)
+    assert (ev.coin, ev.usd, ev.qty, ev.price) == ("WEIRD", None, None, 4.0)
 
 
 def test_unknown_inst_type_uses_symbol_quote() -> None:
     (ev,) = events(liq_frame(ENTRY, inst_type="new-futures"))
     assert ev.usd == 37.722858
     (odd,) = events(liq_frame({**ENTRY, "symbol": "WEIRD"}, inst_type="new-futures"))
-    assert (odd.usd, odd.qty) == (None, 37.722858 / 89000)  # quote unknown: no USD claim
+    assert (odd.usd, odd.qty) == (None, None)  # quote unknown: no USD claim
 
 
 def test_catalogue_coin_is_used() -> None:
