@@ -37,6 +37,7 @@ STEPS: tuple[Step, ...] = (
     Step(2, "candles, market_stats", schema.MARKET_TABLES, postgres_sql.MARKET_V2),
     Step(3, "collector_status", schema.STATUS_TABLES, postgres_sql.STATUS_V3),
     Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
+    Step(5, "instrument_versions", schema.VERSION_TABLES, postgres_sql.from_portable(schema.VERSION_TABLES)),
 )
 
 LATEST = STEPS[-1].version
