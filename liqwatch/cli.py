@@ -177,7 +177,7 @@ def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: s
             refused.append(f"{path}: cannot read: {exc.strerror or exc}")
     if refused:
         for line in refused[1:]:
-            err.print(f"liqwatch: {line}", highlight=False, markup=False)
+            err.print(f"liqwatch: {line}", highlight=False, markup=False, soft_wrap=True)
         raise fail(escape(f"{refused[0]} (nothing {verb}ed)"), code=2)
     catalogue = bundled()
     cached = read_cache(settings.instruments_cache)
@@ -195,17 +195,19 @@ def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: s
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
             raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None
         still = store.unpriced_count() if verb == "reprice" else None
-    err.print(report.describe(), highlight=False, markup=False)
+    err.print(report.describe(), highlight=False, markup=False, soft_wrap=True)
     if still is not None:
         err.print(
-            f"repriced {report.repriced:,} stored events; {still:,} stored events remain unpriced", highlight=False
+            f"repriced {report.repriced:,} stored events; {still:,} stored events remain unpriced",
+            highlight=False,
+            soft_wrap=True,
         )
     for problem in report.problems[:20]:
-        err.print(f"  [yellow]skipped[/] {escape(problem)}", highlight=False)
+        err.print(f"  [yellow]skipped[/] {escape(problem)}", highlight=False, soft_wrap=True)
     more = report.more(20)
     if more:
         where = f" (see {settings.dead_letters})" if report.dead_letter_count else ""
-        err.print(f"  … and {more:,} more{where}", highlight=False, markup=False)
+        err.print(f"  … and {more:,} more{where}", highlight=False, markup=False, soft_wrap=True)
     if report.unreadable:
         shown = "; ".join(report.unreadable[:3]) + (" …" if len(report.unreadable) > 3 else "")
         raise fail(escape(f"unreadable: {shown}"), code=1)

@@ -175,7 +175,7 @@ class _Writer:
         before = getattr(self.store, "repriced", 0)
         try:
             self.stored += self.store.write_events(events)
-        except (ValueError, StoreError):
+        except (ValueError, OverflowError, StoreError):
             # An event no store can hold (a time beyond int64, an absurd USD value) fails its whole
             # batch, which is rolled back: write the others, dead-letter exactly the ones refused.
             good = [event for event in events if _unstorable(event) is None]
