@@ -29,6 +29,7 @@ from liqwatch.store.reads_sql import COLUMNS, Dialect, Where
 H = schema.BUCKET_MS
 Row = tuple[Any, ...]
 _by_ts = attrgetter("ts")
+_id = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def gap_rows(gaps: Iterable[Gap]) -> list[Row]:
 
 def batch_rows(events: Sequence[Liquidation]) -> list[Liquidation]:
     """A batch's events without repeated ids (the first occurrence wins), sorted by ts."""
+    ids = list(map(_id, events))
+    if len(set(ids)) == len(ids):  # the usual batch: checked at C speed, no per-event Python
+        times = list(map(_by_ts, events))
+        return list(events) if times == sorted(times) else sorted(events, key=_by_ts)
     unique = {e.id: e for e in reversed(events)}
     return sorted(unique.values(), key=_by_ts)
 
