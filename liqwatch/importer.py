@@ -10,6 +10,10 @@ liqwatch.catalogue_history): the versions the store keeps, else the `*.instrumen
 collector keeps beside its journal, else the catalogue given (cache, bundled snapshot). The
 instruments a file's own catalogue brought are then kept in the store, so the data carries them.
 
+A file is read in chunks of lines (import_chunks.read_chunk, the pure core: decode, parse, dead
+letters); batches of events go to the store on a thread of their own (_Writer), so the store's
+work, mostly outside Python's lock, runs beside the parsing of the next chunk.
+
 Never loses a line, never lies: every line that cannot be read and every frame that fails to parse
 is written to the dead-letter file with its file, line number and reason, and counted; it costs
 only itself (a block of journal lines is decoded again line by line; a store batch an event cannot
@@ -19,7 +23,6 @@ imported (import_kinds.Unreadable); a file of which no line could be read is rep
 
 from __future__ import annotations
 
-import csv
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,28 +33,16 @@ from queue import Queue
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from liqwatch import import_kinds, tardis
+from liqwatch import import_kinds
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
-from liqwatch.feed.journal import MAX_TS, DamagedStream, line_blocks, read_journal
+from liqwatch.feed.journal import MAX_TS, DamagedStream, newline_blocks
+from liqwatch.import_chunks import DeadLine, read_chunk
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store, StoreError
-from liqwatch.venues import REGISTRY
-from liqwatch.venues.base import BadFrame
 
 BATCH = 100_000
 KEEP_PROBLEMS = 1000
-
-
-class DeadLine(msgspec.Struct, omit_defaults=True):
-    """One dead letter of an import: the line (or frame) that could not be used, and why."""
-
-    file: str
-    line: int  # 1-based line number in the file (decompressed), 0 for the file as a whole
-    reason: str
-    text: str  # the line as read (bytes that are not UTF-8 shown as \\xNN escapes)
-    venue: str | None = None
-    ts: int | None = None
 
 
 _encode = msgspec.json.Encoder().encode
@@ -128,10 +119,6 @@ def _problem(report: ImportReport, text: str) -> None:
     report.problem_count += 1
     if len(report.problems) < KEEP_PROBLEMS:
         report.problems.append(text)
-
-
-def _shown(raw: bytes) -> str:
-    return raw.decode("utf-8", "backslashreplace")
 
 
 class _Writer:
@@ -214,6 +201,7 @@ def import_files(
     letters = DeadLetterFile(dead_letters)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
     total = sum(p.stat().st_size for p in paths)
+    plans = _plan(paths, timeline, report, letters)
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -228,8 +216,14 @@ def import_files(
         with bar:
             task = bar.add_task("importing", total=total)
             for path in paths:
+                plan = plans.get(str(path))
+                if plan is None:
+                    continue  # unreadable: reported by _plan
+                kind, beside, file_timeline = plan
+                if beside is not None:
+                    brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
                 bar.update(task, description=path.name)
-                _import_one(path, writer, timeline, letters, report, brought)
+                _import_one(path, kind, file_timeline, writer, letters, report)
                 bar.advance(task, path.stat().st_size)
     finally:
         try:
@@ -239,7 +233,7 @@ def import_files(
                 report.bad_frames += 1
                 report.events -= 1
                 _problem(report, f"{file}: event {event.id}: {reason}")
-                letters.write(DeadLine(file, 0, reason, _encode(event).decode(), event.venue, event.recv_ts))
+                letters.write(DeadLine(file, 0, reason, _encode(event).decode(), event.venue, event.recv_ts, False))
             letters.close()
     report.stored = writer.stored
     report.repriced = writer.repriced
@@ -247,6 +241,29 @@ def import_files(
     if brought:
         store.adopt_instruments(list(brought.values()))  # only where the store knew none
     return report
+
+
+CHUNK_BYTES = 1 << 20  # decompressed bytes of lines decoded and parsed as one chunk
+
+Plan = tuple[str, Catalogue | None, CatalogueTimeline]  # kind, the catalogue beside it, its timeline
+
+
+def _plan(
+    paths: list[Path], timeline: CatalogueTimeline, report: ImportReport, letters: DeadLetterFile
+) -> dict[str, Plan]:
+    """Each readable file's kind and the catalogue timeline it is priced with."""
+    plans: dict[str, Plan] = {}
+    for path in paths:
+        try:
+            kind = import_kinds.kind_of(path)
+        except (OSError, import_kinds.Unreadable) as exc:
+            report.unreadable.append(f"{path}: {exc}")
+            _problem(report, f"{path}: {exc}")
+            letters.write(DeadLine(str(path), 0, str(exc), ""))
+            continue
+        beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
+        plans[str(path)] = (kind, beside, timeline.under(beside) if beside is not None else timeline)
+    return plans
 
 
 def is_tardis_csv(path: Path) -> bool:
@@ -257,163 +274,99 @@ def is_tardis_csv(path: Path) -> bool:
         return False
 
 
+def _chunks(path: Path, tail: list[DeadLine]) -> Iterator[tuple[int, bytes]]:
+    """(first line number, bytes of whole lines) of a file; a damaged gzip stream ends it, and its
+    dead letter is appended to `tail`."""
+    first = 1
+    pending: list[bytes] = []
+    size = 0
+    try:
+        for data in newline_blocks(path):
+            pending.append(data)
+            size += len(data)
+            if size >= CHUNK_BYTES:
+                joined = b"".join(pending)
+                yield first, joined
+                first += joined.count(b"\n") + (not joined.endswith(b"\n"))
+                pending, size = [], 0
+    except DamagedStream as exc:
+        joined = b"".join(pending)
+        if joined:
+            yield first, joined
+            first += joined.count(b"\n") + (not joined.endswith(b"\n"))
+        tail.append(DeadLine(str(path), first, exc.reason, ""))
+        return
+    if pending:
+        yield first, b"".join(pending)
+
+
+def _split(chunks: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, list[bytes]]]:
+    for first, data in chunks:
+        yield first, _lines(data)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    return lines
+
+
 def _import_one(
     path: Path,
-    writer: _Writer,
+    kind: str,
     timeline: CatalogueTimeline,
+    writer: _Writer,
     letters: DeadLetterFile,
     report: ImportReport,
-    brought: dict[tuple[str, str], Instrument],
 ) -> None:
-    try:
-        kind = import_kinds.kind_of(path)
-    except (OSError, import_kinds.Unreadable) as exc:
-        report.unreadable.append(f"{path}: {exc}")
-        _problem(report, f"{path}: {exc}")
-        letters.write(DeadLine(str(path), 0, str(exc), ""))
-        return
-    before = (report.frames, report.bad_lines, report.lines)
-    beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
-    if beside is not None:
-        timeline = timeline.under(beside)
-        brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
-    if kind == import_kinds.TARDIS_CSV:
-        _import_tardis(path, writer, timeline, letters, report)
-    else:
-        _import_journal(path, writer, timeline, letters, report)
+    name = str(path)
+    tail: list[DeadLine] = []
+    chunks = _split(_chunks(path, tail))
+    outcomes = ((read_chunk(kind, name, first, lines, timeline), len(lines)) for first, lines in chunks)
+    batch: list[Liquidation] = []
+    frames = bad = lines = 0
+    skipped: dict[str, int] = {}
+    for outcome, count in outcomes:
+        lines += count
+        frames += outcome.frames
+        report.unpriced += outcome.unpriced
+        for letter in outcome.letters:
+            bad += 1
+            _letter(report, letters, letter)
+        for exchange, n in outcome.skipped.items():
+            skipped[exchange] = skipped.get(exchange, 0) + n
+        batch += outcome.events
+        if len(batch) >= BATCH:
+            _flush(name, batch, writer, report)
+            batch = []
+    _flush(name, batch, writer, report)
+    for letter in tail:
+        bad += 1
+        _letter(report, letters, letter)
+    for exchange, n in sorted(skipped.items()):
+        report.bad_frames += n
+        _problem(report, f"{name}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
     report.files += 1
-    frames, bad, lines = report.frames - before[0], report.bad_lines - before[1], report.lines - before[2]
+    report.frames += frames
+    report.lines += lines
     if frames == 0 and bad:
         report.unreadable.append(f"{path}: none of its {lines:,} lines could be read")
 
 
-def _import_journal(
-    path: Path, writer: _Writer, timeline: CatalogueTimeline, letters: DeadLetterFile, report: ImportReport
-) -> None:
-    name = str(path)
-
-    def bad_line(lineno: int, reason: str, text: bytes) -> None:
+def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> None:
+    if letter.unreadable:
         report.bad_lines += 1
-        _problem(report, f"{name}:{lineno}: unreadable line ({reason})")
-        letters.write(DeadLine(name, lineno, reason, _shown(text)))
-
-    reader = read_journal(path, on_bad=bad_line)
-    batch: list[Liquidation] = []
-    lo, hi = 1, 0  # the receive times the current catalogue is in force for: none yet
-    catalogue = timeline.base
-    unpriced = 0
-    frames = 0
-    for records, linenos in reader.blocks():
-        frames += len(records)
-        for index, record in enumerate(records):
-            spec = REGISTRY.get(record.venue)
-            if spec is None:
-                report.bad_frames += 1
-                reason = f"frame of unknown venue {record.venue!r}"
-                _problem(report, f"{name}:{linenos[index]}: {reason}")
-                letters.write(DeadLine(name, linenos[index], reason, record.frame, record.venue, record.ts))
-                continue
-            ts = record.ts
-            if not lo <= ts < hi:
-                catalogue, lo, hi = timeline.at(ts)
-            try:
-                events = spec.parse(record.frame, ts, catalogue)
-            except BadFrame as exc:
-                report.bad_frames += 1
-                _problem(report, f"{name}:{linenos[index]}: {exc}")
-                letters.write(DeadLine(name, linenos[index], str(exc), record.frame, record.venue, ts))
-                continue
-            batch += events
-        if len(batch) >= BATCH:
-            unpriced += _flush(name, batch, writer, report)
-            batch = []
-    unpriced += _flush(name, batch, writer, report)
-    report.unpriced += unpriced
-    report.frames += frames
-    report.lines += reader.lines
+        what = "unreadable line" if letter.venue is None and letter.text != "" else "unreadable"
+        _problem(report, f"{letter.file}:{letter.line}: {what} ({letter.reason})")
+    else:
+        report.bad_frames += 1
+        _problem(report, f"{letter.file}:{letter.line}: {letter.reason}")
+    letters.write(letter)
 
 
-def _flush(file: str, batch: list[Liquidation], writer: _Writer, report: ImportReport) -> int:
-    """Queue a batch for the store; count its events; return how many are unpriced."""
-    if not batch:
-        return 0
-    report.events += len(batch)
-    writer.put(file, batch)
-    return sum(1 for e in batch if e.usd is None)
-
-
-def _text_lines(path: Path, report: ImportReport, letters: DeadLetterFile) -> Iterator[tuple[int, str]]:
-    """(line number, text) of a text file, gzip or plain; a line that is not UTF-8 is dead-lettered
-    and skipped (its neighbours are read); a damaged gzip stream ends the file (dead-lettered)."""
-    name = str(path)
-    lineno = 0
-    try:
-        for lines in line_blocks(path):
-            for raw in lines:
-                lineno += 1
-                try:
-                    yield lineno, raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    report.bad_lines += 1
-                    reason = f"not UTF-8 text: {exc}"
-                    _problem(report, f"{name}:{lineno}: {reason}")
-                    letters.write(DeadLine(name, lineno, reason, _shown(raw)))
-    except DamagedStream as exc:
-        report.bad_lines += 1
-        _problem(report, f"{name}:{exc.lineno}: {exc.reason}")
-        letters.write(DeadLine(name, exc.lineno, exc.reason, ""))
-    report.lines += lineno
-
-
-def _tardis_rows(path: Path, report: ImportReport, letters: DeadLetterFile) -> Iterator[tuple[int, str, tardis.Row]]:
-    """(line number, line, row) of a Tardis CSV; every unreadable line is counted and dead-lettered."""
-    name = str(path)
-    for lineno, line in _text_lines(path, report, letters):
-        if not line.strip():
-            continue
-        if lineno == 1 and tardis.is_header(line):
-            continue
-        try:
-            # Tardis writes no quotes: a plain split is exact and several times faster than csv
-            cells = line.rstrip("\r").split(",") if '"' not in line else next(csv.reader([line]))
-            yield lineno, line, tardis.row_of(cells)
-        except (tardis.BadRow, csv.Error, StopIteration) as exc:
-            report.bad_lines += 1
-            _problem(report, f"{name}:{lineno}: {exc}")
-            letters.write(DeadLine(name, lineno, str(exc), line))
-
-
-def _import_tardis(
-    path: Path, writer: _Writer, timeline: CatalogueTimeline, letters: DeadLetterFile, report: ImportReport
-) -> None:
-    """Each row, written back as its venue's frame, through that venue's parser (see liqwatch.tardis)."""
-    name = str(path)
-    batch: list[Liquidation] = []
-    skipped: dict[str, int] = {}
-    lo, hi = 1, 0
-    catalogue = timeline.base
-    unpriced = 0
-    for lineno, line, row in _tardis_rows(path, report, letters):
-        report.frames += 1
-        venue = tardis.venue_of(row)
-        if venue is None:
-            skipped[row.exchange] = skipped.get(row.exchange, 0) + 1
-            report.bad_frames += 1
-            continue
-        try:
-            venue, frame, recv_ts = tardis.frame_of(row)
-            if not lo <= recv_ts < hi:
-                catalogue, lo, hi = timeline.at(recv_ts)
-            batch += REGISTRY[venue].parse(frame, recv_ts, catalogue)
-        except (BadFrame, tardis.BadRow) as exc:
-            report.bad_frames += 1
-            _problem(report, f"{name}:{lineno}: {exc}")
-            letters.write(DeadLine(name, lineno, str(exc), line))
-            continue
-        if len(batch) >= BATCH:
-            unpriced += _flush(name, batch, writer, report)
-            batch = []
-    unpriced += _flush(name, batch, writer, report)
-    report.unpriced += unpriced
-    for exchange, n in sorted(skipped.items()):
-        _problem(report, f"{name}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
+def _flush(file: str, batch: list[Liquidation], writer: _Writer, report: ImportReport) -> None:
+    """Queue a batch for the store and count its events."""
+    if batch:
+        report.events += len(batch)
+        writer.put(file, batch)
