@@ -69,8 +69,9 @@ def _journal_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogu
     events: list[Liquidation] = []
     lo, hi = 1, 0  # the receive times the current catalogue is in force for: none yet
     catalogue = timeline.base
+    venues = REGISTRY
     for index, record in enumerate(records):
-        spec = REGISTRY.get(record.venue)
+        spec = venues.get(record.venue)
         if spec is None:
             reason = f"frame of unknown venue {record.venue!r}"
             letters.append(DeadLine(name, linenos[index], reason, record.frame, record.venue, record.ts, False))

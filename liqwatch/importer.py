@@ -274,42 +274,31 @@ def is_tardis_csv(path: Path) -> bool:
         return False
 
 
-def _chunks(path: Path, tail: list[DeadLine]) -> Iterator[tuple[int, bytes]]:
-    """(first line number, bytes of whole lines) of a file; a damaged gzip stream ends it, and its
-    dead letter is appended to `tail`."""
+def _chunks(path: Path, tail: list[DeadLine]) -> Iterator[tuple[int, list[bytes]]]:
+    """(first line number, lines) of a file in chunks of about CHUNK_BYTES; a damaged gzip stream
+    ends it, and its dead letter is appended to `tail`."""
     first = 1
-    pending: list[bytes] = []
+    lines: list[bytes] = []
     size = 0
     try:
         for data in newline_blocks(path):
-            pending.append(data)
+            block = data.split(b"\n")
+            if data.endswith(b"\n"):
+                block.pop()
+            lines += block
             size += len(data)
             if size >= CHUNK_BYTES:
-                joined = b"".join(pending)
-                yield first, joined
-                first += joined.count(b"\n") + (not joined.endswith(b"\n"))
-                pending, size = [], 0
+                yield first, lines
+                first += len(lines)
+                lines, size = [], 0
     except DamagedStream as exc:
-        joined = b"".join(pending)
-        if joined:
-            yield first, joined
-            first += joined.count(b"\n") + (not joined.endswith(b"\n"))
+        if lines:
+            yield first, lines
+            first += len(lines)
         tail.append(DeadLine(str(path), first, exc.reason, ""))
         return
-    if pending:
-        yield first, b"".join(pending)
-
-
-def _split(chunks: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, list[bytes]]]:
-    for first, data in chunks:
-        yield first, _lines(data)
-
-
-def _lines(data: bytes) -> list[bytes]:
-    lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        lines.pop()
-    return lines
+    if lines:
+        yield first, lines
 
 
 def _import_one(
@@ -322,7 +311,7 @@ def _import_one(
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
-    chunks = _split(_chunks(path, tail))
+    chunks = _chunks(path, tail)
     outcomes = ((read_chunk(kind, name, first, lines, timeline), len(lines)) for first, lines in chunks)
     batch: list[Liquidation] = []
     frames = bad = lines = 0
