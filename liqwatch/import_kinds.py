@@ -47,7 +47,12 @@ _probe = msgspec.json.Decoder(_Probe).decode
 
 def sniff(name: str, head: bytes) -> str:
     """The kind of a file from its name and first bytes (decompressed); Unreadable otherwise."""
+    low = name.lower()
     if not head.strip():
+        if low.endswith((".jsonl", ".jsonl.gz")):
+            return JOURNAL  # e.g. the day a collector just opened: nothing to import, nothing wrong
+        if low.endswith((".csv", ".csv.gz")):
+            return TARDIS_CSV
         raise Unreadable("empty: no lines to import")
     if b"\0" in head:
         raise Unreadable("a binary file, not a capture journal (.jsonl) or a Tardis CSV")
@@ -62,7 +67,6 @@ def sniff(name: str, head: bytes) -> str:
         except (msgspec.DecodeError, ValueError):
             continue
         return JOURNAL
-    low = name.lower()
     if low.endswith((".jsonl", ".jsonl.gz")):
         return JOURNAL  # named a journal: every line will be judged (and dead-lettered) one by one
     if low.endswith((".csv", ".csv.gz")):
