@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import msgspec
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from liqwatch import config, queries
@@ -55,9 +56,9 @@ class UsageError(Exception):
     """A user mistake: printed as one line, exit status 2."""
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(2)
+    return typer.Exit(code)
 
 
 def settings_from(db: str | None, config_file: str | None = None, **flags: Any) -> Settings:
@@ -118,8 +119,9 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Capture journals (.jsonl or .jsonl.gz), Tardis liquidation CSV files (.csv or .csv.gz), or a "
-            "Hyperliquid node's fills files (node_fills[_by_block], plain or .lz4; a directory: all of them).",
+            help="Capture journals (.jsonl or .jsonl.gz), Tardis liquidation CSV files (.csv or .csv.gz), "
+            "Hyperliquid node fills files (node_fills[_by_block]/hourly/YYYYMMDD/H, plain or .lz4), "
+            "or directories holding them (read recursively).",
             show_default=False,
         ),
     ],
@@ -129,54 +131,92 @@ def import_(
 ) -> None:
     """Replay capture journals or Tardis CSV files through the venue parsers into the store.
 
-    Importing twice changes nothing.
+    Importing twice changes nothing (but for events stored unpriced that are now priced).
+    Exits 1 when a file could not be read at all, 2 when a file is of no known kind (nothing imported).
     """
+    settings = settings_from(db, config_file)
+    _import_paths(settings, files, quiet=quiet, verb="import")
+
+
+@app.command()
+def reprice(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Journals or Tardis CSV files to read the events' sizes from (default: the store's own journal).",
+            show_default=False,
+        ),
+    ] = None,
+    db: DbOption = None,
+    config_file: ConfigOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Give events stored without a USD value (unknown contract size) their value, now that the
+    catalogue knows the contract: reads their frames again from the journal; rollups follow."""
+    settings = settings_from(db, config_file)
+    if not files:
+        if not settings.journal_dir.is_dir():
+            raise fail(
+                f"no journal at {settings.journal_dir}: name the journals or Tardis files to read the sizes from"
+            )
+        files = [settings.journal_dir]
+    _import_paths(settings, files, quiet=quiet, verb="reprice")
+
+
+def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str) -> None:
+    from liqwatch import import_kinds
     from liqwatch.feed.instruments import read_cache
     from liqwatch.importer import ImportReport, import_files
     from liqwatch.instruments import bundled
+    from liqwatch.store.base import StoreError
 
-    settings = settings_from(db, config_file)
-    missing = [str(f) for f in files if not f.exists()]
-    if missing:
-        raise fail(f"no such file: {', '.join(missing)}")
-    files = expand_node_dirs(files)
+    files, refused = import_kinds.expand(paths)
+    for path in files:
+        if path.resolve() == settings.dead_letters.resolve():
+            refused.append(f"{path}: the dead-letter file this import writes to")
+            continue
+        try:
+            import_kinds.kind_of(path)
+        except import_kinds.Unreadable as exc:
+            refused.append(f"{path}: {exc}")
+        except OSError as exc:
+            refused.append(f"{path}: cannot read: {exc.strerror or exc}")
+    if refused:
+        for line in refused[1:]:
+            err.print(f"liqwatch: {line}", highlight=False, markup=False, soft_wrap=True)
+        raise fail(escape(f"{refused[0]} (nothing {verb}ed)"), code=2)
     catalogue = bundled()
     cached = read_cache(settings.instruments_cache)
-    with open_store(settings, must_exist=False) as store:
-        catalogue.update(store.instruments())
-        if cached is not None:
-            catalogue.update(cached.instruments())
-        report: ImportReport = import_files(
-            files,
-            store,
-            catalogue=catalogue,
-            dead_letters=settings.dead_letters,
-            progress=not quiet and err.is_terminal,
-        )
-    err.print(report.describe(), highlight=False)
-    for problem in report.problems[:20]:
-        err.print(f"  [yellow]skipped[/] {problem}", highlight=False)
-    if len(report.problems) > 20:
-        err.print(f"  … and {len(report.problems) - 20} more (see {settings.dead_letters})", highlight=False)
-
-
-def expand_node_dirs(paths: list[Path]) -> list[Path]:
-    """Files as given; a directory becomes the Hyperliquid node fills files under it (one-line error if none)."""
-    from liqwatch.feed.node_files import node_files_under
-
-    out: list[Path] = []
-    for path in paths:
-        if not path.is_dir():
-            out.append(path)
-            continue
-        found = node_files_under(path)
-        if not found:
-            raise fail(
-                f"{path} is a directory without Hyperliquid node fills files "
-                "(node_fills[_by_block]/hourly/YYYYMMDD/H[.lz4]); name the files to import"
+    if cached is not None:
+        catalogue.update(cached.instruments())
+    with open_store(settings, must_exist=verb != "import") as store:
+        try:
+            report: ImportReport = import_files(
+                files,
+                store,
+                catalogue=catalogue,
+                dead_letters=settings.dead_letters,
+                progress=not quiet and err.is_terminal,
             )
-        out.extend(found)
-    return out
+        except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
+            raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None
+        still = store.unpriced_count() if verb == "reprice" else None
+    err.print(report.describe(), highlight=False, markup=False, soft_wrap=True)
+    if still is not None:
+        err.print(
+            f"repriced {report.repriced:,} stored events; {still:,} stored events remain unpriced",
+            highlight=False,
+            soft_wrap=True,
+        )
+    for problem in report.problems[:20]:
+        err.print(f"  [yellow]skipped[/] {escape(problem)}", highlight=False, soft_wrap=True)
+    more = report.more(20)
+    if more:
+        where = f" (see {settings.dead_letters})" if report.dead_letter_count else ""
+        err.print(f"  … and {more:,} more{where}", highlight=False, markup=False, soft_wrap=True)
+    if report.unreadable:
+        shown = "; ".join(report.unreadable[:3]) + (" …" if len(report.unreadable) > 3 else "")
+        raise fail(escape(f"unreadable: {shown}"), code=1)
 
 
 # ── events ────────────────────────────────────────────────────────────────────────────────────

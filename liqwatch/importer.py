@@ -1,36 +1,76 @@
 """`liqwatch import`: replay capture journals and Tardis liquidation CSV files through the same
 parsers into the store.
 
-A file is a Tardis CSV (`liqwatch.tardis`) when its name ends in .csv or .csv.gz, or when its first
-line is the Tardis liquidations header; a Hyperliquid node's fills file (plain or .lz4, either line
-shape: feed/node_files.py) by its name or first bytes; anything else is read as a capture journal.
-Idempotent: events are written on their ids, so importing a file twice changes nothing.
-Unreadable lines and frames that fail to parse are skipped, counted and reported (bad
-frames also go to the dead-letter file); they never stop the import.
+What a file is, and which files a directory holds: liqwatch.import_kinds. Idempotent: events are
+written on their ids, so importing a file twice changes nothing, except that an event stored
+without a USD value gets one once its contract is known (the store fills it, rollups included).
+
+Pricing: each frame is priced with the catalogue in force at its receive time (see
+liqwatch.catalogue_history): the versions the store keeps, else the `*.instruments.json` a
+collector keeps beside its journal, else the catalogue given (cache, bundled snapshot). The
+instruments a file's own catalogue brought are then kept in the store, so the data carries them.
+
+A file is read in chunks of lines (import_chunks.read_chunk, the pure core: decode, parse, dead
+letters); batches of events go to the store on a thread of their own (_Writer), so the store's
+work, mostly outside Python's lock, runs beside the parsing of the next chunk.
+
+Never loses a line, never lies: every line that cannot be read and every frame that fails to parse
+is written to the dead-letter file with its file, line number and reason, and counted; it costs
+only itself (a block of journal lines is decoded again line by line; a store batch an event cannot
+enter is written again without it). A file that is no known kind is refused before anything is
+imported (import_kinds.Unreadable); a file of which no line could be read is reported unreadable.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
+import os
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from liqwatch import tardis
-from liqwatch.feed.journal import DeadLetters, read_journal
-from liqwatch.feed.node_files import looks_like_node_fills, open_node_file
-from liqwatch.instruments import Catalogue
+from liqwatch import import_kinds
+from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
+from liqwatch.feed.journal import MAX_TS, DamagedStream, newline_blocks
+from liqwatch.import_chunks import DeadLine, read_chunk
+from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
-from liqwatch.store.base import Store
-from liqwatch.venues import REGISTRY
-from liqwatch.venues.base import BadFrame
+from liqwatch.store.base import Store, StoreError
 
-BATCH = 50_000
+BATCH = 100_000
+KEEP_PROBLEMS = 1000
+
+
+_encode = msgspec.json.Encoder().encode
+
+
+class DeadLetterFile:
+    """The import's dead letters, appended to a JSON Lines file (created on the first one)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.count = 0
+        self._file: object = None
+
+    def write(self, letter: DeadLine) -> None:
+        self.count += 1
+        if self.path is None:
+            return
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("ab")
+        self._file.write(_encode(letter) + b"\n")  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.flush()  # type: ignore[attr-defined]
+            os.fsync(self._file.fileno())  # type: ignore[attr-defined]
+            self._file.close()  # type: ignore[attr-defined]
+            self._file = None
 
 
 @dataclass
@@ -40,30 +80,110 @@ class ImportReport:
     frames: int = 0
     events: int = 0  # parsed from the frames
     stored: int = 0  # new in the store
+    repriced: int = 0  # stored before without a USD value, given one now
     unpriced: int = 0  # events whose contract size is unknown (usd null)
-    bad_lines: int = 0
-    bad_frames: int = 0
-    problems: list[str] = field(default_factory=list)
+    bad_lines: int = 0  # lines that could not be read (or held an event no store can keep)
+    bad_frames: int = 0  # frames that failed to parse
+    unreadable: list[str] = field(default_factory=list)  # files of which nothing could be read
+    problems: list[str] = field(default_factory=list)  # the first KEEP_PROBLEMS, one line each
+    problem_count: int = 0  # all of them
+    dead_letters: Path | None = None
+    dead_letter_count: int = 0
 
     @property
     def duplicates(self) -> int:
         return self.events - self.stored
+
+    def more(self, shown: int) -> int:
+        """How many problems were not shown when the first `shown` were."""
+        return max(0, self.problem_count - min(shown, len(self.problems)))
 
     def describe(self) -> str:
         parts = [
             f"imported {self.files} file{'s' * (self.files != 1)}: {self.frames:,} frames → {self.events:,} events,",
             f"{self.stored:,} new, {self.duplicates:,} already stored",
         ]
+        if self.repriced:
+            parts.append(f"({self.repriced:,} of them given the USD value they lacked)")
         if self.unpriced:
             parts.append(f"({self.unpriced:,} without a USD value: unknown contract size)")
         if self.bad_lines or self.bad_frames:
-            parts.append(f"; skipped {self.bad_lines:,} unreadable lines and {self.bad_frames:,} bad frames")
+            parts[-1] += ";"
+            parts.append(f"skipped {self.bad_lines:,} unreadable lines and {self.bad_frames:,} bad frames")
+            if self.dead_letters is not None and self.dead_letter_count:
+                parts.append(f"(kept in {self.dead_letters})")
         return " ".join(parts)
 
 
 def _problem(report: ImportReport, text: str) -> None:
-    if len(report.problems) < 1000:
+    report.problem_count += 1
+    if len(report.problems) < KEEP_PROBLEMS:
         report.problems.append(text)
+
+
+class _Writer:
+    """Writes batches to the store on a thread of its own, so the store's work (mostly outside
+    Python's lock) overlaps the parsing of the next batch. One batch waits at most."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rejected: list[tuple[str, Liquidation, str]] = []  # (file, event, reason): read after close
+        self.stored = 0
+        self.repriced = 0
+        self._queue: Queue[tuple[str, list[Liquidation]] | None] = Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="liqwatch-import-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, file: str, events: list[Liquidation]) -> None:
+        self._raise()
+        self._queue.put((file, events))
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain: the error is raised in the importing thread
+            try:
+                self._write(*item)
+            except BaseException as exc:
+                self._error = exc
+
+    def _write(self, file: str, events: list[Liquidation]) -> None:
+        before = getattr(self.store, "repriced", 0)
+        try:
+            self.stored += self.store.write_events(events)
+        except (ValueError, OverflowError, StoreError):
+            # An event no store can hold (a time beyond int64, an absurd USD value) fails its whole
+            # batch, which is rolled back: write the others, dead-letter exactly the ones refused.
+            good = [event for event in events if _unstorable(event) is None]
+            if len(good) == len(events):
+                raise  # not the events' fault (the store's own error): the import stops and says so
+            for event in events:
+                problem = _unstorable(event)
+                if problem is not None:
+                    self.rejected.append((file, event, problem))
+            self.stored += self.store.write_events(good)
+        self.repriced += getattr(self.store, "repriced", 0) - before
+
+
+def _unstorable(event: Liquidation) -> str | None:
+    from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD
+
+    if not 0 < event.ts <= MAX_TS or not 0 <= event.recv_ts <= MAX_TS:
+        return f"event time {event.ts} / receive time {event.recv_ts} outside what a store holds"
+    if event.usd is not None and not abs(event.usd) * UNITS_PER_USD <= MAX_UNITS:
+        return f"usd {event.usd!r} is not a value a store holds (at most 9.2e10 per event)"
+    return None
 
 
 def import_files(
@@ -74,10 +194,14 @@ def import_files(
     dead_letters: Path | None = None,
     progress: bool = False,
 ) -> ImportReport:
+    """Import the files (their kinds decided by import_kinds; a file of no kind is reported
+    unreadable and skipped here: the CLI refuses it before calling this)."""
     paths = list(files)
-    report = ImportReport()
-    letters = DeadLetters(dead_letters) if dead_letters else None
+    report = ImportReport(dead_letters=dead_letters)
+    letters = DeadLetterFile(dead_letters)
+    timeline = CatalogueTimeline(catalogue, store.instrument_versions())
     total = sum(p.stat().st_size for p in paths)
+    plans = _plan(paths, timeline, report, letters)
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -86,182 +210,152 @@ def import_files(
         disable=not progress,
         transient=True,
     )
+    writer = _Writer(store)
+    brought: dict[tuple[str, str], Instrument] = {}
     try:
         with bar:
             task = bar.add_task("importing", total=total)
             for path in paths:
+                plan = plans.get(str(path))
+                if plan is None:
+                    continue  # unreadable: reported by _plan
+                kind, beside, file_timeline = plan
+                if beside is not None:
+                    brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
                 bar.update(task, description=path.name)
-                _import_one(path, store, catalogue, letters, report)
+                _import_one(path, kind, file_timeline, writer, letters, report)
                 bar.advance(task, path.stat().st_size)
     finally:
-        if letters is not None:
+        try:
+            writer.close()
+        finally:
+            for file, event, reason in writer.rejected:
+                report.bad_frames += 1
+                report.events -= 1
+                _problem(report, f"{file}: event {event.id}: {reason}")
+                letters.write(DeadLine(file, 0, reason, _encode(event).decode(), event.venue, event.recv_ts, False))
             letters.close()
+    report.stored = writer.stored
+    report.repriced = writer.repriced
+    report.dead_letter_count = letters.count
+    if brought:
+        store.adopt_instruments(list(brought.values()))  # only where the store knew none
     return report
 
 
+CHUNK_BYTES = 1 << 20  # decompressed bytes of lines decoded and parsed as one chunk
+
+Plan = tuple[str, Catalogue | None, CatalogueTimeline]  # kind, the catalogue beside it, its timeline
+
+
+def _plan(
+    paths: list[Path], timeline: CatalogueTimeline, report: ImportReport, letters: DeadLetterFile
+) -> dict[str, Plan]:
+    """Each readable file's kind and the catalogue timeline it is priced with."""
+    plans: dict[str, Plan] = {}
+    for path in paths:
+        try:
+            kind = import_kinds.kind_of(path)
+        except (OSError, import_kinds.Unreadable) as exc:
+            report.unreadable.append(f"{path}: {exc}")
+            _problem(report, f"{path}: {exc}")
+            letters.write(DeadLine(str(path), 0, str(exc), ""))
+            continue
+        beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
+        plans[str(path)] = (kind, beside, timeline.under(beside) if beside is not None else timeline)
+    return plans
+
+
 def is_tardis_csv(path: Path) -> bool:
-    """A Tardis liquidations CSV: by its name (.csv, .csv.gz), else by its header line."""
-    name = path.name.lower()
-    if name.endswith((".csv", ".csv.gz")):
-        return True
-    if name.endswith((".jsonl", ".jsonl.gz", ".json", ".json.gz")):
-        return False
+    """A Tardis liquidations CSV (see import_kinds.sniff)."""
     try:
-        with _open_text(path) as stream:
-            return tardis.is_header(stream.readline())
-    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile):
+        return import_kinds.kind_of(path) == import_kinds.TARDIS_CSV
+    except (OSError, import_kinds.Unreadable):
         return False
 
 
-def _open_text(path: Path) -> io.TextIOWrapper:
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == b"\x1f\x8b"
-    if gzipped:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", newline="")
-    return io.TextIOWrapper(path.open("rb"), encoding="utf-8", newline="")
+def _chunks(path: Path, tail: list[DeadLine]) -> Iterator[tuple[int, list[bytes]]]:
+    """(first line number, lines) of a file in chunks of about CHUNK_BYTES; a damaged gzip stream
+    ends it, and its dead letter is appended to `tail`."""
+    first = 1
+    lines: list[bytes] = []
+    size = 0
+    try:
+        for data in newline_blocks(path):
+            block = data.split(b"\n")
+            if data.endswith(b"\n"):
+                block.pop()
+            lines += block
+            size += len(data)
+            if size >= CHUNK_BYTES:
+                yield first, lines
+                first += len(lines)
+                lines, size = [], 0
+    except DamagedStream as exc:
+        if lines:
+            yield first, lines
+            first += len(lines)
+        tail.append(DeadLine(str(path), first, exc.reason, ""))
+        return
+    if lines:
+        yield first, lines
 
 
 def _import_one(
-    path: Path, store: Store, catalogue: Catalogue, letters: DeadLetters | None, report: ImportReport
+    path: Path,
+    kind: str,
+    timeline: CatalogueTimeline,
+    writer: _Writer,
+    letters: DeadLetterFile,
+    report: ImportReport,
 ) -> None:
-    if is_tardis_csv(path):
-        _import_tardis(path, store, catalogue, report)
-        return
-    if looks_like_node_fills(path):
-        _import_node_fills(path, store, catalogue, letters, report)
-        return
-    reader = read_journal(path)
-    batch: dict[str, Liquidation] = {}  # by id: a file may carry one liquidation twice (two hosts)
-
-    def flush() -> None:
-        if batch:
-            report.stored += store.write_events(list(batch.values()))
-            batch.clear()
-
-    for record in reader:
-        report.frames += 1
-        spec = REGISTRY.get(record.venue)
-        if spec is None:
-            report.bad_frames += 1
-            _problem(report, f"{path}: frame of unknown venue {record.venue!r}")
-            continue
-        try:
-            events = spec.parse(record.frame, record.ts, catalogue)
-        except BadFrame as exc:
-            report.bad_frames += 1
-            _problem(report, f"{path}: {exc}")
-            if letters is not None:
-                letters.write(record.venue, record.ts, record.frame, str(exc))
-            continue
-        _take(events, batch, report)
-        if len(batch) >= BATCH:
-            flush()
-    flush()
-    report.files += 1
-    report.lines += reader.lines
-    report.bad_lines += reader.bad
-    for lineno, reason in reader.bad_lines:
-        _problem(report, f"{path}:{lineno}: unreadable line ({reason})")
-
-
-def _tardis_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, tardis.Row]]:
-    """(line number, row) of a Tardis CSV; unreadable lines are counted and reported."""
-    try:
-        with _open_text(path) as stream:
-            reader = csv.reader(stream)
-            for cells in reader:
-                lineno = reader.line_num
-                report.lines += 1
-                if lineno == 1 and tardis.is_header(",".join(cells)):
-                    continue
-                if not cells:
-                    continue
-                try:
-                    yield lineno, tardis.row_of(cells)
-                except tardis.BadRow as exc:
-                    report.bad_lines += 1
-                    _problem(report, f"{path}:{lineno}: {exc}")
-    except (OSError, EOFError, UnicodeDecodeError, gzip.BadGzipFile, csv.Error) as exc:
-        report.bad_lines += 1
-        _problem(report, f"{path}: unreadable ({exc})")
-
-
-def _import_tardis(path: Path, store: Store, catalogue: Catalogue, report: ImportReport) -> None:
-    """Each row, written back as its venue's frame, through that venue's parser (see liqwatch.tardis)."""
-    batch: dict[str, Liquidation] = {}
+    name = str(path)
+    tail: list[DeadLine] = []
+    chunks = _chunks(path, tail)
+    outcomes = ((read_chunk(kind, name, first, lines, timeline), len(lines)) for first, lines in chunks)
+    batch: list[Liquidation] = []
+    frames = bad = lines = 0
     skipped: dict[str, int] = {}
-
-    def flush() -> None:
-        if batch:
-            report.stored += store.write_events(list(batch.values()))
-            batch.clear()
-
-    for lineno, row in _tardis_rows(path, report):
-        report.frames += 1
-        venue = tardis.venue_of(row)
-        if venue is None:
-            skipped[row.exchange] = skipped.get(row.exchange, 0) + 1
-            report.bad_frames += 1
-            continue
-        try:
-            venue, frame, recv_ts = tardis.frame_of(row)
-            events = REGISTRY[venue].parse(frame, recv_ts, catalogue)
-        except (BadFrame, tardis.BadRow) as exc:
-            report.bad_frames += 1
-            _problem(report, f"{path}:{lineno}: {exc}")
-            continue
-        _take(events, batch, report)
+    for outcome, count in outcomes:
+        lines += count
+        frames += outcome.frames
+        report.unpriced += outcome.unpriced
+        for letter in outcome.letters:
+            bad += 1
+            _letter(report, letters, letter)
+        for exchange, n in outcome.skipped.items():
+            skipped[exchange] = skipped.get(exchange, 0) + n
+        batch += outcome.events
         if len(batch) >= BATCH:
-            flush()
-    flush()
+            _flush(name, batch, writer, report)
+            batch = []
+    _flush(name, batch, writer, report)
+    for letter in tail:
+        bad += 1
+        _letter(report, letters, letter)
     for exchange, n in sorted(skipped.items()):
-        _problem(report, f"{path}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
+        report.bad_frames += n
+        _problem(report, f"{name}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
     report.files += 1
+    report.frames += frames
+    report.lines += lines
+    if frames == 0 and bad:
+        report.unreadable.append(f"{path}: none of its {lines:,} lines could be read")
 
 
-def _take(events: list[Liquidation], batch: dict[str, Liquidation], report: ImportReport) -> None:
-    """Count parsed events and queue them for the store, one per id."""
-    for event in events:
-        report.events += 1
-        if event.usd is None:
-            report.unpriced += 1
-        batch[event.id] = event
-
-
-def _import_node_fills(
-    path: Path, store: Store, catalogue: Catalogue, letters: DeadLetters | None, report: ImportReport
-) -> None:
-    """Every line of a Hyperliquid node's fills file is one `hyperliquid` frame. The files keep no
-    receive time, so imported events carry their fill time as recv_ts."""
-    spec = REGISTRY["hyperliquid"]
-    batch: dict[str, Liquidation] = {}
-
-    def flush() -> None:
-        if batch:
-            report.stored += store.write_events(list(batch.values()))
-            batch.clear()
-
-    lineno = 0
-    try:
-        with open_node_file(path) as stream:
-            for lineno, raw in enumerate(stream, 1):
-                report.lines += 1
-                if not raw.strip():
-                    continue
-                report.frames += 1
-                try:
-                    events = spec.parse(raw, 0, catalogue)
-                except BadFrame as exc:
-                    report.bad_frames += 1
-                    _problem(report, f"{path}:{lineno}: {exc}")
-                    if letters is not None:
-                        letters.write(spec.id, 0, raw.decode("utf-8", "replace").rstrip("\n"), str(exc))
-                    continue
-                _take([msgspec.structs.replace(e, recv_ts=e.ts) for e in events], batch, report)
-                if len(batch) >= BATCH:
-                    flush()
-    except (OSError, RuntimeError, EOFError) as exc:  # lz4 reports a corrupt frame as RuntimeError
+def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> None:
+    if letter.unreadable:
         report.bad_lines += 1
-        _problem(report, f"{path}: unreadable after line {lineno} ({exc})")
-    flush()
-    report.files += 1
+        what = "unreadable line" if letter.venue is None and letter.text != "" else "unreadable"
+        _problem(report, f"{letter.file}:{letter.line}: {what} ({letter.reason})")
+    else:
+        report.bad_frames += 1
+        _problem(report, f"{letter.file}:{letter.line}: {letter.reason}")
+    letters.write(letter)
+
+
+def _flush(file: str, batch: list[Liquidation], writer: _Writer, report: ImportReport) -> None:
+    """Queue a batch for the store and count its events."""
+    if batch:
+        report.events += len(batch)
+        writer.put(file, batch)

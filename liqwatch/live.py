@@ -82,6 +82,7 @@ class LiveRig:
                             interval=self.settings.instrument_refresh_s,
                             cache=self.settings.instruments_cache,
                             rest_overrides=self.settings.rest_urls,
+                            keep=self.store.write_instruments,
                         )
                     )
         except asyncio.CancelledError:

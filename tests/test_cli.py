@@ -51,7 +51,7 @@ def expected_events() -> list[Liquidation]:
     for line in journal_lines():
         record = json.loads(line)
         for event in REGISTRY[record["venue"]].parse(record["frame"], record["ts"], catalogue):
-            by_id[event.id] = event
+            by_id.setdefault(event.id, event)  # the first copy of an id wins, as in the store
     return sorted(by_id.values(), key=lambda e: (e.ts, e.id))
 
 

@@ -136,12 +136,18 @@ async def refresh_forever(
     cache: Path | None = None,
     rest_overrides: Mapping[str, str] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    keep: Callable[[list[Instrument]], None] | None = None,
 ) -> None:
-    """Refresh every `interval` seconds until cancelled; a failed refresh keeps the catalogue."""
+    """Refresh every `interval` seconds until cancelled; a failed refresh keeps the catalogue.
+
+    `keep` is given the catalogue after each refresh (the store records the contracts that changed,
+    so the catalogue it priced with travels with its data)."""
     specs = list(specs)
     while True:
         await sleep(interval)
         try:
             await refresh(catalogue, specs, client, rest_overrides=rest_overrides, cache=cache, timeout=interval / 2)
+            if keep is not None:
+                keep(catalogue.instruments())
         except Exception:  # never let a refresh bug stop the feed
             log.exception("instruments: refresh failed")

@@ -18,6 +18,7 @@ from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 if TYPE_CHECKING:
     from liqwatch.analytics.history import SeriesRow
     from liqwatch.analytics.summary import Summary
+    from liqwatch.catalogue_history import Version
     from liqwatch.store.retention import PruneReport
     from liqwatch.wallets.model import PositionSnapshot, WalletFill, WalletPoll, WalletSet
 
@@ -130,9 +131,30 @@ class Store(WalletStore, Protocol):
 
     def write_gaps(self, gaps: Sequence[Gap]) -> None: ...
 
-    def write_instruments(self, instruments: Sequence[Instrument]) -> None: ...
+    # Events stored before without a USD value that a write gave one (their contract became
+    # known): counted since the store was opened (both stores fill them, rollups included).
+    repriced: int
 
-    def instruments(self) -> list[Instrument]: ...
+    def write_instruments(self, instruments: Sequence[Instrument], at: int | None = None) -> None:
+        """The catalogue as fetched at `at` (ms, default now), kept with its versions over time
+        (catalogue_history.plan): a changed contract gets a new version from `at`."""
+        ...
+
+    def adopt_instruments(self, instruments: Sequence[Instrument]) -> None:
+        """Keep the instruments the store has no version of; never change one it has."""
+        ...
+
+    def instruments(self) -> list[Instrument]:
+        """The catalogue in force now (each instrument's newest version)."""
+        ...
+
+    def unpriced_count(self) -> int:
+        """Stored events without a USD value."""
+        ...
+
+    def instrument_versions(self) -> list[Version]:
+        """Every version of every instrument, ordered by (venue, symbol, valid_from)."""
+        ...
 
     def events(self, where: EventFilter, limit: int | None = None) -> Iterator[Liquidation]:
         """Matching events ordered by (ts, id)."""

@@ -66,6 +66,7 @@ class DuckDBStore(WalletTables, SharedStore):
         self.read_only = read_only
         self.batch_size = batch_size
         self.dedup_margin_ms = dedup_margin_ms
+        self.repriced = 0
         self._write_lock = threading.Lock()
         try:
             # DuckDB caches blocks until its memory limit (80 % of RAM by default): a collector that
@@ -193,12 +194,17 @@ class DuckDBStore(WalletTables, SharedStore):
         with self._transaction(batch=batch) as con:
             return self._insert_new(con, len(rows), lo, hi)
 
-    @staticmethod
-    def _insert_new(con: duckdb.DuckDBPyConnection, size: int, lo: int, hi: int) -> int:
-        """Append the rows of `_batch` whose id is not stored yet; fold them into the rollup."""
-        stored = "(SELECT id FROM events WHERE ts BETWEEN ? AND ?) e ON b.id = e.id"
-        row = con.execute(f"SELECT count(*) FROM _batch b SEMI JOIN {stored}", [lo, hi]).fetchone()
-        dups = int(row[0]) if row else 0
+    def _insert_new(self, con: duckdb.DuckDBPyConnection, size: int, lo: int, hi: int) -> int:
+        """Append the rows of `_batch` whose id is not stored yet; fold them into the rollup. Stored
+        events without a USD value that the batch prices are given it (see _fill_unpriced)."""
+        stored = "(SELECT id, usd FROM events WHERE ts BETWEEN ? AND ?) e ON b.id = e.id"
+        row = con.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE e.usd IS NULL AND b.usd IS NOT NULL) FROM _batch b JOIN {stored}",
+            [lo, hi],
+        ).fetchone()
+        dups, fillable = (int(row[0]), int(row[1])) if row else (0, 0)
+        if fillable:
+            self.repriced += self._fill_unpriced(con, lo, hi)
         if dups == size:
             return 0
         source = "_batch"  # sorted by ts
@@ -215,6 +221,29 @@ class DuckDBStore(WalletTables, SharedStore):
         if dups:
             con.execute("DROP TABLE _new")
         return size - dups
+
+    @staticmethod
+    def _fill_unpriced(con: duckdb.DuckDBPyConnection, lo: int, hi: int) -> int:
+        """Give stored events without a USD value the batch's (same id, time and rollup key), and
+        add them to the rollup's sums; returns how many."""
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _filled AS "
+            "SELECT e.id, e.ts, e.venue, e.coin, e.side, e.coverage, e.recv_ts, b.qty, b.usd, b.usd_units "
+            "FROM _batch b JOIN events e ON b.id = e.id AND b.ts = e.ts "
+            "WHERE e.ts BETWEEN ? AND ? AND e.usd IS NULL AND b.usd IS NOT NULL "
+            "AND (e.venue, e.coin, e.side, e.coverage) = (b.venue, b.coin, b.side, b.coverage)",
+            [lo, hi],
+        )
+        row = con.execute("SELECT count(*) FROM _filled").fetchone()
+        filled = int(row[0]) if row else 0
+        if filled:
+            con.execute(
+                "UPDATE events SET qty = f.qty, usd = f.usd, usd_units = f.usd_units FROM _filled f "
+                "WHERE events.id = f.id AND events.ts = f.ts AND events.usd IS NULL"
+            )
+            con.execute("INSERT INTO rollup_hour " + schema.ROLLUP_FILL.format(bucket_ms=H) + schema.ROLLUP_MERGE)
+        con.execute("DROP TABLE _filled")
+        return filled
 
     def write_gaps(self, gaps: Sequence[Gap]) -> None:
         """Store gaps not stored yet (idempotent on all four fields)."""

@@ -43,6 +43,7 @@ STEPS: tuple[Step, ...] = (
     Step(3, "collector_status", schema.STATUS_TABLES, postgres_sql.STATUS_V3),
     Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
     Step(5, "one event id across sources (ids rewritten in place)", "", "", id_rewrite.rewrite_ids),
+    Step(6, "instrument_versions", schema.VERSION_TABLES, postgres_sql.from_portable(schema.VERSION_TABLES)),
 )
 
 LATEST = STEPS[-1].version

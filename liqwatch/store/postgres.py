@@ -129,6 +129,7 @@ class PostgresStore(WalletTables, SharedStore):
         self.read_only = read_only
         self.batch_size = batch_size
         self.live_limit = live_limit
+        self.repriced = 0
         self._partitions: set[str] = set()
         kwargs: dict[str, Any] = {"connect_timeout": max(1, round(connect_timeout_s)), "application_name": "liqwatch"}
         try:
@@ -227,6 +228,9 @@ class PostgresStore(WalletTables, SharedStore):
                     copy.write_row(row)
             cur.execute(q.CLAIM_NEW)
             new = cur.rowcount
+            if new < len(staged) and any(e.usd is not None for e in rows):
+                filled = cur.execute(q.FILL_UNPRICED.format(bucket_ms=H)).fetchone()
+                self.repriced += int(filled[0]) if filled else 0
             if new <= 0:
                 return 0
             cur.execute(q.INSERT_NEW)

@@ -155,6 +155,29 @@ ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
     max_recv_ts = greatest(rollup_hour.max_recv_ts, excluded.max_recv_ts)
 """
 
+# Stored events without a USD value that the staged batch prices (same id, time and rollup key)
+# are given it, and added to the rollup's sums and priced counts (not to its counts).
+FILL_UNPRICED = """
+WITH filled AS (
+    UPDATE events e SET qty = s.qty, usd = s.usd, usd_units = s.usd_units
+    FROM _staging s
+    WHERE e.ts = s.ts AND e.id = s.id AND e.usd IS NULL AND s.usd IS NOT NULL
+      AND (e.venue, e.coin, e.side, e.coverage) = (s.venue, s.coin, s.side, s.coverage)
+    RETURNING e.ts, e.venue, e.coin, e.side, e.coverage, e.recv_ts, e.usd_units
+), rolled AS (
+    INSERT INTO rollup_hour
+    SELECT (ts - 1) / {bucket_ms}, venue, coin, side, coverage, sum(usd_units), 0, count(*),
+           max(usd_units), max(ts), max(recv_ts)
+    FROM filled GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
+    ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
+        units = rollup_hour.units + excluded.units,
+        priced = rollup_hour.priced + excluded.priced,
+        max_units = greatest(rollup_hour.max_units, excluded.max_units)
+    RETURNING 1
+)
+SELECT count(*) FROM filled
+"""
+
 
 def from_portable(ddl: str) -> str:
     """DuckDB DDL written with portable types, in PostgreSQL's: DOUBLE → double precision, and

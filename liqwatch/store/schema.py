@@ -12,7 +12,9 @@ rollup_hour    per hour bucket × venue × coin × side × coverage: sums, count
                (b × 1h, (b + 1) × 1h], i.e. b = (ts − 1) // 1h, matching the (start, end] windows:
                an hour-aligned window is exactly a range of buckets.
 gaps           spans a venue's feed was not received.
-instruments    the instrument catalogue cache.
+instruments    the instrument catalogue in force now (the newest row of instrument_versions).
+instrument_versions  every contract definition the store priced with and when it was in force,
+               [valid_from, valid_to) ms (see catalogue_history.py).
 candles        price bars per venue instrument and interval (REST klines; later mark-price streams).
 market_stats   polled open interest (USD) and funding rates per venue instrument.
 
@@ -24,7 +26,8 @@ PostgreSQL SQL (never drop user data).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py)
+SCHEMA_VERSION = 6  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py);
+# 6: instrument_versions
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
 
@@ -127,8 +130,28 @@ CREATE TABLE IF NOT EXISTS collector_status (
 );
 """
 
+# Version 5. The versions in force so far are the instruments a store already holds, since always.
+VERSION_TABLES = """
+CREATE TABLE IF NOT EXISTS instrument_versions (
+    venue         VARCHAR NOT NULL,
+    symbol        VARCHAR NOT NULL,
+    coin          VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    contract_size DOUBLE  NOT NULL,
+    quote         VARCHAR NOT NULL,
+    price_unit    DOUBLE  NOT NULL,
+    source        VARCHAR NOT NULL,
+    valid_from    BIGINT  NOT NULL,   -- ms; 0: since the beginning
+    valid_to      BIGINT,             -- ms, exclusive; NULL: in force
+    PRIMARY KEY (venue, symbol, valid_from)
+);
+INSERT INTO instrument_versions
+SELECT venue, symbol, coin, kind, contract_size, quote, price_unit, source, 0, NULL FROM instruments
+ON CONFLICT DO NOTHING;
+"""
+
 CORE_TABLES = TABLES  # version 1
-TABLES += MARKET_TABLES + STATUS_TABLES  # the latest version, all tables
+TABLES += MARKET_TABLES + STATUS_TABLES  # the tables of versions 1-3
 
 # Rollup rows for a set of (new) events in relation `{source}`; {conflict} ends the statement.
 ROLLUP_FROM = """
@@ -136,6 +159,15 @@ SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
        coalesce(sum(usd_units), 0)::HUGEINT, count(*), count(usd_units), max(usd_units),
        max(ts), max(recv_ts)
 FROM {source}
+GROUP BY ALL
+"""
+
+# Rollup rows for stored events that were given a USD value (`_filled`): their sums and priced
+# counts, not their counts (they were counted when stored).
+ROLLUP_FILL = """
+SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
+       sum(usd_units)::HUGEINT, 0, count(*), max(usd_units), max(ts), max(recv_ts)
+FROM _filled
 GROUP BY ALL
 """
 

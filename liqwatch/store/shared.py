@@ -14,9 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from liqwatch.analytics.history import SeriesRow
+from liqwatch.catalogue_history import Version, plan
+from liqwatch.feed.clock import now_ms
 from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.store import reads_sql, schema
@@ -27,6 +29,7 @@ from liqwatch.store.reads_sql import COLUMNS, Dialect, Where
 H = schema.BUCKET_MS
 Row = tuple[Any, ...]
 _by_ts = attrgetter("ts")
+_id = attrgetter("id")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,29 @@ INSTRUMENTS = Keyed(
 CANDLES = Keyed("candles", tuple(Candle.__struct_fields__), ("venue", "symbol", "interval_ms", "open_ts"))
 STATS = Keyed("market_stats", tuple(MarketStat.__struct_fields__), ("venue", "symbol", "kind", "ts"))
 STATUS = Keyed("collector_status", ("source", "updated", "doc"), ("source",))
+VERSIONS = Keyed(
+    "instrument_versions", (*INSTRUMENTS.columns, "valid_from", "valid_to"), ("venue", "symbol", "valid_from")
+)
+
+
+class _VersionRow(NamedTuple):
+    venue: str
+    symbol: str
+    coin: str
+    kind: str
+    contract_size: float
+    quote: str
+    price_unit: float
+    source: str
+    valid_from: int
+    valid_to: int | None
+
+
+def _version_row(v: Version) -> _VersionRow:
+    i = v.instrument
+    return _VersionRow(
+        i.venue, i.symbol, i.coin, i.kind, i.contract_size, i.quote, i.price_unit, i.source, v.valid_from, v.valid_to
+    )
 
 
 def gap_rows(gaps: Iterable[Gap]) -> list[Row]:
@@ -63,6 +89,10 @@ def gap_rows(gaps: Iterable[Gap]) -> list[Row]:
 
 def batch_rows(events: Sequence[Liquidation]) -> list[Liquidation]:
     """A batch's events without repeated ids (the first occurrence wins), sorted by ts."""
+    ids = list(map(_id, events))
+    if len(set(ids)) == len(ids):  # the usual batch: checked at C speed, no per-event Python
+        times = list(map(_by_ts, events))
+        return list(events) if times == sorted(times) else sorted(events, key=_by_ts)
     unique = {e.id: e for e in reversed(events)}
     return sorted(unique.values(), key=_by_ts)
 
@@ -99,9 +129,22 @@ class SharedStore:
             new += self._write_batch(events[start : start + self.batch_size])
         return new
 
-    def write_instruments(self, instruments: Sequence[Instrument]) -> None:
-        """Insert or replace by (venue, symbol)."""
-        self._replace((INSTRUMENTS, INSTRUMENTS.rows(instruments)))
+    def write_instruments(self, instruments: Sequence[Instrument], at: int | None = None) -> None:
+        """The catalogue as fetched at `at` (ms, default now): an instrument whose contract changed
+        gets a new version from `at` (see catalogue_history.plan)."""
+        self._write_versions(plan(self.instrument_versions(), instruments, now_ms() if at is None else at))
+
+    def adopt_instruments(self, instruments: Sequence[Instrument]) -> None:
+        """Keep the instruments the store has no version of (from the beginning); leave the rest."""
+        self._write_versions(plan(self.instrument_versions(), instruments, None))
+
+    def _write_versions(self, versions: list[Version]) -> None:
+        if not versions:
+            return
+        current = [v.instrument for v in versions if v.valid_to is None]
+        self._replace(
+            (VERSIONS, VERSIONS.rows(_version_row(v) for v in versions)), (INSTRUMENTS, INSTRUMENTS.rows(current))
+        )
 
     def write_candles(self, candles: Sequence[Candle]) -> int:
         self._replace((CANDLES, CANDLES.rows(candles)))
@@ -118,6 +161,15 @@ class SharedStore:
 
     def instruments(self) -> list[Instrument]:
         return [Instrument(*row) for row in self._fetch("SELECT * FROM instruments ORDER BY venue, symbol")]
+
+    def unpriced_count(self) -> int:
+        row = self._fetch("SELECT count(*) FROM events WHERE usd IS NULL")
+        return int(row[0][0]) if row else 0
+
+    def instrument_versions(self) -> list[Version]:
+        columns = ", ".join(VERSIONS.columns)
+        rows = self._fetch(f"SELECT {columns} FROM instrument_versions ORDER BY venue, symbol, valid_from")
+        return [Version(Instrument(*row[:8]), row[8], row[9]) for row in rows]
 
     def largest(self, where: EventFilter, n: int = 10) -> list[Liquidation]:
         w = reads_sql.event_filter(self._dialect, where)

@@ -91,4 +91,6 @@ def test_cli_imports_a_node_directory_and_refuses_one_without_fills(tmp_path: Pa
     empty.mkdir()
     result = runner.invoke(app, ["import", str(empty), "--db", db, "-q"])
     assert result.exit_code == 2
-    assert "without Hyperliquid node fills files" in result.stderr
+    assert (
+        "a directory holding no capture journals" in result.stderr and "Hyperliquid node fills files" in result.stderr
+    )
