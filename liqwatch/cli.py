@@ -113,20 +113,25 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Capture journals (.jsonl or .jsonl.gz) or Tardis liquidation CSV files (.csv or .csv.gz).",
+            help="Capture journals, Tardis liquidation CSVs, Coinalyze/CoinGlass liquidation history (CSV or "
+            "saved API JSON), Binance public-data kline CSV/zip; plain or gzipped. Recognised by content.",
             show_default=False,
         ),
     ],
     db: DbOption = None,
     config_file: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    coin: Annotated[
+        str | None, typer.Option("--coin", help="The coin of a CoinGlass file whose name does not say it.")
+    ] = None,
 ) -> None:
-    """Replay capture journals or Tardis CSV files through the venue parsers into the store.
+    """Replay capture journals or Tardis CSV files through the venue parsers into the store; load
+    aggregate liquidation history and candles.
 
     Importing twice changes nothing.
     """
     from liqwatch.feed.instruments import read_cache
-    from liqwatch.importer import ImportReport, import_files
+    from liqwatch.importer import FileKindError, ImportReport, import_files
     from liqwatch.instruments import bundled
 
     settings = settings_from(db, config_file)
@@ -139,13 +144,17 @@ def import_(
         catalogue.update(store.instruments())
         if cached is not None:
             catalogue.update(cached.instruments())
-        report: ImportReport = import_files(
-            files,
-            store,
-            catalogue=catalogue,
-            dead_letters=settings.dead_letters,
-            progress=not quiet and err.is_terminal,
-        )
+        try:
+            report: ImportReport = import_files(
+                files,
+                store,
+                catalogue=catalogue,
+                dead_letters=settings.dead_letters,
+                progress=not quiet and err.is_terminal,
+                coin=coin,
+            )
+        except FileKindError as exc:
+            raise fail(str(exc)) from None
     err.print(report.describe(), highlight=False)
     for problem in report.problems[:20]:
         err.print(f"  [yellow]skipped[/] {problem}", highlight=False)

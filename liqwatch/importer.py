@@ -1,8 +1,8 @@
 """`liqwatch import`: replay capture journals and Tardis liquidation CSV files through the same
-parsers into the store.
+parsers into the store; provider aggregates and kline files go to their own tables.
 
-A file is a Tardis CSV (`liqwatch.tardis`) when its name ends in .csv or .csv.gz, or when its first
-line is the Tardis liquidations header; anything else is read as a capture journal.
+Each file's kind is recognised by its content (liqwatch.file_kinds); a file of no known kind
+stops the import before anything is written (FileKindError).
 Idempotent: events are written on their ids, so importing a file twice changes nothing.
 Unreadable lines and frames that fail to parse are skipped, counted and reported (bad
 frames also go to the dead-letter file); they never stop the import.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from liqwatch import tardis
+from liqwatch import file_kinds, tardis
 from liqwatch.feed.journal import DeadLetters, read_journal
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
@@ -40,6 +40,8 @@ class ImportReport:
     unpriced: int = 0  # events whose contract size is unknown (usd null)
     bad_lines: int = 0
     bad_frames: int = 0
+    aggregates: int = 0  # provider buckets (aggregate history), apart from events
+    candles: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -47,6 +49,17 @@ class ImportReport:
         return self.events - self.stored
 
     def describe(self) -> str:
+        if not self.frames and (self.aggregates or self.candles):
+            what = [
+                f"{n:,} {noun}"
+                for n, noun in (
+                    (self.aggregates, "aggregate-history buckets (kept apart from events)"),
+                    (self.candles, "candles"),
+                )
+                if n
+            ]
+            text = f"imported {self.files} file{'s' * (self.files != 1)}: {' and '.join(what)}"
+            return text + (f"; skipped {self.bad_lines:,} unreadable files" if self.bad_lines else "")
         parts = [
             f"imported {self.files} file{'s' * (self.files != 1)}: {self.frames:,} frames → {self.events:,} events,",
             f"{self.stored:,} new, {self.duplicates:,} already stored",
@@ -55,6 +68,10 @@ class ImportReport:
             parts.append(f"({self.unpriced:,} without a USD value: unknown contract size)")
         if self.bad_lines or self.bad_frames:
             parts.append(f"; skipped {self.bad_lines:,} unreadable lines and {self.bad_frames:,} bad frames")
+        if self.aggregates:
+            parts.append(f"; {self.aggregates:,} aggregate-history buckets (kept apart from events)")
+        if self.candles:
+            parts.append(f"; {self.candles:,} candles")
         return " ".join(parts)
 
 
@@ -70,8 +87,14 @@ def import_files(
     catalogue: Catalogue,
     dead_letters: Path | None = None,
     progress: bool = False,
+    coin: str | None = None,
 ) -> ImportReport:
+    """FileKindError, before anything is written, when a file is of no kind liqwatch knows."""
     paths = list(files)
+    kinds = {path: file_kinds.kind_of(path) for path in paths}
+    unknown = [path for path, kind in kinds.items() if kind is None]
+    if unknown:
+        raise FileKindError(file_kinds.not_known(unknown[0]))
     report = ImportReport()
     letters = DeadLetters(dead_letters) if dead_letters else None
     total = sum(p.stat().st_size for p in paths)
@@ -88,12 +111,38 @@ def import_files(
             task = bar.add_task("importing", total=total)
             for path in paths:
                 bar.update(task, description=path.name)
-                _import_one(path, store, catalogue, letters, report)
+                kind = kinds[path]
+                if kind == "journal" or kind == "tardis":
+                    _import_one(path, store, catalogue, letters, report)
+                else:
+                    _import_other(path, str(kind), store, report, coin)
                 bar.advance(task, path.stat().st_size)
     finally:
         if letters is not None:
             letters.close()
     return report
+
+
+class FileKindError(ValueError):
+    """A file of no format liqwatch knows: one line naming it."""
+
+
+def _import_other(path: Path, kind: str, store: Store, report: ImportReport, coin: str | None) -> None:
+    """Aggregate history or candles: read whole (these files are small), written by key (idempotent)."""
+    from liqwatch.aggregates import BadAggregate
+    from liqwatch.klines import BadKlines
+
+    try:
+        if kind in file_kinds.AGGREGATE_KINDS:
+            rows = file_kinds.read_aggregates(path, kind, coin)
+            report.aggregates += store.write_aggregates(rows)
+        else:
+            report.candles += store.write_candles(file_kinds.read_klines(path))
+    except (BadAggregate, BadKlines, OSError, UnicodeDecodeError) as exc:
+        report.bad_lines += 1
+        _problem(report, str(exc) if isinstance(exc, ValueError) else f"{path}: unreadable ({exc})")
+        return
+    report.files += 1
 
 
 def is_tardis_csv(path: Path) -> bool:

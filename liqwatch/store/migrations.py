@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
-from liqwatch.store import postgres_sql, schema, wallet_sql
+from liqwatch.store import aggregate_sql, postgres_sql, schema, wallet_sql
 from liqwatch.store.base import StoreError
 
 Dialect = Literal["duckdb", "postgres"]
@@ -37,6 +37,12 @@ STEPS: tuple[Step, ...] = (
     Step(2, "candles, market_stats", schema.MARKET_TABLES, postgres_sql.MARKET_V2),
     Step(3, "collector_status", schema.STATUS_TABLES, postgres_sql.STATUS_V3),
     Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
+    Step(
+        5,
+        "aggregate history, backfill marks",
+        aggregate_sql.AGGREGATE_TABLES,
+        postgres_sql.from_portable(aggregate_sql.AGGREGATE_TABLES),
+    ),
 )
 
 LATEST = STEPS[-1].version

@@ -24,7 +24,7 @@ PostgreSQL SQL (never drop user data).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4  # 4: watched wallets (store/wallet_sql.py)
+SCHEMA_VERSION = 5  # 4: watched wallets (store/wallet_sql.py); 5: aggregates (store/aggregate_sql.py)
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
 
