@@ -274,6 +274,11 @@ def history(
     ]
 
 
+from liqwatch.history_reads import HistoryRanks, history_ranks, history_ranks_json  # noqa: E402
+
+__all__ = ["HistoryRanks", "history_ranks", "history_ranks_json"]
+
+
 # --- liquidation levels (analytics.levels) ---------------------------------------------------------
 
 LEVELS_LOOKBACK_MS = 30 * DAY_MS
