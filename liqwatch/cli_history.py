@@ -43,7 +43,7 @@ def rank(
         raise fail(f"--side: {side!r} is not one of long, short, total")
     if on is not None and at is not None:
         raise fail("--on and --at: give one of them")
-    kind = cast(PeriodKind, period)
+    kind: PeriodKind = period
     metric = cast(Metric, side)
     inside = time_option(on, "--on")
     span = (
