@@ -16,9 +16,9 @@ from liqwatch.store.postgres import PostgresStore
 
 D = 86_400_000
 T0 = 1_704_067_200_000
-ROWS = [
-    AggregateRow("coinalyze", "Binance", "BTC", D, T0 + k * D, 1e6 * k, 2.5e6 * k + 0.125) for k in range(5)
-] + [AggregateRow("coinglass", ALL, "ETH", 3_600_000, T0 + k * 3_600_000, 10.0, 20.0) for k in range(3)]
+ROWS = [AggregateRow("coinalyze", "Binance", "BTC", D, T0 + k * D, 1e6 * k, 2.5e6 * k + 0.125) for k in range(5)] + [
+    AggregateRow("coinglass", ALL, "ETH", 3_600_000, T0 + k * 3_600_000, 10.0, 20.0) for k in range(3)
+]
 
 
 @pytest.fixture
