@@ -227,8 +227,11 @@ def exchange_of_symbol(symbol: str) -> str:
     return COINALYZE_EXCHANGES.get(code, f"code {code}" if code else "unknown")
 
 
-def read_coinalyze_json(doc: list[dict[str, object]], what: str, interval_ms: int | None = None) -> list[AggregateRow]:
-    """Rows per (exchange, coin, bucket): an exchange's symbols of one coin are summed."""
+def read_coinalyze_json(
+    doc: list[dict[str, object]], what: str, interval_ms: int | None = None, coin: str | None = None
+) -> list[AggregateRow]:
+    """Rows per (exchange, coin, bucket): an exchange's symbols of one coin are summed. `coin`:
+    the coin every symbol is of (as asked), else each symbol's base."""
     sums: dict[tuple[str, str, int], list[float]] = {}
     times: list[int] = []
     for entry in doc:
@@ -236,7 +239,7 @@ def read_coinalyze_json(doc: list[dict[str, object]], what: str, interval_ms: in
         history = entry.get("history")
         if not symbol or not isinstance(history, list):
             raise BadAggregate(f"{what}: an entry without symbol or history")
-        key = (coin_of_symbol(symbol), exchange_of_symbol(symbol))
+        key = (coin or coin_of_symbol(symbol), exchange_of_symbol(symbol))
         for point in history:
             if not isinstance(point, dict) or "t" not in point:
                 raise BadAggregate(f"{what}: {symbol}: a history point without t")

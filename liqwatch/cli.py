@@ -18,6 +18,7 @@ from rich.table import Table
 
 from liqwatch import config, queries
 from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
+from liqwatch.cli_backfill import backfill_app
 from liqwatch.cli_history import history_app
 from liqwatch.cli_levels import levels_app
 from liqwatch.cli_wallets import wallets_app
@@ -686,6 +687,7 @@ def sim(
 
 app.add_typer(levels_app, name="levels")
 app.add_typer(history_app, name="history")
+app.add_typer(backfill_app, name="backfill")
 app.add_typer(wallets_app, name="wallets")
 
 
