@@ -45,7 +45,7 @@ class Server:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
                 request = Request(parts.path, query, {k.lower(): v for k, v in self.headers.items()})

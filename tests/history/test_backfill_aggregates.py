@@ -138,7 +138,7 @@ def test_coinalyze_refuses_a_wrong_key_in_one_line(tmp_path: Path) -> None:
                     store, client, key="nope", coin="BTC", interval="daily", since=T0, now=T0 + 9 * D, base=server.url
                 )
 
-    with serving(coinalyze_handler()) as server, pytest.raises(BackfillError, match="HTTP 401.*Invalid API key"):
+    with serving(coinalyze_handler()) as server, pytest.raises(BackfillError, match=r"HTTP 401.*Invalid API key"):
         asyncio.run(go())
 
 
