@@ -110,9 +110,12 @@ def test_tardis_says_a_key_is_needed(tmp_path: Path) -> None:
     def handle(request: Request, _: int) -> Reply:
         return Reply(401, b"unauthorized")
 
-    with DuckDBStore(tmp_path / "t.duckdb") as store, serving(handle) as server:
-        with pytest.raises(BackfillError, match="needs a Tardis API key"):
-            run_tardis(store, server.url, T0 + D, T0 + 2 * D, key="wrong")
+    with (
+        DuckDBStore(tmp_path / "t.duckdb") as store,
+        serving(handle) as server,
+        pytest.raises(BackfillError, match="needs a Tardis API key"),
+    ):
+        run_tardis(store, server.url, T0 + D, T0 + 2 * D, key="wrong")
 
 
 # --- OKX ----------------------------------------------------------------------------------------
