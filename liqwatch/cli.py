@@ -578,6 +578,14 @@ def report(
         bool,
         typer.Option("--fetch-prices", help="First fetch candles (klines) from the venues' REST APIs into the store."),
     ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="A calendar period instead of --window: day, weekend, week or month (the last one ended by --at), "
+            "ranked against the same kind of period.",
+        ),
+    ] = None,
 ) -> None:
     """The news-style article: totals, sides, timeframes, coins, largest order, prices, ranks, signals, data note."""
     from liqwatch.analytics.summary import parse_window
@@ -594,6 +602,16 @@ def report(
     end = time_option(at, "--at")
     if end is None:
         end = int(time.time() * 1000)
+    kind = None
+    if period is not None:
+        from liqwatch.analytics.basis import KINDS, last_complete
+
+        if period not in KINDS:
+            raise fail(f"--period: {period!r} is not one of {', '.join(KINDS)}")
+        kind = period
+        first, end = last_complete(kind, end)
+        days = (end - first) // 86_400_000
+        span = ("24h" if days == 1 else f"{days}d", end - first)
     settings = settings_from(db)
     with open_store(settings, read_only=not fetch_prices) as store:
         if fetch_prices:
@@ -601,7 +619,7 @@ def report(
 
             fetched = fetch_into(store, end, span[1], console=err, rest_urls=settings.rest_urls)
             err.print(fetched.describe(), highlight=False)
-        text = render(build(collect(store, end, span)), fmt)
+        text = render(build(collect(store, end, span, kind)), fmt)
     if out_file is None:
         sys.stdout.write(text)
     else:

@@ -12,21 +12,11 @@ from __future__ import annotations
 import msgspec
 
 from liqwatch.analytics import basis as b
+from liqwatch.analytics.basis import HistoryRanks
 from liqwatch.analytics.history import DAY_MS, gap_ms_by_period, presence
 from liqwatch.store.base import Store
 
 GAP_TOLERANCE = 0.01
-
-
-class HistoryRanks(msgspec.Struct, frozen=True):
-    kind: b.PeriodKind
-    start: int
-    end: int
-    metric: b.Metric
-    coin: str | None
-    best: b.PeriodRank | None  # on the longest comparable series
-    others: list[b.PeriodRank]  # every basis that covers the period, best first
-    sentence: str
 
 
 def own_basis(store: Store, coin: str | None, until: int) -> b.Basis | None:

@@ -274,7 +274,8 @@ def history(
     ]
 
 
-from liqwatch.history_reads import HistoryRanks, history_ranks, history_ranks_json  # noqa: E402
+from liqwatch.analytics.basis import HistoryRanks  # noqa: E402
+from liqwatch.history_reads import history_ranks, history_ranks_json  # noqa: E402
 
 __all__ = ["HistoryRanks", "history_ranks", "history_ranks_json"]
 

@@ -77,6 +77,19 @@ class PeriodRank(msgspec.Struct, frozen=True):
         return self.comparable > 0 and self.since is None
 
 
+class HistoryRanks(msgspec.Struct, frozen=True):
+    """A period's rank on the longest comparable series, every basis's rank, and the sentence."""
+
+    kind: PeriodKind
+    start: int
+    end: int
+    metric: Metric
+    coin: str | None
+    best: PeriodRank | None  # on the longest comparable series; None: nothing comparable
+    others: list[PeriodRank]  # every basis that covers the period, best first
+    sentence: str
+
+
 # --- calendar ---------------------------------------------------------------------------------
 
 

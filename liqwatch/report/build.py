@@ -14,6 +14,7 @@ import msgspec
 
 from liqwatch.analytics.summary import WindowSummary, iso_ms
 from liqwatch.report import words
+from liqwatch.report.basis_words import during
 from liqwatch.report.common import (
     DAY_MS,
     HOUR_MS,
@@ -126,8 +127,18 @@ def _empty(inputs: Inputs, book: Book) -> Report:
             f"The store holds {words.join(held)}. A window without events says nothing about the market: "
             "the feeds may not have been collected then."
         )
+    from_history = [r for r in inputs.period_ranks if r.best is not None and r.best.source != "liqwatch"]
+    if from_history:  # written from imported aggregate history, attributed
+        bases = words.join(sorted({r.best.basis for r in from_history if r.best is not None}))
+        headline = f"Liquidations {during(from_history[0].kind, from_history[0].start)}, from {bases}"
+        text = (
+            f"liqwatch recorded no liquidation events of its own in {window_words}. The figures below are "
+            f"imported aggregate history ({bases}), not liqwatch's own records."
+        )
     note = _gap_sentences(inputs)
     sections = [Section("lead", "", [text])]
+    if from_history:
+        sections.append(Section("history", "In context", [r.sentence for r in from_history]))
     if note:
         sections.append(Section("data_note", "About the data", note))
     return Report(

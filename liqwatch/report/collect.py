@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from liqwatch import queries
+from liqwatch.analytics.basis import HistoryRanks, PeriodKind
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import Window
 from liqwatch.analytics.windows import slice_label
@@ -39,7 +40,9 @@ HISTORY_MAX_MS = 10 * 366 * DAY_MS
 HISTORY_MAX_PERIODS = 100_000
 
 
-def collect(store: Store, at: int, window: Window) -> Inputs:
+def collect(store: Store, at: int, window: Window, period: PeriodKind | None = None) -> Inputs:
+    """`period`: the window is that calendar period (day, weekend, week, month) ending at `at`;
+    a 24-hour window ending at midnight is a day."""
     label, length = window
     if length <= 0:
         raise ValueError(f"window {label!r} must have a positive length")
@@ -118,7 +121,31 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
         break_throughs=break_throughs,
         levels_maps=maps,
         wallets=collect_wallets(store, at),
+        period_ranks=period_ranks(store, at, length, period, main.long_usd, main.short_usd),
     )
+
+
+RANKED_COINS = ("BTC", "ETH")
+
+
+def period_ranks(
+    store: Store, at: int, length: int, period: PeriodKind | None, long_usd: float, short_usd: float
+) -> list[HistoryRanks]:
+    """The window's rank as a calendar period on the longest comparable basis: all coins on the
+    main side, and BTC and ETH on the side with more (their own events, or imported history)."""
+    kind = period or ("day" if length == DAY_MS and at % DAY_MS == 0 else None)
+    if kind is None:
+        return []
+    span = (at - length, at)
+    out = []
+    if long_usd or short_usd:
+        out.append(queries.history_ranks(store, kind, span, "short" if short_usd >= long_usd else "long", None))
+    for coin in RANKED_COINS:
+        ranks = [queries.history_ranks(store, kind, span, m, coin) for m in ("long", "short")]
+        found = [r for r in ranks if r.best is not None]
+        if found:
+            out.append(max(found, key=lambda r: r.best.usd if r.best else 0.0))
+    return out
 
 
 def collect_wallets(store: Store, at: int) -> WalletInputs | None:

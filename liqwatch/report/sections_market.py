@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from liqwatch.analytics import context
+from liqwatch.analytics.basis import OWN
 from liqwatch.analytics.history import (
     Comparison,
     Metric,
@@ -196,8 +197,10 @@ class _Market(_Totals):
                 text = self._median_sentence(c)
             if text:
                 paragraphs.append(text)
+        basis = self._basis_sentences()
         if not paragraphs:
-            return None
+            return Section("history", "In context", basis or [self._nothing_comparable()])
+        paragraphs += basis
         used = self.comparisons_used
         n = max(len(c.comparable) for c in used)
         first = min(c.comparable[0].start for c in used if c.comparable)
@@ -212,6 +215,24 @@ class _Market(_Totals):
             note += "."
         paragraphs.append(note)
         return Section("history", "In context", paragraphs)
+
+    def _basis_sentences(self) -> list[str]:
+        """Calendar-period ranks on a named basis (analytics.basis): every imported-history rank,
+        and liqwatch's own for weekends, weeks and months (its days are ranked above)."""
+        return [
+            r.sentence
+            for r in self.inputs.period_ranks
+            if r.best is not None and (r.kind != "day" or r.best.source != OWN)
+        ]
+
+    def _nothing_comparable(self) -> str:
+        for r in self.inputs.period_ranks:
+            if r.best is None:
+                return r.sentence
+        return (
+            f"Nothing comparable is on record: liqwatch holds no earlier {words.period_adjective(self.length)} "
+            "periods from the same venues, and no imported history covers this one."
+        )
 
     def _median_sentence(self, c: Comparison) -> str | None:
         """Total liquidations against the median of the most recent fully covered comparable periods."""
