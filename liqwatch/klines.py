@@ -14,6 +14,7 @@ import io
 import math
 import re
 
+from liqwatch.instruments import normalize_coin
 from liqwatch.model import Candle
 
 HEADER_FIRST = "open_time"
@@ -62,14 +63,15 @@ def name_parts(name: str) -> tuple[str, int] | None:
     return match["symbol"], INTERVALS[match["interval"]]
 
 
-def coin_of(symbol: str) -> str:
-    """BTCUSDT → BTC, BTCUSD_PERP → BTC, 1000PEPEUSDT → PEPE×… (the prefix is kept: prices are per
-    unit of the listed contract, see the catalogue for multipliers)."""
+def coin_of(symbol: str) -> tuple[str, float]:
+    """(coin, coins per quoted unit): BTCUSDT → (BTC, 1), BTCUSD_PERP → (BTC, 1), 1000PEPEUSDT →
+    (PEPE, 1000): a candle's prices are per one coin, as model.Candle says."""
     base = symbol.split("_", 1)[0]
     for quote in _QUOTES:
         if base.endswith(quote) and len(base) > len(quote):
-            return base[: -len(quote)]
-    return base
+            base = base[: -len(quote)]
+            break
+    return normalize_coin(base)
 
 
 def _ms(text: str) -> int:
@@ -79,7 +81,7 @@ def _ms(text: str) -> int:
 
 def parse(text: str, venue: str, symbol: str, interval_ms: int | None, what: str) -> list[Candle]:
     """The candles of one file; BadKlines on a malformed line or an interval that disagrees."""
-    coin = coin_of(symbol)
+    coin, per_unit = coin_of(symbol)
     out: list[Candle] = []
     reader = csv.reader(io.StringIO(text))
     for cells in reader:
@@ -100,5 +102,6 @@ def parse(text: str, venue: str, symbol: str, interval_ms: int | None, what: str
             interval_ms = length
         if length != interval_ms:
             raise BadKlines(f"{where}: a bar of {length} ms in a file of {interval_ms} ms bars")
+        o, h, lo, c = (x / per_unit for x in (o, h, lo, c))
         out.append(Candle(venue, symbol, coin, interval_ms, open_ts, o, h, lo, c, "binance-public-data"))
     return out

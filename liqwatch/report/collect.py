@@ -84,9 +84,10 @@ def collect(store: Store, at: int, window: Window, period: PeriodKind | None = N
     oi: dict[str, list[MarketStat]] = {}
     funding: dict[str, list[MarketStat]] = {}
     price_coins = list(dict.fromkeys(["BTC", *coins]))
-    back = max(VOL_PERIODS * length, 8 * DAY_MS)
     for coin in price_coins:
-        hourly = queries.candles(store, coin, HOUR_MS, since=start - back, until=at - HOUR_MS + 1)
+        # the whole stored record at its finest interval: "the highest since …" and "the highest in
+        # liqwatch's record" must hold for every candle stored, not the last few weeks'
+        hourly = queries.candles(store, coin, HOUR_MS, until=at - HOUR_MS + 1)
         daily = queries.candles(store, coin, DAY_MS, until=at - DAY_MS + 1)
         if hourly or daily:
             candles[coin] = hourly + daily

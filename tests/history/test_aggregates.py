@@ -160,3 +160,12 @@ def test_kline_files_plain_headed_and_zipped(tmp_path: Path) -> None:
     wrong = write(tmp_path / "BTCUSDT-1d-2024-01-01.csv", row + "\n")
     result = runner.invoke(app, ["import", "--db", db, "-q", str(wrong)])
     assert "a bar of 3600000 ms in a file of 86400000 ms bars" in result.stderr
+
+
+def test_kline_prices_are_per_coin() -> None:
+    from liqwatch import klines
+
+    (candle,) = klines.parse(
+        f"{T0},0.012,0.013,0.011,0.0125,1,{T0 + H - 1},1,1,1,1,0\n", "binance_usdm", "1000PEPEUSDT", H, "x"
+    )
+    assert (candle.coin, candle.close) == ("PEPE", 0.0125 / 1000)
