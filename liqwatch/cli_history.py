@@ -51,6 +51,8 @@ def rank(
         if inside is not None
         else last_complete(kind, time_option(at, "--at") or int(time.time() * 1000))
     )
+    if span[1] > int(time.time() * 1000):
+        raise fail(f"--on: that {kind} has not ended yet: rank a whole one (--at, or an earlier --on)")
     with open_store(settings_from(db), read_only=True) as store:
         ranks = queries.history_ranks(store, kind, span, metric, coin.upper() if coin else None)
     if as_json:

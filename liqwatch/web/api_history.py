@@ -46,6 +46,8 @@ def history_router(ctx: WebContext) -> APIRouter:
         else:
             end = params.time_param("at", at)
             span = last_complete(period, ctx.clock() if end is None else end)
+        if span[1] > ctx.clock():
+            raise ParamError("on", f"that {period} has not ended yet: rank a whole one")
         name = params.coin_param("coin", coin) if coin else None
         ranks = queries.history_ranks(ctx.store, period, span, side, name)
         return json_response(queries.history_ranks_json(ranks))

@@ -77,3 +77,8 @@ def test_nothing_comparable_and_bad_parameters(client: TestClient) -> None:
         client.get("/api/history/rank", params={"on": "2024-01-02T00:00:00Z", "at": "2024-01-03T00:00:00Z"}).status_code
         == 422
     )
+
+
+def test_a_period_still_running_is_refused(client: TestClient) -> None:
+    response = client.get("/api/history/rank", params={"on": str(NOW + 1)})
+    assert response.status_code == 422 and "has not ended yet" in response.text

@@ -110,3 +110,23 @@ def test_coinglass_weekend_rank_matches_an_independent_count(db: str) -> None:
     assert best["rank"] == 1 + sum(1 for v in earlier if v > weekends[target]) == 1
     assert best["comparable"] == len(earlier)
     assert "were the largest for a weekend since records begin" in doc["sentence"]
+
+
+def test_coinalyze_week_rank_matches_an_independent_count(db: str) -> None:
+    values = coinalyze_by_exchange()
+    monday = date(2022, 6, 13)  # the week of the June 2022 crash
+    week = [monday + timedelta(days=k) for k in range(7)]
+    venues = set.intersection(*(set(values[d]) for d in week))
+    current = sum(values[d][x][0] + values[d][x][1] for d in week for x in venues)
+    earlier = []
+    start = monday - timedelta(days=7)
+    while start >= min(values):
+        days = [start + timedelta(days=k) for k in range(7)]
+        if all(d in values and venues <= set(values[d]) for d in days):
+            earlier.append(sum(values[d][x][0] + values[d][x][1] for d in days for x in venues))
+        start -= timedelta(days=7)
+    doc = cli_rank(db, "--period", "week", "--on", "2022-06-15", "--coin", "BTC")
+    best = doc["best"]
+    assert best["usd"] == pytest.approx(current, rel=1e-12) and best["comparable"] == len(earlier)
+    assert best["rank"] == 1 + sum(1 for v in earlier if v > current)
+    assert best["venues"] == sorted(venues)
