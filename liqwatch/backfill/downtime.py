@@ -13,6 +13,7 @@ from liqwatch.backfill.events import Publish, deribit_backfill, okx_backfill, ok
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import Catalogue
 from liqwatch.store.base import Store
+from liqwatch.timeparse import iso
 from liqwatch.venues import deribit, okx
 
 log = logging.getLogger("liqwatch.backfill")
@@ -68,6 +69,6 @@ async def fill_downtime(
         except Exception:  # a task beside the collector never stops it (live_tasks.py)
             log.exception("backfill of %s downtime failed", venue)
             continue
-        say(f"liqwatch: filled {venue} downtime since {since}: {report.describe()}")
+        say(f"liqwatch: filled {venue} downtime since {iso(since)}: {report.describe()}")
         reports.append(report)
     return reports
