@@ -191,6 +191,9 @@ def read_coinglass_csv(text: str, coin: str, what: str) -> list[AggregateRow]:
         short_usd = _number(cells[3], where)
         if long_usd is None or short_usd is None:
             continue  # not covered
+        total = _number(cells[4], where)
+        if total is not None and abs(long_usd + short_usd - total) > 0.01 + 1e-9 * total:
+            raise BadAggregate(f"{where}: longUsd + shortUsd is not totalUsd ({long_usd} + {short_usd} ≠ {total})")
         points.append((_date_ms(cells[0], where), long_usd, short_usd))
     interval = _interval([p[0] for p in points], what)
     return [AggregateRow("coinglass", ALL, coin, interval, ts, lo, sh) for ts, lo, sh in points]

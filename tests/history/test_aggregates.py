@@ -169,3 +169,8 @@ def test_kline_prices_are_per_coin() -> None:
         f"{T0},0.012,0.013,0.011,0.0125,1,{T0 + H - 1},1,1,1,1,0\n", "binance_usdm", "1000PEPEUSDT", H, "x"
     )
     assert (candle.coin, candle.close) == ("PEPE", 0.0125 / 1000)
+
+
+def test_coinglass_rows_must_add_up() -> None:
+    with pytest.raises(aggregates.BadAggregate, match=r"x:3: longUsd \+ shortUsd is not totalUsd"):
+        aggregates.read_coinglass_csv(COINGLASS_CSV.replace("0,50,50", "0,50,60"), "BTC", "x")
