@@ -604,14 +604,12 @@ def report(
         end = int(time.time() * 1000)
     kind = None
     if period is not None:
-        from liqwatch.analytics.basis import KINDS, last_complete
+        from liqwatch.analytics.basis import KINDS, period_window
 
         if period not in KINDS:
             raise fail(f"--period: {period!r} is not one of {', '.join(KINDS)}")
         kind = period
-        first, end = last_complete(kind, end)
-        days = (end - first) // 86_400_000
-        span = ("24h" if days == 1 else f"{days}d", end - first)
+        span, end = period_window(kind, end)
     settings = settings_from(db)
     with open_store(settings, read_only=not fetch_prices) as store:
         if fetch_prices:

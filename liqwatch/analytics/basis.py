@@ -132,6 +132,13 @@ def last_complete(kind: PeriodKind, at: int) -> tuple[int, int]:
     return start, end
 
 
+def period_window(kind: PeriodKind, at: int) -> tuple[tuple[str, int], int]:
+    """The report window ((label, length), end) of the last `kind` period ended by `at`."""
+    start, end = last_complete(kind, at)
+    days = (end - start) // DAY_MS
+    return ("24h" if days == 1 else f"{days}d", end - start), end
+
+
 def previous(kind: PeriodKind, start: int) -> tuple[int, int]:
     """The period of `kind` just before the one starting at `start`."""
     if kind == "day":

@@ -82,3 +82,12 @@ def test_nothing_comparable_and_bad_parameters(client: TestClient) -> None:
 def test_a_period_still_running_is_refused(client: TestClient) -> None:
     response = client.get("/api/history/rank", params={"on": str(NOW + 1)})
     assert response.status_code == 422 and "has not ended yet" in response.text
+
+
+def test_the_report_of_a_calendar_period(client: TestClient) -> None:
+    response = client.get("/api/report", params={"period": "week", "at": str(T0 + 28 * D), "format": "json"})
+    assert response.status_code == 200, response.text
+    doc = response.json()
+    assert (doc["start"], doc["end"], doc["window"]) == (T0 + 21 * D, T0 + 28 * D, "7d")  # Monday to Monday
+    history = next(s for s in doc["sections"] if s["key"] == "history")["paragraphs"]
+    assert any("in the week of 22 January 2024" in p and "(Coinalyze, Binance)" in p for p in history), history
