@@ -51,3 +51,17 @@ def test_aggregates_equal_in_both_stores(both: tuple[Store, Store]) -> None:
     for store in both:  # apart from events: no event total sees them
         assert store.count() == 0
         assert store.summary(T0 + 5 * D, parse_windows("7d")).windows[0].total_usd == 0
+
+
+def test_history_ranks_equal_in_both_stores(both: tuple[Store, Store]) -> None:
+    from liqwatch import queries
+    from liqwatch.analytics.basis import period_at
+    from tests.analytics.factories import ev
+
+    events = [ev(T0 + k * D + 7_200_000, 100.0 * (k % 4 + 1), venue="okx", id=f"e{k}") for k in range(12)]
+    for store in both:
+        store.write_events(events)
+        store.write_aggregates(ROWS)
+    for coin in (None, "BTC"):
+        duck, pg = (queries.history_ranks(s, "day", period_at("day", T0 + 4 * D), "long", coin) for s in both)
+        assert duck == pg and duck.best is not None
