@@ -45,7 +45,8 @@ def _now() -> int:
 
 
 @contextmanager
-def _store(db: str | None) -> Iterator[Any]:
+def _store(db: str | None) -> Iterator[tuple[Any, Any]]:
+    """(store, settings): a DuckDB file held by a collector is one line saying what to do."""
     from liqwatch.cli import fail, settings_from
     from liqwatch.store.base import StoreError
     from liqwatch.store.open import open_store
@@ -59,7 +60,7 @@ def _store(db: str | None) -> Iterator[Any]:
             text = IN_USE.format(where=settings.db)
         raise fail(text) from None
     try:
-        yield store
+        yield store, settings
     finally:
         store.close()
 
@@ -136,7 +137,7 @@ def tardis_(
     end = time_option(until, "--until") or today
     start = _since(since, end - 365 * DAY_MS)
     key = api_key or os.environ.get("TARDIS_API_KEY")
-    with _store(db) as store:
+    with _store(db) as (store, _settings):
         catalogue = _catalogue(store)
         _run(
             lambda: tardis_backfill(
@@ -169,7 +170,7 @@ def okx_(
     from liqwatch.venues import okx
 
     now = _now()
-    with _store(db) as store:
+    with _store(db) as (store, settings):
         catalogue = _catalogue(store)
         families = okx_families(catalogue, [c.upper() for c in csv_list(coins)])
         if not families:
@@ -185,7 +186,7 @@ def okx_(
                     since=_since(since, now - DAY_MS),
                     now=now,
                     families=families,
-                    base=url or okx.REST,
+                    base=url or settings.rest_urls.get("okx") or okx.REST,
                     progress=_progress(quiet),
                 )
 
@@ -207,7 +208,7 @@ def deribit_(
     from liqwatch.venues import deribit
 
     now = _now()
-    with _store(db) as store:
+    with _store(db) as (store, settings):
         catalogue = _catalogue(store)
 
         async def work() -> Any:
@@ -220,7 +221,7 @@ def deribit_(
                     since=_since(since, now - DAY_MS),
                     now=now,
                     currencies=[c.upper() for c in csv_list(currency)],
-                    base=url or deribit.REST,
+                    base=url or settings.rest_urls.get("deribit") or deribit.REST,
                     progress=_progress(quiet),
                 )
 
@@ -250,7 +251,7 @@ def coinalyze_(
         raise fail(f"--interval: {interval!r} is not one of {', '.join(src.COINALYZE_INTERVALS)}")
     key = _key(api_key, "COINALYZE_API_KEY", "Coinalyze")
     now = _now()
-    with _store(db) as store:
+    with _store(db) as (store, _settings):
 
         async def work() -> Any:
             async with RestClient() as client:
@@ -291,7 +292,7 @@ def coinglass_(
         raise fail(f"--interval: {interval!r} is not one of {', '.join(src.COINGLASS_INTERVALS)}")
     key = _key(api_key, "COINGLASS_API_KEY", "CoinGlass")
     now = _now()
-    with _store(db) as store:
+    with _store(db) as (store, _settings):
 
         async def work() -> Any:
             async with RestClient() as client:
@@ -337,7 +338,7 @@ def prices_(
     now = _now()
     daily = _since(since, now - 5 * 365 * DAY_MS)
     hourly = time_option(hourly_since, "--hourly-since") or now - 90 * DAY_MS
-    with _store(db) as store:
+    with _store(db) as (store, settings):
 
         async def work() -> Any:
             async with RestClient() as client:
@@ -348,7 +349,7 @@ def prices_(
                     since_daily=daily,
                     since_hourly=hourly,
                     now=now,
-                    rest_urls=urls,
+                    rest_urls=dict(settings.rest_urls) | urls,
                     progress=_progress(quiet),
                 )
 

@@ -56,12 +56,25 @@ def bases(store: Store, coin: str | None, until: int) -> list[b.Basis]:
 def history_ranks(
     store: Store, kind: b.PeriodKind, period: tuple[int, int], metric: b.Metric, coin: str | None
 ) -> HistoryRanks:
+    """The period's rank on the longest comparable basis of `coin` (None: all coins)."""
+    (ranks,) = history_ranks_of(store, kind, period, (metric,), coin)
+    return ranks
+
+
+def history_ranks_of(
+    store: Store, kind: b.PeriodKind, period: tuple[int, int], metrics: tuple[b.Metric, ...], coin: str | None
+) -> list[HistoryRanks]:
+    """history_ranks for several metrics, reading the store once."""
     from liqwatch.report.basis_words import nothing_sentence, rank_sentence
 
     start, end = period
-    best, ranks = b.best(bases(store, coin, end), kind, period, metric)
-    sentence = rank_sentence(best) if best is not None else nothing_sentence(kind, coin, start)
-    return HistoryRanks(kind, start, end, metric, coin, best, ranks, sentence)
+    found = bases(store, coin, end)
+    out = []
+    for metric in metrics:
+        best, ranks = b.best(found, kind, period, metric)
+        sentence = rank_sentence(best) if best is not None else nothing_sentence(kind, coin, start)
+        out.append(HistoryRanks(kind, start, end, metric, coin, best, ranks, sentence))
+    return out
 
 
 def history_ranks_json(ranks: HistoryRanks) -> dict[str, object]:

@@ -275,9 +275,9 @@ def history(
 
 
 from liqwatch.analytics.basis import HistoryRanks  # noqa: E402
-from liqwatch.history_reads import history_ranks, history_ranks_json  # noqa: E402
+from liqwatch.history_reads import history_ranks, history_ranks_json, history_ranks_of  # noqa: E402
 
-__all__ = ["HistoryRanks", "history_ranks", "history_ranks_json"]
+__all__ = ["HistoryRanks", "history_ranks", "history_ranks_json", "history_ranks_of"]
 
 
 # --- liquidation levels (analytics.levels) ---------------------------------------------------------

@@ -142,7 +142,7 @@ def period_ranks(
     if long_usd or short_usd:
         out.append(queries.history_ranks(store, kind, span, "short" if short_usd >= long_usd else "long", None))
     for coin in RANKED_COINS:
-        ranks = [queries.history_ranks(store, kind, span, m, coin) for m in ("long", "short")]
+        ranks = queries.history_ranks_of(store, kind, span, ("long", "short"), coin)
         found = [r for r in ranks if r.best is not None]
         if found:
             out.append(max(found, key=lambda r: r.best.usd if r.best else 0.0))
