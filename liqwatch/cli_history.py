@@ -9,14 +9,32 @@ import msgspec
 import typer
 
 history_app = typer.Typer(
-    help="History: rank a day, weekend, week or month against the same kind of period, on a named basis.",
-    no_args_is_help=True,
+    help="History: rank a day, weekend, week or month against the same kind of period, on a named basis "
+    "(`liqwatch history --period weekend` is `liqwatch history rank --period weekend`).",
 )
 
 DbOption = Annotated[
     str | None,
     typer.Option("--db", help="DuckDB file or postgresql:// URL (default ./liqwatch.duckdb, or LIQWATCH_DB)."),
 ]
+
+
+@history_app.callback(invoke_without_command=True)
+def history(
+    ctx: typer.Context,
+    period: Annotated[str, typer.Option("--period", help="day, weekend, week or month.")] = "day",
+    on: Annotated[str | None, typer.Option("--on", help="A TIME inside the period (e.g. 2024-08-05).")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="TIME: rank the last whole period ended by then (default: now).")
+    ] = None,
+    coin: Annotated[str | None, typer.Option("--coin", help="One coin, e.g. BTC (default: all coins).")] = None,
+    side: Annotated[str, typer.Option("--side", help="long, short or total.")] = "total",
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Without a command: `rank` with these options."""
+    if ctx.invoked_subcommand is None:
+        rank(period=period, on=on, at=at, coin=coin, side=side, as_json=as_json, db=db)
 
 
 @history_app.command("rank")
@@ -74,22 +92,22 @@ def series(db: DbOption = None) -> None:
     from liqwatch.aggregates import SOURCE_NAMES
     from liqwatch.cli import open_store, out, settings_from
     from liqwatch.file_kinds import io_interval
-    from liqwatch.report import words
+    from liqwatch.timeparse import iso
 
     with open_store(settings_from(db), read_only=True) as store:
         found = store.aggregate_series()
     if not found:
         out.print("no aggregate history stored: `liqwatch import` a Coinalyze/CoinGlass file or `liqwatch backfill`")
         return
-    table = Table("source", "coin", "exchanges", "interval", "first", "last", "buckets")
+    table = Table("source", "coin", "exchanges", "interval", "from", "to", "buckets")
     for s in found:
         table.add_row(
             SOURCE_NAMES.get(s.source, s.source),
             s.coin,
             s.venues,
             io_interval(s.interval_ms),
-            words.date(s.first_ts),
-            words.date(s.last_ts),
+            iso(s.first_ts)[:10],
+            iso(s.last_ts + s.interval_ms - 1)[:16].replace("T", " "),
             f"{s.buckets:,}",
         )
     out.print(table)

@@ -174,3 +174,13 @@ def test_kline_prices_are_per_coin() -> None:
 def test_coinglass_rows_must_add_up() -> None:
     with pytest.raises(aggregates.BadAggregate, match=r"x:3: longUsd \+ shortUsd is not totalUsd"):
         aggregates.read_coinglass_csv(COINGLASS_CSV.replace("0,50,50", "0,50,60"), "BTC", "x")
+
+
+def test_history_series_lists_what_is_stored(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.duckdb")
+    path = write(tmp_path / "liq.csv", COINALYZE_CSV)
+    assert runner.invoke(app, ["import", "--db", db, "-q", str(path)]).exit_code == 0
+    result = runner.invoke(app, ["history", "series", "--db", db])
+    assert result.exit_code == 0
+    text = result.stdout
+    assert text.count("Coinalyze") == 2 and "Bybit" in text and "Deribit" in text and "2024-01-01" in text
