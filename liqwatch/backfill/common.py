@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import msgspec
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from liqwatch.feed.rest import RestClient, RestError
@@ -64,6 +65,7 @@ class Steps:
             TimeRemainingColumn(),
             disable=not enabled,
             transient=True,
+            console=Console(stderr=True),
         )
         self._task = self._bar.add_task(description, total=total)
 
