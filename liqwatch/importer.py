@@ -94,7 +94,9 @@ def import_files(
     kinds = {path: file_kinds.kind_of(path) for path in paths}
     unknown = [path for path, kind in kinds.items() if kind is None]
     if unknown:
-        raise FileKindError(file_kinds.not_known(unknown[0]))
+        more = f" (and {len(unknown) - 1} other file{'s' * (len(unknown) > 2)})" if len(unknown) > 1 else ""
+        them = "them" if more else "it"
+        raise FileKindError(f"{file_kinds.not_known(unknown[0])}{more}; nothing was imported: leave {them} out")
     report = ImportReport()
     letters = DeadLetters(dead_letters) if dead_letters else None
     total = sum(p.stat().st_size for p in paths)
