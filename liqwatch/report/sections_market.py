@@ -34,6 +34,8 @@ from liqwatch.report.model import (
 )
 from liqwatch.report.sections_totals import _Totals
 
+MIN_BASIS_COMPARABLE = 3  # a calendar rank in the article needs at least this many earlier periods
+
 
 class _Market(_Totals):
     # --- prices ---------------------------------------------------------------------------------
@@ -222,16 +224,27 @@ class _Market(_Totals):
         return [
             r.sentence
             for r in self.inputs.period_ranks
-            if r.best is not None and (r.kind != "day" or r.best.source != OWN)
+            if r.best is not None
+            and r.best.comparable >= MIN_BASIS_COMPARABLE
+            and (r.kind != "day" or r.best.source != OWN)
         ]
 
     def _nothing_comparable(self) -> str:
+        """One sentence instead of no ranks at all: too little history, or none."""
         for r in self.inputs.period_ranks:
             if r.best is None:
                 return r.sentence
+        adjective = words.period_adjective(self.length)
+        most = max((len(c.comparable) for c in self.comparisons.values()), default=0)
+        most = max([most] + [r.best.comparable for r in self.inputs.period_ranks if r.best is not None])
+        if most:
+            return (
+                f"Only {words.count(most)} earlier {adjective} period{'s' * (most != 1)} from the same venues "
+                f"without gaps {'are' if most != 1 else 'is'} on record: too few to rank this one."
+            )
         return (
-            f"Nothing comparable is on record: liqwatch holds no earlier {words.period_adjective(self.length)} "
-            "periods from the same venues, and no imported history covers this one."
+            f"Nothing comparable is on record: liqwatch holds no earlier {adjective} period from the same "
+            "venues, and no imported history covers this one."
         )
 
     def _median_sentence(self, c: Comparison) -> str | None:
