@@ -72,3 +72,14 @@ def test_weekends_rank_against_weekends_and_nothing_comparable_is_said(tmp_path:
         "Nothing comparable is on record for 1 January 2024: liqwatch did not collect liquidations from the "
         "same venues through it, and no imported series covers it."
     ]
+
+
+def test_too_few_earlier_periods_are_said_in_one_sentence(tmp_path: Path) -> None:
+    db = tmp_path / "f.duckdb"
+    with DuckDBStore(db) as store:  # three days, the first from midnight: two whole earlier days
+        store.write_events([ev(T0 + k * D + 60_000 * (k + 1), 500.0, venue="okx", id=f"f{k}") for k in range(3)])
+        store.write_events([ev(T0 + 5, 1.0, venue="okx", id="first")])
+    doc = report(db, "--at", "2024-01-04T00:00:00Z")
+    assert paragraphs(doc, "history") == [
+        "Only 2 earlier 24-hour periods from the same venues without gaps are on record: too few to rank this one."
+    ]
