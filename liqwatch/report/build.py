@@ -101,6 +101,7 @@ def build(inputs: Inputs) -> Report:
         signals=[msgspec.to_builtins(d) for d in state.detections],
         cascades=[msgspec.to_builtins(c) for c in state.cascade_list],
         gaps=list(inputs.gaps),
+        period_ranks=list(inputs.period_ranks),
     )
 
 
@@ -163,6 +164,7 @@ def _empty(inputs: Inputs, book: Book) -> Report:
         signals=[],
         cascades=[],
         gaps=list(inputs.gaps),
+        period_ranks=list(inputs.period_ranks),
     )
 
 

@@ -178,3 +178,5 @@ class Report(msgspec.Struct, frozen=True):
     signals: list[dict[str, Any]]
     cascades: list[dict[str, Any]]
     gaps: list[Gap]
+    # calendar-period ranks on a named basis (analytics.basis), as `liqwatch history rank --json` prints them
+    period_ranks: list[HistoryRanks] = []
