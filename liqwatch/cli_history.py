@@ -64,11 +64,14 @@ def rank(
     kind: PeriodKind = period
     metric = cast(Metric, side)
     inside = time_option(on, "--on")
-    span = (
-        period_at(kind, inside)
-        if inside is not None
-        else last_complete(kind, time_option(at, "--at") or int(time.time() * 1000))
-    )
+    try:
+        span = (
+            period_at(kind, inside)
+            if inside is not None
+            else last_complete(kind, time_option(at, "--at") or int(time.time() * 1000))
+        )
+    except (ValueError, OverflowError):  # a month past year 9999
+        raise fail("--on/--at: out of range") from None
     if span[1] > int(time.time() * 1000):
         raise fail(f"--on: that {kind} has not ended yet: rank a whole one (--at, or an earlier --on)")
     with open_store(settings_from(db), read_only=True) as store:

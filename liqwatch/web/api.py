@@ -218,7 +218,10 @@ def api_router(ctx: WebContext) -> APIRouter:
 
         span, end = params.window_param("window", window), at_or_now(at)
         if period is not None:
-            span, end = period_window(period, end)
+            try:
+                span, end = period_window(period, end)
+            except (ValueError, OverflowError):  # a month past year 9999
+                raise ParamError("at", "is out of range for a calendar period") from None
         if span[1] > REPORT_MAX_MS:
             raise ParamError("window", "at most 31d for a report")
         text = render(build(collect(ctx.store, end, span, period)), format)

@@ -41,11 +41,11 @@ def history_router(ctx: WebContext) -> APIRouter:
         if on is not None and at is not None:
             raise ParamError("on", "give on or at, not both")
         inside = params.time_param("on", on)
-        if inside is not None:
-            span = period_at(period, inside)
-        else:
-            end = params.time_param("at", at)
-            span = last_complete(period, ctx.clock() if end is None else end)
+        end = params.time_param("at", at)
+        try:
+            span = period_at(period, inside) if inside is not None else last_complete(period, end or ctx.clock())
+        except (ValueError, OverflowError):  # a month past year 9999
+            raise ParamError("on" if inside is not None else "at", "is out of range") from None
         if span[1] > ctx.clock():
             raise ParamError("on", f"that {period} has not ended yet: rank a whole one")
         name = params.coin_param("coin", coin) if coin else None

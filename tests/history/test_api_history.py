@@ -91,3 +91,8 @@ def test_the_report_of_a_calendar_period(client: TestClient) -> None:
     assert (doc["start"], doc["end"], doc["window"]) == (T0 + 21 * D, T0 + 28 * D, "7d")  # Monday to Monday
     history = next(s for s in doc["sections"] if s["key"] == "history")["paragraphs"]
     assert any("in the week of 22 January 2024" in p and "(Coinalyze, Binance)" in p for p in history), history
+
+
+def test_the_far_future_is_a_422_not_a_500(client: TestClient) -> None:
+    response = client.get("/api/history/rank", params={"period": "month", "on": "9999-12-15T00:00:00Z"})
+    assert response.status_code == 422, response.text
