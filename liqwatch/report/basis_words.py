@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from liqwatch.analytics.basis import Past, PeriodKind, PeriodRank
+from liqwatch.analytics.basis import HistoryRanks, Past, PeriodKind, PeriodRank
 from liqwatch.analytics.history import span_words
 from liqwatch.report import words
 
@@ -84,4 +84,34 @@ def nothing_sentence(kind: PeriodKind, coin: str | None, start: int) -> str:
     return (
         f"Nothing comparable is on record for {period_name(kind, start)}: liqwatch did not collect {scope} "
         f"from the same venues through it, and no imported series covers it."
+    )
+
+
+def larger_side(ranks: list[HistoryRanks]) -> list[HistoryRanks]:
+    """Per scope (coin, or all coins), the rank of the side with more USD: one sentence each."""
+    best: dict[str | None, HistoryRanks] = {}
+    for r in ranks:
+        if r.best is None:
+            continue
+        held = best.get(r.coin)
+        if held is None or (held.best is not None and r.best.usd > held.best.usd):
+            best[r.coin] = r
+    return list(best.values())
+
+
+def split_sentence(ranks: list[HistoryRanks], coin: str) -> str | None:
+    """ "Coinalyze (6 exchanges) puts BTC liquidations on 5 August 2024 at $329.0 million: $221.9
+    million of longs and $107.1 million of shorts." when both sides stand on the same basis."""
+    sides = {r.metric: r.best for r in ranks if r.coin == coin and r.best is not None}
+    long_rank, short_rank = sides.get("long"), sides.get("short")
+    if long_rank is None or short_rank is None or long_rank.venues != short_rank.venues:
+        return None
+    if long_rank.source != short_rank.source:
+        return None
+    total = words.money(long_rank.usd + short_rank.usd)
+    name, _, scope = long_rank.basis.partition(", ")
+    by = f"By {name}'s count ({scope})" if scope else f"By {name}'s count"
+    return (
+        f"{by}, {coin} liquidations {during(long_rank.kind, long_rank.start)} came to {total}: "
+        f"{words.money(long_rank.usd)} of longs and {words.money(short_rank.usd)} of shorts."
     )

@@ -14,7 +14,7 @@ import msgspec
 
 from liqwatch.analytics.summary import WindowSummary, iso_ms
 from liqwatch.report import words
-from liqwatch.report.basis_words import during
+from liqwatch.report.basis_words import during, larger_side, split_sentence
 from liqwatch.report.common import (
     DAY_MS,
     HOUR_MS,
@@ -128,7 +128,8 @@ def _empty(inputs: Inputs, book: Book) -> Report:
             f"The store holds {words.join(held)}. A window without events says nothing about the market: "
             "the feeds may not have been collected then."
         )
-    from_history = [r for r in inputs.period_ranks if r.best is not None and r.best.source != "liqwatch"]
+    imported = [r for r in inputs.period_ranks if r.best is not None and r.best.source != "liqwatch"]
+    from_history = larger_side(imported)
     if from_history:  # written from imported aggregate history, attributed
         bases = words.join(sorted({r.best.basis for r in from_history if r.best is not None}))
         headline = f"Liquidations {during(from_history[0].kind, from_history[0].start)}, from {bases}"
@@ -136,6 +137,10 @@ def _empty(inputs: Inputs, book: Book) -> Report:
             f"liqwatch recorded no liquidation events of its own in {window_words}. The figures below are "
             f"imported aggregate history ({bases}), not liqwatch's own records."
         )
+        splits = [
+            t for coin in dict.fromkeys(str(r.coin) for r in from_history) if (t := split_sentence(imported, coin))
+        ]
+        text = " ".join([text, *splits])
     note = _gap_sentences(inputs)
     sections = [Section("lead", "", [text])]
     if from_history:

@@ -133,7 +133,7 @@ def period_ranks(
     store: Store, at: int, length: int, period: PeriodKind | None, long_usd: float, short_usd: float
 ) -> list[HistoryRanks]:
     """The window's rank as a calendar period on the longest comparable basis: all coins on the
-    main side, and BTC and ETH on the side with more (their own events, or imported history)."""
+    main side, and BTC and ETH on each side (their own events, or imported history)."""
     kind = period or ("day" if length == DAY_MS and at % DAY_MS == 0 else None)
     if kind is None:
         return []
@@ -143,9 +143,7 @@ def period_ranks(
         out.append(queries.history_ranks(store, kind, span, "short" if short_usd >= long_usd else "long", None))
     for coin in RANKED_COINS:
         ranks = queries.history_ranks_of(store, kind, span, ("long", "short"), coin)
-        found = [r for r in ranks if r.best is not None]
-        if found:
-            out.append(max(found, key=lambda r: r.best.usd if r.best else 0.0))
+        out += [r for r in ranks if r.best is not None]  # both sides: the article picks (basis_words.larger_side)
     return out
 
 

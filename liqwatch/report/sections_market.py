@@ -18,6 +18,7 @@ from liqwatch.analytics.history import (
 )
 from liqwatch.analytics.summary import units_to_usd
 from liqwatch.report import words
+from liqwatch.report.basis_words import larger_side
 from liqwatch.report.common import (
     DAY_MS,
     HOUR_MS,
@@ -223,7 +224,7 @@ class _Market(_Totals):
         and liqwatch's own for weekends, weeks and months (its days are ranked above)."""
         return [
             r.sentence
-            for r in self.inputs.period_ranks
+            for r in larger_side(self.inputs.period_ranks)
             if r.best is not None
             and r.best.comparable >= MIN_BASIS_COMPARABLE
             and (r.kind != "day" or r.best.source != OWN)

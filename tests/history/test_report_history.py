@@ -40,7 +40,12 @@ def test_a_day_covered_only_by_imported_history_is_written_from_it(tmp_path: Pat
         )
     doc = report(db, "--at", "2024-01-21T00:00:00Z")
     assert doc["headline"] == "Liquidations on 20 January 2024, from Coinalyze, 2 exchanges"
-    assert "not liqwatch's own records" in paragraphs(doc, "lead")[0]
+    lead = paragraphs(doc, "lead")[0]
+    assert "not liqwatch's own records" in lead
+    assert lead.endswith(
+        "By Coinalyze's count (2 exchanges), BTC liquidations on 20 January 2024 came to $41.0 million: "
+        "$40.0 million of longs and $1.00 million of shorts."
+    )
     assert paragraphs(doc, "history") == [
         "BTC long liquidations ($40.0 million) on 20 January 2024 were the largest for a single day since "
         "records begin on 1 January 2024 (Coinalyze, 2 exchanges)."
