@@ -93,14 +93,14 @@ def _key(value: str | None, env: str, source: str) -> str:
     return key
 
 
-def _catalogue(store: Any) -> Any:
-    from liqwatch.config import load
+def _catalogue(store: Any, settings: Any) -> Any:
+    """The bundled snapshot, then what the store and the collector's cache (next to the store) hold."""
     from liqwatch.feed.instruments import read_cache
     from liqwatch.instruments import bundled
 
     catalogue = bundled()
     catalogue.update(store.instruments())
-    cached = read_cache(load(None).instruments_cache)
+    cached = read_cache(settings.instruments_cache)
     if cached is not None:
         catalogue.update(cached.instruments())
     return catalogue
@@ -137,8 +137,8 @@ def tardis_(
     end = time_option(until, "--until") or today
     start = _since(since, end - 365 * DAY_MS)
     key = api_key or os.environ.get("TARDIS_API_KEY")
-    with _store(db) as (store, _settings):
-        catalogue = _catalogue(store)
+    with _store(db) as (store, settings):
+        catalogue = _catalogue(store, settings)
         _run(
             lambda: tardis_backfill(
                 store,
@@ -171,7 +171,7 @@ def okx_(
 
     now = _now()
     with _store(db) as (store, settings):
-        catalogue = _catalogue(store)
+        catalogue = _catalogue(store, settings)
         families = okx_families(catalogue, [c.upper() for c in csv_list(coins)])
         if not families:
             raise fail("no OKX perpetual of those coins in the instrument catalogue (run `liqwatch run` once)")
@@ -209,7 +209,7 @@ def deribit_(
 
     now = _now()
     with _store(db) as (store, settings):
-        catalogue = _catalogue(store)
+        catalogue = _catalogue(store, settings)
 
         async def work() -> Any:
             async with RestClient() as client:
