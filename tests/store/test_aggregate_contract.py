@@ -65,3 +65,34 @@ def test_history_ranks_equal_in_both_stores(both: tuple[Store, Store]) -> None:
     for coin in (None, "BTC"):
         duck, pg = (queries.history_ranks(s, "day", period_at("day", T0 + 4 * D), "long", coin) for s in both)
         assert duck == pg and duck.best is not None
+
+
+def test_backfills_write_beside_each_other_on_postgresql(pg_dsn: str) -> None:
+    """Two writers (a collector's own writes and a backfill, or two backfills) on one PostgreSQL
+    store: overlapping aggregate rows end up once each, nothing deadlocks."""
+    import threading
+
+    rows = [AggregateRow("coinalyze", x, "BTC", D, T0 + k * D, float(k), 1.0) for k in range(300) for x in ("A", "B")]
+    PostgresStore(pg_dsn).close()  # created once
+    errors: list[BaseException] = []
+
+    def backfill(part: list[AggregateRow], task: str) -> None:
+        try:
+            with PostgresStore(pg_dsn) as store:
+                for i in range(0, len(part), 50):
+                    store.write_aggregates(part[i : i + 50])
+                    store.write_mark(task, i, i)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=backfill, args=(rows, "one")),
+        threading.Thread(target=backfill, args=(list(reversed(rows)), "two")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    with PostgresStore(pg_dsn) as store:
+        assert store.aggregates() == sorted(rows)
