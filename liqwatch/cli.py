@@ -21,6 +21,8 @@ from rich.table import Table
 from liqwatch import config, queries
 from liqwatch.analytics.covers import covers_json
 from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
+from liqwatch.cli_backfill import backfill_app
+from liqwatch.cli_history import history_app
 from liqwatch.cli_levels import levels_app
 from liqwatch.cli_wallets import wallets_app
 from liqwatch.config import ConfigError, Settings
@@ -119,23 +121,27 @@ def import_(
     files: Annotated[
         list[Path],
         typer.Argument(
-            help="Capture journals (.jsonl or .jsonl.gz), Tardis liquidation CSV files (.csv or .csv.gz), "
-            "Hyperliquid node fills files (node_fills[_by_block]/hourly/YYYYMMDD/H, plain or .lz4), "
-            "or directories holding them (read recursively).",
+            help="Capture journals (.jsonl[.gz]), Tardis liquidation CSVs (.csv[.gz]), Hyperliquid node fills "
+            "files (…/hourly/YYYYMMDD/H, plain or .lz4), Coinalyze/CoinGlass liquidation history (CSV or saved "
+            "API JSON), Binance public-data kline CSV/zip, or directories of them. Recognised by content.",
             show_default=False,
         ),
     ],
     db: DbOption = None,
     config_file: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    coin: Annotated[
+        str | None, typer.Option("--coin", help="The coin of a CoinGlass file whose name does not say it.")
+    ] = None,
 ) -> None:
-    """Replay capture journals or Tardis CSV files through the venue parsers into the store.
+    """Replay capture journals or Tardis CSV files through the venue parsers into the store; load
+    aggregate liquidation history and candles.
 
     Importing twice changes nothing (but for events stored unpriced that are now priced).
     Exits 1 when a file could not be read at all, 2 when a file is of no known kind (nothing imported).
     """
     settings = settings_from(db, config_file)
-    _import_paths(settings, files, quiet=quiet, verb="import")
+    _import_paths(settings, files, quiet=quiet, verb="import", coin=coin)
 
 
 @app.command()
@@ -163,7 +169,7 @@ def reprice(
     _import_paths(settings, files, quiet=quiet, verb="reprice")
 
 
-def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str) -> None:
+def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str, coin: str | None = None) -> None:
     from liqwatch import import_kinds
     from liqwatch.feed.instruments import read_cache
     from liqwatch.importer import ImportReport, import_files
@@ -197,6 +203,7 @@ def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: s
                 catalogue=catalogue,
                 dead_letters=settings.dead_letters,
                 progress=not quiet and err.is_terminal,
+                coin=coin,
             )
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
             raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None
@@ -708,6 +715,14 @@ def report(
         bool,
         typer.Option("--fetch-prices", help="First fetch candles (klines) from the venues' REST APIs into the store."),
     ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="A calendar period instead of --window: day, weekend, week or month (the last one ended by --at), "
+            "ranked against the same kind of period.",
+        ),
+    ] = None,
 ) -> None:
     """The news-style article: totals, sides, timeframes, coins, largest order, prices, ranks, signals, data note."""
     from liqwatch.analytics.summary import parse_window
@@ -724,6 +739,14 @@ def report(
     end = time_option(at, "--at")
     if end is None:
         end = int(time.time() * 1000)
+    kind = None
+    if period is not None:
+        from liqwatch.analytics.basis import KINDS, period_window
+
+        if period not in KINDS:
+            raise fail(f"--period: {period!r} is not one of {', '.join(KINDS)}")
+        kind = period
+        span, end = period_window(kind, end)
     settings = settings_from(db)
     with open_store(settings, read_only=not fetch_prices) as store:
         if fetch_prices:
@@ -731,7 +754,7 @@ def report(
 
             fetched = fetch_into(store, end, span[1], console=err, rest_urls=settings.rest_urls)
             err.print(fetched.describe(), highlight=False)
-        text = render(build(collect(store, end, span)), fmt)
+        text = render(build(collect(store, end, span, kind)), fmt)
     if out_file is None:
         sys.stdout.write(text)
     else:
@@ -826,6 +849,8 @@ def sim(
 
 
 app.add_typer(levels_app, name="levels")
+app.add_typer(history_app, name="history")
+app.add_typer(backfill_app, name="backfill")
 app.add_typer(wallets_app, name="wallets")
 
 

@@ -10,6 +10,9 @@ Kinds:
     tardis_csv  a Tardis.dev liquidations CSV (liqwatch.tardis), recognised by its header line
     node_fills  a Hyperliquid node's fills file (plain or .lz4; `[user, fill]` or block lines),
                 recognised by its path (…/YYYYMMDD/H) or its first bytes (feed/node_files.py)
+and files that hold no events (NOT_EVENTS), read by liqwatch.file_kinds:
+    coinglass_csv, coinalyze_csv, coinalyze_json, coinglass_json   aggregate history (aggregates.py)
+    klines      a Binance public-data kline CSV (plain, gzip or zip as published; klines.py)
 """
 
 from __future__ import annotations
@@ -20,21 +23,24 @@ from pathlib import Path
 
 import msgspec
 
-from liqwatch import tardis
+from liqwatch import aggregates, klines, tardis
 from liqwatch.feed.node_files import LZ4_MAGIC, file_key
 
 JOURNAL = "journal"
 TARDIS_CSV = "tardis_csv"
 NODE_FILLS = "node_fills"
+KLINES = "klines"
+NOT_EVENTS = frozenset({"coinglass_csv", "coinalyze_csv", "coinalyze_json", "coinglass_json", KLINES})
 NODE_FILLS_HEADS = (b'["0x', b'{"local_time"', b'{"block_time"')
 
 # Name endings a directory walk picks up; files named otherwise inside a directory are left alone
 # (and listed), files named on the command line are judged by their content.
-ENDINGS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz")
+ENDINGS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".json", ".json.gz", ".zip")
 # Files liqwatch itself writes beside a store that look like journals but are not.
 NOT_IMPORTED = (".dead-letters.jsonl", ".status.json", ".instruments.json")
 
 HEAD_BYTES = 1 << 16
+MAYBE_JSON = "maybe_json"  # sniff's answer for JSON longer than the head: kind_of reads it whole
 
 
 class Unreadable(ValueError):
@@ -68,20 +74,33 @@ def sniff(name: str, head: bytes) -> str:
     text = first.decode("utf-8", "replace")
     if tardis.is_header(text):
         return TARDIS_CSV
+    header_kind = aggregates.kind_of_header(text.lstrip("\ufeff").strip())
+    if header_kind:
+        return header_kind
+    if klines.is_kline_line(text.strip()):
+        return KLINES
     for line in lines[:20]:  # a journal whose first lines were damaged is still a journal
         try:
             _probe(line)
         except (msgspec.DecodeError, ValueError):
             continue
         return JOURNAL
+    if text.lstrip().startswith(("{", "[")) and not low.endswith((".jsonl", ".jsonl.gz")):
+        try:
+            json_kind = aggregates.kind_of_json(msgspec.json.decode(head))
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            json_kind = MAYBE_JSON  # longer than the head: kind_of reads it whole
+        if json_kind:
+            return json_kind
     if low.endswith((".jsonl", ".jsonl.gz")):
         return JOURNAL  # named a journal: every line will be judged (and dead-lettered) one by one
-    if low.endswith((".csv", ".csv.gz")):
-        return TARDIS_CSV
+    if low.endswith((".csv", ".csv.gz")) and any(len(line.split(b",")) == len(tardis.COLUMNS) for line in lines[:20]):
+        return TARDIS_CSV  # a Tardis CSV whose header is damaged: every row will be judged one by one
     shown = text.strip()[:60]
     raise Unreadable(
-        f"not a capture journal (JSON lines of ts, venue, frame) or a Tardis liquidations CSV "
-        f"(header {tardis.HEADER}); it begins {shown!r}"
+        "not a format liqwatch knows (capture journals, Tardis liquidation CSVs, Hyperliquid node fills, "
+        "Coinalyze or CoinGlass liquidation history as CSV or saved API JSON, Binance public-data kline "
+        f"CSV/zip); it begins {shown!r}"
     )
 
 
@@ -97,6 +116,18 @@ def head_of(path: Path, size: int = HEAD_BYTES) -> bytes:
                 return bytes(unpacked.read(size))
         except (RuntimeError, EOFError, OSError) as exc:
             raise Unreadable(f"a damaged LZ4 file ({exc})") from None
+    if raw[:4] == b"PK\x03\x04":  # a zip as Binance publishes klines: its first CSV
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+                if not names:
+                    raise Unreadable("a zip file holding no CSV")
+                with archive.open(names[0]) as member:
+                    return member.read(size)
+        except zipfile.BadZipFile as exc:
+            raise Unreadable(f"a damaged zip file ({exc})") from None
     if raw[:2] != b"\x1f\x8b":
         return raw
     inflate = zlib.decompressobj(wbits=31)
@@ -108,7 +139,15 @@ def head_of(path: Path, size: int = HEAD_BYTES) -> bytes:
 
 def kind_of(path: Path) -> str:
     """The kind of the file at `path`; Unreadable (or OSError) when it is none."""
-    return sniff(path.name, head_of(path))
+    kind = sniff(path.name, head_of(path))
+    if kind != MAYBE_JSON:
+        return kind
+    from liqwatch import file_kinds
+
+    whole = file_kinds.kind_of(path)  # a saved API response longer than the head
+    if whole in NOT_EVENTS:
+        return whole
+    raise Unreadable("JSON that is not a Coinalyze or CoinGlass liquidation-history response")
 
 
 def expand(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:

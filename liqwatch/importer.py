@@ -1,5 +1,5 @@
 """`liqwatch import`: replay capture journals and Tardis liquidation CSV files through the same
-parsers into the store.
+parsers into the store; provider aggregates and kline files go to their own tables.
 
 What a file is, and which files a directory holds: liqwatch.import_kinds. Idempotent: events are
 written on their ids, so importing a file twice changes nothing, except that an event stored
@@ -89,6 +89,8 @@ class ImportReport:
     problem_count: int = 0  # all of them
     dead_letters: Path | None = None
     dead_letter_count: int = 0
+    aggregates: int = 0  # provider buckets (aggregate history), kept apart from events
+    candles: int = 0
 
     @property
     def duplicates(self) -> int:
@@ -99,6 +101,17 @@ class ImportReport:
         return max(0, self.problem_count - min(shown, len(self.problems)))
 
     def describe(self) -> str:
+        if not self.frames and (self.aggregates or self.candles):
+            what = [
+                f"{n:,} {noun}"
+                for n, noun in (
+                    (self.aggregates, "aggregate-history buckets (kept apart from events)"),
+                    (self.candles, "candles"),
+                )
+                if n
+            ]
+            text = f"imported {self.files} file{'s' * (self.files != 1)}: {' and '.join(what)}"
+            return text + (f"; skipped {self.bad_lines:,} unreadable files" if self.bad_lines else "")
         parts = [
             f"imported {self.files} file{'s' * (self.files != 1)}: {self.frames:,} frames → {self.events:,} events,",
             f"{self.stored:,} new, {self.duplicates:,} already stored",
@@ -112,6 +125,10 @@ class ImportReport:
             parts.append(f"skipped {self.bad_lines:,} unreadable lines and {self.bad_frames:,} bad frames")
             if self.dead_letters is not None and self.dead_letter_count:
                 parts.append(f"(kept in {self.dead_letters})")
+        if self.aggregates:
+            parts.append(f"; {self.aggregates:,} aggregate-history buckets (kept apart from events)")
+        if self.candles:
+            parts.append(f"; {self.candles:,} candles")
         return " ".join(parts)
 
 
@@ -193,6 +210,7 @@ def import_files(
     catalogue: Catalogue,
     dead_letters: Path | None = None,
     progress: bool = False,
+    coin: str | None = None,
 ) -> ImportReport:
     """Import the files (their kinds decided by import_kinds; a file of no kind is reported
     unreadable and skipped here: the CLI refuses it before calling this)."""
@@ -223,7 +241,10 @@ def import_files(
                 if beside is not None:
                     brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
                 bar.update(task, description=path.name)
-                _import_one(path, kind, file_timeline, writer, letters, report)
+                if kind in import_kinds.NOT_EVENTS:
+                    _import_other(path, kind, store, report, coin)
+                else:
+                    _import_one(path, kind, file_timeline, writer, letters, report)
                 bar.advance(task, path.stat().st_size)
     finally:
         try:
@@ -264,6 +285,26 @@ def _plan(
         beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
         plans[str(path)] = (kind, beside, timeline.under(beside) if beside is not None else timeline)
     return plans
+
+
+def _import_other(path: Path, kind: str, store: Store, report: ImportReport, coin: str | None) -> None:
+    """Aggregate history or candles: read whole (these files are small), written by key (idempotent)."""
+    from liqwatch import file_kinds
+    from liqwatch.aggregates import BadAggregate
+    from liqwatch.klines import BadKlines
+
+    try:
+        if kind in file_kinds.AGGREGATE_KINDS:
+            rows = file_kinds.read_aggregates(path, kind, coin)
+            report.aggregates += store.write_aggregates(rows)
+        else:
+            report.candles += store.write_candles(file_kinds.read_klines(path))
+    except (BadAggregate, BadKlines, OSError, UnicodeDecodeError) as exc:
+        report.bad_lines += 1
+        report.unreadable.append(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}")
+        _problem(report, str(exc) if isinstance(exc, ValueError) else f"{path}: unreadable ({exc})")
+        return
+    report.files += 1
 
 
 def is_tardis_csv(path: Path) -> bool:

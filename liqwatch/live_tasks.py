@@ -7,6 +7,8 @@
   `market_poll_s`, for the liquidation-levels model and the dashboard's price line; only when the
   collector may use REST (not with `--offline-catalogue`);
 - watched Hyperliquid wallets (liqwatch.wallets), when the config file has a `[wallets]` set;
+- once at start, OKX and Deribit REST for the time the collector was down (backfill/downtime.py),
+  when the collector may use REST;
 - on a shared store (PostgreSQL), this collector's status, for `liqwatch serve` elsewhere.
 
 None of them can stop the collector: each logs its trouble and carries on.
@@ -60,6 +62,22 @@ def market_task(rig: LiveRig, clock: Callable[[], int]) -> Task | None:
         return None
     return poll_market_forever(
         rig.store, rig.specs, rig.client, coins, settings.market_poll_s, settings.rest_urls, clock=clock
+    )
+
+
+def downtime_task(rig: LiveRig, clock: Callable[[], int], say: Callable[[str], None]) -> Task | None:
+    """Fill OKX's and Deribit's downtime from their REST, once, when REST is in use."""
+    from liqwatch.backfill.downtime import VENUES, fill_downtime
+
+    venues = [spec.id for spec in rig.specs if spec.id in VENUES]
+    if rig.client is None or not venues:
+        return None
+
+    def publish(events: list[Any]) -> int:
+        return len(rig.pipeline.publish(events))
+
+    return fill_downtime(
+        rig.store, publish, rig.client, rig.catalogue, venues, clock(), rest_urls=rig.settings.rest_urls, say=say
     )
 
 
@@ -171,6 +189,9 @@ def extra_tasks(
     market = market_task(rig, clock)
     if market is not None:
         tasks.append(market)
+    filling = downtime_task(rig, clock, say)
+    if filling is not None:
+        tasks.append(filling)
     if wallets_wanted(extras.wallets):
         assert extras.wallets is not None
         tasks.append(poll_wallets_forever(rig.store, extras.wallets, clock))

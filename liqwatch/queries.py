@@ -313,6 +313,12 @@ def history(
     ]
 
 
+from liqwatch.analytics.basis import HistoryRanks  # noqa: E402
+from liqwatch.history_reads import history_ranks, history_ranks_json, history_ranks_of  # noqa: E402
+
+__all__ = ["HistoryRanks", "history_ranks", "history_ranks_json", "history_ranks_of"]
+
+
 # --- liquidation levels (analytics.levels) ---------------------------------------------------------
 
 LEVELS_LOOKBACK_MS = 30 * DAY_MS

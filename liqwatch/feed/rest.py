@@ -48,8 +48,8 @@ class RestClient:
             follow_redirects=True,
         )
 
-    async def get(self, base: str, request: RestRequest) -> bytes:
-        """GET base + request.path with request.params; the response body."""
+    async def get(self, base: str, request: RestRequest, headers: dict[str, str] | None = None) -> bytes:
+        """GET base + request.path with request.params (and extra headers: API keys); the response body."""
         url = base.rstrip("/") + request.path
         delays = self._backoff()
         attempt = 0
@@ -57,7 +57,7 @@ class RestClient:
             attempt += 1
             retry_after: float | None = None
             try:
-                response = await self._client.get(url, params=dict(request.params))
+                response = await self._client.get(url, params=dict(request.params), headers=headers)
             except httpx.TimeoutException:
                 problem = "timed out"
             except httpx.TransportError as exc:

@@ -14,6 +14,7 @@ import msgspec
 
 from liqwatch.analytics.summary import WindowSummary, iso_ms
 from liqwatch.report import words
+from liqwatch.report.basis_words import during, larger_side, split_sentence
 from liqwatch.report.common import (
     DAY_MS,
     HOUR_MS,
@@ -100,6 +101,7 @@ def build(inputs: Inputs) -> Report:
         signals=[msgspec.to_builtins(d) for d in state.detections],
         cascades=[msgspec.to_builtins(c) for c in state.cascade_list],
         gaps=list(inputs.gaps),
+        period_ranks=list(inputs.period_ranks),
     )
 
 
@@ -126,8 +128,23 @@ def _empty(inputs: Inputs, book: Book) -> Report:
             f"The store holds {words.join(held)}. A window without events says nothing about the market: "
             "the feeds may not have been collected then."
         )
+    imported = [r for r in inputs.period_ranks if r.best is not None and r.best.source != "liqwatch"]
+    from_history = larger_side(imported)
+    if from_history:  # written from imported aggregate history, attributed
+        bases = words.join(sorted({r.best.basis for r in from_history if r.best is not None}))
+        headline = f"Liquidations {during(from_history[0].kind, from_history[0].start)}, from {bases}"
+        text = (
+            f"liqwatch recorded no liquidation events of its own in {window_words}. The figures below are "
+            f"imported aggregate history ({bases}), not liqwatch's own records."
+        )
+        splits = [
+            t for coin in dict.fromkeys(str(r.coin) for r in from_history) if (t := split_sentence(imported, coin))
+        ]
+        text = " ".join([text, *splits])
     note = _gap_sentences(inputs)
     sections = [Section("lead", "", [text])]
+    if from_history:
+        sections.append(Section("history", "In context", [r.sentence for r in from_history]))
     if note:
         sections.append(Section("data_note", "About the data", note))
     return Report(
@@ -152,6 +169,7 @@ def _empty(inputs: Inputs, book: Book) -> Report:
         signals=[],
         cascades=[],
         gaps=list(inputs.gaps),
+        period_ranks=list(inputs.period_ranks),
     )
 
 

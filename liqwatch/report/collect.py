@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from liqwatch import queries
+from liqwatch.analytics.basis import HistoryRanks, PeriodKind
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.summary import Window
 from liqwatch.analytics.windows import slice_label
@@ -39,7 +40,9 @@ HISTORY_MAX_MS = 10 * 366 * DAY_MS
 HISTORY_MAX_PERIODS = 100_000
 
 
-def collect(store: Store, at: int, window: Window) -> Inputs:
+def collect(store: Store, at: int, window: Window, period: PeriodKind | None = None) -> Inputs:
+    """`period`: the window is that calendar period (day, weekend, week, month) ending at `at`;
+    a 24-hour window ending at midnight is a day."""
     label, length = window
     if length <= 0:
         raise ValueError(f"window {label!r} must have a positive length")
@@ -81,9 +84,10 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
     oi: dict[str, list[MarketStat]] = {}
     funding: dict[str, list[MarketStat]] = {}
     price_coins = list(dict.fromkeys(["BTC", *coins]))
-    back = max(VOL_PERIODS * length, 8 * DAY_MS)
     for coin in price_coins:
-        hourly = queries.candles(store, coin, HOUR_MS, since=start - back, until=at - HOUR_MS + 1)
+        # the whole stored record at its finest interval: "the highest since …" and "the highest in
+        # liqwatch's record" must hold for every candle stored, not the last few weeks'
+        hourly = queries.candles(store, coin, HOUR_MS, until=at - HOUR_MS + 1)
         daily = queries.candles(store, coin, DAY_MS, until=at - DAY_MS + 1)
         if hourly or daily:
             candles[coin] = hourly + daily
@@ -118,7 +122,29 @@ def collect(store: Store, at: int, window: Window) -> Inputs:
         break_throughs=break_throughs,
         levels_maps=maps,
         wallets=collect_wallets(store, at),
+        period_ranks=period_ranks(store, at, length, period, main.long_usd, main.short_usd),
     )
+
+
+RANKED_COINS = ("BTC", "ETH")
+
+
+def period_ranks(
+    store: Store, at: int, length: int, period: PeriodKind | None, long_usd: float, short_usd: float
+) -> list[HistoryRanks]:
+    """The window's rank as a calendar period on the longest comparable basis: all coins on the
+    main side, and BTC and ETH on each side (their own events, or imported history)."""
+    kind = period or ("day" if length == DAY_MS and at % DAY_MS == 0 else None)
+    if kind is None:
+        return []
+    span = (at - length, at)
+    out = []
+    if long_usd or short_usd:
+        out.append(queries.history_ranks(store, kind, span, "short" if short_usd >= long_usd else "long", None))
+    for coin in RANKED_COINS:
+        ranks = queries.history_ranks_of(store, kind, span, ("long", "short"), coin)
+        out += [r for r in ranks if r.best is not None]  # both sides: the article picks (basis_words.larger_side)
+    return out
 
 
 def collect_wallets(store: Store, at: int) -> WalletInputs | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from liqwatch.analytics.basis import HistoryRanks
 from liqwatch.analytics.history import SeriesRow
 from liqwatch.analytics.levels_events import BreakThrough
 from liqwatch.analytics.levels_grid import LevelsMap
@@ -64,6 +65,8 @@ class Inputs(msgspec.Struct, frozen=True):
     break_throughs: dict[str, list[BreakThrough]] = {}  # bars ending in the window
     levels_maps: dict[str, LevelsMap] = {}  # the map at `at`
     wallets: WalletInputs | None = None  # None: no watched positions polled within a day before `at`
+    # calendar-period ranks on a named basis (history_reads): own events or imported aggregate history
+    period_ranks: list[HistoryRanks] = []
 
 
 class Query(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -175,3 +178,5 @@ class Report(msgspec.Struct, frozen=True):
     signals: list[dict[str, Any]]
     cascades: list[dict[str, Any]]
     gaps: list[Gap]
+    # calendar-period ranks on a named basis (analytics.basis), as `liqwatch history rank --json` prints them
+    period_ranks: list[HistoryRanks] = []

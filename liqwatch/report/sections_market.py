@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from liqwatch.analytics import context
+from liqwatch.analytics.basis import OWN
 from liqwatch.analytics.history import (
     Comparison,
     Metric,
@@ -17,6 +18,7 @@ from liqwatch.analytics.history import (
 )
 from liqwatch.analytics.summary import units_to_usd
 from liqwatch.report import words
+from liqwatch.report.basis_words import larger_side
 from liqwatch.report.common import (
     DAY_MS,
     HOUR_MS,
@@ -32,6 +34,8 @@ from liqwatch.report.model import (
     Section,
 )
 from liqwatch.report.sections_totals import _Totals
+
+MIN_BASIS_COMPARABLE = 3  # a calendar rank in the article needs at least this many earlier periods
 
 
 class _Market(_Totals):
@@ -196,8 +200,10 @@ class _Market(_Totals):
                 text = self._median_sentence(c)
             if text:
                 paragraphs.append(text)
+        basis = self._basis_sentences()
         if not paragraphs:
-            return None
+            return Section("history", "In context", basis or [self._nothing_comparable()])
+        paragraphs += basis
         used = self.comparisons_used
         n = max(len(c.comparable) for c in used)
         first = min(c.comparable[0].start for c in used if c.comparable)
@@ -212,6 +218,35 @@ class _Market(_Totals):
             note += "."
         paragraphs.append(note)
         return Section("history", "In context", paragraphs)
+
+    def _basis_sentences(self) -> list[str]:
+        """Calendar-period ranks on a named basis (analytics.basis): every imported-history rank,
+        and liqwatch's own for weekends, weeks and months (its days are ranked above)."""
+        return [
+            r.sentence
+            for r in larger_side(self.inputs.period_ranks)
+            if r.best is not None
+            and r.best.comparable >= MIN_BASIS_COMPARABLE
+            and (r.kind != "day" or r.best.source != OWN)
+        ]
+
+    def _nothing_comparable(self) -> str:
+        """One sentence instead of no ranks at all: too little history, or none."""
+        for r in self.inputs.period_ranks:
+            if r.best is None:
+                return r.sentence
+        adjective = words.period_adjective(self.length)
+        most = max((len(c.comparable) for c in self.comparisons.values()), default=0)
+        most = max([most] + [r.best.comparable for r in self.inputs.period_ranks if r.best is not None])
+        if most:
+            return (
+                f"Only {words.count(most)} earlier {adjective} period{'s' * (most != 1)} from the same venues "
+                f"without gaps {'are' if most != 1 else 'is'} on record: too few to rank this one."
+            )
+        return (
+            f"Nothing comparable is on record: liqwatch holds no earlier {adjective} period from the same "
+            "venues, and no imported history covers this one."
+        )
 
     def _median_sentence(self, c: Comparison) -> str | None:
         """Total liquidations against the median of the most recent fully covered comparable periods."""

@@ -16,9 +16,11 @@ from liqwatch.instruments import Instrument
 from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 
 if TYPE_CHECKING:
+    from liqwatch.aggregates import AggregateRow
     from liqwatch.analytics.history import SeriesRow
     from liqwatch.analytics.summary import Summary
     from liqwatch.catalogue_history import Version
+    from liqwatch.store.aggregate_shared import AggregateSeries
     from liqwatch.store.retention import PruneReport
     from liqwatch.wallets.model import PositionSnapshot, WalletFill, WalletPoll, WalletSet
 
@@ -114,7 +116,33 @@ class WalletStore(Protocol):
         ...
 
 
-class Store(WalletStore, Protocol):
+class AggregateStore(Protocol):
+    """Aggregate history from data providers and backfill progress (store/aggregate_shared.py)."""
+
+    def write_aggregates(self, rows: Sequence[AggregateRow]) -> int:
+        """Insert or replace by (source, venues, coin, interval_ms, start_ts); returns how many were given."""
+        ...
+
+    def aggregates(
+        self,
+        coin: str | None = None,
+        *,
+        source: str | None = None,
+        interval_ms: int | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[AggregateRow]:
+        """Rows with since <= start_ts < until, ordered by key."""
+        ...
+
+    def aggregate_series(self) -> list[AggregateSeries]: ...
+
+    def write_mark(self, task: str, done_until: int, updated: int) -> None: ...
+
+    def mark(self, task: str) -> int | None: ...
+
+
+class Store(AggregateStore, WalletStore, Protocol):
     """What every store does: events, their summaries, side tables, status, retention, wallets."""
 
     # True when other processes read and write the same store at the same time (PostgreSQL);

@@ -34,6 +34,7 @@ import duckdb
 from liqwatch.analytics.summary import Summary, Window
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, reads_sql, retention, schema
+from liqwatch.store.aggregate_shared import AggregateTables
 from liqwatch.store.base import EventFilter, StoreError, StoreNeedsUpgrade
 from liqwatch.store.common import first_line
 from liqwatch.store.duckdb_batch import Batch, event_batch, rows_batch
@@ -46,7 +47,7 @@ H = schema.BUCKET_MS
 DAY_MS = 86_400_000
 
 
-class DuckDBStore(WalletTables, SharedStore):
+class DuckDBStore(AggregateTables, WalletTables, SharedStore):
     """The Store protocol on one DuckDB file (see the module docstring for the design; the reads
     both stores share: store/shared.py, store/wallet_shared.py)."""
 

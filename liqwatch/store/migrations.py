@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
-from liqwatch.store import id_rewrite, postgres_sql, schema, wallet_sql
+from liqwatch.store import aggregate_sql, id_rewrite, postgres_sql, schema, wallet_sql
 from liqwatch.store.base import StoreError
 
 Dialect = Literal["duckdb", "postgres"]
@@ -44,6 +44,12 @@ STEPS: tuple[Step, ...] = (
     Step(4, "watched wallets", wallet_sql.WALLET_TABLES, postgres_sql.from_portable(wallet_sql.WALLET_TABLES)),
     Step(5, "one event id across sources (ids rewritten in place)", "", "", id_rewrite.rewrite_ids),
     Step(6, "instrument_versions", schema.VERSION_TABLES, postgres_sql.from_portable(schema.VERSION_TABLES)),
+    Step(
+        7,
+        "aggregate history, backfill marks",
+        aggregate_sql.AGGREGATE_TABLES,
+        postgres_sql.from_portable(aggregate_sql.AGGREGATE_TABLES),
+    ),
 )
 
 LATEST = STEPS[-1].version

@@ -44,6 +44,7 @@ from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD, Summary, Window
 from liqwatch.model import Gap, Liquidation
 from liqwatch.store import migrations, pg_live, postgres_prune, postgres_reads, reads_sql, retention, schema
 from liqwatch.store import postgres_sql as q
+from liqwatch.store.aggregate_shared import AggregateTables
 from liqwatch.store.base import EventFilter, StoreError, StoreNeedsUpgrade
 from liqwatch.store.common import first_line
 from liqwatch.store.reads_sql import POSTGRES
@@ -107,7 +108,7 @@ def event_rows(rows: Sequence[Liquidation]) -> list[tuple[Any, ...]]:
     return out
 
 
-class PostgresStore(WalletTables, SharedStore):
+class PostgresStore(AggregateTables, WalletTables, SharedStore):
     """The Store protocol on one PostgreSQL database (see the module docstring for the design)."""
 
     shared = True  # collectors and API servers in other processes read and write it at once

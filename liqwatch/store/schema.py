@@ -26,8 +26,8 @@ PostgreSQL SQL (never drop user data).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py);
-# 6: instrument_versions
+SCHEMA_VERSION = 7  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py);
+# 6: instrument_versions; 7: aggregates (store/aggregate_sql.py)
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
 

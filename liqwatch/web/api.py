@@ -215,15 +215,24 @@ def api_router(ctx: WebContext) -> APIRouter:
         at: str | None = AtQuery,
         format: Literal["md", "html", "json"] = Query("md"),
         window: str = Query("24h", description="The article's window, e.g. 24h, 4h, 7d.", pattern=WINDOW_PATTERN),
+        period: Literal["day", "weekend", "week", "month"] | None = Query(
+            None, description="A calendar period instead of window: the last one ended by `at`."
+        ),
     ) -> Response:
+        from liqwatch.analytics.basis import period_window
         from liqwatch.report.build import build
         from liqwatch.report.collect import collect
         from liqwatch.report.render import render
 
         span, end = params.window_param("window", window), at_or_now(at)
+        if period is not None:
+            try:
+                span, end = period_window(period, end)
+            except (ValueError, OverflowError):  # a month past year 9999
+                raise ParamError("at", "is out of range for a calendar period") from None
         if span[1] > REPORT_MAX_MS:
             raise ParamError("window", "at most 31d for a report")
-        text = render(build(collect(ctx.store, end, span)), format)
+        text = render(build(collect(ctx.store, end, span, period)), format)
         media = {"md": "text/markdown", "html": "text/html", "json": "application/json"}[format]
         return Response(text, media_type=f"{media}; charset=utf-8")
 

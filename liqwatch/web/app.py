@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 import liqwatch
 from liqwatch.web import metrics
 from liqwatch.web.api import api_router
+from liqwatch.web.api_history import history_router
 from liqwatch.web.api_levels import levels_router
 from liqwatch.web.api_wallets import wallets_router
 from liqwatch.web.context import WebContext
@@ -66,6 +67,7 @@ def create_app(ctx: WebContext) -> FastAPI:
 
     app.include_router(api_router(ctx))
     app.include_router(levels_router(ctx))
+    app.include_router(history_router(ctx))
     app.include_router(wallets_router(ctx))
     app.include_router(stream_router(ctx))
 

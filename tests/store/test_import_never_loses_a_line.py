@@ -107,7 +107,7 @@ def test_files_of_no_known_kind_are_refused_before_anything_is_imported(tmp_path
     good = tmp_path / "good.jsonl"
     good.write_bytes(line(1) + b"\n")
     db = tmp_path / "s.duckdb"
-    for bad, words in ((text, "not a capture journal"), (binary, "binary")):
+    for bad, words in ((text, "not a format liqwatch knows"), (binary, "binary")):
         code, err = run("import", str(good), str(bad), "--db", str(db), "-q")
         assert code == 2 and str(bad) in err and words in err and "nothing imported" in err
         assert len(err.strip().splitlines()) == 1
