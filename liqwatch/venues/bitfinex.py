@@ -48,6 +48,7 @@ from liqwatch.numbers import BadNumber, exact_product, number, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
 from liqwatch.venues.routes import in_range
 
+MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this era
 VENUE = "bitfinex"
 URLS = {"public": "wss://api-pub.bitfinex.com/ws/2"}
 REST = "https://api-pub.bitfinex.com"
@@ -89,7 +90,7 @@ def _event(row: list[object], recv_ts: int, cat: Catalogue) -> Liquidation:
     amount, base_price, liq_price = _number(row[5]), _number(row[6]), _number(row[11])
     if not isinstance(symbol, str) or not symbol:
         raise BadNumber(f"symbol is not a name: {symbol!r}")
-    if not isinstance(pos_id, int) or not isinstance(mts, int) or isinstance(mts, bool) or mts <= 0:
+    if not isinstance(pos_id, int) or not isinstance(mts, int) or isinstance(mts, bool) or not 0 < mts < MAX_MS:
         raise BadNumber(f"position id or time is not an integer: {pos_id!r}, {mts!r}")
     if amount is None or number(amount, "amount") == 0:
         raise BadNumber(f"amount must be a non-zero number: {row[5]!r}")
