@@ -10,7 +10,8 @@ Wire: `{"event":"subscribe","channel":"status","key":"liq:global"}` → `{"event
   "channel":"status","chanId":N,"key":"liq:global"}`; then `[N, [ROW, …]]` with ROW =
   `["pos", POS_ID, MTS, null, SYMBOL, AMOUNT, BASE_PRICE, null, IS_MATCH, IS_MARKET_SOLD, null,
   LIQUIDATION_PRICE]`, and `[N, "hb"]` every 15 s without data. `{"event":"info",…}` on connect
-  (code 20051: the server restarts, reconnect; 20060/20061: maintenance).
+  (code 20051: the server restarts and closes the socket, the connection reconnects; 20060/20061:
+  maintenance, during which the feed is quiet and the silence watchdog reconnects until it ends).
 Channel state: data frames carry only the channel id the ack assigned. `parse` does NOT keep it:
   a liquidation frame is recognised by its shape, a list of rows that start with "pos", which no
   other public channel sends. So `parse` stays a pure function of the frame, and a journal imports
@@ -48,6 +49,7 @@ from liqwatch.numbers import BadNumber, exact_product, number, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
 from liqwatch.venues.routes import in_range
 
+MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this era
 VENUE = "bitfinex"
 URLS = {"public": "wss://api-pub.bitfinex.com/ws/2"}
 REST = "https://api-pub.bitfinex.com"
@@ -89,8 +91,8 @@ def _event(row: list[object], recv_ts: int, cat: Catalogue) -> Liquidation:
     amount, base_price, liq_price = _number(row[5]), _number(row[6]), _number(row[11])
     if not isinstance(symbol, str) or not symbol:
         raise BadNumber(f"symbol is not a name: {symbol!r}")
-    if not isinstance(pos_id, int) or not isinstance(mts, int) or isinstance(mts, bool) or mts <= 0:
-        raise BadNumber(f"position id or time is not an integer: {pos_id!r}, {mts!r}")
+    if not isinstance(pos_id, int) or not isinstance(mts, int) or isinstance(mts, bool) or not 0 < mts < MAX_MS:
+        raise BadNumber(f"position id or time is not an integer of milliseconds: {pos_id!r}, {mts!r}")
     if amount is None or number(amount, "amount") == 0:
         raise BadNumber(f"amount must be a non-zero number: {row[5]!r}")
     price_value = liq_price if liq_price else base_price

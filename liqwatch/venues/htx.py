@@ -55,6 +55,7 @@ from liqwatch.numbers import BadNumber, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
 from liqwatch.venues.routes import contract_amounts, in_range
 
+MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this era
 VENUE = "htx"
 URLS = {
     "linear": "wss://api.hbdm.com/linear-swap-notification",
@@ -90,7 +91,7 @@ class Order(msgspec.Struct, frozen=True):
     direction: str
     volume: int | float | str  # contracts
     price: int | float | str
-    created_at: int
+    created_at: int | str  # ms; HTX quotes some numbers
     symbol: str = ""  # the coin: BTC
 
 
@@ -144,8 +145,10 @@ def _event(order: Order, recv_ts: int, cat: Catalogue) -> Liquidation:
         raise BadNumber(f"unknown direction {order.direction!r}")
     price = positive(order.price, "price")
     positive(order.volume, "volume")
-    if order.created_at <= 0:
-        raise BadNumber(f"created_at must be positive: {order.created_at!r}")
+    created = order.created_at
+    ts = created if isinstance(created, int) else int(created) if created.isascii() and created.isdigit() else 0
+    if not 0 < ts < MAX_MS:
+        raise BadNumber(f"created_at must be positive milliseconds: {created!r}")
     inst = cat.resolve(VENUE, order.contract_code, derive)
     qty: float | None = None
     usd: float | None = None
@@ -164,10 +167,10 @@ def _event(order: Order, recv_ts: int, cat: Catalogue) -> Liquidation:
         coin_price,
         in_range(qty, "qty"),
         in_range(usd, "usd"),
-        order.created_at,
+        ts,
         recv_ts,
         COMPLETE,
-        f"{VENUE}:{order.contract_code}:{order.created_at}:{order.direction}:{volume}:{price_text}",
+        f"{VENUE}:{order.contract_code}:{ts}:{order.direction}:{volume}:{price_text}",
     )
 
 

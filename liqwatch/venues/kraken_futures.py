@@ -55,6 +55,7 @@ from liqwatch.venues.base import (
 )
 from liqwatch.venues.routes import contract_amounts, in_range
 
+MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this era
 VENUE = "kraken_futures"
 URLS = {"ws": "wss://futures.kraken.com/ws/v1"}
 REST = "https://futures.kraken.com"
@@ -120,8 +121,8 @@ def _event(trade: Trade, recv_ts: int, cat: Catalogue) -> Liquidation:
         raise BadNumber(f"unknown side {trade.side!r}")
     price = positive(trade.price, "price")
     positive(trade.qty, "qty")
-    if trade.time <= 0:
-        raise BadNumber(f"time must be positive: {trade.time!r}")
+    if not 0 < trade.time < MAX_MS:
+        raise BadNumber(f"time must be positive milliseconds: {trade.time!r}")
     inst = cat.resolve(VENUE, trade.product_id, derive)
     qty: float | None = None
     usd: float | None = None
