@@ -250,12 +250,21 @@ def _dydx() -> list[Market]:
 
 
 def _lighter() -> list[Market]:
-    # Market ids as symbols (the bundled snapshot's: 0 ETH, 1 BTC); size in coins, USDC quoted.
+    # Market ids as symbols, exactly the bundled snapshot's; size in coins (1000X markets: bundles
+    # of 1000, priced per bundle), USDC quoted.
     v = "lighter"
-    stream: dict[str, Any] = {"conn": "stream"}
+    s: dict[str, Any] = {"conn": "stream"}
     return [
-        _m(v, "1", "BTC", "linear", "1", "USDC", "0.1", "0.00001", 55, **stream),
-        _m(v, "0", "ETH", "linear", "1", "USDC", "0.01", "0.0001", 45, **stream),
+        _m(v, "1", "BTC", "linear", "1", "USDC", "0.1", "0.00001", 40, **s),
+        _m(v, "0", "ETH", "linear", "1", "USDC", "0.01", "0.0001", 30, **s),
+        _m(v, "2", "SOL", "linear", "1", "USDC", "0.001", "0.001", 8, **s),
+        _m(v, "3", "DOGE", "linear", "1", "USDC", "0.000001", "1", 5, **s),
+        _m(v, "4", "PEPE", "linear", "1000", "USDC", "0.000001", "1", 4, bundle=1000, **s),
+        _m(v, "7", "XRP", "linear", "1", "USDC", "0.000001", "1", 4, **s),
+        _m(v, "8", "LINK", "linear", "1", "USDC", "0.001", "0.1", 2, **s),
+        _m(v, "16", "SUI", "linear", "1", "USDC", "0.00001", "0.1", 3, **s),
+        _m(v, "17", "SHIB", "linear", "1000", "USDC", "0.000001", "1", 2, bundle=1000, **s),
+        _m(v, "25", "BNB", "linear", "1", "USDC", "0.01", "0.01", 2, **s),
     ]
 
 

@@ -43,7 +43,9 @@ Limits: 2 subscriptions per (connection + channel + channel id) per second (docs
   subscriptions per channel per connection (nautilus_trader's client; UNCONFIRMED in dYdX's docs):
   `MARKETS_PER_CONNECTION` markets per connection.
 UNCONFIRMED: the taker = liquidated rule (above); the 32-per-channel cap; `v4_block_height` as the
-  liveness companion (documented channel, its cadence not stated).
+  liveness companion (documented channel, its cadence not stated); that one `/v4/perpetualMarkets`
+  answer lists every market (no paging is followed: the indexer's default page is taken to
+  exceed the market count).
 """
 
 from __future__ import annotations

@@ -24,6 +24,9 @@ Size: `size` in base units of the market (coins; a `1000X` market in bundles of 
   bundle: qty = size × 1000, price / 1000), `usd_amount` the venue's USD(C) notional (= size × price
   in the recorded samples): usd = usd_amount, exact as sent; size × price when it is missing.
   A market id the catalogue does not list has coin "#{id}" and qty, usd None, never a guess.
+Bundled markets (offline start; REST replaces them): ids 0 ETH, 1 BTC, 2 SOL, 3 DOGE, 4 1000PEPE,
+  7 XRP, 8 LINK, 16 SUI, 17 1000SHIB, 25 BNB, as two independent public clients' id tables agree
+  and the recorded BTC frame (market 1 at 75,602.8) confirms.
 Coverage: complete: the channel carries every trade of the market, liquidations included.
 Id: `lighter:{market_id}:{trade_id}` (`trade_id_str`, else `trade_id`).
 Time: `timestamp` in ms.
