@@ -585,8 +585,13 @@ def run(
             "e.g. ~/hl/data, where it writes node_fills or node_fills_by_block)"
         )
     for key in list(settings.venue_urls) + list(settings.rest_urls):
-        if key.split(".", 1)[0] not in (*VENUE_IDS, "hyperliquid"):
-            raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)}, hyperliquid)")
+        if key.split(".", 1)[0] not in VENUE_IDS:
+            raise fail(f"URL override for unknown venue {key!r} (known: {', '.join(VENUE_IDS)})")
+    from liqwatch.venues import REGISTRY
+
+    for key in settings.venue_urls:
+        if not REGISTRY[key.split(".", 1)[0]].urls:
+            raise fail(f"--venue-url {key}: no WebSocket feed; give its node's files with --hyperliquid-node-dir")
     if "hyperliquid" in settings.rest_urls:  # the watched wallets' POST /info and leaderboard (the simulator)
         base = settings.rest_urls["hyperliquid"].rstrip("/")
         wallets = msgspec.structs.replace(wallets, url=base, leaderboard_url=f"{base}/Mainnet/leaderboard")

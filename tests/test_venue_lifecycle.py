@@ -113,3 +113,9 @@ def test_the_node_dir_comes_from_the_config_file_or_the_environment(tmp_path: Pa
     from_env = config.load(None, env={"LIQWATCH_HYPERLIQUID_NODE_DIR": "/srv/hl"})
     assert from_env.node_dirs()["hyperliquid"][0] == Path("/srv/hl")
     assert config.load(None, env={}).node_dirs() == {}
+
+
+def test_run_refuses_a_websocket_url_for_hyperliquid(tmp_path: Path) -> None:
+    args = ["run", "--venues", "okx", "--venue-url", "hyperliquid=ws://127.0.0.1:9/ws", "--db", str(tmp_path / "x")]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "--hyperliquid-node-dir" in result.stderr

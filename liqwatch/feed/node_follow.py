@@ -103,16 +103,13 @@ class NodeFollower:
         next_checkpoint = loop.time() + self.checkpoint_s
         try:
             while True:
-                if self.current is None:
-                    self._open_start()
-                got = self._pump() if self.current is not None else 0
-                now = self.clock()
-                if got:
-                    self._alive(now)
-                else:
-                    self._watch_silence(now)
-                    if self.current is not None and self._rotate(now):
-                        continue
+                try:
+                    got = self._step()
+                except Exception as exc:  # a file vanished, a disk error, a bug: keep the feed, retry
+                    got = 0
+                    self._broken(exc)
+                if got < 0:
+                    continue  # moved to the next hour's file
                 if loop.time() >= next_checkpoint:
                     await asyncio.to_thread(self._save, self._position())
                     next_checkpoint = loop.time() + self.checkpoint_s
@@ -128,6 +125,36 @@ class NodeFollower:
             self._save(self._position())
             self._close()
             raise
+
+    def _step(self) -> int:
+        """Read what is new: lines handed on, or -1 after moving to the next hour's file."""
+        if self.current is None:
+            self._open_start()
+        elif self._file is None:
+            self._open(self.current, self.offset)  # after an error: the same place again
+        got = self._pump() if self._file is not None else 0
+        now = self.clock()
+        if got:
+            self._alive(now)
+            return got
+        self._watch_silence(now)
+        if self.current is not None and self._rotate(now):
+            return -1
+        return 0
+
+    def _broken(self, exc: Exception) -> None:
+        self._close()
+        error = f"node files: {type(exc).__name__}: {exc}"
+        if error != self.state.last_error:  # once per distinct error, not every poll
+            if isinstance(exc, OSError):
+                log.warning("%s: %s", self.venue, error)
+            else:
+                log.exception("%s: unexpected error following node files", self.venue)
+        self.state.last_error = error
+        if self.current is not None and not self.current.exists():
+            nxt = following(self._files(), self.current)
+            if nxt is not None:  # the file was pruned under us: go on with the next one
+                self.current, self.offset = nxt, 0
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -175,7 +202,7 @@ class NodeFollower:
             self._file = None
 
     def _pump(self) -> int:
-        """Hand on every complete line appended since the last read; how many."""
+        """Hand on the complete lines of the next block appended since the last read; how many."""
         assert self._file is not None
         count = 0
         size = READ_BLOCK
@@ -195,8 +222,7 @@ class NodeFollower:
                     self._hand_on(recv_ts, raw)
                     count += 1
             self.offset += end + 1
-            if len(block) < READ_BLOCK:
-                return count
+            return count  # one block at a time: the event loop (other feeds) runs between blocks
 
     def _hand_on(self, recv_ts: int, raw: bytes) -> None:
         self.state.frames += 1

@@ -22,6 +22,8 @@ A frame is ONE such line (the capture journal keeps it verbatim); `parse` reads 
 Event: a liquidation trade has two legs and the `liquidation` object rides on BOTH; the event is
 the LIQUIDATED user's own fill (`user == liquidation.liquidatedUser`, case-insensitive), so the
 liquidator's leg (HLP vault, a backstop liquidator or a book maker) is never counted twice.
+If `liquidatedUser` is absent or null (optional in some SDKs' types), the liquidated leg is the one
+whose `dir` starts with "Liquidated" (UNCONFIRMED: LIQUIDATED_DIR); the other leg is skipped.
 Auto-deleveraging (`dir` "Auto-Deleveraging") is not a liquidation: no event, whatever it carries.
 Side: `side` is the liquidated user's order side: "A" (ask, sell) closes a LONG, "B" (bid, buy)
   closes a SHORT. Checked against `startPosition` (the position before the fill): a sell must start
@@ -54,6 +56,9 @@ from liqwatch.venues.base import BadFrame, Frame, Heartbeat, VenueSpec
 VENUE = "hyperliquid"
 REST = "https://api.hyperliquid.xyz"
 ADL_DIR = "Auto-Deleveraging"
+# UNCONFIRMED: liquidated legs' `dir` reads "Liquidated Cross Long" / "Liquidated Isolated Short" (peers'
+# fixtures); used only when a fill's liquidation object lacks `liquidatedUser`.
+LIQUIDATED_DIR = "Liquidated"
 # UNCONFIRMED: whether every HIP-3 dex's collateral is a USD stablecoin; until then no USD value.
 HIP3_USD_AT_PAR = False
 # A node writes fills continuously (blocks every ~0.1 s); this long without a new line is silence.
@@ -65,7 +70,7 @@ NOT_COVERED = (
 
 
 class _Liquidation(msgspec.Struct):
-    liquidatedUser: str = ""
+    liquidatedUser: str | None = None
     markPx: str | None = None
     method: str | None = None
 
@@ -113,8 +118,11 @@ def parse(frame: Frame, recv_ts: int, catalogue: Catalogue) -> list[Liquidation]
         liquidation = fill.liquidation
         if liquidation is None or fill.dir == ADL_DIR:
             continue
-        if user.lower() != liquidation.liquidatedUser.lower():
-            continue  # the liquidator's leg of the same trade
+        if liquidation.liquidatedUser:
+            if user.lower() != liquidation.liquidatedUser.lower():
+                continue  # the liquidator's leg of the same trade
+        elif not fill.dir.startswith(LIQUIDATED_DIR):
+            continue  # no liquidatedUser: only the leg whose dir says it was liquidated
         if fill.coin.startswith("@") or "/" in fill.coin:
             continue  # spot: not a derivative position
         out.append(_event(user.lower(), fill, recv_ts))

@@ -188,3 +188,21 @@ def test_a_line_longer_than_the_read_block_is_read_whole(tmp_path: Path, monkeyp
 
     asyncio.run(following_while(node, rec, act))
     assert rec.lines == [long_line.decode(), fills_line(2).decode()]
+
+
+def test_a_file_pruned_under_the_follower_does_not_stop_it(tmp_path: Path) -> None:
+    node = tmp_path / "data"
+    old = hour_file(node, "20261206", 4)
+    append(old, fills_line(1) + b"\n")
+    rec = Recorder()
+
+    async def act() -> None:
+        await until(lambda: len(rec.lines) == 1)
+        new = hour_file(node, "20261206", 5)
+        old.unlink()  # the node's pruning removed the hour being read
+        append(new, fills_line(2) + b"\n")
+        await until(lambda: len(rec.lines) == 2)
+
+    follower = asyncio.run(following_while(node, rec, act))
+    assert rec.lines == [fills_line(1).decode(), fills_line(2).decode()]
+    assert follower.current is not None and follower.current.name == "5"

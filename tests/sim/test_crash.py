@@ -19,6 +19,7 @@ from pathlib import Path
 
 from liqwatch.instruments import Catalogue
 from liqwatch.sim import SimConfig, Simulator
+from liqwatch.sim.node_writer import hour_path
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
 from tests.sim.helpers import parse_sent, read_sent, sim_catalogue
@@ -54,7 +55,21 @@ def test_kill_9_and_restart_lose_nothing_and_count_nothing_twice(tmp_path: Path)
     sent_log = tmp_path / "sent.jsonl"
 
     async def main() -> tuple[int, int, str]:
-        config = SimConfig(venues=VENUES, scenario="crash", seed=21, speed=300, sent_log=sent_log, tick_s=0.2)
+        # Hyperliquid too, from a simulated node's files read from the tape's first hour (see test_cli)
+        node = tmp_path / "hl"
+        start = int(time.time()) // 3600 * 3600 * 1000 - 3_600_000
+        first_hour = hour_path(node, start).relative_to(node)
+        (tmp_path / "live.hyperliquid-node.json").write_text(json.dumps({"file": str(first_hour), "offset": 0}))
+        config = SimConfig(
+            venues=VENUES,
+            scenario="crash",
+            seed=21,
+            speed=300,
+            sent_log=sent_log,
+            tick_s=0.2,
+            hyperliquid_node_dir=node,
+            start_ms=start,
+        )
         async with Simulator(config) as sim:
             first = await _start(sim, db)
             await _wait_for_events(status_file, first.pid, 200)
@@ -95,6 +110,7 @@ def test_kill_9_and_restart_lose_nothing_and_count_nothing_twice(tmp_path: Path)
     missing = must_have - set(ids)
     assert not missing, f"{len(missing)} liquidations delivered > 1 s before the kill are lost"
     assert set(ids) <= everything  # nothing invented
+    assert any(i.startswith("hyperliquid:") for i in must_have)  # the node's files were followed across the kill
 
     # `liqwatch events` (the user's view) lists each id once.
     import subprocess

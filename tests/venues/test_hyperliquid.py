@@ -142,3 +142,12 @@ def test_a_2023_api_fill_without_tid_gets_the_fallback_id() -> None:
     assert (event.coin, event.side, event.qty) == ("SUI", "long", 142.7)
     assert event.usd == float(Decimal("142.7") * Decimal("1.3189"))
     assert event.id == f"hyperliquid:{first['hash']}:{first['oid']}:{TRADER}:4623.5:142.7:1.3189"
+
+
+def test_without_liquidated_user_the_leg_whose_dir_says_liquidated_counts() -> None:
+    block = {"liquidatedUser": None, "markPx": "96010.0", "method": "market"}
+    own = fill(dir="Liquidated Cross Long", liquidation=block)
+    other = fill("B", "-4", dir="Close Short", liquidation=block)
+    (event,) = parse(line(TRADER, own))
+    assert event.side == "long"
+    assert parse(line(LIQUIDATOR, other)) == []
