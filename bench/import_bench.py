@@ -140,12 +140,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--generated", action="store_true", help="parse_bench's generated frames, not the recorded")
-    parser.add_argument(
-        "--workers", type=int, default=None, help="import worker processes (default: liqwatch's own choice)"
-    )
     args = parser.parse_args()
-    global WORKERS
-    WORKERS = args.workers
     catalogue = bundled()
     templates = [] if args.generated else recorded_templates()
     if templates:

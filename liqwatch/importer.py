@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
+from typing import BinaryIO
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -54,7 +55,7 @@ class DeadLetterFile:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.count = 0
-        self._file: object = None
+        self._file: BinaryIO | None = None
 
     def write(self, letter: DeadLine) -> None:
         self.count += 1
@@ -63,13 +64,13 @@ class DeadLetterFile:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("ab")
-        self._file.write(_encode(letter) + b"\n")  # type: ignore[attr-defined]
+        self._file.write(_encode(letter) + b"\n")
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.flush()  # type: ignore[attr-defined]
-            os.fsync(self._file.fileno())  # type: ignore[attr-defined]
-            self._file.close()  # type: ignore[attr-defined]
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
             self._file = None
 
 
@@ -82,8 +83,8 @@ class ImportReport:
     stored: int = 0  # new in the store
     repriced: int = 0  # stored before without a USD value, given one now
     unpriced: int = 0  # events whose contract size is unknown (usd null)
-    bad_lines: int = 0  # lines that could not be read (or held an event no store can keep)
-    bad_frames: int = 0  # frames that failed to parse
+    bad_lines: int = 0  # lines that could not be read
+    bad_frames: int = 0  # frames that failed to parse, events no store can hold, rows of unread exchanges
     unreadable: list[str] = field(default_factory=list)  # files of which nothing could be read
     problems: list[str] = field(default_factory=list)  # the first KEEP_PROBLEMS, one line each
     problem_count: int = 0  # all of them

@@ -222,6 +222,8 @@ class PostgresStore(AggregateTables, WalletTables, SharedStore):
         self._check_writable()
         self._ensure_partitions([e.ts for e in rows])
 
+        filled = [0]  # set by the attempt that commits (a deadlock retries the whole write)
+
         def write(cur: psycopg.Cursor[Any]) -> int:
             with cur.copy(q.COPY_STAGING) as copy:
                 copy.set_types(q.STAGING_TYPES)
@@ -229,9 +231,10 @@ class PostgresStore(AggregateTables, WalletTables, SharedStore):
                     copy.write_row(row)
             cur.execute(q.CLAIM_NEW)
             new = cur.rowcount
+            filled[0] = 0
             if new < len(staged) and any(e.usd is not None for e in rows):
-                filled = cur.execute(q.FILL_UNPRICED.format(bucket_ms=H)).fetchone()
-                self.repriced += int(filled[0]) if filled else 0
+                row = cur.execute(q.FILL_UNPRICED.format(bucket_ms=H)).fetchone()
+                filled[0] = int(row[0]) if row else 0
             if new <= 0:
                 return 0
             cur.execute(q.INSERT_NEW)
@@ -242,7 +245,9 @@ class PostgresStore(AggregateTables, WalletTables, SharedStore):
                 cur.execute("SELECT pg_notify(%s, p) FROM unnest(%s::text[]) AS p", [pg_live.CHANNEL, notes])
             return new
 
-        return self._run(write, what="write")
+        new = self._run(write, what="write")
+        self.repriced += filled[0]
+        return new
 
     def _ensure_partitions(self, ts_sorted: list[int]) -> None:
         wanted = [p for p in month_partitions(ts_sorted) if p[0] not in self._partitions]
