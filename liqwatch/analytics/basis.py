@@ -35,6 +35,7 @@ PeriodKind = Literal["day", "weekend", "week", "month"]
 KINDS: tuple[PeriodKind, ...] = ("day", "weekend", "week", "month")
 Metric = Literal["long", "short", "total"]
 OWN = "liqwatch"
+OWN_MAX_MISSING_SHARE = 0.05  # as analytics.history.compare: a quiet minor venue does not void a period
 
 Lane = dict[int, tuple[float, float]]  # UTC day start → (long USD, short USD)
 
@@ -45,12 +46,16 @@ class Basis(msgspec.Struct, frozen=True):
     source: str  # OWN, "coinalyze", "coinglass"
     coin: str | None
     lanes: dict[str, Lane]  # venue → its known days
+    # an earlier period missing venues that hold at most this share of the current value is still
+    # compared, on the venues it has (both sides); 0: every venue must be known
+    max_missing_share: float = 0.0
 
 
 class Past(msgspec.Struct, frozen=True):
     start: int
     end: int
-    usd: float
+    usd: float  # the earlier period's value
+    current_usd: float  # the ranked period's value over the same venues (less when some were missing)
 
 
 class PeriodRank(msgspec.Struct, frozen=True):
@@ -69,6 +74,7 @@ class PeriodRank(msgspec.Struct, frozen=True):
     rank: int  # 1 + comparable periods with a greater value
     records_begin: int  # start of the first comparable period (this period's when there is none)
     unknown: int  # earlier periods since records_begin left out: a compared venue not known
+    fewer: int  # comparable periods compared without a minor venue (see Basis.max_missing_share)
     since: Past | None  # the most recent comparable period with a value >= this one
     largest: Past | None  # the largest comparable period
 
@@ -190,7 +196,7 @@ def own_basis(
     lanes: dict[str, Lane] = {}
     for venue, known_days in known.items():
         lanes[venue] = {d: values.get((venue, d), (0.0, 0.0)) for d in known_days}
-    return Basis(OWN, coin, lanes)
+    return Basis(OWN, coin, lanes, OWN_MAX_MISSING_SHARE)
 
 
 def basis_name(basis: Basis, venues: Sequence[str]) -> str:
@@ -221,25 +227,27 @@ def rank(basis: Basis, kind: PeriodKind, period: tuple[int, int], metric: Metric
     venues = sorted(v for v, lane in basis.lanes.items() if all(d in lane for d in days(start, end)))
     if not venues:
         return None
-    current = _value(basis.lanes, venues, start, end, metric)
-    assert current is not None
+    by_venue = {v: _value(basis.lanes, [v], start, end, metric) or 0.0 for v in venues}
+    current = sum(by_venue.values())
     earliest = min(min(basis.lanes[v]) for v in venues)
     floor = max(earliest, start - MAX_BACK_MS)
     comparable: list[Past] = []  # newest first
     unknown_since_last_known = 0
     unknown = 0
+    fewer = 0
     p_start, p_end = previous(kind, start)
     while p_start >= floor:
-        value = _value(basis.lanes, venues, p_start, p_end, metric)
-        if value is None:
+        past = _past(basis, venues, by_venue, current, p_start, p_end, metric)
+        if past is None:
             unknown_since_last_known += 1
         else:
             unknown += unknown_since_last_known  # gaps count only between known periods
             unknown_since_last_known = 0
-            comparable.append(Past(p_start, p_end, value))
+            comparable.append(past)
+            fewer += past.current_usd != current
         p_start, p_end = previous(kind, p_start)
-    greater = sum(1 for p in comparable if p.usd > current)
-    since = next((p for p in comparable if p.usd >= current), None)
+    greater = sum(1 for p in comparable if p.usd > p.current_usd)
+    since = next((p for p in comparable if p.usd >= p.current_usd), None)
     largest = max(comparable, key=lambda p: (p.usd, p.start), default=None)
     return PeriodRank(
         kind=kind,
@@ -255,9 +263,31 @@ def rank(basis: Basis, kind: PeriodKind, period: tuple[int, int], metric: Metric
         rank=1 + greater,
         records_begin=comparable[-1].start if comparable else start,
         unknown=unknown,
+        fewer=fewer,
         since=since,
         largest=largest,
     )
+
+
+def _past(
+    basis: Basis,
+    venues: Sequence[str],
+    by_venue: Mapping[str, float],
+    current: float,
+    start: int,
+    end: int,
+    metric: Metric,
+) -> Past | None:
+    """An earlier period as compared, or None when it is not comparable (see Basis.max_missing_share)."""
+    missing = [v for v in venues if any(d not in basis.lanes[v] for d in days(start, end))]
+    if not missing:
+        value = _value(basis.lanes, venues, start, end, metric)
+        return None if value is None else Past(start, end, value, current)
+    if len(missing) == len(venues) or sum(by_venue[v] for v in missing) > basis.max_missing_share * current:
+        return None
+    kept = [v for v in venues if v not in missing]
+    value = _value(basis.lanes, kept, start, end, metric)
+    return None if value is None else Past(start, end, value, sum(by_venue[v] for v in kept))
 
 
 def best(

@@ -49,6 +49,8 @@ def _attribution(r: PeriodRank) -> str:
     text = r.basis
     if r.unknown:
         text += f"; {r.unknown:,} {PLURAL[r.kind] if r.unknown != 1 else r.kind} without complete data left out"
+    if r.fewer:
+        text += f"; {r.fewer:,} compared without a venue holding under 5% of this total"
     return f"({text})"
 
 

@@ -96,3 +96,19 @@ def test_the_longest_comparable_series_wins_and_own_events_win_ties() -> None:
 def test_nothing_comparable_is_none() -> None:
     (agg,) = b.aggregate_bases(daily("coinalyze", "OKX", "2024-01-01", [(1, 0)]))
     assert b.rank(agg, "day", b.period_at("day", ms("2024-02-01")), "long") is None
+
+
+def test_own_events_compare_past_days_without_a_quiet_minor_venue() -> None:
+    days = [ms("2024-01-01") + k * D for k in range(4)]
+    values = {("okx", d): (100.0 * (k + 1), 0.0) for k, d in enumerate(days)}
+    values |= {("gate", d): (3.0, 0.0) for d in days}
+    known = {"okx": days, "gate": [days[0], days[3]]}  # gate quiet (no event at all) on 2 and 3 January
+    own = b.own_basis(None, values, known)
+    r = b.rank(own, "day", b.period_at("day", days[3]), "long")
+    assert r is not None and r.venues == ["gate", "okx"] and r.usd == 403.0
+    # 2 and 3 January are compared on okx alone (gate holds 0.7% of the current value): 400 vs 200, 300
+    assert (r.comparable, r.fewer, r.unknown, r.rank) == (3, 2, 0, 1)
+    assert r.since is None and "; 2 compared without a venue holding under 5% of this total" in rank_sentence(r)
+    big = b.own_basis(None, values | {("gate", days[3]): (300.0, 0.0)}, known)
+    r2 = b.rank(big, "day", b.period_at("day", days[3]), "long")
+    assert r2 is not None and (r2.comparable, r2.unknown) == (1, 2)  # gate is 43% now: those days are left out
