@@ -167,7 +167,7 @@ def frame_of(row: Row) -> tuple[str, Frame, int]:
         trade += f'"type":"liquidation","time":{ts},"qty":{row.amount},"price":{row.price}}}'
         return venue, trade, recv
     if venue == "bitfinex":
-        pos_id = row.id if _DIGITS.match(row.id) else "0"
+        pos_id = row.id if row.id.isascii() and row.id.isdigit() and len(row.id) <= 19 else "0"
         amount = f"-{row.amount}" if short else row.amount
         symbol = _json(row.symbol if row.symbol.startswith("t") else f"t{row.symbol}")
         liq = f'["pos",{pos_id},{ts},null,{symbol},{amount},{row.price},null,0,1,null,{row.price}]'
