@@ -228,3 +228,11 @@ def test_the_readme_quotes_the_api_word_for_word(client: TestClient) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     detail = client.get("/api/events", params={"coin": "B-T"}).json()["detail"]
     assert f"`GET /api/events?coin=B-T` →\n`{detail}`" in readme
+
+
+def test_the_last_days_of_a_month_are_times_too(client: TestClient) -> None:
+    # the schema's date pattern once stopped at day 28: the 29th-31st were refused before parsing
+    assert client.get("/api/summary", params={"at": "2026-10-31T12:00:00Z"}).status_code == 200
+    assert client.get("/api/events", params={"since": "2026-11-29", "until": "2026-11-30"}).status_code == 200
+    refused = client.get("/api/summary", params={"at": "2026-02-30"})
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("at: ")

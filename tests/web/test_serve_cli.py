@@ -30,7 +30,14 @@ def test_serve_answers_over_a_store_file(tmp_path: Path) -> None:
         found = re.search(r"on (http://\S+)", line)
         assert found, line
         health = httpx.get(found.group(1) + "/api/health", timeout=30).json()
-        assert health == {"ok": True, "store": "duckdb", "events": 50}
+        assert health == {
+            "ok": True,
+            "store": "duckdb",
+            "events": 50,
+            "collector": "none",
+            "venues_connected": [],
+            "venues_down": [],
+        }
         # read commands open the file read-only too, so they work beside `serve`
         for args in (["summary", "--json"], ["events", "--format", "jsonl"], ["wallets", "pnl", "--json"]):
             read = subprocess.run(
