@@ -229,8 +229,8 @@ class PostgresStore(WalletTables, SharedStore):
             new = cur.rowcount
             filled[0] = 0
             if new < len(staged) and any(e.usd is not None for e in rows):
-                row = cur.execute(q.FILL_UNPRICED.format(bucket_ms=H)).fetchone()
-                filled[0] = int(row[0]) if row else 0
+                count = cur.execute(q.FILL_UNPRICED.format(bucket_ms=H)).fetchone()
+                filled[0] = int(count[0]) if count else 0
             if new <= 0:
                 return 0
             cur.execute(q.INSERT_NEW)
