@@ -165,3 +165,18 @@ def test_dead_letters_are_json_lines_of_one_shape(tmp_path: Path) -> None:
     letters = [msgspec.json.decode(json.dumps(d), type=DeadLine) for d in dead_letters(db)]
     assert [(d.line, d.venue) for d in letters] == [(2, None), (3, "nowhere")]
     assert letters[0].text == "{oops" and "unknown venue 'nowhere'" in letters[1].reason
+
+
+def test_the_dead_letter_file_itself_is_never_imported(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    journal = tmp_path / "j.jsonl"
+    journal.write_bytes(line(1) + b"\n{oops\n")
+    run("import", str(journal), "--db", str(db), "-q")
+    letters = db.with_name("s.dead-letters.jsonl")
+    code, err = run("import", str(letters), "--db", str(db), "-q")
+    assert code == 2 and "the dead-letter file this import writes to" in err
+
+
+def test_reprice_without_a_journal_says_what_to_name(tmp_path: Path) -> None:
+    code, err = run("reprice", "--db", str(tmp_path / "s.duckdb"), "-q")
+    assert code == 2 and "no journal at" in err and "name the journals" in err
