@@ -180,3 +180,25 @@ def test_the_dead_letter_file_itself_is_never_imported(tmp_path: Path) -> None:
 def test_reprice_without_a_journal_says_what_to_name(tmp_path: Path) -> None:
     code, err = run("reprice", "--db", str(tmp_path / "s.duckdb"), "-q")
     assert code == 2 and "no journal at" in err and "name the journals" in err
+
+
+def test_random_damage_costs_exactly_the_damaged_lines(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(13)
+    lines = [line(i) for i in range(2000)]
+    damaged = sorted(rng.sample(range(2000), 150))
+    for i in damaged:
+        raw = bytearray(lines[i])
+        for _ in range(rng.randint(1, 4)):  # bytes flipped anywhere: in the JSON, the frame, its UTF-8
+            raw[rng.randrange(len(raw))] = rng.choice([0xFF, 0x00, ord("{"), ord('"'), 0xC3])
+        lines[i] = bytes(raw).replace(b"\n", b" ")
+    journal = tmp_path / "2025-11-21.jsonl.gz"
+    journal.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    db = tmp_path / "s.duckdb"
+    code, err = run("import", str(journal), "--db", str(db), "-q")
+    assert code == 0, err
+    letters = dead_letters(db)
+    assert {d["line"] for d in letters} <= {i + 1 for i in damaged}  # only damaged lines, each once
+    assert len(letters) == len({d["line"] for d in letters})
+    assert stored(db) + len(letters) == 2000  # every line is either stored or a dead letter
