@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import msgspec
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from liqwatch import config, queries
@@ -140,8 +139,10 @@ def import_(
     Importing twice changes nothing (but for events stored unpriced that are now priced).
     Exits 1 when a file could not be read at all, 2 when a file is of no known kind (nothing imported).
     """
+    from liqwatch.cli_import import import_paths
+
     settings = settings_from(db, config_file)
-    _import_paths(settings, files, quiet=quiet, verb="import", coin=coin)
+    import_paths(settings, files, quiet=quiet, verb="import", coin=coin)
 
 
 @app.command()
@@ -159,6 +160,8 @@ def reprice(
 ) -> None:
     """Give events stored without a USD value (unknown contract size) their value, now that the
     catalogue knows the contract: reads their frames again from the journal; rollups follow."""
+    from liqwatch.cli_import import import_paths
+
     settings = settings_from(db, config_file)
     if not files:
         if not settings.journal_dir.is_dir():
@@ -166,64 +169,7 @@ def reprice(
                 f"no journal at {settings.journal_dir}: name the journals or Tardis files to read the sizes from"
             )
         files = [settings.journal_dir]
-    _import_paths(settings, files, quiet=quiet, verb="reprice")
-
-
-def _import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str, coin: str | None = None) -> None:
-    from liqwatch import import_kinds
-    from liqwatch.feed.instruments import read_cache
-    from liqwatch.importer import ImportReport, import_files
-    from liqwatch.instruments import bundled
-    from liqwatch.store.base import StoreError
-
-    files, refused = import_kinds.expand(paths)
-    for path in files:
-        if path.resolve() == settings.dead_letters.resolve():
-            refused.append(f"{path}: the dead-letter file this import writes to")
-            continue
-        try:
-            import_kinds.kind_of(path)
-        except import_kinds.Unreadable as exc:
-            refused.append(f"{path}: {exc}")
-        except OSError as exc:
-            refused.append(f"{path}: cannot read: {exc.strerror or exc}")
-    if refused:
-        for line in refused[1:]:
-            err.print(f"liqwatch: {line}", highlight=False, markup=False, soft_wrap=True)
-        raise fail(escape(f"{refused[0]} (nothing {verb}ed)"), code=2)
-    catalogue = bundled()
-    cached = read_cache(settings.instruments_cache)
-    if cached is not None:
-        catalogue.update(cached.instruments())
-    with open_store(settings, must_exist=verb != "import") as store:
-        try:
-            report: ImportReport = import_files(
-                files,
-                store,
-                catalogue=catalogue,
-                dead_letters=settings.dead_letters,
-                progress=not quiet and err.is_terminal,
-                coin=coin,
-            )
-        except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
-            raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None
-        still = store.unpriced_count() if verb == "reprice" else None
-    err.print(report.describe(), highlight=False, markup=False, soft_wrap=True)
-    if still is not None:
-        err.print(
-            f"repriced {report.repriced:,} stored events; {still:,} stored events remain unpriced",
-            highlight=False,
-            soft_wrap=True,
-        )
-    for problem in report.problems[:20]:
-        err.print(f"  [yellow]skipped[/] {escape(problem)}", highlight=False, soft_wrap=True)
-    more = report.more(20)
-    if more:
-        where = f" (see {settings.dead_letters})" if report.dead_letter_count else ""
-        err.print(f"  … and {more:,} more{where}", highlight=False, markup=False, soft_wrap=True)
-    if report.unreadable:
-        shown = "; ".join(report.unreadable[:3]) + (" …" if len(report.unreadable) > 3 else "")
-        raise fail(escape(f"unreadable: {shown}"), code=1)
+    import_paths(settings, files, quiet=quiet, verb="reprice")
 
 
 # ── events ────────────────────────────────────────────────────────────────────────────────────

@@ -11,18 +11,23 @@ function, so both give the same events in the same order.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from liqwatch import import_kinds, tardis
-from liqwatch.feed.journal import decode_lines
+from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_lines
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import BadFrame
 
 if TYPE_CHECKING:
     from liqwatch.catalogue_history import CatalogueTimeline
+
+
+_ts = attrgetter("ts")
 
 
 class DeadLine(msgspec.Struct, omit_defaults=True):
@@ -85,6 +90,34 @@ def _journal_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogu
             events += spec.parse(record.frame, ts, catalogue)
         except BadFrame as exc:
             letters.append(DeadLine(name, linenos[index], str(exc), record.frame, record.venue, ts, False))
+    if events and not 0 < min(map(_ts, events)) <= max(map(_ts, events)) <= MAX_TS:
+        # an exchange time no store can hold (beyond int64): rare, so found again frame by frame
+        return _journal_chunk_checked(name, records, linenos, timeline, letters)
+    letters.sort(key=lambda d: d.line)
+    return Outcome(events, len(records), letters=letters)
+
+
+def _journal_chunk_checked(
+    name: str,
+    records: list[JournalRecord],
+    linenos: Sequence[int],
+    timeline: CatalogueTimeline,
+    letters: list[DeadLine],
+) -> Outcome:
+    """_journal_chunk's events without those whose time no store holds, each a dead letter with its
+    line (the letters of the first pass are kept; frames that failed are not parsed again)."""
+    failed = {d.line for d in letters}
+    events: list[Liquidation] = []
+    for record, lineno in zip(records, linenos, strict=True):
+        spec = REGISTRY.get(record.venue)
+        if spec is None or lineno in failed:
+            continue
+        for event in spec.parse(record.frame, record.ts, timeline.at(record.ts)[0]):
+            if 0 < event.ts <= MAX_TS:
+                events.append(event)
+            else:
+                reason = f"event time {event.ts} is not epoch ms a store can hold"
+                letters.append(DeadLine(name, lineno, reason, record.frame, record.venue, record.ts, False))
     letters.sort(key=lambda d: d.line)
     return Outcome(events, len(records), letters=letters)
 

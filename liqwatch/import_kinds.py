@@ -65,8 +65,6 @@ def sniff(name: str, head: bytes) -> str:
         if low.endswith((".csv", ".csv.gz")):
             return TARDIS_CSV
         raise Unreadable("empty: no lines to import")
-    if b"\0" in head:
-        raise Unreadable("a binary file, not a capture journal (.jsonl) or a Tardis CSV")
     if head.lstrip().startswith(NODE_FILLS_HEADS):
         return NODE_FILLS
     lines = [line for line in head.split(b"\n")[:-1] or [head] if line.strip()]
@@ -92,6 +90,8 @@ def sniff(name: str, head: bytes) -> str:
             json_kind = MAYBE_JSON  # longer than the head: kind_of reads it whole
         if json_kind:
             return json_kind
+    if _looks_binary(head):  # after the content checks: a journal with a few damaged bytes is a journal
+        raise Unreadable("a binary file, not a capture journal (.jsonl) or a Tardis CSV")
     if low.endswith((".jsonl", ".jsonl.gz")):
         return JOURNAL  # named a journal: every line will be judged (and dead-lettered) one by one
     if low.endswith((".csv", ".csv.gz")) and any(len(line.split(b",")) == len(tardis.COLUMNS) for line in lines[:20]):
@@ -102,6 +102,14 @@ def sniff(name: str, head: bytes) -> str:
         "Coinalyze or CoinGlass liquidation history as CSV or saved API JSON, Binance public-data kline "
         f"CSV/zip); it begins {shown!r}"
     )
+
+
+_CONTROL = bytes(b for b in range(32) if b not in b"\t\n\r") + b"\x7f"
+
+
+def _looks_binary(head: bytes) -> bool:
+    """More than 1 byte in 20 is a control character (text has none but tabs and newlines)."""
+    return len(head.translate(None, delete=bytes(range(256)).translate(None, _CONTROL))) * 20 > len(head)
 
 
 def head_of(path: Path, size: int = HEAD_BYTES) -> bytes:

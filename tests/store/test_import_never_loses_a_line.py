@@ -62,10 +62,10 @@ def test_bad_journal_lines_cost_only_themselves_and_are_dead_letters(tmp_path: P
     assert stored(db) == 2995  # every neighbour, in every batch
     assert "skipped 4 unreadable lines and 1 bad frames" in err
     letters = dead_letters(db)
-    assert [(d["file"], d["line"]) for d in letters[:4]] == [(str(journal), n) for n in (11, 12, 13, 2001)]
+    assert [(d["file"], d["line"]) for d in letters] == [(str(journal), n) for n in (11, 12, 13, 14, 2001)]
     assert "9007199254740992" in str(letters[0]["reason"]) and "UTF-8" in str(letters[1]["reason"])
     assert "\\xff" in str(letters[2]["text"])  # the line as read, its bad byte shown
-    assert "18446744073709551621" in str(letters[4]["reason"])
+    assert "18446744073709551621" in str(letters[3]["reason"]) and letters[3]["venue"] == "binance_usdm"
 
 
 def test_a_tardis_csv_with_one_invalid_byte_keeps_the_rest_of_the_file(tmp_path: Path) -> None:
@@ -165,3 +165,40 @@ def test_dead_letters_are_json_lines_of_one_shape(tmp_path: Path) -> None:
     letters = [msgspec.json.decode(json.dumps(d), type=DeadLine) for d in dead_letters(db)]
     assert [(d.line, d.venue) for d in letters] == [(2, None), (3, "nowhere")]
     assert letters[0].text == "{oops" and "unknown venue 'nowhere'" in letters[1].reason
+
+
+def test_the_dead_letter_file_itself_is_never_imported(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    journal = tmp_path / "j.jsonl"
+    journal.write_bytes(line(1) + b"\n{oops\n")
+    run("import", str(journal), "--db", str(db), "-q")
+    letters = db.with_name("s.dead-letters.jsonl")
+    code, err = run("import", str(letters), "--db", str(db), "-q")
+    assert code == 2 and "the dead-letter file this import writes to" in err
+
+
+def test_reprice_without_a_journal_says_what_to_name(tmp_path: Path) -> None:
+    code, err = run("reprice", "--db", str(tmp_path / "s.duckdb"), "-q")
+    assert code == 2 and "no journal at" in err and "name the journals" in err
+
+
+def test_random_damage_costs_exactly_the_damaged_lines(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(13)
+    lines = [line(i) for i in range(2000)]
+    damaged = sorted(rng.sample(range(2000), 150))
+    for i in damaged:
+        raw = bytearray(lines[i])
+        for _ in range(rng.randint(1, 4)):  # bytes flipped anywhere: in the JSON, the frame, its UTF-8
+            raw[rng.randrange(len(raw))] = rng.choice([0xFF, 0x00, ord("{"), ord('"'), 0xC3])
+        lines[i] = bytes(raw).replace(b"\n", b" ")
+    journal = tmp_path / "2025-11-21.jsonl.gz"
+    journal.write_bytes(gzip.compress(b"\n".join(lines) + b"\n"))
+    db = tmp_path / "s.duckdb"
+    code, err = run("import", str(journal), "--db", str(db), "-q")
+    assert code == 0, err
+    letters = dead_letters(db)
+    assert {d["line"] for d in letters} <= {i + 1 for i in damaged}  # only damaged lines, each once
+    assert len(letters) == len({d["line"] for d in letters})
+    assert stored(db) + len(letters) == 2000  # every line is either stored or a dead letter
