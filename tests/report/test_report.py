@@ -68,7 +68,7 @@ def squeeze_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_squeeze_day_every_figure_matches_the_events(squeeze_db: str) -> None:
     doc = report(squeeze_db)
     check_all(squeeze_db, doc)
-    assert doc["headline"] == "Crypto Liquidations Top $700 Million as Bitcoin Climbs Past $120,000"
+    assert doc["headline"] == "Crypto Liquidations Near $730 Million as Bitcoin Climbs Past $120,000"
     text = doc["article"]
     assert "at least 3,500 liquidation orders" in text.lower()
     assert "Binance USD-M and OKX publish only a sample" in text
@@ -91,7 +91,7 @@ def test_the_same_inputs_give_the_same_article(squeeze_db: str) -> None:
 
 def test_markdown_and_html(squeeze_db: str) -> None:
     md = report(squeeze_db, fmt="md")
-    assert md.startswith("# Crypto Liquidations Top $700 Million")
+    assert md.startswith("# Crypto Liquidations Near $730 Million")
     assert "| 24h | $58.8M | $661.2M | $720.0M | 3,500 |" in md
     assert "**Bottom line:**" in md and "## About the data" in md
     html = report(squeeze_db, fmt="html")
@@ -114,7 +114,7 @@ def test_without_prices_nothing_is_said_about_price(tmp_path: Path) -> None:
     text = doc["article"]
     assert "Bitcoin" not in text and "price" not in doc["headline"].lower()
     assert not any(s["key"] == "prices" for s in doc["sections"])
-    assert doc["headline"] == "Crypto Liquidations Top $700 Million as Short Sellers Hit Hard"
+    assert doc["headline"] == "Crypto Liquidations Near $730 Million as Short Sellers Hit Hard"
     assert "squeeze" not in doc["headline"].lower()
     assert "fits a short squeeze" not in text  # no price: never a squeeze
 
