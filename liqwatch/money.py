@@ -25,18 +25,16 @@ ROUNDING = ROUND_HALF_UP
 # Compact table style, the first rule whose floor the rounded amount reaches: (floor, unit, suffix, places).
 TABLE_RULES: tuple[tuple[int, int, str, int], ...] = (
     (1_000_000_000, 1_000_000_000, "B", 2),
-    (10_000_000, 1_000_000, "M", 1),
-    (1_000_000, 1_000_000, "M", 2),
+    (1_000_000, 1_000_000, "M", 1),
     (1_000, 1_000, "K", 1),
-    (10, 1, "", 0),
+    (1, 1, "", 0),
     (0, 1, "", 2),
 )
 # Prose: the same floors, with AP words; below $1 million the amount is written out in dollars.
 PROSE_RULES: tuple[tuple[int, int, str, int], ...] = (
     (1_000_000_000, 1_000_000_000, " billion", 2),
-    (10_000_000, 1_000_000, " million", 1),
-    (1_000_000, 1_000_000, " million", 2),
-    (10, 1, "", 0),
+    (1_000_000, 1_000_000, " million", 1),
+    (1, 1, "", 0),
     (0, 1, "", 2),
 )
 ESTIMATE_DIGITS = 2  # modelled amounts: significant figures
@@ -175,8 +173,9 @@ def share(part: float, whole: float) -> str:
 
 def ratio(x: float) -> str:
     """0.8312 → "83%"; 0.9996 → "more than 99%"; 0.0004 → "less than 1%"."""
-    if not 0 <= x <= 1:
+    if not 0 <= x <= 1 + 1e-6:  # USD sums rounded to 1e-8 may overshoot 1 a hair; more is a bug
         raise ValueError(f"a share must be between 0 and 1, not {x!r}")
+    x = min(x, 1.0)
     pct = round_to(exact(x) * 100, 0)
     if pct == 100 and x < 1:
         return "more than 99%"
@@ -200,22 +199,23 @@ _WORDS = ((Decimal(1_000_000_000), "Billion"), (Decimal(1_000_000), "Million"))
 def headline_amount(usd: float | int | Decimal) -> tuple[Verb, Decimal]:
     """The roundest true statement about a total, as (verb, amount).
 
-    1. "near": the total rounded UP to one, then two significant figures, when it is at most 2%
-       above the total ($3.43 billion → near $3.5 billion; $3.33 billion is not near $3.5 billion);
-    2. else the total rounded DOWN to two significant figures: "hit" when equal, else "top"
-       ($3.33 billion → top $3.3 billion).
+    down = the total rounded DOWN to two significant figures ("top" it, or "hit" it when equal);
+    1. "near" a one-figure amount at most 2% above the total ($985 million: near $1 billion);
+    2. "near" the two-figure amount above, when at most 2% above and closer than `down`
+       ($3.43 billion: near $3.5 billion; $720.03 million tops $720 million, not near $730 million);
+    3. else "top" (or "hit") `down`: $3.33 billion tops $3.3 billion, it is not near $3.5 billion.
     """
     value = exact(usd)
     if value <= 0:
         raise ValueError(f"a headline amount must be positive, not {usd!r}")
     exponent = value.adjusted()
+    two = Decimal(1).scaleb(exponent - 1)
+    down = (value / two).to_integral_value(rounding="ROUND_FLOOR") * two
     for digits in (1, 2):
         step = Decimal(1).scaleb(exponent - digits + 1)
         up = (value / step).to_integral_value(rounding="ROUND_CEILING") * step
-        if up > value and up - value <= NEAR * up:
+        if up > value and up - value <= NEAR * up and (digits == 1 or up - value < value - down):
             return "near", up
-    step = Decimal(1).scaleb(exponent - 1)
-    down = (value / step).to_integral_value(rounding="ROUND_FLOOR") * step
     return ("hit" if down == value else "top"), down
 
 

@@ -59,6 +59,7 @@ def window_view(events: list[Liquidation], at: int, window: Window) -> WindowVie
     """The window's figures from its events (pure): the snapshot the article is written from."""
     length = window[1]
     start = at - length
+    events = [e for e in events if start < e.ts <= at]
     windows = breakdown(window)
     summary = summarize(events, at, windows)
     coins = focus_coins(summary.windows[-1])

@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from liqwatch.analytics import context
+from liqwatch.analytics import context, squeeze
 from liqwatch.analytics.history import (
     Comparison,
     Metric,
@@ -34,7 +34,10 @@ MAJORS = ("BTC", "ETH")
 OTHER_COINS = 3  # "top movers": the coins with the most liquidations after BTC and ETH
 MIN_COMPARABLE = 7  # ranks need at least this many comparable past periods
 MIN_RANK_SPAN_MS = 7 * DAY_MS  # "the largest since D" only when D is at least a week back
-ONE_SIDED = 0.70  # "short sellers hit hard" when shorts are at least 70% of the USD
+ONE_SIDED = squeeze.DEFAULT.min_share  # one source of truth: analytics.squeeze.one_sided
+SMALL_USD = 100_000.0  # below this total, or SMALL_COUNT orders, a window is a sample: no news headline
+SMALL_COUNT = 10
+EDGE = 0.05  # the record starting/stopping this share of the window inside it is stated
 
 
 def focus_coins(window: WindowSummary) -> list[str]:
@@ -164,12 +167,22 @@ def _gap_sentences(inputs: Inputs) -> list[str]:
     for g in inputs.gaps:
         lo, hi = max(g.start, start), min(g.end, inputs.at)
         parts.append(
-            f"{words.venue_name(g.venue)} {words.clock(lo)}–{words.clock(hi)} ({words.duration(hi - lo)}, {g.reason})"
+            f"{words.venue_name(g.venue)} {_dated_range(lo, hi, inputs.at)} ({words.duration(hi - lo)}, {g.reason})"
         )
     return [
         f"Feed gaps in the window: {words.join(parts)}. Liquidations during a gap were not received, "
         "so the figures miss them."
     ]
+
+
+def _dated_range(lo: int, hi: int, at: int) -> str:
+    """ "14:00–15:00 UTC", with the day when it is not the day of `at`: "14:00–15:00 UTC on 20 November"."""
+    text = f"{words.clock(lo)[:5]}–{words.clock(hi)}"
+    if lo // DAY_MS != (hi - 1) // DAY_MS:
+        return f"{words.clock(lo)} on {_day_month(lo)} to {words.clock(hi)} on {_day_month(hi)}"
+    if (hi - 1) // DAY_MS != at // DAY_MS:
+        text += f" on {_day_month(lo)}"
+    return text
 
 
 def _sides(long_usd: float, long_text: str, short_usd: float, short_text: str, larger_first: bool = False) -> str:
@@ -234,6 +247,11 @@ def _strength(verdict: str) -> int:
     return 0
 
 
+def _day_month(ms: int) -> str:
+    """ "20 November" (the year is in the dateline)."""
+    return words.date(ms).rsplit(" ", 1)[0]
+
+
 def _ordinal(n: int) -> str:
     return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
 
@@ -290,6 +308,39 @@ class _StateBase:
             self.hourly[coin] = context.of_source(candles, source, HOUR_MS)
             self.daily[coin] = context.of_source(candles, source, DAY_MS)
         self.price_facts: dict[str, dict[str, Any]] = {}
+        self.small = main.total_usd < SMALL_USD or main.count < SMALL_COUNT
+        spans = inputs.spans
+        self.data_start = min((sp.first_ts for sp in spans), default=self.at)
+        self.data_end = max((sp.last_ts for sp in spans), default=self.start)
+
+    # --- coverage -----------------------------------------------------------------------------
+
+    @property
+    def starts_inside(self) -> bool:
+        """liqwatch's record starts well inside the window (not just a quiet first minute)."""
+        return self.data_start > self.start + EDGE * self.length
+
+    @property
+    def stops_inside(self) -> bool:
+        return self.data_end < self.at - EDGE * self.length
+
+    def recorded(self, lo: int, hi: int) -> bool:
+        """False when the whole stretch (lo, hi] lies before the record starts or after it stops."""
+        if self.starts_inside and hi <= self.data_start:
+            return False
+        return not (self.stops_inside and lo >= self.data_end)
+
+    # --- times in words -------------------------------------------------------------------------
+
+    def when(self, ts: int) -> str:
+        """ "14:05 UTC", with the date when it is not the day of the report's end."""
+        if ts // DAY_MS == self.at // DAY_MS:
+            return words.clock(ts)
+        return f"{words.clock(ts)} on {_day_month(ts)}"
+
+    def span_words(self, lo: int, hi: int) -> str:
+        """ "14:00–15:00 UTC", dated when not the report's end day: "14:00–15:00 UTC on 20 November"."""
+        return _dated_range(lo, hi, self.at)
 
     # --- words shared by sections -------------------------------------------------------------
 
@@ -306,6 +357,13 @@ class _StateBase:
     def where(self) -> str:
         names = [words.venue_name(v) for v in self.venues]
         return f"on {names[0]}" if len(names) == 1 else f"across {words.join(names)}"
+
+    @property
+    def source(self) -> str:
+        """ "from Bybit", "from three exchanges" (the names are in the data note)."""
+        if len(self.venues) == 1:
+            return f"from {words.venue_name(self.venues[0])}"
+        return f"from {words.number_word(len(self.venues))} exchanges"
 
     @property
     def subject(self) -> str:

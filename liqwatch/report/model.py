@@ -116,6 +116,7 @@ class WindowRow(msgspec.Struct, frozen=True):
     short_usd: float
     total_usd: float
     count: int
+    recorded: bool = True  # False: liqwatch's record does not cover this stretch (not "$0")
 
 
 class CoinRow(msgspec.Struct, frozen=True):
@@ -124,6 +125,7 @@ class CoinRow(msgspec.Struct, frozen=True):
     short_usd: float
     total_usd: float
     count: int
+    unpriced: int = 0  # orders without a USD value; all unpriced: the table says "unpriced (n orders)"
 
 
 class VenueRow(msgspec.Struct, frozen=True):

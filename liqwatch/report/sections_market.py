@@ -73,7 +73,7 @@ class _Market(_Totals):
             )
         name = words.coin_name(coin)
         if main is None:
-            return f"{name} was at {end_text} at {words.clock(self.at)}."
+            return f"{name} was at {end_text} at {self.when(self.at)}."
         chg = main.change
         period = words.period(span)
         if abs(chg) < 0.001:
@@ -82,6 +82,7 @@ class _Market(_Totals):
             verb = "rose" if chg > 0 else "fell"
             sentence = f"{name} {verb} {words.change(chg)} over the {period} to {end_text}"
         facts["change"] = chg
+        facts["change_key"] = f"{key}.change_{main_label}"
         clauses = []
         crossing = context.crossing(hourly, self.at - span, self.at)
         if crossing is not None:
@@ -133,7 +134,7 @@ class _Market(_Totals):
                         clauses.append(f"its highest since {words.date(prev.open_ts)}")
         if clauses:
             sentence += ", " + ", ".join(clauses)
-        sentence += f" ({words.venue_name(source[0])} {source[1]})."
+        sentence += "."  # the price source (venue, symbol) is named once, in the data note
         extra = []
         for lbl, phrase in (("7d", "over seven days"), ("ytd", "this year")):
             other = by_label.get(lbl)

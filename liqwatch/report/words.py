@@ -3,6 +3,7 @@ headline rounding from liqwatch.money (the one house style, exact decimals). Pur
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from liqwatch import money as _money
@@ -28,6 +29,30 @@ def venue_name(venue: str) -> str:
 
 def coin_name(coin: str) -> str:
     return COIN_NAMES.get(coin, coin)
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def number_word(n: int) -> str:
+    """AP style: one to nine spelled out, 10 and above as figures."""
+    return _NUMBER_WORDS[n] if 0 <= n < 10 else count(n)
+
+
+_DATED = re.compile(r"\d{6}|\d{1,2}[A-Z]{3}\d{2}")
+
+
+def instrument(symbol: str, coin: str) -> str:
+    """A venue symbol as a reader says it: BTCUSDT → "BTC-USDT perpetual", PEPE_USDT →
+    "PEPE-USDT perpetual", BTC-PERPETUAL → "BTC perpetual", BTC-27DEC25 → "BTC futures contract"."""
+    upper = symbol.upper()
+    if _DATED.search(upper):
+        return f"{coin} futures contract"
+    rest = upper.replace(coin.upper(), " ", 1) if coin.upper() in upper else upper
+    for quote in ("USDT", "USDC", "USD"):
+        if quote in rest:
+            return f"{coin}-{quote} perpetual"
+    return f"{coin} perpetual"
 
 
 def join(items: list[str]) -> str:

@@ -69,7 +69,7 @@ def check_figures(
             priced = [e for e in events if e.usd is not None and _match(e, q)]
             best = min(priced, key=lambda e: (-round(e.usd * 1e8), e.ts, e.id))  # type: ignore[operator]
             assert _close(value, best.usd), key  # type: ignore[arg-type]
-            assert figures["largest.id"]["value"] == best.id
+            assert figures[key.rsplit(".", 1)[0] + ".id"]["value"] == best.id
         elif op == "share":
             den = _sum(events, {**figures[q["of"]]["query"]})
             assert den > 0 and _close(value, _sum(events, q) / den), key

