@@ -135,7 +135,9 @@ def price(p: float | int | Decimal) -> str:
     if value >= 1:
         text = _grouped(round_to(value, 2), 2, strip=False)
         return f"${text[:-3] if text.endswith('.00') else text}"
-    return f"${significant(value, 4).normalize():f}"
+    text = f"{significant(value, 4).normalize():f}"
+    places = len(text.partition(".")[2])
+    return f"${text}{'0' * (2 - places) if places < 2 else ''}"  # cents at least: "$0.20"
 
 
 def level(p: float | int | Decimal) -> str:

@@ -83,6 +83,7 @@ def build(inputs: Inputs) -> Report:
     sections = [s for s in candidates if s is not None and (s.paragraphs or s.key in ("timeframes", "coins"))]
     if not state.small:
         sections.append(state.bottom_line())
+    state.sections_written = [s.key for s in sections]
     sections.append(state.data_note())
     headline, dek = state.headline()
     return Report(

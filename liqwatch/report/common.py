@@ -175,6 +175,13 @@ def _gap_sentences(inputs: Inputs) -> list[str]:
     ]
 
 
+def _when(ts: int, at: int) -> str:
+    """ "14:05 UTC", with the date when it is not the day of `at`: "14:05 UTC on 20 November"."""
+    if ts // DAY_MS == at // DAY_MS:
+        return words.clock(ts)
+    return f"{words.clock(ts)} on {_day_month(ts)}"
+
+
 def _dated_range(lo: int, hi: int, at: int) -> str:
     """ "14:00–15:00 UTC", with the day when it is not the day of `at`: "14:00–15:00 UTC on 20 November"."""
     text = f"{words.clock(lo)[:5]}–{words.clock(hi)}"
@@ -309,6 +316,7 @@ class _StateBase:
             self.daily[coin] = context.of_source(candles, source, DAY_MS)
         self.price_facts: dict[str, dict[str, Any]] = {}
         self.small = main.total_usd < SMALL_USD or main.count < SMALL_COUNT
+        self.sections_written: list[str] = []  # keys of the sections built so far (build fills it)
         spans = inputs.spans
         self.data_start = min((sp.first_ts for sp in spans), default=self.at)
         self.data_end = max((sp.last_ts for sp in spans), default=self.start)
@@ -334,9 +342,7 @@ class _StateBase:
 
     def when(self, ts: int) -> str:
         """ "14:05 UTC", with the date when it is not the day of the report's end."""
-        if ts // DAY_MS == self.at // DAY_MS:
-            return words.clock(ts)
-        return f"{words.clock(ts)} on {_day_month(ts)}"
+        return _when(ts, self.at)
 
     def span_words(self, lo: int, hi: int) -> str:
         """ "14:00–15:00 UTC", dated when not the report's end day: "14:00–15:00 UTC on 20 November"."""

@@ -17,6 +17,7 @@ from liqwatch.report.model import (
     VenueRow,
 )
 from liqwatch.report.sections_signals import _Signals
+from liqwatch.report.sections_wallets import wallets_note
 
 
 class _Closing(_Signals):
@@ -134,6 +135,9 @@ class _Closing(_Signals):
         method = self.method_sentence()
         if method:
             paragraphs.append(method)
+        wallets = wallets_note(inputs) if any(sec == "wallets" for sec in self.sections_written) else None
+        if wallets:
+            paragraphs.append(wallets)
         symbols = self.symbols_sentence()
         if symbols:
             paragraphs.append(symbols)
