@@ -3,6 +3,7 @@ every section reads (see report.build for the overview)."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ ONE_SIDED = squeeze.DEFAULT.min_share  # one source of truth: analytics.squeeze.
 SMALL_USD = 100_000.0  # below this total, or SMALL_COUNT orders, a window is a sample: no news headline
 SMALL_COUNT = 10
 EDGE = 0.05  # the record starting/stopping this share of the window inside it is stated
+EXPECTED_IN_GAP = 20  # ... when the window's own rate would have put at least this many events there
 
 
 def focus_coins(window: WindowSummary) -> list[str]:
@@ -163,14 +165,16 @@ def _gap_sentences(inputs: Inputs) -> list[str]:
     if not inputs.gaps:
         return []
     start = inputs.at - inputs.window[1]
-    parts = []
+    same: dict[tuple[int, int, str], list[str]] = {}  # one stretch and reason, the venues it hit
     for g in inputs.gaps:
         lo, hi = max(g.start, start), min(g.end, inputs.at)
-        parts.append(
-            f"{words.venue_name(g.venue)} {_dated_range(lo, hi, inputs.at)} ({words.duration(hi - lo)}, {g.reason})"
-        )
+        same.setdefault((lo, hi, g.reason), []).append(words.venue_name(g.venue))
+    parts = [
+        f"{words.join(names)} {_dated_range(lo, hi, inputs.at)} ({words.duration(hi - lo)}, {reason})"
+        for (lo, hi, reason), names in same.items()
+    ]
     return [
-        f"Feed gaps in the window: {words.join(parts)}. Liquidations during a gap were not received, "
+        f"Feed gaps in the window: {'; '.join(parts)}. Liquidations during a gap were not received, "
         "so the figures miss them."
     ]
 
@@ -323,14 +327,40 @@ class _StateBase:
 
     # --- coverage -----------------------------------------------------------------------------
 
+    def _silent_stretch(self, empty_ms: int) -> bool:
+        """An empty stretch at the window's edge says the record starts or stops there only when it
+        is long (EDGE of the window) and, at the rate seen elsewhere in the window, would have held
+        at least EXPECTED_IN_GAP events: a sparse feed's quiet first hours are not a missing record."""
+        covered = self.length - empty_ms
+        if empty_ms <= EDGE * self.length or covered <= 0:
+            return False
+        return self.main.count * empty_ms / covered >= EXPECTED_IN_GAP
+
     @property
     def starts_inside(self) -> bool:
-        """liqwatch's record starts well inside the window (not just a quiet first minute)."""
-        return self.data_start > self.start + EDGE * self.length
+        """liqwatch's stored record starts inside the window (see _silent_stretch)."""
+        return self.data_start > self.start and self._silent_stretch(self.data_start - self.start)
 
     @property
     def stops_inside(self) -> bool:
-        return self.data_end < self.at - EDGE * self.length
+        return self.data_end < self.at and self._silent_stretch(self.at - self.data_end)
+
+    def outages(self) -> list[tuple[int, int]]:
+        """Stretches of the window when every venue of the window had a feed gap (the recorder was
+        blind), at least EDGE of the window long."""
+        venues = set(self.venues)
+        if not venues:
+            return []
+        edges = sorted({t for g in self.inputs.gaps for t in (max(g.start, self.start), min(g.end, self.at))})
+        out: list[tuple[int, int]] = []
+        for lo, hi in itertools.pairwise(edges):
+            down = {g.venue for g in self.inputs.gaps if g.start <= lo and g.end >= hi}
+            if venues <= down:
+                if out and out[-1][1] == lo:
+                    out[-1] = (out[-1][0], hi)
+                else:
+                    out.append((lo, hi))
+        return [(lo, hi) for lo, hi in out if hi - lo >= EDGE * self.length]
 
     def recorded(self, lo: int, hi: int) -> bool:
         """False when the whole stretch (lo, hi] lies before the record starts or after it stops."""

@@ -132,7 +132,7 @@ class _Closing(_Signals):
                 f"With {words.plural(self.main.count, 'order')} in the window this is a small sample: "
                 "the figures describe these orders, not the market."
             )
-        method = self.method_sentence()
+        method = None if self.small else self.method_sentence()
         if method:
             paragraphs.append(method)
         wallets = wallets_note(inputs) if any(sec == "wallets" for sec in self.sections_written) else None
@@ -150,13 +150,13 @@ class _Closing(_Signals):
         out = []
         if self.starts_inside:
             out.append(
-                f"liqwatch's record starts at {self.when(self.data_start)}, "
+                f"liqwatch's stored record starts at {self.when(self.data_start)}, "
                 f"{words.duration(self.data_start - self.start)} into the window: the figures cover only "
                 "the part after that, and earlier stretches are marked as not recorded."
             )
         if self.stops_inside:
             out.append(
-                f"liqwatch's record stops at {self.when(self.data_end)}, "
+                f"liqwatch's stored record stops at {self.when(self.data_end)}, "
                 f"{words.duration(self.at - self.data_end)} before the window ends: nothing after that was recorded."
             )
         quiet = [

@@ -74,7 +74,24 @@ class _Totals(_StateBase):
             second = f"Short positions accounted for {short} and longs for {long_}, in {orders}."
         else:
             second = f"Long positions accounted for {long_} and shorts for {short}, in {orders}."
+        first += self._coverage_clause()
         return Section("lead", "", [first, second + unpriced])
+
+    def _coverage_clause(self) -> str:
+        """The lead says when the window is not fully covered: the news is then about part of it."""
+        out = ""
+        if self.starts_inside:
+            out += (
+                f" liqwatch's stored record starts only at {self.when(self.data_start)}, so the figures cover the "
+                f"last {words.duration(self.at - self.data_start)} of the period."
+            )
+        if self.stops_inside:
+            out += f" liqwatch's stored record stops at {self.when(self.data_end)}."
+        blind = self.outages()
+        if blind:
+            spans = words.join([self.span_words(lo, hi) for lo, hi in blind])
+            out += f" Every feed was down {spans}, so liquidations then are missing."
+        return out
 
     def _unpriced_sentence(self) -> str:
         u = self.main.unpriced_count
@@ -115,7 +132,7 @@ class _Totals(_StateBase):
                 WindowRow(label, s, at, w.long_usd, w.short_usd, w.total_usd, w.count, self.recorded(s, at))
             )
         self._slice_rows()
-        heaviest = self._heaviest_stretch()
+        heaviest = None if self.small else self._heaviest_stretch()
         return Section("timeframes", "Timeframes", [heaviest] if heaviest else [])
 
     def _slice_rows(self) -> None:
@@ -204,12 +221,12 @@ class _Totals(_StateBase):
         ]
         if rest:
             sentences.append(f"Next came {words.join(rest)}.")
-        paragraphs = [" ".join(sentences)] if sentences else []
+        paragraphs = [" ".join(sentences)] if sentences and not self.small else []
         if unpriced:
             paragraphs.append(
                 words.join(unpriced) + ": no USD value is known for these contracts, so they are counted, not summed."
             )
-        concentrated = self._concentration(described)
+        concentrated = None if self.small else self._concentration(described)
         if concentrated:
             paragraphs.append(concentrated)
         return Section("coins", "By coin", paragraphs)
