@@ -39,14 +39,8 @@
   };
 
   // ---------- formatting ----------
-  function fmtUsd(n) {
-    if (n === null || n === undefined || !isFinite(n)) return "—";
-    const a = Math.abs(n), s = n < 0 ? "-" : "";
-    if (a >= 1e9) return s + "$" + (a / 1e9).toFixed(2) + "B";
-    if (a >= 1e6) return s + "$" + (a / 1e6).toFixed(1) + "M";
-    if (a >= 1e3) return s + "$" + (a / 1e3).toFixed(1) + "k";
-    return s + "$" + a.toFixed(0);
-  }
+  // the house style (static/money.js, the same rules as liqwatch/money.py)
+  const fmtUsd = (n) => window.LiqMoney.table(n);
   const fmtInt = (n) => (n === null || n === undefined ? "—" : Math.round(n).toLocaleString("en-US"));
   function fmtPrice(p) {
     if (p === null || p === undefined || !isFinite(p)) return "—";
