@@ -29,6 +29,7 @@ def _environment() -> Environment:
     env.filters["moment"] = words.moment
     env.filters["count"] = words.count
     env.filters["duration"] = words.duration
+    env.filters["venue"] = words.venue_name
     env.globals["cells"] = money_cells
     env.globals["per_hour"] = per_hour
     return env
@@ -68,7 +69,7 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "html":
         return _ENV.get_template("report.html.j2").render(
             r=report,
-            timeline=charts.timeline(report.bars, report.price_line),
+            timeline=charts.timeline(report.bars, report.price_line, report.start, report.end),
             coin_chart=charts.coins(report.coins),
         )
     raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
