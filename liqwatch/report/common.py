@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -194,34 +193,6 @@ def _dated_range(lo: int, hi: int, at: int) -> str:
     if (hi - 1) // DAY_MS != at // DAY_MS:
         text += f" on {_day_month(lo)}"
     return text
-
-
-def _sides(long_usd: float, long_text: str, short_usd: float, short_text: str, larger_first: bool = False) -> str:
-    """ "longs $1.2 million, shorts $3.4 million", or "all shorts" / "all longs" when one side is empty."""
-    if long_usd == 0 and short_usd > 0:
-        return f"shorts {short_text}, no longs" if larger_first else "all shorts"
-    if short_usd == 0 and long_usd > 0:
-        return f"longs {long_text}, no shorts" if larger_first else "all longs"
-    if larger_first and long_usd > short_usd:
-        return f"longs {long_text}, shorts {short_text}"
-    if larger_first:
-        return f"shorts {short_text}, longs {long_text}"
-    return f"longs {long_text}, shorts {short_text}"
-
-
-def _ago(label: str) -> str:
-    """ "4–12h" → "between 4 and 12 hours ago"; "24h–7d" → "between 24h and 7d ago"."""
-    match = re.match(r"^(\d+)–(\d+)h$", label)
-    if match:
-        return f"between {match.group(1)} and {match.group(2)} hours ago"
-    lo, _, hi = label.partition("–")
-    return f"between {lo} and {hi} ago" if hi else f"{label} ago"
-
-
-def _clock_range(start: int, end: int) -> str:
-    if start // DAY_MS == (end - 1) // DAY_MS:
-        return f"{words.clock(start)[:5]}–{words.clock(end)}"
-    return f"{words.moment(start)} to {words.moment(end)}"
 
 
 def _sigma_text(value: float, threshold: float) -> str:
