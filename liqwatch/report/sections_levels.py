@@ -13,7 +13,7 @@ from __future__ import annotations
 from liqwatch.analytics.levels_events import DEFAULT_EVENTS, BreakThrough
 from liqwatch.analytics.levels_grid import LevelsMap, SideSummary
 from liqwatch.report import words
-from liqwatch.report.common import Book, _dated_range, _when
+from liqwatch.report.common import Book, _when
 from liqwatch.report.model import Inputs, Section
 from liqwatch.timeparse import iso
 
@@ -74,9 +74,9 @@ def _break_through(inputs: Inputs, book: Book, coin: str, events: list[BreakThro
         [pick, "fuel_cleared_usd"],
     )
     verb = "broke through" if bt.side == "short" else "broke down through"
-    hour = _dated_range(bt.ts, bt.bar_end, at)
     text = (
-        f"{words.coin_name(coin)} {verb} the {level} {bt.side} cluster in the {hour} hour, clearing {cleared} "
+        f"{words.coin_name(coin)} {verb} the {level} {bt.side} cluster in the hour from {_when(bt.ts, at)}, "
+        f"clearing {cleared} "
         f"of modelled {bt.side} exposure (liqwatch levels model {bt.model_version})"
     )
     if bt.majors_cleared > 1:

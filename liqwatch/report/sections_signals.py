@@ -241,8 +241,12 @@ class _Signals(_Market):
             [f"{key}.usd", f"{c.side}_usd"],
         )
         first = "The heaviest burst" if i == 0 else "Another burst"
-        venues = words.join([words.venue_name(v) for v in c.venues])
-        return (
+        names = [words.venue_name(v) for v in c.venues]
+        venues = words.join(names) if len(names) <= 3 else f"{words.number_word(len(names))} exchanges"
+        text = (
             f"{first} of {c.side} liquidations came at {self.when(c.start)}: {usd} in {n} orders over "
-            f"{words.duration(c.end - c.start)} on {venues}, {rate} times the {self.noun}'s average rate."
+            f"{words.duration(c.end - c.start)} on {venues}"
         )
+        if self.starts_inside or self.stops_inside or self.outages():
+            return text + "."  # the period's average rate would count unrecorded time: not compared
+        return text + f", {rate} times the {self.noun}'s average rate."
