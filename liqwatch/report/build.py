@@ -108,6 +108,7 @@ def build(inputs: Inputs) -> Report:
         signals=[msgspec.to_builtins(d) for d in state.detections],
         cascades=[msgspec.to_builtins(c) for c in state.cascade_list],
         gaps=list(inputs.gaps),
+        unrecorded=state.unrecorded(),
     )
 
 

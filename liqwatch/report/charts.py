@@ -9,6 +9,7 @@ Pure and deterministic: the same report gives the same bytes (coordinates are ro
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 
 from liqwatch.report import words
@@ -38,7 +39,15 @@ def _nice_max(v: float) -> float:
     return 10.0 ** (e + 1)
 
 
-def timeline(bars: list[Bar], line: PriceLine | None, start: int, end: int, width: int = 720, height: int = 300) -> str:
+def timeline(
+    bars: list[Bar],
+    line: PriceLine | None,
+    start: int,
+    end: int,
+    unrecorded: Sequence[tuple[int, int]] = (),
+    width: int = 720,
+    height: int = 300,
+) -> str:
     """Shorts up, longs down, per bucket; the price line over it. The x axis is the report's window
     (start, end], whatever stretch holds events, so it matches the caption; nothing is drawn outside
     the plot (a clip path)."""
@@ -63,6 +72,16 @@ def timeline(bars: list[Bar], line: PriceLine | None, start: int, end: int, widt
     def x_of(ts: int) -> float:
         return left + (ts - t0) / span * plot_w
 
+    for off, on in unrecorded:  # outside the record: shaded and said, never drawn as zero
+        x0, x1 = x_of(max(off, t0)), x_of(min(on, t1))
+        out.append(
+            f'<rect x="{_f(x0)}" y="{top}" width="{_f(x1 - x0)}" height="{plot_h}" fill="#eee"/>'
+            + (
+                f'<text x="{_f((x0 + x1) / 2)}" y="{_f(top + 14)}" text-anchor="middle" fill="#888">not recorded</text>'
+                if x1 - x0 >= 80
+                else ""
+            )
+        )
     # grid and y labels
     for frac in (1.0, 0.5):
         for sign in (1, -1):

@@ -316,6 +316,17 @@ class _StateBase:
     def stops_inside(self) -> bool:
         return self.data_end < self.at and self._silent_stretch(self.at - self.data_end)
 
+    def unrecorded(self) -> list[tuple[int, int]]:
+        """The window's stretches outside liqwatch's record: before it starts, after it stops, and
+        the outages of every feed (the chart shades them; the text says so)."""
+        out = []
+        if self.starts_inside:
+            out.append((self.start, self.data_start))
+        out += self.outages()
+        if self.stops_inside:
+            out.append((self.data_end, self.at))
+        return out
+
     def outages(self) -> list[tuple[int, int]]:
         """Stretches of the window when every venue of the window had a feed gap (the recorder was
         blind), at least EDGE of the window long."""

@@ -177,3 +177,4 @@ class Report(msgspec.Struct, frozen=True):
     signals: list[dict[str, Any]]
     cascades: list[dict[str, Any]]
     gaps: list[Gap]
+    unrecorded: list[tuple[int, int]] = []  # stretches of the window liqwatch's record does not cover

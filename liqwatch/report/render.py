@@ -69,7 +69,7 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "html":
         return _ENV.get_template("report.html.j2").render(
             r=report,
-            timeline=charts.timeline(report.bars, report.price_line, report.start, report.end),
+            timeline=charts.timeline(report.bars, report.price_line, report.start, report.end, report.unrecorded),
             coin_chart=charts.coins(report.coins),
         )
     raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
