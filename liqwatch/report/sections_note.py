@@ -59,6 +59,8 @@ class _Closing(_Signals):
         if m.total_usd > 0 and main is not None and one_sided(main) and main.side is not None:
             who = "Short sellers" if main.side == "short" else "Long traders"
             dek = f"{who} took {b.figures[f'{main.side}_share'].text} of {b.figures['total_usd'].text}"
+        elif m.total_usd > 0 and m.short_usd >= m.long_usd:
+            dek = f"Shorts took {b.figures['short_share'].text} and longs {b.figures['long_share'].text}"
         elif m.total_usd > 0:
             dek = f"Longs took {b.figures['long_share'].text} and shorts {b.figures['short_share'].text}"
         else:
@@ -78,9 +80,10 @@ class _Closing(_Signals):
         elif main is not None and main.side is not None and one_sided(main):
             text = f"A one-sided {self.noun}: {main.side}s took {share_of[main.side]} of the {total} liquidated."
         elif "long" in share_of:
+            first, second = ("short", "long") if self.main.short_usd >= self.main.long_usd else ("long", "short")
             text = (
-                f"{total} was liquidated in the {self.noun}, split between longs ({share_of['long']}) "
-                f"and shorts ({share_of['short']})."
+                f"{total} was liquidated in the {self.noun}, split between {first}s ({share_of[first]}) "
+                f"and {second}s ({share_of[second]})."
             )
         else:
             text = f"None of the {b.figures['count'].text} liquidation orders in the {self.noun} had a USD value."

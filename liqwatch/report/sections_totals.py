@@ -61,10 +61,14 @@ class _Totals(_StateBase):
                 f"taking {share} of the total{why}, according to liqwatch data {self.source}."
             )
         else:
+            split = (
+                f"shorts taking {short_share} and longs {long_share}"
+                if m.short_usd >= m.long_usd
+                else f"longs taking {long_share} and shorts {short_share}"
+            )
             first = (
                 f"{words.sentence_case(at_least)}{total} of crypto positions were liquidated in {self.window_words}"
-                f"{why}, according to liqwatch data {self.source}, "
-                f"with longs taking {long_share} and shorts {short_share}."
+                f"{why}, according to liqwatch data {self.source}, with {split}."
             )
         if m.long_usd == 0:
             second = f"Every one of the {orders} was a short position."
@@ -237,10 +241,13 @@ class _Totals(_StateBase):
         if not events:
             return None
         notes = []
+        largest = self.main.largest
         for coin in coins:
             t = self.main.by_coin[coin]
             if t.count < 2 or t.total_usd <= 0:
                 continue
+            if largest is not None and largest.coin == coin:
+                continue  # the largest order's own paragraph says it (largest())
             top = _largest([e for e in events if e.coin == coin])
             if top is None or top.usd is None or top.usd < CONCENTRATED * t.total_usd:
                 continue
@@ -277,8 +284,23 @@ class _Totals(_StateBase):
         b.derived("largest.id", e.id, e.id, "id", "id of the largest event", ["largest.usd"])
         text = (
             f"The largest single liquidation was a {usd} {e.side} position in the "
-            f"{words.instrument(e.symbol, e.coin)} on {words.venue_name(e.venue)}, at {self.when(e.ts)}."
+            f"{words.instrument(e.symbol, e.coin)} on {words.venue_name(e.venue)}, at {self.when(e.ts)}"
         )
+        coin = self.main.by_coin.get(e.coin)
+        if coin is not None and coin.count > 1 and coin.total_usd > 0 and e.usd >= CONCENTRATED * coin.total_usd:
+            total_key = f"coins.{e.coin}.total_usd"
+            if total_key not in b.figures:
+                b.usd(total_key, coin.total_usd, s, at, coins=[e.coin])
+            share = b.derived(
+                "largest.coin_share",
+                e.usd / coin.total_usd,
+                words.share(e.usd / coin.total_usd),
+                "ratio",
+                f"largest.usd ÷ {total_key}",
+                ["largest.usd", total_key],
+            )
+            text += f". That one order made up {share} of all {words.coin_name(e.coin)} liquidations"
+        text += "."
         return Section("largest", "Largest order", [text])
 
 

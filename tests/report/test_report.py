@@ -128,7 +128,7 @@ def test_a_quiet_mixed_day(tmp_path: Path) -> None:
     check_all(db, doc)
     text = doc["article"]
     body = text.split("## About the data")[0]
-    assert "with longs taking" in body and "split between longs" in body
+    assert "with shorts taking 61% and longs 39%" in body and "split between shorts (61%)" in body
     assert "squeeze" not in body
     assert "Hit Hard" not in doc["headline"]
 
