@@ -32,6 +32,9 @@ FIGURES = [
 ]
 
 
+PRICES = [121_438.5, 3540.0, 3050.12, 150.0, 150.255, 2.5, 1.005, 0.55123, 0.2, 0.000012345, 0.1]
+
+
 def script() -> str:
     return (resources.files("liqwatch.web") / "static" / "money.js").read_text(encoding="utf-8")
 
@@ -61,8 +64,10 @@ def test_chromium_prints_what_python_prints() -> None:
             page.add_script_tag(content=script())
             printed = page.evaluate("(xs) => xs.map((x) => window.LiqMoney.table(x))", FIGURES)
             missing = page.evaluate("[window.LiqMoney.table(null), window.LiqMoney.table(undefined)]")
+            prices = page.evaluate("(xs) => xs.map((x) => window.LiqMoney.price(x))", PRICES)
         finally:
             browser.close()
     assert printed == [money.table(x) for x in FIGURES]
     assert printed[0] == "$227.0M" and printed[1] == "$12.3M"
     assert missing == ["—", "—"]
+    assert prices == [money.price(p) for p in PRICES]

@@ -64,5 +64,25 @@
     return (n < 0 ? "-" : "") + "$" + grouped(q, places) + suffix;
   }
 
-  root.LiqMoney = { TABLE_RULES, table };
+  // Prices as liqwatch.money.price: "$3,540" from $1,000, "$150.25" ("$150", not "$150.00") from $1,
+  // four significant figures below (at least cents: "$0.20", "$0.5512").
+  function price(p) {
+    if (p === null || p === undefined || !isFinite(p)) return "—";
+    const [digits, e] = decimal(p);
+    if (p >= 1000) return "$" + grouped(scaled(digits, e, 1, 0), 0);
+    if (p >= 1) {
+      const text = grouped(scaled(digits, e, 1, 2), 2);
+      return "$" + (text.endsWith(".00") ? text.slice(0, -3) : text);
+    }
+    if (digits === 0n) return "$0.00";
+    const adjusted = digits.toString().length - 1 + e; // the power of ten of the first digit
+    const places = 3 - adjusted;
+    let text = grouped(scaled(digits, e, 1, places), places).replace(/0+$/, "");
+    const decimals = text.split(".")[1] || "";
+    if (!text.includes(".")) text += ".";
+    if (decimals.length < 2) text += "0".repeat(2 - decimals.length);
+    return "$" + text;
+  }
+
+  root.LiqMoney = { TABLE_RULES, table, price };
 })(window);
