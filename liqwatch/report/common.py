@@ -368,8 +368,10 @@ class _StateBase:
 
     @property
     def noun(self) -> str:
-        """ "day" for 24 hours, else "4-hour period"."""
-        return "day" if self.length == DAY_MS else f"{words.period_adjective(self.length)} period"
+        """ "day" for 24 hours, "hour" for one, else "4-hour period"."""
+        if self.length in (DAY_MS, HOUR_MS):
+            return "day" if self.length == DAY_MS else "hour"
+        return f"{words.period_adjective(self.length)} period"
 
     @property
     def where(self) -> str:
