@@ -4,13 +4,14 @@ and a report written while events keep arriving stays consistent."""
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liqwatch.model import Liquidation
+from liqwatch.model import Gap, Liquidation
 from liqwatch.report.build import build
 from liqwatch.report.collect import collect, window_view
 from liqwatch.report.model import Inputs, Report
@@ -22,7 +23,7 @@ AT = tapes.AT
 WINDOW = ("24h", tapes.DAY)
 
 
-def inputs_of(events: list[Liquidation], at: int = AT) -> Inputs:
+def inputs_of(events: list[Liquidation], at: int = AT, gaps: list[Gap] | None = None) -> Inputs:
     """Inputs as `collect` builds them, from events only (no history, candles or gaps)."""
     view = window_view(events, at, WINDOW)
     venues = sorted({e.venue for e in events})
@@ -40,7 +41,7 @@ def inputs_of(events: list[Liquidation], at: int = AT) -> Inputs:
         slices=view.slices,
         chart_step=tapes.H,
         chart=view.chart,
-        gaps=[],
+        gaps=gaps or [],
         spans=spans,
         venue_notes={},
         history=[],
@@ -58,7 +59,8 @@ def assert_parts_within_wholes(report: Report) -> None:
     for key, fig in report.figures.items():
         if fig.unit == "ratio" and fig.query.op == "share":
             assert 0 <= float(fig.value or 0) <= 1, (key, fig.value)
-            assert not fig.text.startswith(("10", "1,")) or fig.text == "100%", (key, fig.text)
+            printed = re.fullmatch(r"(\d+)%", fig.text)
+            assert printed is None or int(printed.group(1)) <= 100, (key, fig.text)
     total = report.windows[-1].total_usd if report.windows else 0.0
     for row in report.windows + report.slices:
         assert abs(row.long_usd + row.short_usd - row.total_usd) <= eps * max(1.0, row.total_usd)
@@ -89,11 +91,19 @@ events_strategy = st.lists(
 )
 
 
+gaps_strategy = st.lists(
+    st.tuples(st.sampled_from(tapes.VENUES), st.integers(0, 23 * 60), st.integers(1, 8 * 60)), max_size=4
+)
+
+
 @settings(max_examples=60, deadline=None)
-@given(events_strategy)
-def test_no_share_above_100_and_no_part_above_its_whole(rows: list[tuple[int, float | None, str, str, str]]) -> None:
+@given(events_strategy, gaps_strategy)
+def test_no_share_above_100_and_no_part_above_its_whole(
+    rows: list[tuple[int, float | None, str, str, str]], gap_rows: list[tuple[str, int, int]]
+) -> None:
     events = [tapes.event(ts, usd, venue, coin, side, i) for i, (ts, usd, venue, coin, side) in enumerate(rows)]
-    report = build(inputs_of(events))
+    gaps = [tapes.gap(v, AT - tapes.DAY + minute * 60_000, length) for v, minute, length in gap_rows]
+    report = build(inputs_of(events, gaps=gaps))
     assert_parts_within_wholes(report)
     inside = [e for e in events if AT - tapes.DAY < e.ts <= AT]
     assert report.empty == (not inside)
