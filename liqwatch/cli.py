@@ -18,8 +18,9 @@ from rich.console import Console
 from rich.table import Table
 
 from liqwatch import config, queries
+from liqwatch import money as house
 from liqwatch.analytics.covers import covers_json
-from liqwatch.analytics.summary import Summary, parse_windows, summary_to_json
+from liqwatch.analytics.summary import Summary, Totals, parse_windows, summary_to_json
 from liqwatch.cli_backfill import backfill_app
 from liqwatch.cli_history import history_app
 from liqwatch.cli_levels import levels_app
@@ -246,7 +247,15 @@ def write_csv(rows: Iterator[Liquidation]) -> None:
 
 
 def money(value: float | None) -> str:
-    return "—" if value is None else f"${value:,.0f}" if value >= 100 else f"${value:,.2f}"
+    """Table cells in the house style (liqwatch.money): "$748.3M"; no USD value: "unpriced"."""
+    return "unpriced" if value is None else house.table(value)
+
+
+def coin_total(coin: str, totals: Totals) -> str:
+    """ "BTC $364.4M"; a coin whose orders all lack a USD value: "SOL unpriced (3 orders)", never $0."""
+    if totals.total_usd == 0 and totals.unpriced_count:
+        return f"{coin} unpriced ({house.plural(totals.unpriced_count, 'order')})"
+    return f"{coin} {money(totals.total_usd)}"
 
 
 def plain_number(value: float, significant: int = 6) -> str:
@@ -354,7 +363,7 @@ def print_summary(result: Summary) -> None:
         largest = "—"
         if w.largest is not None:
             largest = f"{money(w.largest.usd)} {w.largest.symbol} {w.largest.side} on {w.largest.venue}"
-        top = "\n".join(f"{coin} {money(t.total_usd)}" for coin, t in list(w.by_coin.items())[:3])
+        top = "\n".join(coin_total(coin, t) for coin, t in list(w.by_coin.items())[:3])
         table.add_row(
             w.label,
             money(w.total_usd),

@@ -8,6 +8,8 @@ from typing import Annotated
 import msgspec
 import typer
 
+from liqwatch import money as house
+
 levels_app = typer.Typer(
     help="Liquidation levels: modelled long/short 'fuel' by price, and how well the model scores.",
     no_args_is_help=True,
@@ -19,10 +21,8 @@ DbOption = Annotated[str | None, typer.Option("--db", help="DuckDB file (default
 
 
 def _usd(value: float) -> str:
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"${value / size:,.1f}{unit}"
-    return f"${value:,.0f}"
+    """Modelled amounts (levels are estimates): the house style's "~$960K" (liqwatch.money)."""
+    return house.estimate_table(value)
 
 
 HOUR_MS = 3_600_000
@@ -120,7 +120,7 @@ def events_(
         out.print_json(msgspec.json.encode(found).decode())
         return
     for e in found:
-        realized = "-" if e.realized_usd is None else _usd(e.realized_usd)
+        realized = "-" if e.realized_usd is None else house.table(e.realized_usd)
         out.print(
             f"{iso(e.ts)} {e.coin} {e.side} level {e.level_price:,.6g}: cleared {_usd(e.fuel_cleared_usd)} "
             f"({e.majors_cleared} major), realized {realized}; model {e.model_version}",

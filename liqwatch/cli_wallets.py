@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 import typer
 
+from liqwatch import money as house
+
 if TYPE_CHECKING:
     from liqwatch.store.base import Store
     from liqwatch.wallets.config import WalletsConfig
@@ -29,11 +31,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
 def _usd(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"{sign}${abs(value) / size:,.2f}{unit}"
-    return f"{sign}${abs(value):,.0f}"
+    """Observed amounts in the house style (liqwatch.money): "-$1.23M"."""
+    return house.table(value)
 
 
 def _wallet_config(config_file: str | None) -> WalletsConfig:

@@ -26,6 +26,7 @@ from typing import Any
 
 from rich.console import Console
 
+from liqwatch import money as house
 from liqwatch.analytics.summary import Summary, parse_windows
 from liqwatch.analytics.windows import LiveWindows
 from liqwatch.config import Settings
@@ -262,11 +263,8 @@ def status_line(status: Status, summary: Summary | None = None) -> str:
 
 
 def usd_short(value: float) -> str:
-    """$748.3M, $12.5k, $950."""
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= size:
-            return f"${value / size:,.1f}{unit}"
-    return f"${value:,.0f}"
+    """$748.3M, $12.5K, $950: the house style (liqwatch.money)."""
+    return house.table(value)
 
 
 NO_VENUE_AFTER_MS = 15_000

@@ -133,7 +133,7 @@ def test_split_bar() -> None:
 def test_text_line_and_final_report() -> None:
     summary = summarize(EVENTS, AT, W4)
     line = text_line(summary, STATUS, 4.25)
-    assert line.startswith("[  4.2s] 1h $2.8M (L $312.0k / S $2.5M) 4 orders · 4h $6.8M")
+    assert line.startswith("[  4.2s] 1h $2.8M (L $312.0K / S $2.5M) 4 orders · 4h $6.8M")
     assert line.endswith("· venues 2/3 up, 5 events")
     report = final_report(summary, db="demo.duckdb", stored=6, events=6, seconds=8.04, speed=60)
     assert "stopped after 8.0 s; 6 events received, 6 new in demo.duckdb" in report

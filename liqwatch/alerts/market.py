@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from liqwatch import money as house
 from liqwatch.alerts.model import Alert, LevelRule, WalletsRule, iso, money
 from liqwatch.alerts.rules import RuleState
 from liqwatch.analytics.levels_events import BreakThrough
@@ -62,9 +63,8 @@ def level_alert(rule: LevelRule, bt: BreakThrough, now: int) -> Alert:
     realized = "" if bt.realized_usd is None else f" {money(bt.realized_usd)} of {bt.side} liquidations recorded since."
     upto = ""
     if bt.next_level_price is not None and bt.fuel_to_next_usd is not None:
-        upto = (
-            f" Next major {bt.side} level: {bt.next_level_price:,.8g} ({money(bt.fuel_to_next_usd)} of fuel up to it)."
-        )
+        fuel = house.estimate_table(bt.fuel_to_next_usd)
+        upto = f" Next major {bt.side} level: {bt.next_level_price:,.8g} ({fuel} of modelled fuel up to it)."
     return Alert(
         kind="level",
         rule=rule.name,
@@ -73,7 +73,8 @@ def level_alert(rule: LevelRule, bt: BreakThrough, now: int) -> Alert:
         title=f"{bt.coin} broke {direction} the {bt.level_price:,.8g} {bt.side} liquidation cluster",
         text=(
             f"{bt.coin} moved {direction} a major modelled {bt.side} liquidation level at {bt.level_price:,.8g} "
-            f"in the bar from {iso(bt.ts)} to {iso(bt.bar_end)}, clearing about {money(bt.fuel_cleared_usd)} of "
+            f"in the bar from {iso(bt.ts)} to {iso(bt.bar_end)}, "
+            f"clearing {house.estimate_table(bt.fuel_cleared_usd)} of "
             f"modelled {bt.side} exposure (liqwatch levels model {bt.model_version}).{realized}{upto}"
         ),
         fields={

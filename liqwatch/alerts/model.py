@@ -17,6 +17,7 @@ from typing import Literal
 
 import msgspec
 
+from liqwatch import money as house
 from liqwatch.model import Liquidation, Side
 
 AlertKind = Literal["window", "order", "squeeze", "venue", "level", "wallets"]
@@ -135,11 +136,8 @@ def parse_duration_ms(text: str) -> int:
 
 
 def money(usd: float) -> str:
-    """$748.3M, $12.5k, $950."""
-    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(usd) >= size:
-            return f"${usd / size:,.1f}{unit}"
-    return f"${usd:,.0f}"
+    """The house style for tables and alert titles (liqwatch.money): $748.3M, $12.5K, $950."""
+    return house.table(usd)
 
 
 def duration_words(ms: int) -> str:

@@ -232,6 +232,29 @@ def _verdict(side: Side | None, passed: dict[str, bool | None]) -> Verdict:
     return "shorts_dominated" if side == "short" else "longs_dominated"
 
 
+def one_sided(d: Detection) -> bool:
+    """THE test of a one-sided window, for every sentence that says so: the share check passed."""
+    share = d.check("share")
+    return share is not None and share.passed is True
+
+
+def short_of_full_pattern(d: Detection) -> list[Check]:
+    """The checks that decided a one-sided window is not a squeeze/cascade, in the detector's order:
+    z and move failed or unavailable, OI contradicting (failed). Empty for a full verdict or a
+    window that is not one-sided."""
+    if not one_sided(d) or d.verdict in ("short_squeeze", "long_cascade"):
+        return []
+    out = []
+    for name in ("z", "move"):
+        c = d.check(name)
+        if c is not None and c.passed is not True:
+            out.append(c)
+    oi = d.check("oi")
+    if oi is not None and oi.passed is False:
+        out.append(oi)
+    return out
+
+
 # --- cascades -----------------------------------------------------------------------------------
 
 

@@ -64,19 +64,27 @@ def build(inputs: Inputs) -> Report:
     if main.count == 0:
         return _empty(inputs, book)
     state = _State(inputs, main, book)
-    candidates = [
-        state.lead(),
-        state.timeframes(),
-        state.coins(),
-        state.largest(),
-        state.prices(),
-        levels_section(inputs, book),
-        state.history(),
-        state.signals(),
-        wallets_section(inputs, book),
-    ]
-    sections = [s for s in candidates if s is not None and s.paragraphs]
-    sections.append(state.bottom_line())
+    prices = state.prices()  # first: the lead says why the day matters from the price facts
+    lead = state.lead()
+    tables: list[Section | None] = [state.timeframes(), state.coins()]
+    candidates: list[Section | None]
+    if state.small:  # a handful of orders: the figures and the data note, no story
+        candidates = [lead, *tables]
+    else:
+        candidates = [
+            lead,
+            *tables,
+            state.largest(),
+            prices,
+            levels_section(inputs, book),
+            state.history(),
+            state.signals(),
+            wallets_section(inputs, book),
+        ]
+    sections = [s for s in candidates if s is not None and (s.paragraphs or s.key in ("timeframes", "coins"))]
+    if not state.small:
+        sections.append(state.bottom_line())
+    state.sections_written = [s.key for s in sections]
     sections.append(state.data_note())
     headline, dek = state.headline()
     return Report(
@@ -102,6 +110,7 @@ def build(inputs: Inputs) -> Report:
         cascades=[msgspec.to_builtins(c) for c in state.cascade_list],
         gaps=list(inputs.gaps),
         period_ranks=list(inputs.period_ranks),
+        unrecorded=state.unrecorded(),
     )
 
 

@@ -9,6 +9,7 @@ Pure and deterministic: the same report gives the same bytes (coordinates are ro
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 
 from liqwatch.report import words
@@ -19,7 +20,7 @@ SHORT = "#2e9d5b"
 PRICE = "#2f5fb3"
 INK = "#333"
 GRID = "#ddd"
-FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
 def _f(x: float) -> str:
@@ -38,9 +39,19 @@ def _nice_max(v: float) -> float:
     return 10.0 ** (e + 1)
 
 
-def timeline(bars: list[Bar], line: PriceLine | None, width: int = 720, height: int = 300) -> str:
-    """Shorts up, longs down, per bucket; the price line over it."""
-    left, right, top, bottom = 64, 64 if line else 16, 24, 36
+def timeline(
+    bars: list[Bar],
+    line: PriceLine | None,
+    start: int,
+    end: int,
+    unrecorded: Sequence[tuple[int, int]] = (),
+    width: int = 720,
+    height: int = 300,
+) -> str:
+    """Shorts up, longs down, per bucket; the price line over it. The x axis is the report's window
+    (start, end], whatever stretch holds events, so it matches the caption; nothing is drawn outside
+    the plot (a clip path)."""
+    left, right, top, bottom = 60, 70 if line else 16, 24, 36
     plot_w = width - left - right
     plot_h = height - top - bottom
     out = [
@@ -52,7 +63,7 @@ def timeline(bars: list[Bar], line: PriceLine | None, width: int = 720, height: 
             f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" fill="{INK}">No liquidations</text></svg>'
         )
         return "".join(out)
-    t0, t1 = bars[0].start, bars[-1].end
+    t0, t1 = start, end
     span = max(t1 - t0, 1)
     peak = _nice_max(max(max(b.short_usd, b.long_usd) for b in bars))
     mid = top + plot_h / 2
@@ -61,16 +72,22 @@ def timeline(bars: list[Bar], line: PriceLine | None, width: int = 720, height: 
     def x_of(ts: int) -> float:
         return left + (ts - t0) / span * plot_w
 
+    for off, on in unrecorded:  # outside the record: shaded and said, never drawn as zero
+        x0, x1 = x_of(max(off, t0)), x_of(min(on, t1))
+        out.append(
+            f'<rect x="{_f(x0)}" y="{top}" width="{_f(x1 - x0)}" height="{plot_h}" fill="#eee"/>'
+            + (
+                f'<text x="{_f((x0 + x1) / 2)}" y="{_f(top + 14)}" text-anchor="middle" fill="#888">not recorded</text>'
+                if x1 - x0 >= 80
+                else ""
+            )
+        )
     # grid and y labels
     for frac in (1.0, 0.5):
         for sign in (1, -1):
             y = mid - sign * frac * peak * scale
             out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_f(y)}" y2="{_f(y)}" stroke="{GRID}"/>')
-            label = (
-                ("shorts " if sign > 0 else "longs ") + words.money_short(frac * peak)
-                if frac == 1.0
-                else words.money_short(frac * peak)
-            )
+            label = words.money_short(frac * peak)  # which side is which: the legend and the axis
             out.append(f'<text x="{left - 4}" y="{_f(y + 4)}" text-anchor="end" fill="{INK}">{escape(label)}</text>')
     out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{_f(mid)}" y2="{_f(mid)}" stroke="{INK}"/>')
     for b in bars:
@@ -88,13 +105,19 @@ def timeline(bars: list[Bar], line: PriceLine | None, width: int = 720, height: 
                 f'<rect x="{_f(x)}" y="{_f(mid)}" width="{_f(w)}" height="{_f(h)}" fill="{LONG}">'
                 f"<title>{escape(words.clock(b.end))} longs {escape(words.money(b.long_usd))}</title></rect>"
             )
-    every = max(1, math.ceil(len(bars) / 8))
-    for i, b in enumerate(bars):
-        if i % every == 0 or i == len(bars) - 1:
-            out.append(
-                f'<text x="{_f(x_of(b.end))}" y="{height - bottom + 16}" text-anchor="middle" fill="{INK}">'
-                f"{escape(words.clock(b.end)[:5])}</text>"
-            )
+    out.append(  # which side is which, beside the axis where no amount label sits
+        f'<text x="{left - 4}" y="{_f(mid - 6)}" text-anchor="end" fill="{SHORT}">shorts ↑</text>'
+        f'<text x="{left - 4}" y="{_f(mid + 14)}" text-anchor="end" fill="{LONG}">longs ↓</text>'
+    )
+    # x labels: window ticks (every 3 hours for a day), the first left-aligned, the last right-aligned
+    step = bars[0].end - bars[0].start if bars else span
+    ticks = max(1, math.ceil(span / step / 8)) * step
+    for i, ts in enumerate(range(t0, t1 + 1, ticks)):
+        anchor = "start" if i == 0 else "end" if ts + ticks > t1 else "middle"
+        out.append(
+            f'<text x="{_f(x_of(ts))}" y="{height - bottom + 16}" text-anchor="{anchor}" fill="{INK}">'
+            f"{escape(words.clock(ts)[:5])}</text>"
+        )
     if line is not None and len(line.points) >= 2:
         lo = min(p for _, p in line.points)
         hi = max(p for _, p in line.points)
@@ -107,15 +130,15 @@ def timeline(bars: list[Bar], line: PriceLine | None, width: int = 720, height: 
         path = " ".join(
             f"{'M' if i == 0 else 'L'}{_f(x_of(ts))},{_f(y_of(p))}" for i, (ts, p) in enumerate(line.points)
         )
-        out.append(f'<path d="{path}" fill="none" stroke="{PRICE}" stroke-width="2"/>')
+        out.append(
+            f'<clipPath id="plot"><rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}"/></clipPath>'
+            f'<path d="{path}" fill="none" stroke="{PRICE}" stroke-width="2" clip-path="url(#plot)"/>'
+        )
         for p in (hi - pad, lo + pad):
             out.append(
                 f'<text x="{left + plot_w + 4}" y="{_f(y_of(p) + 4)}" fill="{PRICE}">{escape(words.price(p))}</text>'
             )
-        out.append(
-            f'<text x="{width - 4}" y="14" text-anchor="end" fill="{PRICE}">'
-            f"{escape(line.coin)} ({escape(words.venue_name(line.venue))} {escape(line.symbol)})</text>"
-        )
+        out.append(f'<text x="{width - 4}" y="14" text-anchor="end" fill="{PRICE}">— {escape(line.coin)} price</text>')
     out.append(
         f'<text x="{left}" y="14" fill="{SHORT}">■ shorts liquidated</text>'
         f'<text x="{left + 130}" y="14" fill="{LONG}">■ longs liquidated</text>'

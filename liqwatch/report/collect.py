@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+
 import msgspec
 
 from liqwatch import queries
+from liqwatch.analytics import history
 from liqwatch.analytics.basis import HistoryRanks, PeriodKind
 from liqwatch.analytics.history import SeriesRow
-from liqwatch.analytics.summary import Window
+from liqwatch.analytics.summary import Summary, Window, summarize
 from liqwatch.analytics.windows import slice_label
-from liqwatch.model import Candle, Gap, MarketStat
+from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 from liqwatch.report.build import focus_coins
 from liqwatch.report.model import Inputs, SliceRows, WalletInputs
 from liqwatch.store.base import EventFilter, Store
@@ -18,7 +21,7 @@ from liqwatch.venues import REGISTRY
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 BREAKDOWN = ("1h", 3_600_000), ("4h", 14_400_000), ("12h", 43_200_000), ("24h", 86_400_000)
-MAX_EVENTS = 2_000_000  # cascade detection reads the window's events; above this it is skipped
+MAX_EVENTS = 2_000_000  # the window's events are read once up to this many; above, by SQL
 VOL_PERIODS = 31  # candles back this many window lengths: 30 returns for the volatility baseline
 
 
@@ -40,6 +43,75 @@ HISTORY_MAX_MS = 10 * 366 * DAY_MS
 HISTORY_MAX_PERIODS = 100_000
 
 
+class WindowView(msgspec.Struct, frozen=True):
+    """Every figure of the report's own window, computed from ONE read of its events (a snapshot):
+    totals, shares, slices and chart all describe the same set, so no part exceeds its whole even
+    while events keep arriving."""
+
+    summary: Summary
+    current: list[SeriesRow]
+    coin_current: dict[str, list[SeriesRow]]
+    slices: list[SliceRows]
+    chart: list[SeriesRow]
+    events: list[Liquidation] | None  # None: more than MAX_EVENTS, figures read by SQL instead
+
+
+def window_view(events: list[Liquidation], at: int, window: Window) -> WindowView:
+    """The window's figures from its events (pure): the snapshot the article is written from."""
+    length = window[1]
+    start = at - length
+    events = [e for e in events if start < e.ts <= at]
+    windows = breakdown(window)
+    summary = summarize(events, at, windows)
+    coins = focus_coins(summary.windows[-1])
+    origin = at % length
+    step = chart_step(length)
+    return WindowView(
+        summary=summary,
+        current=history.series(events, start, at, length, origin=origin),
+        coin_current={c: history.series(events, start, at, length, origin=origin, coins=[c]) for c in coins},
+        slices=[
+            SliceRows(lbl, lo, hi, history.series(events, lo, hi, hi - lo, origin=hi % (hi - lo)))
+            for lbl, lo, hi in slice_bounds(at, windows)
+        ],
+        chart=history.series(events, start, at, step, origin=at % step),
+        events=events,
+    )
+
+
+def slice_bounds(at: int, windows: list[Window]) -> list[tuple[str, int, int]]:
+    """Disjoint parts of the window: 0–1h, 1–4h, 4–12h, 12–24h as (label, start, end)."""
+    out = []
+    inner = 0
+    inner_label: str | None = None
+    for lbl, ln in windows:
+        out.append((slice_label(inner_label, lbl), at - ln, at - inner))
+        inner, inner_label = ln, lbl
+    return out
+
+
+def _window_by_sql(store: Store, at: int, window: Window) -> WindowView:
+    """For windows too large to read at once: the same figures by SQL (separate reads)."""
+    length = window[1]
+    start = at - length
+    windows = breakdown(window)
+    summary = queries.summary(store, at, windows)
+    coins = focus_coins(summary.windows[-1])
+    origin = at % length
+    step = chart_step(length)
+    return WindowView(
+        summary=summary,
+        current=queries.series(store, start, at, length, origin=origin),
+        coin_current={c: queries.series(store, start, at, length, origin=origin, coins=[c]) for c in coins},
+        slices=[
+            SliceRows(lbl, lo, hi, queries.series(store, lo, hi, hi - lo, origin=hi % (hi - lo)))
+            for lbl, lo, hi in slice_bounds(at, windows)
+        ],
+        chart=queries.series(store, start, at, step, origin=at % step),
+        events=None,
+    )
+
+
 def collect(store: Store, at: int, window: Window, period: PeriodKind | None = None) -> Inputs:
     """`period`: the window is that calendar period (day, weekend, week, month) ending at `at`;
     a 24-hour window ending at midnight is a day."""
@@ -48,23 +120,18 @@ def collect(store: Store, at: int, window: Window, period: PeriodKind | None = N
         raise ValueError(f"window {label!r} must have a positive length")
     start = at - length
     windows = breakdown(window)
-    summary = queries.summary(store, at, windows)
+    # ONE read of the window's events; every window figure is computed from it (see WindowView)
+    read = list(itertools.islice(queries.events(store, EventFilter(since=start, until=at)), MAX_EVENTS + 1))
+    view = window_view(read, at, window) if len(read) <= MAX_EVENTS else _window_by_sql(store, at, window)
+    del read
+    summary = view.summary
     main = summary.windows[-1]
     coins = focus_coins(main)
     origin = at % length
-    current = queries.series(store, start, at, length, origin=origin)
-    coin_current = {c: queries.series(store, start, at, length, origin=origin, coins=[c]) for c in coins}
-    slices = []
-    inner = 0
-    inner_label: str | None = None
-    for lbl, ln in windows:
-        rows = queries.series(store, at - ln, at - inner, ln - inner, origin=(at - inner) % (ln - inner))
-        slices.append(SliceRows(slice_label(inner_label, lbl), at - ln, at - inner, rows))
-        inner, inner_label = ln, lbl
+    current, coin_current, slices, chart, events = view.current, view.coin_current, view.slices, view.chart, view.events
     step = chart_step(length)
-    chart = queries.series(store, start, at, step, origin=at % step)
     spans = queries.venue_spans(store)
-    history: list[SeriesRow] = []
+    past: list[SeriesRow] = []
     coin_history: dict[str, list[SeriesRow]] = {}
     history_gaps: list[Gap] = []
     first = min((s.first_ts for s in spans), default=None)
@@ -73,13 +140,9 @@ def collect(store: Store, at: int, window: Window, period: PeriodKind | None = N
         # and 100,000 periods (a 1-minute window compares with the last ~70 days)
         k = min((start - first) // length + 1, max(1, HISTORY_MAX_MS // length), HISTORY_MAX_PERIODS)
         since = start - k * length
-        history = queries.series(store, since, start, length, origin=origin)
+        past = queries.series(store, since, start, length, origin=origin)
         coin_history = {c: queries.series(store, since, start, length, origin=origin, coins=[c]) for c in coins}
         history_gaps = queries.gaps(store, since=since, until=start)
-    count = main.count
-    events = None
-    if 0 < count <= MAX_EVENTS:
-        events = list(queries.events(store, EventFilter(since=start, until=at)))
     candles: dict[str, list[Candle]] = {}
     oi: dict[str, list[MarketStat]] = {}
     funding: dict[str, list[MarketStat]] = {}
@@ -112,7 +175,7 @@ def collect(store: Store, at: int, window: Window, period: PeriodKind | None = N
         gaps=queries.gaps(store, since=start, until=at),
         spans=spans,
         venue_notes={v: spec.notes for v, spec in REGISTRY.items() if spec.notes},
-        history=history,
+        history=past,
         coin_history=coin_history,
         history_gaps=history_gaps,
         events=events,

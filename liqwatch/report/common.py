@@ -3,14 +3,14 @@ every section reads (see report.build for the overview)."""
 
 from __future__ import annotations
 
+import itertools
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
-from liqwatch.analytics import context
+from liqwatch.analytics import context, squeeze
 from liqwatch.analytics.history import (
     Comparison,
     Metric,
@@ -34,7 +34,11 @@ MAJORS = ("BTC", "ETH")
 OTHER_COINS = 3  # "top movers": the coins with the most liquidations after BTC and ETH
 MIN_COMPARABLE = 7  # ranks need at least this many comparable past periods
 MIN_RANK_SPAN_MS = 7 * DAY_MS  # "the largest since D" only when D is at least a week back
-ONE_SIDED = 0.70  # "short sellers hit hard" when shorts are at least 70% of the USD
+ONE_SIDED = squeeze.DEFAULT.min_share  # one source of truth: analytics.squeeze.one_sided
+SMALL_USD = 100_000.0  # below this total, or SMALL_COUNT orders, a window is a sample: no news headline
+SMALL_COUNT = 10
+EDGE = 0.05  # the record starting/stopping this share of the window inside it is stated
+EXPECTED_IN_GAP = 20  # ... when the window's own rate would have put at least this many events there
 
 
 def focus_coins(window: WindowSummary) -> list[str]:
@@ -160,44 +164,35 @@ def _gap_sentences(inputs: Inputs) -> list[str]:
     if not inputs.gaps:
         return []
     start = inputs.at - inputs.window[1]
-    parts = []
+    same: dict[tuple[int, int, str], list[str]] = {}  # one stretch and reason, the venues it hit
     for g in inputs.gaps:
         lo, hi = max(g.start, start), min(g.end, inputs.at)
-        parts.append(
-            f"{words.venue_name(g.venue)} {words.clock(lo)}–{words.clock(hi)} ({words.duration(hi - lo)}, {g.reason})"
-        )
+        same.setdefault((lo, hi, g.reason), []).append(words.venue_name(g.venue))
+    parts = [
+        f"{words.join(names)} {_dated_range(lo, hi, inputs.at)} ({words.duration(hi - lo)}, {reason})"
+        for (lo, hi, reason), names in same.items()
+    ]
     return [
-        f"Feed gaps in the window: {words.join(parts)}. Liquidations during a gap were not received, "
+        f"Feed gaps in the window: {'; '.join(parts)}. Liquidations during a gap were not received, "
         "so the figures miss them."
     ]
 
 
-def _sides(long_usd: float, long_text: str, short_usd: float, short_text: str, larger_first: bool = False) -> str:
-    """ "longs $1.2 million, shorts $3.4 million", or "all shorts" / "all longs" when one side is empty."""
-    if long_usd == 0 and short_usd > 0:
-        return f"shorts {short_text}, no longs" if larger_first else "all shorts"
-    if short_usd == 0 and long_usd > 0:
-        return f"longs {long_text}, no shorts" if larger_first else "all longs"
-    if larger_first and long_usd > short_usd:
-        return f"longs {long_text}, shorts {short_text}"
-    if larger_first:
-        return f"shorts {short_text}, longs {long_text}"
-    return f"longs {long_text}, shorts {short_text}"
+def _when(ts: int, at: int) -> str:
+    """ "14:05 UTC", with the date when it is not the day of `at`: "14:05 UTC on 20 November"."""
+    if ts // DAY_MS == at // DAY_MS:
+        return words.clock(ts)
+    return f"{words.clock(ts)} on {_day_month(ts)}"
 
 
-def _ago(label: str) -> str:
-    """ "4–12h" → "between 4 and 12 hours ago"; "24h–7d" → "between 24h and 7d ago"."""
-    match = re.match(r"^(\d+)–(\d+)h$", label)
-    if match:
-        return f"between {match.group(1)} and {match.group(2)} hours ago"
-    lo, _, hi = label.partition("–")
-    return f"between {lo} and {hi} ago" if hi else f"{label} ago"
-
-
-def _clock_range(start: int, end: int) -> str:
-    if start // DAY_MS == (end - 1) // DAY_MS:
-        return f"{words.clock(start)[:5]}–{words.clock(end)}"
-    return f"{words.moment(start)} to {words.moment(end)}"
+def _dated_range(lo: int, hi: int, at: int) -> str:
+    """ "14:00–15:00 UTC", with the day when it is not the day of `at`: "14:00–15:00 UTC on 20 November"."""
+    text = f"{words.clock(lo)[:5]}–{words.clock(hi)}"
+    if lo // DAY_MS != (hi - 1) // DAY_MS:
+        return f"{words.clock(lo)} on {_day_month(lo)} to {words.clock(hi)} on {_day_month(hi)}"
+    if (hi - 1) // DAY_MS != at // DAY_MS:
+        text += f" on {_day_month(lo)}"
+    return text
 
 
 def _sigma_text(value: float, threshold: float) -> str:
@@ -232,6 +227,11 @@ def _strength(verdict: str) -> int:
     if verdict in ("shorts_dominated", "longs_dominated"):
         return 1
     return 0
+
+
+def _day_month(ms: int) -> str:
+    """ "20 November" (the year is in the dateline)."""
+    return words.date(ms).rsplit(" ", 1)[0]
 
 
 def _ordinal(n: int) -> str:
@@ -290,6 +290,75 @@ class _StateBase:
             self.hourly[coin] = context.of_source(candles, source, HOUR_MS)
             self.daily[coin] = context.of_source(candles, source, DAY_MS)
         self.price_facts: dict[str, dict[str, Any]] = {}
+        self.small = main.total_usd < SMALL_USD or main.count < SMALL_COUNT
+        self.sections_written: list[str] = []  # keys of the sections built so far (build fills it)
+        spans = inputs.spans
+        self.data_start = min((sp.first_ts for sp in spans), default=self.at)
+        self.data_end = max((sp.last_ts for sp in spans), default=self.start)
+
+    # --- coverage -----------------------------------------------------------------------------
+
+    def _silent_stretch(self, empty_ms: int) -> bool:
+        """An empty stretch at the window's edge says the record starts or stops there only when it
+        is long (EDGE of the window) and, at the rate seen elsewhere in the window, would have held
+        at least EXPECTED_IN_GAP events: a sparse feed's quiet first hours are not a missing record."""
+        covered = self.length - empty_ms
+        if empty_ms <= EDGE * self.length or covered <= 0:
+            return False
+        return self.main.count * empty_ms / covered >= EXPECTED_IN_GAP
+
+    @property
+    def starts_inside(self) -> bool:
+        """liqwatch's stored record starts inside the window (see _silent_stretch)."""
+        return self.data_start > self.start and self._silent_stretch(self.data_start - self.start)
+
+    @property
+    def stops_inside(self) -> bool:
+        return self.data_end < self.at and self._silent_stretch(self.at - self.data_end)
+
+    def unrecorded(self) -> list[tuple[int, int]]:
+        """The window's stretches outside liqwatch's record: before it starts, after it stops, and
+        the outages of every feed (the chart shades them; the text says so)."""
+        out = []
+        if self.starts_inside:
+            out.append((self.start, self.data_start))
+        out += self.outages()
+        if self.stops_inside:
+            out.append((self.data_end, self.at))
+        return out
+
+    def outages(self) -> list[tuple[int, int]]:
+        """Stretches of the window when every venue of the window had a feed gap (the recorder was
+        blind), at least EDGE of the window long."""
+        venues = set(self.venues)
+        if not venues:
+            return []
+        edges = sorted({t for g in self.inputs.gaps for t in (max(g.start, self.start), min(g.end, self.at))})
+        out: list[tuple[int, int]] = []
+        for lo, hi in itertools.pairwise(edges):
+            down = {g.venue for g in self.inputs.gaps if g.start <= lo and g.end >= hi}
+            if venues <= down:
+                if out and out[-1][1] == lo:
+                    out[-1] = (out[-1][0], hi)
+                else:
+                    out.append((lo, hi))
+        return [(lo, hi) for lo, hi in out if hi - lo >= EDGE * self.length]
+
+    def recorded(self, lo: int, hi: int) -> bool:
+        """False when the whole stretch (lo, hi] lies before the record starts or after it stops."""
+        if self.starts_inside and hi <= self.data_start:
+            return False
+        return not (self.stops_inside and lo >= self.data_end)
+
+    # --- times in words -------------------------------------------------------------------------
+
+    def when(self, ts: int) -> str:
+        """ "14:05 UTC", with the date when it is not the day of the report's end."""
+        return _when(ts, self.at)
+
+    def span_words(self, lo: int, hi: int) -> str:
+        """ "14:00–15:00 UTC", dated when not the report's end day: "14:00–15:00 UTC on 20 November"."""
+        return _dated_range(lo, hi, self.at)
 
     # --- words shared by sections -------------------------------------------------------------
 
@@ -299,13 +368,22 @@ class _StateBase:
 
     @property
     def noun(self) -> str:
-        """ "day" for 24 hours, else "4-hour period"."""
-        return "day" if self.length == DAY_MS else f"{words.period_adjective(self.length)} period"
+        """ "day" for 24 hours, "hour" for one, else "4-hour period"."""
+        if self.length in (DAY_MS, HOUR_MS):
+            return "day" if self.length == DAY_MS else "hour"
+        return f"{words.period_adjective(self.length)} period"
 
     @property
     def where(self) -> str:
         names = [words.venue_name(v) for v in self.venues]
         return f"on {names[0]}" if len(names) == 1 else f"across {words.join(names)}"
+
+    @property
+    def source(self) -> str:
+        """ "from Bybit", "from three exchanges" (the names are in the data note)."""
+        if len(self.venues) == 1:
+            return f"from {words.venue_name(self.venues[0])}"
+        return f"from {words.number_word(len(self.venues))} exchanges"
 
     @property
     def subject(self) -> str:

@@ -119,6 +119,7 @@ class WindowRow(msgspec.Struct, frozen=True):
     short_usd: float
     total_usd: float
     count: int
+    recorded: bool = True  # False: liqwatch's record does not cover this stretch (not "$0")
 
 
 class CoinRow(msgspec.Struct, frozen=True):
@@ -127,6 +128,7 @@ class CoinRow(msgspec.Struct, frozen=True):
     short_usd: float
     total_usd: float
     count: int
+    unpriced: int = 0  # orders without a USD value; all unpriced: the table says "unpriced (n orders)"
 
 
 class VenueRow(msgspec.Struct, frozen=True):
@@ -180,3 +182,4 @@ class Report(msgspec.Struct, frozen=True):
     gaps: list[Gap]
     # calendar-period ranks on a named basis (analytics.basis), as `liqwatch history rank --json` prints them
     period_ranks: list[HistoryRanks] = []
+    unrecorded: list[tuple[int, int]] = []  # stretches of the window liqwatch's record does not cover

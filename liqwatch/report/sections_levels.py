@@ -13,7 +13,7 @@ from __future__ import annotations
 from liqwatch.analytics.levels_events import DEFAULT_EVENTS, BreakThrough
 from liqwatch.analytics.levels_grid import LevelsMap, SideSummary
 from liqwatch.report import words
-from liqwatch.report.common import Book, _clock_range
+from liqwatch.report.common import Book, _when
 from liqwatch.report.model import Inputs, Section
 from liqwatch.timeparse import iso
 
@@ -21,12 +21,28 @@ TITLE = "Liquidation levels"
 
 
 def levels_section(inputs: Inputs, book: Book) -> Section | None:
-    """None when no focus coin has a break-through in the window or a modelled map at `at`."""
-    paragraphs = [
-        _break_through(inputs, book, coin, events) for coin, events in inputs.break_throughs.items() if events
-    ]
-    paragraphs += [_map(inputs, book, coin, levels) for coin, levels in inputs.levels_maps.items()]
-    paragraphs = [p for p in paragraphs if p]
+    """None when no focus coin has a break-through in the window or a modelled map at `at`.
+
+    One break-through in prose (the one that cleared the most modelled exposure across coins);
+    the others are counted; the maps share one paragraph, the model caveat said once."""
+    paragraphs = []
+    found = [(coin, events) for coin, events in inputs.break_throughs.items() if events]
+    if found:
+        coin, events = max(found, key=lambda ce: max((e.fuel_cleared_usd, e.ts) for e in ce[1]))
+        paragraphs.append(_break_through(inputs, book, coin, events))
+        others = sum(len(e) for c, e in found if c != coin)
+        if others:
+            period = words.period(inputs.window[1])
+            paragraphs[-1] += f" Other coins had {words.plural(others, 'smaller break-through')} in the {period}."
+    maps = [m for m in (_map(inputs, book, coin, levels) for coin, levels in inputs.levels_maps.items()) if m]
+    if maps:
+        versions = sorted({levels.model_version for levels in inputs.levels_maps.values()})
+        paragraphs.append(
+            "Where the next liquidations may sit, as modelled from open interest "
+            f"(liqwatch levels model {', '.join(versions)}: an estimate, not observed positions): "
+            + "; ".join(maps)
+            + "."
+        )
     return Section("levels", TITLE, paragraphs) if paragraphs else None
 
 
@@ -52,15 +68,15 @@ def _break_through(inputs: Inputs, book: Book, coin: str, events: list[BreakThro
     cleared = book.json(
         f"{key}.fuel_cleared_usd",
         bt.fuel_cleared_usd,
-        words.money(bt.fuel_cleared_usd),
+        words.estimate(bt.fuel_cleared_usd),
         "usd",
         cli,
         [pick, "fuel_cleared_usd"],
     )
     verb = "broke through" if bt.side == "short" else "broke down through"
-    hour = _clock_range(bt.ts, bt.bar_end)
     text = (
-        f"{coin} {verb} the {level} {bt.side} cluster in the {hour} hour, clearing about {cleared} "
+        f"{words.coin_name(coin)} {verb} the {level} {bt.side} cluster in the hour from {_when(bt.ts, at)}, "
+        f"clearing {cleared} "
         f"of modelled {bt.side} exposure (liqwatch levels model {bt.model_version})"
     )
     if bt.majors_cleared > 1:
@@ -78,15 +94,19 @@ def _break_through(inputs: Inputs, book: Book, coin: str, events: list[BreakThro
         # [open, end + follow) as the events query's (since, until] on whole milliseconds
         since, until = bt.ts - 1, follow_end - 1
         realized = book.usd(f"{key}.realized_usd", bt.realized_usd, since, until, side=bt.side, coins=[coin])
-        until_words = words.clock(follow_end)
+        until_words = _when(follow_end, at)
+        name = words.coin_name(coin)
         if bt.realized_usd > 0:
-            text += f". {realized} of {coin} {bt.side} liquidations were recorded from then to {until_words}"
+            text += f". Recorded {name} {bt.side} liquidations of {realized} followed, up to {until_words}"
         else:
-            text += f". No {coin} {bt.side} liquidations were recorded from then to {until_words}"
+            text += f". No {name} {bt.side} liquidations were recorded from then to {until_words}"
     others = len(events) - 1
     if others:
         count = book.json(f"{key}.events", len(events), words.count(len(events)), "count", cli, ["length"])
-        text += f" (the largest of {count} such break-throughs in the {words.period(inputs.window[1])})"
+        text += (
+            f". It was the largest by modelled exposure cleared of {count} {coin} break-throughs in the "
+            f"{words.period(inputs.window[1])}; realized liquidations after the others may be larger"
+        )
     return text + "."
 
 
@@ -102,12 +122,7 @@ def _map(inputs: Inputs, book: Book, coin: str, levels: LevelsMap) -> str:
             parts.append(clause)
     if not parts:
         return ""
-    sources = words.join([words.venue_name(v) for v in levels.venues])
-    return (
-        f"Where the next {coin} liquidations sit, as modelled from {sources} open interest "
-        f"(liqwatch levels model {levels.model_version}, an estimate of relative intensity, not observed positions): "
-        f"from {price}, {'; '.join(parts)}."
-    )
+    return f"for {words.coin_name(coin)} at {price}, {' and '.join(parts)}"
 
 
 def _side(book: Book, key: str, cli: str, side: str, summary: SideSummary, where: str, span: str) -> str:
@@ -123,12 +138,19 @@ def _side(book: Book, key: str, cli: str, side: str, summary: SideSummary, where
         [group, "peak", "price"],
     )
     peak_usd = book.json(
-        f"{key}.{group}.peak_usd", summary.peak.usd, words.money(summary.peak.usd), "usd", cli, [group, "peak", "usd"]
+        f"{key}.{group}.peak_usd",
+        summary.peak.usd,
+        words.estimate(summary.peak.usd),
+        "usd",
+        cli,
+        [group, "peak", "usd"],
     )
     total = book.json(
-        f"{key}.{group}.total_usd", summary.total_usd, words.money(summary.total_usd), "usd", cli, [group, "total_usd"]
+        f"{key}.{group}.total_usd",
+        summary.total_usd,
+        words.estimate(summary.total_usd),
+        "usd",
+        cli,
+        [group, "total_usd"],
     )
-    return (
-        f"the largest {side} cluster {where} is at {peak_price} (about {peak_usd} of modelled {side} exposure), "
-        f"with {total} of it within {span} {where}"
-    )
+    return f"the largest {side} cluster {where} at {peak_price} ({peak_usd}; {total} within {span})"

@@ -77,7 +77,7 @@ class _Market(_Totals):
             )
         name = words.coin_name(coin)
         if main is None:
-            return f"{name} was at {end_text} at {words.clock(self.at)}."
+            return f"{name} was at {end_text} at {self.when(self.at)}."
         chg = main.change
         period = words.period(span)
         if abs(chg) < 0.001:
@@ -86,6 +86,7 @@ class _Market(_Totals):
             verb = "rose" if chg > 0 else "fell"
             sentence = f"{name} {verb} {words.change(chg)} over the {period} to {end_text}"
         facts["change"] = chg
+        facts["change_key"] = f"{key}.change_{main_label}"
         clauses = []
         crossing = context.crossing(hourly, self.at - span, self.at)
         if crossing is not None:
@@ -137,7 +138,7 @@ class _Market(_Totals):
                         clauses.append(f"its highest since {words.date(prev.open_ts)}")
         if clauses:
             sentence += ", " + ", ".join(clauses)
-        sentence += f" ({words.venue_name(source[0])} {source[1]})."
+        sentence += "."  # the price source (venue, symbol) is named once, in the data note
         extra = []
         for lbl, phrase in (("7d", "over seven days"), ("ytd", "this year")):
             other = by_label.get(lbl)
@@ -191,15 +192,21 @@ class _Market(_Totals):
         paragraphs = []
         m = self.main
         side: Metric = "short" if m.short_usd >= m.long_usd else "long"
+        records: list[Comparison] = []
         for coin, metric in ((None, side), (None, "total"), *[(c, side) for c in MAJORS if c in self.coins_focus]):
             c = self.comparisons.get((coin, metric))
             if c is None or (metric == "total" and (m.long_usd == 0 or m.short_usd == 0)):
                 continue  # one-sided: the total is the side, said once
+            if self._is_record(c):
+                records.append(c)  # several records are one sentence, not one frame repeated
+                continue
             text = self._rank_sentence(c, rank_only=coin is None)
             if text is None and coin is None and metric == "total":
                 text = self._median_sentence(c)
             if text:
                 paragraphs.append(text)
+        if records:
+            paragraphs.insert(0, self._records_sentence(records))
         basis = self._basis_sentences()
         if not paragraphs:
             return Section("history", "In context", basis or [self._nothing_comparable()])
@@ -248,6 +255,44 @@ class _Market(_Totals):
             "venues, and no imported history covers this one."
         )
 
+    def _is_record(self, c: Comparison) -> bool:
+        return (
+            c.is_record
+            and len(c.comparable) >= MIN_COMPARABLE
+            and c.current_units > 0
+            and self.at - c.comparable[0].start >= MIN_RANK_SPAN_MS
+        )
+
+    def _records_sentence(self, records: list[Comparison]) -> str:
+        """ "Short liquidations ($661.2 million), total liquidations ($720 million) and Bitcoin short
+        liquidations ($335.8 million) were each the largest for a single day in liqwatch's records…"."""
+        b = self.book
+        parts = []
+        for c in records:
+            scope = c.coin or "all"
+            key = f"history.{scope}.{c.metric}"
+            current_key = {"total": "total_usd", "long": "long_usd", "short": "short_usd"}[c.metric]
+            if c.coin:
+                current_key = f"coins.{c.coin}.{current_key}"
+            b.derived(
+                f"{key}.rank",
+                1,
+                "1",
+                "rank",
+                f"rank of the current value among {len(c.comparable)} comparable periods",
+                [current_key],
+            )
+            current = b.figures[current_key].text if current_key in b.figures else words.money(c.current_usd)
+            parts.append(f"{self._what(c)} ({current})")
+            self.comparisons_used.append(c)
+        first = min(c.comparable[0].start for c in records)
+        n = max(len(c.comparable) for c in records)
+        verb = "was" if len(parts) == 1 else "were each"
+        return (
+            f"{words.sentence_case(words.join(parts))} {verb} the largest {self._period_noun()} in liqwatch's records, "
+            f"which reach back to {words.date(first)} ({words.count(n)} comparable periods)."
+        )
+
     def _median_sentence(self, c: Comparison) -> str | None:
         """Total liquidations against the median of the most recent fully covered comparable periods."""
         base = c.baseline(30)
@@ -282,7 +327,7 @@ class _Market(_Totals):
         )
 
     def _what(self, c: Comparison) -> str:
-        scope = f"{c.coin} " if c.coin else ""
+        scope = f"{words.coin_name(c.coin)} " if c.coin else ""
         if c.metric == "total":
             return f"{scope}liquidations" if c.coin else "total liquidations"
         return f"{scope}{c.metric} liquidations"

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from liqwatch.analytics import context
+from liqwatch.analytics import context, squeeze
 from liqwatch.analytics.history import (
     Metric,
 )
-from liqwatch.analytics.squeeze import Baseline, Cascade, Detection, PriceInput, cascades, detect
+from liqwatch.analytics.squeeze import (
+    Baseline,
+    Cascade,
+    Detection,
+    PriceInput,
+    cascades,
+    detect,
+    one_sided,
+    short_of_full_pattern,
+)
 from liqwatch.report import words
 from liqwatch.report.common import (
     DAY_MS,
@@ -110,25 +119,26 @@ class _Signals(_Market):
         return Section("signals", "What this signals", paragraphs) if paragraphs else None
 
     def _signal_sentence(self, d: Detection, index: int) -> str | None:
-        """What the detector found for one scope, saying no more than its checks support."""
+        """What the detector found for one scope, saying no more than its checks support; a one-sided
+        window that is no squeeze names the checks that decided it (analytics.squeeze)."""
         b = self.book
         scope = "all" if d.scope == "all coins" else d.scope
-        if d.side is None or d.share is None:
-            return None
+        if d.side is None or d.share is None or not one_sided(d):
+            return None  # a split window: the lead gives the split, there is no signal to explain
         key = f"signals.{scope}"
         side_key = f"{d.side}_usd" if scope == "all" else f"coins.{scope}.{d.side}_usd"
         total_key = "total_usd" if scope == "all" else f"coins.{scope}.total_usd"
         if side_key not in b.figures or total_key not in b.figures:
             return None
         sides = f"{d.side}s"
-        of_what = "liquidations" if scope == "all" else f"{scope} liquidations"
-        price_coin = "Bitcoin" if scope == "all" else words.coin_name(scope)
+        coin_name = "" if scope == "all" else words.coin_name(scope)
+        price_coin = "Bitcoin" if scope == "all" else coin_name
         z_text = None
         if d.z is not None and d.baseline_mean_usd is not None:
             z_text = b.derived(
                 f"{key}.z",
                 d.z,
-                _sigma_text(d.z, 3.0),
+                _sigma_text(d.z, squeeze.DEFAULT.min_z),
                 "sigma",
                 f"({d.side} USD − mean) ÷ sample standard deviation of the {d.side} USD of the "
                 f"{d.baseline_periods} most recent fully covered comparable periods (comparisons, {scope})",
@@ -143,79 +153,79 @@ class _Signals(_Market):
             )
         move = d.check("move")
         oi = d.check("oi")
-        if d.verdict in ("short_squeeze", "long_cascade") and (
-            index == 0 or _strength(d.verdict) > _strength(self.detections[0].verdict)
-        ):
-            share = b.share(f"{key}.share", d.share, side_key, total_key)
-            name = "short squeeze" if d.verdict == "short_squeeze" else "long liquidation cascade"
-            assert move is not None and move.value is not None and z_text is not None
-            facts = [
-                f"{sides} made up {share} of {of_what}",
-                f"{d.side} liquidations were {z_text} standard deviations above their average of the previous "
-                f"{d.baseline_periods} comparable periods ({b.figures[f'{key}.baseline_mean_usd'].text})",
-            ]
+        mv = None
+        if move is not None and move.value is not None:
             mv = b.derived(
                 f"{key}.move",
                 move.value,
-                _sigma_text(move.value, 2.0),
+                _sigma_text(move.value, squeeze.DEFAULT.min_move_sigmas),
                 "sigma",
                 "ln(close at the window end ÷ close at its start) ÷ standard deviation of the same-length "
                 "log returns of the 30 previous periods",
                 [f"prices.{'BTC' if scope == 'all' else scope}.close"],
             )
-            verb = "rise" if d.side == "short" else "fall"
-            facts.append(
-                f"{price_coin}'s {verb} was {mv} standard deviations of its {words.period_adjective(self.length)} moves"
-            )
-            if oi is not None and oi.value is not None:
-                o = b.derived(
-                    f"{key}.oi_change", oi.value, words.change(oi.value), "ratio", "OI at end ÷ OI at start − 1"
+        o = None
+        if oi is not None and oi.value is not None:
+            o = b.derived(f"{key}.oi_change", oi.value, words.change(oi.value), "ratio", "OI at end ÷ OI at start − 1")
+        verb = "rise" if d.side == "short" else "fall"
+        if d.verdict in ("short_squeeze", "long_cascade") and (
+            index == 0 or _strength(d.verdict) > _strength(self.detections[0].verdict)
+        ):
+            name = "short squeeze" if d.verdict == "short_squeeze" else "long liquidation cascade"
+            facts = []
+            if scope != "all":
+                share = b.share(f"{key}.share", d.share, side_key, total_key)
+                facts.append(f"{sides} made up {share} of {coin_name} liquidations")
+            if z_text is not None:
+                facts.append(
+                    f"{d.side} liquidations were {z_text} standard deviations above their average of the previous "
+                    f"{d.baseline_periods} comparable periods ({b.figures[f'{key}.baseline_mean_usd'].text})"
                 )
-                facts.append(f"open interest fell {o}")
-            lead = "The pattern fits a" if scope == "all" else f"In {scope}, the pattern fits a"
+            if mv is not None:
+                facts.append(
+                    f"{price_coin}'s {verb} was {mv} times its typical {words.period_adjective(self.length)} move"
+                )
+            if o is not None and oi is not None and oi.value is not None:
+                facts.append(f"open interest {'fell' if oi.value < 0 else 'rose'} {o}")
+            lead = "The pattern fits a" if scope == "all" else f"In {coin_name}, the pattern fits a"
             return f"{lead} {name}: " + words.join(facts) + "."
         market = self.detections[0]
         if index > 0 and _strength(d.verdict) <= _strength(market.verdict):
             return None  # a coin adds a line only when its signal is stronger than the market's
         if d.verdict in ("short_liquidation_spike", "long_liquidation_spike"):
-            share = b.share(f"{key}.share", d.share, side_key, total_key)
+            whose = "" if scope == "all" else f"{coin_name} "
             assert z_text is not None
             return (
-                f"{words.sentence_case(of_what.replace('liquidations', '').strip() + ' ' if scope != 'all' else '')}"
-                f"{words.sentence_case(d.side) if scope == 'all' else d.side} liquidations were {z_text} standard "
-                f"deviations above their average of the previous {d.baseline_periods} comparable periods and "
-                f"{sides} made up {share} of {of_what}. Without price data for the window, liqwatch does not call "
-                "this a squeeze."
+                f"{words.sentence_case(whose + d.side)} liquidations were {z_text} standard deviations above their "
+                f"average of the previous {d.baseline_periods} comparable periods. Without price data for the "
+                "window, liqwatch does not call this a squeeze."
             )
         if index > 0:
             return None  # a coin adds a line only when its own signal is stronger than one-sidedness
-        if d.verdict in ("shorts_dominated", "longs_dominated"):
-            share = b.share(f"{key}.share", d.share, side_key, total_key)
-            why = []
-            zc = d.check("z")
-            if zc is not None and zc.passed is False and z_text is not None:
-                why.append(
-                    f"at {z_text} standard deviations above their recent average they stayed below "
-                    "liqwatch's threshold of 3 for an outsized spike"
+        reasons = []
+        for c in short_of_full_pattern(d):
+            if c.name == "z" and c.value is None and c.passed is None:
+                reasons.append(
+                    f"there is not yet enough comparable history to tell whether {d.side} liquidations were unusual"
                 )
-            elif d.z is None:
-                why.append("there is not enough comparable history to tell whether their size was unusual")
-            if move is not None and move.passed is False:
-                why.append(f"{price_coin}'s price move was not unusual for the period")
-            elif move is not None and move.passed is None and not (zc is not None and zc.passed is False):
-                why.append("there is no price data to confirm a squeeze")
-            text = f"{words.sentence_case(sides)} made up {share} of liquidations, a one-sided {self.noun}"
-            if why:
-                text += ", but " + words.join(why)
-            return text + ". liqwatch sees no squeeze or cascade signal beyond that."
-        if scope != "all":
+            elif c.name == "z":
+                reasons.append(
+                    f"{d.side} liquidations, {z_text} standard deviations above their recent average, were not outsized"
+                )
+            elif c.name == "move" and c.passed is None:
+                reasons.append(f"there is no price data to tell whether {price_coin} moved unusually")
+            elif c.name == "move":
+                reasons.append(f"{price_coin}'s price move ({mv} times its typical move) was not unusual")
+            elif c.name == "oi" and o is not None and oi is not None and oi.value is not None:
+                reasons.append(
+                    f"open interest rose {o}, so positions were added, not closed"
+                    if oi.value >= 0
+                    else f"open interest fell only {o}"
+                )
+        if not reasons:
             return None
-        long_share = b.share(f"{key}.long_share", self.main.long_usd / self.main.total_usd, "long_usd", "total_usd")
-        short_share = b.share(f"{key}.short_share", self.main.short_usd / self.main.total_usd, "short_usd", "total_usd")
-        return (
-            f"Liquidations were split between longs ({long_share}) and shorts ({short_share}): "
-            "no one-sided squeeze or cascade."
-        )
+        name = "short squeeze" if d.side == "short" else "long liquidation cascade"
+        return f"The {self.noun} was one-sided, but it does not fit the pattern of a {name}: {words.join(reasons)}."
 
     def _cascade_sentence(self, c: Cascade, i: int) -> str:
         b = self.book
@@ -231,8 +241,12 @@ class _Signals(_Market):
             [f"{key}.usd", f"{c.side}_usd"],
         )
         first = "The heaviest burst" if i == 0 else "Another burst"
-        venues = words.join([words.venue_name(v) for v in c.venues])
-        return (
-            f"{first} of {c.side} liquidations came at {words.clock(c.start)}: {usd} in {n} orders over "
-            f"{words.duration(c.end - c.start)} on {venues}, {rate} times the {self.noun}'s average rate."
+        names = [words.venue_name(v) for v in c.venues]
+        venues = words.join(names) if len(names) <= 3 else f"{words.number_word(len(names))} exchanges"
+        text = (
+            f"{first} of {c.side} liquidations came at {self.when(c.start)}: {usd} in {n} orders over "
+            f"{words.duration(c.end - c.start)} on {venues}"
         )
+        if self.starts_inside or self.stops_inside or self.outages():
+            return text + "."  # the period's average rate would count unrecorded time: not compared
+        return text + f", {rate} times the {self.noun}'s average rate."

@@ -106,20 +106,31 @@ def _set_sentence(book: Book, inputs: Inputs, cli: str) -> str:
     assert wallets is not None
     holding = len({p.wallet for p in wallets.positions})
     held = book.json("wallets.holding", holding, words.count(holding), "count", cli, ["wallets"])
-    sets = []
-    for i, (digest, rule) in enumerate(wallets.sets):
+    sizes = []
+    for i, (digest, _rule) in enumerate(wallets.sets):
         size = wallets.members.get(digest, 0)
-        members = book.derived(
-            f"wallets.set.{i}.members",
-            size,
-            words.count(size),
-            "count",
-            f"wallets in set {digest} (the wallet_sets table; `liqwatch wallets set --json` for the configured set)",
+        sizes.append(
+            book.derived(
+                f"wallets.set.{i}.members",
+                size,
+                words.count(size),
+                "count",
+                f"wallets in set {digest} (the wallet_sets table; `liqwatch wallets set --json`: the configured set)",
+            )
         )
-        sets.append(f"{members} wallets chosen by the rule “{rule}” (set sha256 {digest[:12]}…)")
-    chosen = f"The watched set: {words.join(sets)}; " if sets else ""
     noun = "wallet" if holding == 1 else "wallets"
+    if len(sizes) == 1:
+        return f"{held} of the {sizes[0]} watched wallets held positions."
+    return f"{held} {noun} of the watched sets held positions."
+
+
+def wallets_note(inputs: Inputs) -> str | None:
+    """The data note's sentence on the watched wallets: the selection rule and the PnL method."""
+    wallets = inputs.wallets
+    if wallets is None or not wallets.sets:
+        return None
+    rules = words.join([f"“{rule}” (set sha256 {digest[:12]}…)" for digest, rule in wallets.sets])
     return (
-        f"{chosen}{held} {noun} held positions. Unrealized PnL is Σ size × (mark − entry) at one mark "
-        "snapshot per poll, funding excluded (Hyperliquid, `liqwatch wallets pnl`)."
+        f"Smart-money wallets are Hyperliquid wallets chosen by the rule {rules}. Unrealized PnL is position size "
+        "times the move from entry to mark at one mark snapshot per poll, funding excluded (`liqwatch wallets pnl`)."
     )

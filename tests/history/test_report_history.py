@@ -8,6 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from liqwatch import money
 from liqwatch.aggregates import AggregateRow
 from liqwatch.cli import app
 from liqwatch.store.duckdb import DuckDBStore
@@ -43,11 +44,11 @@ def test_a_day_covered_only_by_imported_history_is_written_from_it(tmp_path: Pat
     lead = paragraphs(doc, "lead")[0]
     assert "not liqwatch's own records" in lead
     assert lead.endswith(
-        "By Coinalyze's count (2 exchanges), BTC liquidations on 20 January 2024 came to $41.0 million: "
-        "$40.0 million of longs and $1.00 million of shorts."
+        "By Coinalyze's count (2 exchanges), BTC liquidations on 20 January 2024 came to $41 million: "
+        "$40 million of longs and $1 million of shorts."
     )
     assert paragraphs(doc, "history") == [
-        "BTC long liquidations ($40.0 million) on 20 January 2024 were the largest for a single day since "
+        "BTC long liquidations ($40 million) on 20 January 2024 were the largest for a single day since "
         "records begin on 1 January 2024 (Coinalyze, 2 exchanges)."
     ]
 
@@ -55,19 +56,21 @@ def test_a_day_covered_only_by_imported_history_is_written_from_it(tmp_path: Pat
 def test_weekends_rank_against_weekends_and_nothing_comparable_is_said(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     events = []
-    for k in range(35):  # five weeks of one OKX short a day; weekend days grow, weekdays stay small
+    for k in range(35):  # five weeks of ten OKX shorts a day; weekend days grow, weekdays stay small
         saturday_or_sunday = (k % 7) in (5, 6)
-        usd = 1000.0 * (k + 1) if saturday_or_sunday else 50.0
-        events.append(ev(T0 + k * D + 3_600_000, usd, venue="okx", side="short", id=f"e{k}", symbol="BTC-USDT-SWAP"))
+        usd = 10_000.0 * (k + 1) if saturday_or_sunday else 15_000.0
+        for j in range(10):  # more orders and dollars than a sample (report/common.py SMALL_*)
+            at = T0 + k * D + 3_600_000 + j * 60_000
+            events.append(ev(at, usd, venue="okx", side="short", id=f"e{k}-{j}", symbol="BTC-USDT-SWAP"))
     with DuckDBStore(db) as store:
         store.write_events(events)
     doc = report(db, "--period", "weekend", "--at", "2024-02-05T00:00:00Z")
     assert doc["window"] == "2d" and doc["start"] == T0 + 33 * D  # Saturday 3 February
     history = paragraphs(doc, "history")
-    expected = (34 + 35) * 1000.0
+    expected = (34 + 35) * 10_000.0 * 10
     assert any(
         p.startswith(
-            f"Short liquidations (${expected:,.0f}) over the weekend of 3 February 2024 were the largest "
+            f"Short liquidations ({money.prose(expected)}) over the weekend of 3 February 2024 were the largest "
             "for a weekend since records begin on 6 January 2024 (liqwatch's own records, 1 venue"
         )
         for p in history
@@ -82,7 +85,13 @@ def test_weekends_rank_against_weekends_and_nothing_comparable_is_said(tmp_path:
 def test_too_few_earlier_periods_are_said_in_one_sentence(tmp_path: Path) -> None:
     db = tmp_path / "f.duckdb"
     with DuckDBStore(db) as store:  # three days, the first from midnight: two whole earlier days
-        store.write_events([ev(T0 + k * D + 60_000 * (k + 1), 500.0, venue="okx", id=f"f{k}") for k in range(3)])
+        store.write_events(
+            [
+                ev(T0 + k * D + 60_000 * (k + 1) + j, 50_000.0, venue="okx", id=f"f{k}-{j}")
+                for k in range(3)
+                for j in range(10)  # more than a sample (report/common.py SMALL_*)
+            ]
+        )
         store.write_events([ev(T0 + 5, 1.0, venue="okx", id="first")])
     doc = report(db, "--at", "2024-01-04T00:00:00Z")
     assert paragraphs(doc, "history") == [

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from liqwatch import money
 from liqwatch.model import Candle, Liquidation
 
 
@@ -69,7 +70,7 @@ def check_figures(
             priced = [e for e in events if e.usd is not None and _match(e, q)]
             best = min(priced, key=lambda e: (-round(e.usd * 1e8), e.ts, e.id))  # type: ignore[operator]
             assert _close(value, best.usd), key  # type: ignore[arg-type]
-            assert figures["largest.id"]["value"] == best.id
+            assert figures[key.rsplit(".", 1)[0] + ".id"]["value"] == best.id
         elif op == "share":
             den = _sum(events, {**figures[q["of"]]["query"]})
             assert den > 0 and _close(value, _sum(events, q) / den), key
@@ -121,14 +122,41 @@ def check_tables(doc: dict[str, Any], events: list[Liquidation]) -> None:
         assert _close(bar["short_usd"], _sum(events, {**q, "side": "short"}))
 
 
-MONEY = re.compile(r"\$[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?(?: (?:million|billion))?")
+MONEY = re.compile(r"(?:about )?\$[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?(?: (?:million|billion))?")
 PERCENT = re.compile(r"(?:more than |less than )?[0-9]+(?:\.[0-9]+)?%")
 
 
-def check_prose(doc: dict[str, Any]) -> None:
-    """Every dollar amount in the article's sentences is the printed text of a figure."""
-    texts = {f["text"] for f in doc["figures"].values()}
+def _renders(fig: dict[str, Any]) -> set[str]:
+    """The texts a figure's value may print as in the house style (liqwatch.money)."""
+    value = fig["value"]
+    if not isinstance(value, int | float):
+        return set()
+    if fig["unit"] == "usd":
+        return {money.prose(abs(value)), money.estimate(abs(value))}
+    if fig["unit"] == "ratio":
+        return {money.change(value)} | ({money.ratio(value)} if 0 <= value <= 1 else set())
+    if fig["unit"] == "price":
+        return {money.price(value), money.level(value)}
+    return set()
+
+
+def check_prose(doc: dict[str, Any]) -> int:
+    """Every dollar amount and percentage in the article's sentences is the printed text of a figure,
+    and that text is what the figure's value prints as in the house style; returns how many."""
+    by_text: dict[str, list[dict[str, Any]]] = {}
+    for fig in doc["figures"].values():
+        by_text.setdefault(fig["text"], []).append(fig)
+    checked = 0
     for section in doc["sections"]:
         for paragraph in section["paragraphs"]:
             for amount in MONEY.findall(paragraph) + PERCENT.findall(paragraph):
-                assert amount in texts, (amount, paragraph)
+                figures = by_text.get(amount) or by_text.get(amount.removeprefix("about "))
+                assert figures, (amount, paragraph)
+                rendered = set().union(*(_renders(f) for f in figures))
+                if all(f["unit"] == "price" for f in figures):  # "briefly touching $123,000": a rounded extreme
+                    number = float(amount.lstrip("$").replace(",", ""))
+                    assert any(abs(number - f["value"]) <= 0.01 * f["value"] for f in figures), (amount, figures)
+                elif rendered:
+                    assert amount in rendered or amount.removeprefix("about ") in rendered, (amount, rendered)
+                checked += 1
+    return checked

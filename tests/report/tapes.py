@@ -5,16 +5,17 @@ from __future__ import annotations
 import itertools
 import math
 import random
+import zlib
 from collections.abc import Sequence
 
-from liqwatch.model import Candle, Gap, Liquidation
+from liqwatch.model import Candle, Gap, Liquidation, MarketStat
 
 H = 3_600_000
 DAY = 86_400_000
 AT = 1_763_683_200_000  # 2025-11-21T00:00:00Z, a midnight
 VENUES = ("binance_usdm", "bybit", "okx")
 SAMPLED = frozenset({"binance_usdm", "okx"})
-COIN_PRICES = {"BTC": 100_000.0, "ETH": 3_000.0, "SOL": 150.0, "XRP": 2.0, "DOGE": 0.2}
+COIN_PRICES = {"BTC": 100_000.0, "ETH": 3_000.0, "SOL": 150.0, "XRP": 2.0, "DOGE": 0.2, "PEPE": 0.00001}
 COIN_WEIGHTS = {"BTC": 0.5, "ETH": 0.25, "SOL": 0.12, "XRP": 0.08, "DOGE": 0.05}
 
 
@@ -56,7 +57,7 @@ def spread(
         coin = rng.choices(coins, weights=[COIN_WEIGHTS[c] for c in coins])[0]
         side = "short" if rng.random() < short_share else "long"
         usd = round(w * scale, 2)
-        out.append(event(ts, usd, rng.choice(list(venues)), coin, side, hash((tag, i)) & 0xFFFFFFF))
+        out.append(event(ts, usd, rng.choice(list(venues)), coin, side, zlib.crc32(f"{tag}:{i}".encode()) & 0xFFFFFFF))
     return out
 
 
@@ -136,3 +137,44 @@ def btc_squeeze_candles(days: int = 40) -> list[Candle]:
 
 def gap(venue: str, start: int, minutes: int) -> Gap:
     return Gap(venue, start, start + minutes * 60_000, "reconnect")
+
+
+def cascade_day(seed: int = 4, venues: Sequence[str] = VENUES) -> list[Liquidation]:
+    """The day before AT: about $90M of background and a $450M long burst at 03:10–03:18 UTC."""
+    rng = random.Random(seed)
+    start = AT - DAY
+    out = spread(rng, start, AT, 1500, 90e6, 0.5, venues, "cbg")
+    burst_start = start + 3 * H + 10 * 60_000
+    out += spread(rng, burst_start, burst_start + 8 * 60_000, 1200, 450e6, 0.0, venues, "cburst")
+    return out
+
+
+def btc_cascade_candles(days: int = 40) -> list[Candle]:
+    """BTC drifting near 104,000, then falling through 100,000 to about 96,800 on the last day."""
+    start = AT - days * DAY
+    path = [
+        (start, 103_000.0),
+        (AT - DAY, 104_000.0),
+        (AT - DAY + 3 * H, 103_500.0),
+        (AT - DAY + 4 * H, 97_900.0),
+        (AT, 96_800.0),
+    ]
+    return candles("BTC", start, AT, path) + candles("BTC", start, AT, path, interval=DAY)
+
+
+def open_interest(
+    coin: str, start_usd: float, end_usd: float, start: int = AT - DAY, end: int = AT
+) -> list[MarketStat]:
+    """Hourly open-interest readings moving linearly from start_usd to end_usd (Bybit)."""
+    steps = (end - start) // H
+    return [
+        MarketStat(
+            "bybit",
+            f"{coin}USDT",
+            coin,
+            "open_interest_usd",
+            start + i * H,
+            start_usd + (end_usd - start_usd) * i / steps,
+        )
+        for i in range(-2, steps + 1)
+    ]

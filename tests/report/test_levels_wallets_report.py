@@ -130,9 +130,10 @@ def test_levels_paragraphs_equal_the_break_through_and_recheck(scenario: tuple[s
     assert figures[f"{key}.fuel_cleared_usd"]["value"] == pytest.approx(bt.fuel_cleared_usd)
     assert figures[f"{key}.realized_usd"]["value"] == pytest.approx(bt.realized_usd)
     verb = "broke through" if bt.side == "short" else "broke down through"
-    assert f"BTC {verb} the {figures[f'{key}.level_price']['text']} {bt.side} cluster" in text
-    assert f"clearing about {figures[f'{key}.fuel_cleared_usd']['text']} of modelled {bt.side} exposure" in text
-    assert "liqwatch levels model levels-1" in text and "Where the next BTC liquidations sit" in text
+    assert f"Bitcoin {verb} the {figures[f'{key}.level_price']['text']} {bt.side} cluster" in text
+    assert f"clearing {figures[f'{key}.fuel_cleared_usd']['text']} of modelled {bt.side} exposure" in text
+    assert "liqwatch levels model levels-1" in text and "Where the next liquidations may sit" in text
+    assert figures[f"{key}.fuel_cleared_usd"]["text"].startswith("about ")  # modelled: two figures, "about"
     assert figures["levels.BTC.map.shorts.peak_price"]["value"] > figures["levels.BTC.map.price"]["value"]
     assert figures["levels.BTC.map.longs.peak_price"]["value"] < figures["levels.BTC.map.price"]["value"]
     events = [msgspec.json.decode(line, type=Liquidation) for line in run_json_lines(db)]
@@ -170,11 +171,14 @@ def test_wallets_paragraphs_equal_the_sum_of_szi_times_mark_minus_entry(
     text = " ".join(section["paragraphs"])
     assert text.startswith("Smart-money wallets' altcoin shorts show $95,000 in unrealized losses (3 positions")
     assert (
-        f"The largest single loss: whale 1 ({W1}) is short 1,000,000 DOGE from $0.2, marked at $0.25: $50,000." in text
+        f"The largest single loss: whale 1 ({W1}) is short 1,000,000 DOGE from $0.20, marked at $0.25: $50,000." in text
     )
     assert figures["wallets.worst.pnl"]["value"] == pytest.approx(-50_000)
     assert figures["wallets.set.0.members"]["value"] == 4 and figures["wallets.holding"]["value"] == 3
-    assert WALLET_SET.hash[:12] in text and RULE in text
+    assert "3 of the 4 watched wallets held positions." in text
+    note = next(s for s in doc["sections"] if s["key"] == "data_note")["paragraphs"]
+    assert any(WALLET_SET.hash[:12] in p and RULE in p for p in note)  # the rule is method: in the data note
+    assert RULE not in text
     events = [msgspec.json.decode(line, type=Liquidation) for line in run_json_lines(db)]
     check_figures(doc, events, stored_candles(db), lambda cli: run_json(db, cli))
     check_prose(doc)

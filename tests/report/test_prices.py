@@ -189,7 +189,7 @@ def test_fetch_falls_back_and_the_report_gains_price_context(tmp_path: Path) -> 
         report = build(collect(store, AT, ("24h", DAY)))
     text = " ".join(p for s in report.sections for p in s.paragraphs)
     assert "Bitcoin was little changed over the 24 hours at $100,000" in text
-    assert "(Bybit BTCUSDT)" in text
+    assert "Prices are hourly closes of Bybit BTCUSDT" in text
 
 
 def test_fetch_with_every_venue_down_leaves_the_report_without_prices(tmp_path: Path) -> None:

@@ -68,16 +68,19 @@ def squeeze_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_squeeze_day_every_figure_matches_the_events(squeeze_db: str) -> None:
     doc = report(squeeze_db)
     check_all(squeeze_db, doc)
-    assert doc["headline"] == "Crypto Liquidations Top $700 Million as Bitcoin Climbs Past $120,000"
+    assert doc["headline"] == "Crypto Liquidations Top $720 Million as Bitcoin Climbs Past $120,000"
     text = doc["article"]
-    assert "at least 3,500 liquidation orders" in text.lower()
-    assert "Binance USD-M and OKX publish only a sample" in text
-    assert "lower bounds" in text
+    assert "in at least 3,500 liquidation orders" in text
+    assert "Short sellers bore the brunt of at least $720 million in crypto liquidations" in text
+    assert "Binance USD-M (sampled: a lower bound)" in text
     assert "pushing past $120,000" in text and "briefly touching $123,000" in text
     assert "They follow $1.12 billion of short liquidations two days earlier." in text
-    assert "The heaviest burst of short liquidations came at 14:00 UTC" in text
-    assert "Feed gaps in the window: Bybit 19:00 UTC–19:12 UTC (12 minutes, reconnect)" in text
-    assert "In BTC, the pattern fits a short squeeze" in text
+    assert "The heaviest burst of short liquidations came at 14:00 UTC on 20 November" in text
+    assert "The heaviest hour was 14:00–15:00 UTC on 20 November" in text
+    assert "Feed gaps in the window: Bybit 19:00–19:12 UTC on 20 November (12 minutes, reconnect)" in text
+    assert "In Bitcoin, the pattern fits a short squeeze" in text
+    # the market stayed just under the spike threshold: the reason given is that check
+    assert "does not fit the pattern of a short squeeze: short liquidations, 2.999 standard deviations" in text
     # the market as a whole stayed just under the spike threshold: no squeeze claimed for it
     assert "The pattern fits a short squeeze" not in text
     largest = doc["largest"]
@@ -91,7 +94,7 @@ def test_the_same_inputs_give_the_same_article(squeeze_db: str) -> None:
 
 def test_markdown_and_html(squeeze_db: str) -> None:
     md = report(squeeze_db, fmt="md")
-    assert md.startswith("# Crypto Liquidations Top $700 Million")
+    assert md.startswith("# Crypto Liquidations Top $720 Million")
     assert "| 24h | $58.8M | $661.2M | $720.0M | 3,500 |" in md
     assert "**Bottom line:**" in md and "## About the data" in md
     html = report(squeeze_db, fmt="html")
@@ -112,9 +115,9 @@ def test_without_prices_nothing_is_said_about_price(tmp_path: Path) -> None:
     doc = report(db)
     check_all(db, doc)
     text = doc["article"]
-    assert "Bitcoin" not in text and "price" not in doc["headline"].lower()
+    assert "Bitcoin rose" not in text and "price" not in doc["headline"].lower()
     assert not any(s["key"] == "prices" for s in doc["sections"])
-    assert doc["headline"] == "Crypto Liquidations Top $700 Million as Short Sellers Hit Hard"
+    assert doc["headline"] == "Crypto Liquidations Top $720 Million as Short Sellers Hit Hard"
     assert "squeeze" not in doc["headline"].lower()
     assert "fits a short squeeze" not in text  # no price: never a squeeze
 
@@ -124,8 +127,9 @@ def test_a_quiet_mixed_day(tmp_path: Path) -> None:
     doc = report(db)
     check_all(db, doc)
     text = doc["article"]
-    assert "split between longs" in text
-    assert "squeeze" not in text.replace("no one-sided squeeze", "")
+    body = text.split("## About the data")[0]
+    assert "with shorts taking 61% and longs 39%" in body and "split between shorts (61%)" in body
+    assert "squeeze" not in body
     assert "Hit Hard" not in doc["headline"]
 
 
@@ -140,19 +144,25 @@ def test_a_one_sided_day_and_a_single_venue(tmp_path: Path) -> None:
     check_all(db, doc)
     text = doc["article"]
     assert doc["headline"].startswith("Bybit Liquidations ")
-    assert "Liquidations on Bybit totalled" in text
-    assert "All of it came from short positions." in text
+    assert "Short sellers bore the brunt of $80 million in crypto liquidations" in text
+    assert "according to liqwatch data from Bybit" in text
+    assert "Every one of the 300 liquidation orders was a short position." in text
     assert "sample" not in text.split("## About the data")[0]  # a complete venue: no lower-bound caveat
     assert "(complete: every liquidation)" in text
 
 
 def test_unpriced_events_are_counted_not_summed(tmp_path: Path) -> None:
-    events = tapes.calm_days(3)
+    events = tapes.calm_days(3, end=tapes.AT)
     events.append(tapes.event(tapes.AT - 100, None, "okx", "BTC", "long", 1))
+    events += [tapes.event(tapes.AT - 200 - i, None, "okx", "PEPE", "long", 2 + i) for i in range(3)]
     db = make_store(tmp_path / "s.duckdb", events)
     doc = report(db)
     check_all(db, doc)
-    assert "1 of them have no USD value" in doc["article"]
+    assert "1 of those orders is unpriced" not in doc["article"]
+    assert "4 of those orders are unpriced (no known contract size)" in doc["article"]
+    pepe = next(c for c in doc["coins"] if c["coin"] == "PEPE")
+    assert pepe["total_usd"] == 0 and pepe["unpriced"] == 3
+    assert "| PEPE | — | — | unpriced (3 orders) | 3 |" in report(db, fmt="md")
 
 
 def test_a_gap_in_history_excludes_that_day(tmp_path: Path) -> None:

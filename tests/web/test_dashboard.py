@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from liqwatch import money
 from tests.web.dashboard_helpers import (
     ARTIFACTS,
     CHROMIUM_ARGS,
@@ -366,9 +367,5 @@ def fmt_price(p: float) -> str:
 
 
 def fmt_usd(n: float) -> str:
-    """The page's money format ("$748.3M")."""
-    sign = "-" if n < 0 else ""
-    for div, unit, digits in ((1e9, "B", 2), (1e6, "M", 1), (1e3, "k", 1)):
-        if abs(n) >= div:
-            return f"{sign}${abs(n) / div:.{digits}f}{unit}"
-    return f"{sign}${abs(n):.0f}"
+    """The page's money format ("$748.3M"): the house style, liqwatch.money.table."""
+    return money.table(n)

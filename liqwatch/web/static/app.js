@@ -48,19 +48,13 @@
   };
 
   // ---------- formatting ----------
-  function fmtUsd(n) {
-    if (n === null || n === undefined || !isFinite(n)) return "—";
-    const a = Math.abs(n), s = n < 0 ? "-" : "";
-    if (a >= 1e9) return s + "$" + (a / 1e9).toFixed(2) + "B";
-    if (a >= 1e6) return s + "$" + (a / 1e6).toFixed(1) + "M";
-    if (a >= 1e3) return s + "$" + (a / 1e3).toFixed(1) + "k";
-    return s + "$" + a.toFixed(0);
-  }
+  // the house style (static/money.js, the same rules as liqwatch/money.py)
+  const fmtUsd = (n) => window.LiqMoney.table(n);
   const fmtInt = (n) => (n === null || n === undefined ? "—" : Math.round(n).toLocaleString("en-US"));
+  // prices in the house style without the "$" (axes and tables say what they are)
   function fmtPrice(p) {
-    if (p === null || p === undefined || !isFinite(p)) return "—";
-    const d = p >= 1000 ? 0 : p >= 10 ? 2 : p >= 1 ? 3 : 5;
-    return p.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+    const text = window.LiqMoney.price(p);
+    return text.startsWith("$") ? text.slice(1) : text;
   }
   const pad = (n) => String(n).padStart(2, "0");
   /** The calendar fields of `ms` in the zone the page shows (UTC unless the reader chose local). */
