@@ -44,7 +44,8 @@ def test_an_older_stored_high_is_named_not_a_record(tmp_path: Path) -> None:
         candles.append(hourly(ts, close, high))
     with DuckDBStore(db) as store:
         store.write_candles(candles)
-        store.write_events([ev(AT - H, 1e6, venue="bybit", id="one")])
+        # more orders than a sample (report/common.py SMALL_*), so the article has its price section
+        store.write_events([ev(AT - H + k, 1e6, venue="bybit", id=f"one-{k}") for k in range(10)])
     text = prices_paragraph(db)
     assert "highest price in liqwatch's price record" not in text, text
     assert "its highest since 23 March 2025" in text, text
