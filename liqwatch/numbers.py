@@ -57,13 +57,19 @@ def text_of(value: Decimalish) -> str:
     return value if isinstance(value, str) else repr(value)
 
 
+MAX_EXPONENT = 400  # beyond any float: no real size or price is written with a larger one
+
+
 def _digits(value: Decimalish) -> tuple[int, int]:
     """(integer of all digits, places after the point) of a decimal: "39021.00" → (3902100, 2)."""
     text = text_of(value)
     if "e" in text or "E" in text:
         mantissa, _, exponent = text.lower().partition("e")
         digits, places = _digits(mantissa)
-        places -= int(exponent)
+        shift = int(exponent)
+        if not -MAX_EXPONENT <= shift <= MAX_EXPONENT:  # 10**5173501 would take the process minutes
+            raise BadNumber(f"exponent out of range: {text!r}")
+        places -= shift
         if places < 0:
             return digits * 10**-places, 0
         return digits, places

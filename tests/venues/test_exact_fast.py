@@ -151,3 +151,15 @@ def test_products_of_float_digits_equal_exact_product(a: float, b: float, c: str
 def test_powers_of_ten_are_exact(k: int) -> None:
     assert POW10[k] == 10**k
     assert math.isfinite(POW10[k])
+
+
+def test_a_huge_exponent_is_refused_not_computed() -> None:
+    # found by hypothesis: int() reads "51١_7350١" (an underscore, Arabic-Indic digits) as 5,173,501,
+    # and 10**5173501 kept the parser busy for minutes
+    from liqwatch.numbers import BadNumber, exact_product2
+
+    with pytest.raises(BadNumber):
+        exact_product2("8E51١_7350١", "1")
+    with pytest.raises(BadNumber):
+        exact_product2("1e-401", "2")
+    assert exact_product2("1e2", "3") == 300.0
