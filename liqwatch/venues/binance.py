@@ -238,6 +238,8 @@ def parser(
             coin_price = ap_value / POW10[ap_places] / price_unit
             usd = product / POW10[places] if usd_quoted else None
         ts = order.T
+        # number_key(z) without the call where z is plain decimal text (linear) and already canonical
+        key = z if not inverse and z[-1] not in "0." and (z[0] != "0" or z[1:2] == ".") else number_key(z)
         event = Liquidation(
             venue,
             symbol,
@@ -249,7 +251,7 @@ def parser(
             ts,
             recv_ts,
             SAMPLED,
-            f"{id_prefix}{ts}:{side_text}:{number_key(z)}",
+            f"{id_prefix}{ts}:{side_text}:{key}",
         )
         if ts < min_ts or (usd is not None and usd > max_usd):
             raise impossible(event)
