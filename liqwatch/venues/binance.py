@@ -239,7 +239,10 @@ def parser(
             usd = product / POW10[places] if usd_quoted else None
         ts = order.T
         # number_key(z) without the call where z is plain decimal text (linear) and already canonical
-        key = z if not inverse and z[-1] not in "0." and (z[0] != "0" or z[1:2] == ".") else number_key(z)
+        if inverse:  # whole contracts, as a rule: canonical unless a leading zero
+            key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
+        else:  # plain decimal text here: canonical unless a trailing zero or point, or a leading zero
+            key = z if z[-1] not in "0." and (z[0] != "0" or z[1:2] == ".") else number_key(z)
         event = Liquidation(
             venue,
             symbol,

@@ -415,7 +415,8 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     except ValueError:
                         price = 0.0
                     qty = usd = None
-                    px_key = number_key(px)
+                    plain = px[-1] not in "0." and (px[0] != "0" or px[1:2] == ".") and px.isascii()
+                    px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
                     if mode == _INVERSE:
                         places = sz_places + size_places
                         usd_digits = sz_value * size_digits
