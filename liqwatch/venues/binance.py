@@ -242,7 +242,7 @@ def parser(
         if inverse:  # whole contracts, as a rule: canonical unless a leading zero
             key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
         else:  # plain decimal text here: canonical unless a trailing zero or point, or a leading zero
-            key = z if z[-1] not in "0." and (z[0] != "0" or z[1:2] == ".") else number_key(z)
+            key = z if z[-1] not in "0." and (z[0] in "123456789" or z[1:2] == ".") and z.isascii() else number_key(z)
         event = Liquidation(
             venue,
             symbol,

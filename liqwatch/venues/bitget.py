@@ -204,7 +204,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 else:
                     usd = amount if (quote if quote is not None else listed_quote) in USD_QUOTES else None
                     a = amount_text  # number_key without the call when plainly canonical
-                    plain = a[-1] not in "0." and (a[0] != "0" or a[1:2] == ".") and a.isascii()
+                    plain = a[-1] not in "0." and (a[0] in "123456789" or a[1:2] == ".") and a.isascii()
                     key = a if plain and a.replace(".", "", 1).isdigit() else number_key(a)
                     side = LONG if side_text == "buy" else SHORT
                     event_id = f"{prefix}{ts_text}:{side_text}:{key}"

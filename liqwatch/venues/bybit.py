@@ -326,8 +326,8 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             # number_key without the call: v and p are plain decimal text here
-            v_key = v if v[-1] not in "0." and (v[0] != "0" or v[1:2] == ".") else number_key(v)
-            p_key = p if p[-1] not in "0." and (p[0] != "0" or p[1:2] == ".") else number_key(p)
+            v_key = v if v[-1] not in "0." and (v[0] in "123456789" or v[1:2] == ".") and v.isascii() else number_key(v)
+            p_key = p if p[-1] not in "0." and (p[0] in "123456789" or p[1:2] == ".") and p.isascii() else number_key(p)
             out.append(
                 Liquidation(
                     VENUE,

@@ -372,7 +372,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 check = True
             # number_key without the call: the price is plain decimal text here
             p = price_text
-            price_key = p if p[-1] not in "0." and (p[0] != "0" or p[1:2] == ".") else number_key(p)
+            price_key = (
+                p if p[-1] not in "0." and (p[0] in "123456789" or p[1:2] == ".") and p.isascii() else number_key(p)
+            )
             out.append(
                 Liquidation(
                     VENUE,

@@ -52,11 +52,6 @@ def number_key(text: str) -> str:
     return "0" if canonical in ("-0", "0") else canonical
 
 
-def is_number_key(text: str) -> bool:
-    """A cheap sufficient test that plain decimal text is canonical (hot paths skip `number_key`)."""
-    return text[-1] != "0" and (text[0] != "0" or text[1:2] == ".")
-
-
 def _numbers(fields: list[str], *positions: int) -> list[str]:
     for at in positions:
         fields[at] = number_key(fields[at])
