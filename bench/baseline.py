@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -72,6 +73,7 @@ def baseline_parsers(ref: str) -> dict[str, Parse]:
             if isinstance(value, VenueSpec) and value.id not in out:
                 checked = getattr(value, "checked_parse", None)
                 out[value.id] = checked(MAX_USD, MIN_TS) if checked is not None else plausible(value.parse)
+    shutil.rmtree(where)  # the modules are loaded: their source is no longer needed
     return out
 
 

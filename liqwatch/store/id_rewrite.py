@@ -14,7 +14,10 @@ Idempotent: canonical ids map to themselves, so a second run finds nothing to ch
 
 from __future__ import annotations
 
+import csv
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Literal
 
 from liqwatch.store.schema import BUCKET_MS
@@ -26,6 +29,7 @@ Dialect = Literal["duckdb", "postgres"]
 VENUES = ("binance_usdm", "binance_coinm", "bybit", "okx", "deribit", "bitget", "gate")
 _VENUES_SQL = ", ".join(f"'{venue}'" for venue in VENUES)
 _CHUNK = 50_000
+_CSV_COLUMNS = "{'old_id': 'VARCHAR', 'new_id': 'VARCHAR', 'ts': 'BIGINT', 'recv_ts': 'BIGINT', 'priced': 'BOOLEAN'}"
 _ROWS_PER_INSERT = 500
 
 
@@ -38,13 +42,23 @@ def rewrite_ids(con: Any, dialect: Dialect) -> None:
         "CREATE TEMP TABLE _id_map (old_id VARCHAR NOT NULL, new_id VARCHAR NOT NULL, "
         "ts BIGINT NOT NULL, recv_ts BIGINT NOT NULL, priced BOOLEAN NOT NULL)"
     )
-    for rows in _candidates(con, dialect):
-        changed = []
-        for venue, old, side, ts, recv_ts, priced in rows:
-            new = canonical_id(venue, old, side)
-            if new != old:
-                changed.append((old, new, ts, recv_ts, priced))
-        _insert(con, changed, mark)
+    with tempfile.TemporaryDirectory(prefix="liqwatch-ids-") as scratch:
+        for n, rows in enumerate(_candidates(con, dialect)):
+            changed = []
+            for venue, old, side, ts, recv_ts, priced in rows:
+                new = canonical_id(venue, old, side)
+                if new != old:
+                    changed.append((old, new, ts, recv_ts, priced))
+            if dialect == "duckdb" and changed:  # DuckDB binds parameters slowly: load a CSV instead
+                path = Path(scratch) / f"{n}.csv"
+                with path.open("w", newline="") as out:
+                    csv.writer(out).writerows(changed)
+                con.execute(
+                    f"INSERT INTO _id_map SELECT * FROM read_csv(?, header = false, columns = {_CSV_COLUMNS})",
+                    [str(path)],
+                )
+            else:
+                _insert(con, changed, mark)
     div = "//" if dialect == "duckdb" else "/"
     con.execute(
         """CREATE TEMP TABLE _id_drop AS

@@ -22,14 +22,15 @@ UNCONFIRMED: Aster's docs do not state the side rule (we follow Binance, as tard
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
-from liqwatch.model import SAMPLED
+from liqwatch.model import SAMPLED, Liquidation
 from liqwatch.venues import binance
-from liqwatch.venues.base import Connection, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.base import Connection, Frame, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
 
 VENUE = "aster"
 URLS = {"market": "wss://fstream.asterdex.com/stream"}
@@ -55,8 +56,16 @@ def _route(symbol: str, _symbol_type: int, cat: Catalogue) -> binance._Route | s
     return (VENUE, inst.coin, inverse, inst.contract_size, inst.price_unit, usd_quoted, f"{VENUE}:{symbol}:")
 
 
-def parser(max_usd: float, min_ts: float) -> Parse:
+def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     return binance.parser(max_usd, min_ts, _route, VENUE)
+
+
+parse = parser()
+
+
+def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """Binance's reference parse with Aster's routes (what `parse` must equal)."""
+    return binance.reference_parse(frame, recv_ts, cat, _route, VENUE)
 
 
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
@@ -82,7 +91,7 @@ ASTER_SPEC = VenueSpec(
     urls=URLS,
     rest_base=REST,
     connections=connections,
-    parse=parser(float("inf"), float("-inf")),
+    parse=parse,
     is_data=binance.is_data,
     heartbeat=Heartbeat(interval_s=60.0),  # the server pings every 5 min; the client library pongs
     silence_s=30.0,

@@ -4,6 +4,18 @@ Nothing here opens a socket. `feed/` reads a VenueSpec to know where to connect,
 send, how to keep the connection alive and how to tell real data from control frames;
 `parse` turns one received frame into normalized events.
 
+THE SHAPE OF A VENUE MODULE (copy `aster.py` for a Binance clone, `bitget.py` for a new feed):
+1. the docstring is the evidence: Docs (links), URLs, Side (which field, whose side), Size (unit,
+   how usd and qty follow), Coverage (complete/sampled and why), Id (the form in ids.py), limits,
+   and every UNCONFIRMED rule;
+2. constants (URLs, side table), the wire Structs (only the fields read), the decoders;
+3. `derive(symbol)`: the venue's documented naming, for symbols the catalogue does not list;
+4. `parser(max_usd, min_ts)` → `parse`: decode once into typed Structs → route (per symbol and
+   catalogue version, memoized in `cat.memo(VENUE)`) → event (one function holds the rules; a hot
+   loop may inline them for the entries it plainly covers) → id (venues/ids.py); errors are
+   BadFrame with a reason; `VenueSpec.checked_parse = parser` so the bounds cost nothing;
+5. connections, heartbeat, `is_data`, the instruments request/parser, and the VenueSpec.
+
 UNLISTED SYMBOLS, one rule for every venue: a symbol the catalogue does not list and the venue's
 documented naming cannot size (Binance "UNKNOWN404", a Bitget symbol without a known quote, a
 Deribit name that is neither a future nor an option) is stored UNPRICED: `qty` and `usd` null,

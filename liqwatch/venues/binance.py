@@ -238,6 +238,11 @@ def parser(
             coin_price = ap_value / POW10[ap_places] / price_unit
             usd = product / POW10[places] if usd_quoted else None
         ts = order.T
+        # number_key(z) without the call where z is plain decimal text (linear) and already canonical
+        if inverse:  # whole contracts, as a rule: canonical unless a leading zero
+            key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
+        else:  # plain decimal text here: canonical unless a trailing zero or point, or a leading zero
+            key = z if z[-1] not in "0." and (z[0] in "123456789" or z[1:2] == ".") and z.isascii() else number_key(z)
         event = Liquidation(
             venue,
             symbol,
@@ -249,7 +254,7 @@ def parser(
             ts,
             recv_ts,
             SAMPLED,
-            f"{id_prefix}{ts}:{side_text}:{number_key(z)}",
+            f"{id_prefix}{ts}:{side_text}:{key}",
         )
         if ts < min_ts or (usd is not None and usd > max_usd):
             raise impossible(event)

@@ -35,7 +35,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Literal
 
 import msgspec
 
@@ -77,7 +76,7 @@ _MAX_TS = 2**63 - 1
 INF = math.inf
 
 
-class Entry(msgspec.Struct, frozen=True):
+class Entry(msgspec.Struct, frozen=True, gc=False):
     symbol: str  # e.g. BTCUSDT (usdt-futures), BTCUSD (coin-futures), BTCPERP (usdc-futures)
     side: str  # POSITION side: buy (a long was liquidated) or sell (a short)
     price: str  # liquidation price, quote per coin (per bundle for 1000X symbols)
@@ -100,7 +99,17 @@ class Envelope(msgspec.Struct, frozen=True):
     data: msgspec.Raw = msgspec.Raw()  # list of Entry on `liquidation` pushes
 
 
-_decode = msgspec.json.Decoder(Envelope).decode
+class Push(msgspec.Struct, frozen=True, gc=False):
+    """A liquidation push with its entries decoded in the same pass (other frames fail it)."""
+
+    arg: Arg | None = None
+    action: str = ""
+    event: str = ""
+    data: list[Entry] | None = None
+
+
+_decode_push = msgspec.json.Decoder(Push).decode
+_decode_any = msgspec.json.Decoder(Envelope).decode
 _decode_entries = msgspec.json.Decoder(list[Entry]).decode
 
 
@@ -128,191 +137,136 @@ def _is_pong(frame: Frame) -> bool:
     return frame.strip() == (b"pong" if isinstance(frame, bytes) else "pong")
 
 
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """The reference parse: every frame the fast path in `parser` does not take comes here."""
-    if len(frame) < 8 and _is_pong(frame):
-        return []
+def _parse_other(frame: Frame) -> list[Liquidation]:
+    """A frame that is not a well-formed liquidation push: [] for acks, errors and other topics,
+    else BadFrame naming what is wrong with it."""
     try:
-        msg = _decode(frame)
+        msg = _decode_any(frame)
         arg = msg.arg
         if arg is None or arg.topic != LIQ_TOPIC or msg.event:
             return []
         if not msg.data:
             raise BadFrame("bitget liquidation: no data")
-        entries = _decode_entries(msg.data)
-        quote = INST_TYPES.get(arg.instType)
-        return [_event(entry, quote, recv_ts, cat) for entry in entries]
+        _decode_entries(msg.data)
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"bitget: {exc}") from None
-    except (BadNumber, OverflowError, IndexError) as exc:  # numbers beyond float or table range
-        raise BadFrame(f"bitget: {exc}") from None
-
-
-def _one(entry: _FastEntry, quote: str | None, recv_ts: int, cat: Catalogue) -> Liquidation:
-    try:
-        return _event(entry, quote, recv_ts, cat)
-    except (BadNumber, OverflowError, IndexError) as exc:
-        raise BadFrame(f"bitget: {exc}") from None
-
-
-class _FastEntry(msgspec.Struct, frozen=True, gc=False):
-    """Entry, as strict as it and stricter: sides the fast path knows (else `_parse`)."""
-
-    symbol: str
-    side: Literal["buy", "sell"]
-    price: str
-    amount: str
-    ts: str
-
-
-class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
-    """Envelope with `data` decoded as entries in the same pass."""
-
-    arg: Arg | None = None
-    action: str = ""
-    event: str = ""
-    data: list[_FastEntry] | None = None
-
-
-_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
-
-# Per symbol and catalogue: (coin, bundle, the catalogue's quote or None if unlisted, id prefix,
-# whether the fast path may take it: not for a bundle of 0 from a broken catalogue entry).
-_Route = tuple[str, float, str | None, str, bool]
-
-
-def _route(symbol: str, cat: Catalogue) -> _Route:
-    inst = cat.resolve(VENUE, symbol, derive)
-    prefix = f"{VENUE}:{symbol}:"
-    if inst is None:  # unlisted: `_event` stores it unpriced
-        return (symbol, 1.0, None, prefix, False)
-    return (inst.coin, inst.price_unit, inst.quote, prefix, inst.price_unit != 0.0)
+    raise BadFrame("bitget liquidation: unreadable entries")  # pragma: no cover (the decoders agree)
 
 
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    `liquidation` pushes are decoded once into typed entries; per entry a fast path gives what
-    `_event` gives. Anything it does not cover goes to `_event`, frames of any other shape to
-    `_parse`.
+    One path: the push is decoded once into typed entries; each entry becomes an event by the
+    rules written in `_event` (inlined in the loop for the entries they plainly cover: listed
+    symbol, known side, digits for ts, positive finite numbers); frames of any other shape go to
+    `_parse_other`, which returns [] for control frames and words the error for broken ones.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         if len(frame) < 8 and _is_pong(frame):
             return []
         try:
-            msg = _decode_fast(frame)
+            msg = _decode_push(frame)
         except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            return _parse_other(frame)
         arg = msg.arg
         if arg is None or arg.topic != LIQ_TOPIC or msg.event:
             return []
         entries = msg.data
         if entries is None:
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            raise BadFrame("bitget liquidation: no data")
         quote = INST_TYPES.get(arg.instType)
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
-        out: list[Liquidation] = []
+        out = []
         check = False
         for entry in entries:
+            # the rules of `_event`, inline for speed; any entry they do not cover is `_event`'s
             symbol = entry.symbol
+            side_text = entry.side
             ts_text = entry.ts
-            if not symbol or not ts_text.isdigit() or not ts_text.isascii() or len(ts_text) > 19:
-                out.append(_one(entry, quote, recv_ts, cat))
-                check = True
-                continue
-            ts = int(ts_text)
-            try:
-                amount = float(entry.amount)
-                price = float(entry.price)
-            except ValueError:
-                amount = price = 0.0
             route = routes.get(symbol)
-            if route is None:
-                route = routes[symbol] = _route(symbol, cat)
-            coin, bundle, listed_quote, prefix, fast = route
-            if not (0 < ts <= _MAX_TS and 0.0 < amount < INF and 0.0 < price < INF and fast):
-                out.append(_one(entry, quote, recv_ts, cat))
+            plain_ts = ts_text.isdigit() and ts_text.isascii() and len(ts_text) < 19
+            if route is None or side_text not in SIDES or not plain_ts:
+                event = _event(entry, quote, recv_ts, cat, routes)
+            else:
+                amount_text = entry.amount
+                try:
+                    amount = float(amount_text)
+                    price = float(entry.price)
+                except ValueError:
+                    amount = price = 0.0
+                coin, bundle, listed_quote, prefix = route
+                qty = amount / price * bundle if price > 0.0 else 0.0
+                coin_price = price / bundle if bundle > 0.0 else 0.0
+                ts = int(ts_text)
+                if not (0.0 < amount < INF and 0.0 < qty < INF and 0.0 < coin_price < INF and ts > 0):
+                    event = _event(entry, quote, recv_ts, cat, routes)
+                else:
+                    usd = amount if (quote if quote is not None else listed_quote) in USD_QUOTES else None
+                    a = amount_text  # number_key without the call when plainly canonical
+                    plain = a[-1] not in "0." and (a[0] in "123456789" or a[1:2] == ".") and a.isascii()
+                    key = a if plain and a.replace(".", "", 1).isdigit() else number_key(a)
+                    side = LONG if side_text == "buy" else SHORT
+                    event_id = f"{prefix}{ts_text}:{side_text}:{key}"
+                    event = Liquidation(
+                        VENUE, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, COVERAGE, event_id
+                    )
+            if event.ts < min_ts or (event.usd is not None and event.usd > max_usd):
                 check = True
-                continue
-            qty = amount / price * bundle
-            coin_price = price / bundle
-            if not (0.0 < qty < INF and coin_price > 0.0):
-                out.append(_one(entry, quote, recv_ts, cat))
-                check = True
-                continue
-            usd = amount if (quote if quote is not None else listed_quote) in USD_QUOTES else None
-            if ts < min_ts or (usd is not None and usd > max_usd):
-                check = True
-            out.append(
-                Liquidation(
-                    VENUE,
-                    symbol,
-                    coin,
-                    LONG if entry.side == "buy" else SHORT,  # SIDES; the fast decode takes buy and sell only
-                    coin_price,
-                    qty,
-                    usd,
-                    ts,
-                    recv_ts,
-                    COVERAGE,
-                    f"{prefix}{ts_text}:{entry.side}:{number_key(entry.amount)}",
-                )
-            )
+            out.append(event)
         return refuse_impossible(out, max_usd, min_ts) if check else out
 
     return parse
 
 
 parse = parser()
+_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
+
+# Per symbol and catalogue: (coin, bundle, the catalogue's quote, id prefix); None: unlisted.
+_Route = tuple[str, float, str, str] | None
 
 
-def _event(entry: Entry | _FastEntry, quote: str | None, recv_ts: int, cat: Catalogue) -> Liquidation:
+def _route(symbol: str, cat: Catalogue) -> _Route:
+    inst = cat.resolve(VENUE, symbol, derive)
+    return None if inst is None else (inst.coin, inst.price_unit, inst.quote, f"{VENUE}:{symbol}:")
+
+
+def _event(entry: Entry, quote: str | None, recv_ts: int, cat: Catalogue, routes: dict[object, _Route]) -> Liquidation:
     symbol = entry.symbol
     side = SIDES.get(entry.side)
     if side is None:
-        raise BadNumber(f"{symbol}: unknown side {entry.side!r}")
+        raise BadFrame(f"bitget: {symbol}: unknown side {entry.side!r}")
     if not symbol:
-        raise BadNumber("empty symbol")
+        raise BadFrame("bitget: empty symbol")
     ts_text = entry.ts
     if not (0 < len(ts_text) <= 19 and ts_text.isascii() and ts_text.isdigit()) or not 0 < int(ts_text) <= _MAX_TS:
-        raise BadNumber(f"{symbol}: bad ts {ts_text!r}")
+        raise BadFrame(f"bitget: {symbol}: bad ts {ts_text!r}")
     ts = int(ts_text)
-    amount = positive(entry.amount, "amount")
-    price = positive(entry.price, "price")
-    inst = cat.resolve(VENUE, symbol, derive)
-    if inst is None:  # no quote suffix we know: the coin and its bundle are unknown (venues/base.py)
-        return unlisted(
-            VENUE,
-            symbol,
-            side,
-            price,
-            ts,
-            recv_ts,
-            COVERAGE,
-            f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{number_key(entry.amount)}",
-        )
-    coin, bundle = inst.coin, inst.price_unit
-    if quote is None:
-        quote = inst.quote
-    usd = amount if quote in USD_QUOTES else None
+    try:
+        amount = float(entry.amount)
+        price = float(entry.price)
+    except ValueError:
+        amount = price = math.nan
+    if not (0.0 < amount < INF and 0.0 < price < INF):
+        try:  # the same wording as every venue's number errors
+            positive(entry.amount, "amount")
+            positive(entry.price, "price")
+        except BadNumber as exc:
+            raise BadFrame(f"bitget: {exc}") from None
+    event_id = f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{number_key(entry.amount)}"
+    try:
+        route = routes[symbol]
+    except KeyError:
+        route = routes[symbol] = _route(symbol, cat)
+    if route is None:  # no quote suffix we know: the coin and its bundle are unknown (venues/base.py)
+        return unlisted(VENUE, symbol, side, price, ts, recv_ts, COVERAGE, event_id)
+    coin, bundle, listed_quote, _ = route
     qty = amount / price * bundle
-    coin_price = price / bundle
-    if not (0.0 < qty < math.inf and coin_price > 0.0):  # extreme inputs over/underflow
-        raise BadNumber(f"{symbol}: amount / price out of range")
-    return Liquidation(
-        VENUE,
-        symbol,
-        coin,
-        side,
-        coin_price,
-        qty,
-        usd,
-        ts,
-        recv_ts,
-        COVERAGE,
-        f"{VENUE}:{symbol}:{ts_text}:{entry.side}:{number_key(entry.amount)}",
-    )
+    coin_price = price / bundle if bundle > 0.0 else 0.0
+    if not (0.0 < qty < INF and coin_price > 0.0):  # extreme inputs over/underflow; a broken catalogue
+        raise BadFrame(f"bitget: {symbol}: amount / price out of range")
+    usd = amount if (quote if quote is not None else listed_quote) in USD_QUOTES else None
+    return Liquidation(VENUE, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, COVERAGE, event_id)
 
 
 def is_data(frame: Frame) -> bool:

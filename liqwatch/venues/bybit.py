@@ -325,6 +325,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 continue
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
+            # number_key without the call: v and p are plain decimal text here
+            v_key = v if v[-1] not in "0." and (v[0] in "123456789" or v[1:2] == ".") and v.isascii() else number_key(v)
+            p_key = p if p[-1] not in "0." and (p[0] in "123456789" or p[1:2] == ".") and p.isascii() else number_key(p)
             out.append(
                 Liquidation(
                     VENUE,
@@ -337,7 +340,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ts,
                     recv_ts,
                     COMPLETE,
-                    f"{prefix}{ts}:{entry.S}:{number_key(v)}:{number_key(p)}",
+                    f"{prefix}{ts}:{entry.S}:{v_key}:{p_key}",
                 )
             )
         return refuse_impossible(out, max_usd, min_ts) if check else out

@@ -370,6 +370,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     qty = value_digits / POW10[places]
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
+            # number_key without the call: the price is plain decimal text here
+            p = price_text
+            price_key = (
+                p if p[-1] not in "0." and (p[0] in "123456789" or p[1:2] == ".") and p.isascii() else number_key(p)
+            )
             out.append(
                 Liquidation(
                     VENUE,
@@ -382,7 +387,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ts,
                     recv_ts,
                     COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED,
-                    f"{prefix}{ts}:{signed}:{number_key(price_text)}",
+                    f"{prefix}{ts}:{signed}:{price_key}",
                 )
             )
         return refuse_impossible(out, max_usd, min_ts) if check else out

@@ -30,14 +30,16 @@ def number_key(text: str) -> str:
     """Canonical decimal text of a number: no exponent, no leading or trailing zeros.
 
     "45171.00" → "45171", "0.500" → "0.5", "1e-05" → "0.00001", "-124.50" → "-124.5". Text that
-    is not a number is returned unchanged (the parser refuses it before an id is built).
+    is not a number is returned unchanged (the parser refuses it before an id is built). Plain
+    ASCII decimals (what venues send) take the quick path; anything else goes through Decimal.
     """
-    if text.isdecimal():
-        if text[0] != "0" or len(text) == 1:
+    head, dot, tail = text.partition(".")
+    if head.isdecimal() and text.isascii() and (len(head) == 1 or head[0] != "0"):
+        if not dot:
             return text
-    else:
-        head, dot, tail = text.partition(".")
-        if dot and head.isdecimal() and tail.isdecimal() and (head[0] != "0" or len(head) == 1):
+        if tail.isdecimal():
+            if tail[-1] != "0":
+                return text
             tail = tail.rstrip("0")
             return f"{head}.{tail}" if tail else head
     try:
@@ -48,11 +50,6 @@ def number_key(text: str) -> str:
         return text
     canonical = format(value.normalize(), "f")
     return "0" if canonical in ("-0", "0") else canonical
-
-
-def is_number_key(text: str) -> bool:
-    """A cheap sufficient test that plain decimal text is canonical (hot paths skip `number_key`)."""
-    return text[-1] != "0" and (text[0] != "0" or text[1:2] == ".")
 
 
 def _numbers(fields: list[str], *positions: int) -> list[str]:

@@ -399,6 +399,12 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         check = True
                         continue
                     price = px_value / POW10[px_places]
+                    # number_key without the call: px is plain decimal text here
+                    px_key = (
+                        px
+                        if px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                        else number_key(px)
+                    )
                     qty = qty_digits / POW10[places]
                     usd = usd_digits / POW10[places + px_places]
                     if price_unit != 1.0:
@@ -413,6 +419,8 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     except ValueError:
                         price = 0.0
                     qty = usd = None
+                    plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                    px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
                     if mode == _INVERSE:
                         places = sz_places + size_places
                         usd_digits = sz_value * size_digits
@@ -434,6 +442,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         qty = None
                 if ts < min_ts or (usd is not None and usd > max_usd):
                     check = True
+                sz_key = (
+                    sz
+                    if sz[-1] not in "0." and (sz[0] in "123456789" or sz[1:2] == ".") and sz.isascii()
+                    else number_key(sz)
+                )
                 out.append(
                     Liquidation(
                         VENUE,
@@ -446,7 +459,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         ts,
                         recv_ts,
                         SAMPLED,
-                        f"{prefix}{ts}:{side}:{number_key(sz)}:{number_key(px)}",
+                        f"{prefix}{ts}:{side}:{sz_key}:{px_key}",
                     )
                 )
         return refuse_impossible(out, max_usd, min_ts) if check else out

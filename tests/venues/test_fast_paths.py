@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
-from liqwatch.venues import REGISTRY, binance, bitget, bitmex, bybit, deribit, gate, okx, plausible
+from liqwatch.venues import REGISTRY, aster, binance, bitget, bitmex, bybit, deribit, gate, okx, plausible
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame
 from tests.venues.golden import frames
 
@@ -33,6 +33,7 @@ MODULES: dict[str, ModuleType] = {
     "deribit": deribit,
     "bitget": bitget,
     "gate": gate,
+    "aster": aster,
 }
 
 
