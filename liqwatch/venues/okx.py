@@ -419,7 +419,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     except ValueError:
                         price = 0.0
                     qty = usd = None
-                    plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                    plain = (
+                        px != "" and px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                    )
                     px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
                     if mode == _INVERSE:
                         places = sz_places + size_places
@@ -444,7 +446,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     check = True
                 sz_key = (
                     sz
-                    if sz[-1] not in "0." and (sz[0] in "123456789" or sz[1:2] == ".") and sz.isascii()
+                    if sz != "" and sz[-1] not in "0." and (sz[0] in "123456789" or sz[1:2] == ".") and sz.isascii()
                     else number_key(sz)
                 )
                 out.append(

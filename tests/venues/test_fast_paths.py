@@ -87,7 +87,7 @@ def assert_same(venue: str, frame: Frame) -> None:
 
 
 # Venues written in the one-parse-path shape (issue 11) have no second path to compare with.
-SINGLE_PATH = frozenset({"dydx", "lighter", "kraken_futures", "bitfinex", "htx", "aster", "hyperliquid"})
+SINGLE_PATH = frozenset({"dydx", "lighter", "kraken_futures", "bitfinex", "htx", "hyperliquid"})
 REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames() if p.parent.name in MODULES]
 
 
