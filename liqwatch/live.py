@@ -32,7 +32,7 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.collector import Collector, Status
 from liqwatch.feed.instruments import load_catalogue, refresh_forever
-from liqwatch.feed.journal import DeadLetters, Journal
+from liqwatch.feed.journal import CutLine, DeadLetters, Journal
 from liqwatch.feed.recovery import Recovery, recover
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import Catalogue
@@ -138,11 +138,11 @@ async def open_live(
                 f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
                 highlight=False,
             )
-        journal = Journal(settings.journal_dir)
-        journal.start()
-        stack.callback(journal.close)
         dead_letters = DeadLetters(settings.dead_letters)
         stack.callback(dead_letters.close)
+        journal = Journal(settings.journal_dir, on_cut=lambda cut: keep_cut_line(dead_letters, cut, clock()))
+        journal.start()  # first cuts a partial last line, so no new frame joins it
+        stack.callback(journal.close)
         collector = Collector(
             specs,
             catalogue=catalogue,
@@ -169,6 +169,11 @@ async def open_live(
             collector=collector,
             seeded=seeded,
         )
+
+
+def keep_cut_line(dead_letters: DeadLetters, cut: CutLine, now: int) -> None:
+    """A journal's cut partial line, kept as a dead letter naming the file and byte offset."""
+    dead_letters.write(cut.venue, now, cut.data.decode(errors="replace"), cut.reason)
 
 
 def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:

@@ -18,12 +18,14 @@ import contextlib
 import gzip
 import logging
 import os
+import re
 import shutil
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Annotated, BinaryIO
 
 import msgspec
 
@@ -36,8 +38,12 @@ GZ_SUFFIX = ".jsonl.gz"
 DAY_MS = 86_400_000
 
 
+# A receive time any store can hold (int64 ms); anything else makes a line unreadable, not fatal.
+Ms = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+
+
 class JournalRecord(msgspec.Struct, frozen=True):
-    ts: int  # local receive time, ms since epoch
+    ts: Ms  # local receive time, ms since epoch
     venue: str  # venue id
     frame: str  # the exact text frame as received
 
@@ -54,7 +60,7 @@ _decode_strict = msgspec.json.Decoder(JournalRecord).decode
 
 
 class _EmbeddedRecord(msgspec.Struct, frozen=True):
-    ts: int
+    ts: Ms
     venue: str
     frame: msgspec.Raw  # a tape written by another tool may embed the frame as JSON, not as text
 
@@ -63,12 +69,67 @@ _decode_embedded = msgspec.json.Decoder(_EmbeddedRecord).decode
 
 
 def _decode_record(line: bytes) -> JournalRecord:
-    """A journal line; a frame embedded as a JSON object or array is read as its exact text."""
+    """A journal line; a frame embedded as a JSON object or array is read as its exact text.
+
+    Any unreadable content (bad JSON, a ts beyond int64, invalid UTF-8 inside an embedded frame)
+    is a msgspec.DecodeError, the one error every reader here skips a line for.
+    """
     try:
         return _decode_strict(line)
     except msgspec.ValidationError:
         embedded = _decode_embedded(line)
-        return JournalRecord(embedded.ts, embedded.venue, bytes(embedded.frame).decode())
+        try:
+            return JournalRecord(embedded.ts, embedded.venue, bytes(embedded.frame).decode())
+        except UnicodeDecodeError as exc:
+            raise msgspec.DecodeError(f"embedded frame is not UTF-8: {exc}") from None
+
+
+@dataclass(frozen=True)
+class CutLine:
+    """The partial last line a crash or a full disk left in a journal file, cut off on open."""
+
+    path: Path
+    offset: int  # byte offset where the partial line started (the file's new size)
+    data: bytes
+
+    @property
+    def venue(self) -> str:
+        found = re.search(rb'"venue"\s*:\s*"([^"\\]{1,64})"', self.data)
+        return found.group(1).decode(errors="replace") if found else "?"
+
+    @property
+    def reason(self) -> str:
+        return f"partial last line of {self.path.name} cut off at byte {self.offset} ({len(self.data)} bytes)"
+
+
+def cut_partial_line(path: Path, block: int = 1 << 16) -> CutLine | None:
+    """Truncate a plain journal file after its last complete line; what was cut, or None.
+
+    Run before appending: otherwise the next frame joins the partial line and both are lost.
+    """
+    with open(path, "r+b") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        stream.seek(size - 1)
+        if stream.read(1) == b"\n":
+            return None
+        end = size
+        start = size
+        while start > 0:
+            start = max(0, start - block)
+            stream.seek(start)
+            newline = stream.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                start += newline + 1
+                break
+            end = start
+        stream.seek(start)
+        data = stream.read(size - start)
+        stream.truncate(start)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return CutLine(path, start, data)
 
 
 def day_path(directory: Path, day: str, *, compressed: bool = False) -> Path:
@@ -115,8 +176,17 @@ def _fsync_path(path: Path) -> None:
 class Journal:
     """Append-only capture journal, safe to `write` from one thread (the event loop)."""
 
-    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock = now_ms, sync_interval: float = 0.5):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        clock: Clock = now_ms,
+        sync_interval: float = 0.5,
+        on_cut: Callable[[CutLine], None] | None = None,
+    ):
         self.directory = Path(directory)
+        self.on_cut = on_cut  # told of each partial last line `start` cuts off (the dead letters keep it)
+        self.cut: list[CutLine] = []
         self.clock = clock
         self.sync_interval = sync_interval
         self.records = 0  # written by this instance
@@ -134,7 +204,8 @@ class Journal:
     # -- writing ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the directory, compress files of past days a crash left plain, start syncing.
+        """Create the directory, cut partial last lines, compress files of past days a crash
+        left plain, start syncing.
 
         Called by the first `write`; call it yourself to control when the compression starts
         (after a recovery step has read the plain files).
@@ -146,10 +217,27 @@ class Journal:
         self.directory.mkdir(parents=True, exist_ok=True)
         today = utc_day(self.clock())
         for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+            self._repair(path)
             if path.name.removesuffix(SUFFIX) < today:
                 self._compress_later(path)
         self._syncer = threading.Thread(target=self._sync_loop, name="liqwatch-journal-sync", daemon=True)
         self._syncer.start()
+
+    def _repair(self, path: Path) -> None:
+        try:
+            cut = cut_partial_line(path)
+        except OSError as exc:
+            log.error("journal: could not repair %s: %s", path, exc)
+            return
+        if cut is None:
+            return
+        self.cut.append(cut)
+        log.warning("journal: %s", cut.reason)
+        if self.on_cut is not None:
+            try:
+                self.on_cut(cut)
+            except Exception as exc:  # the cut bytes are in the log line's count; keep starting
+                log.error("journal: could not keep the cut line as a dead letter: %s", exc)
 
     def write(self, venue: str, recv_ts: int, frame: str) -> None:
         """Append one received frame (call before parsing it)."""
