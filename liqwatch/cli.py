@@ -44,6 +44,22 @@ DbOption = Annotated[
 ConfigOption = Annotated[str | None, typer.Option("--config", help="TOML config file.")]
 HostOption = Annotated[str, typer.Option(help="Address the API listens on (127.0.0.1: this machine only).")]
 PortOption = Annotated[int, typer.Option(help="Port of the API and dashboard (0: a free one).", min=0, max=65535)]
+AheadOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-event-ahead",
+        help="Refuse events stamped more than this many seconds after their receive time (default 300).",
+        min=0.001,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-token",
+        help="Require this token for the API and live stream (Authorization: Bearer, or ?token=); "
+        "also api_token in the config file or LIQWATCH_API_TOKEN.",
+    ),
+]
 
 
 class UsageError(Exception):
@@ -120,6 +136,7 @@ def import_(
     db: DbOption = None,
     config_file: ConfigOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_event_ahead: AheadOption = None,
 ) -> None:
     """Replay capture journals or Tardis CSV files through the venue parsers into the store.
 
@@ -129,7 +146,7 @@ def import_(
     from liqwatch.importer import ImportReport, import_files
     from liqwatch.instruments import bundled
 
-    settings = settings_from(db, config_file)
+    settings = settings_from(db, config_file, max_event_ahead_s=max_event_ahead)
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise fail(f"no such file: {', '.join(missing)}")
@@ -145,6 +162,7 @@ def import_(
             catalogue=catalogue,
             dead_letters=settings.dead_letters,
             progress=not quiet and err.is_terminal,
+            max_ahead_ms=int(settings.max_event_ahead_s * 1000),
         )
     err.print(report.describe(), highlight=False)
     for problem in report.problems[:20]:
@@ -411,6 +429,8 @@ def run(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Collect only: no API and dashboard in this process.")
     ] = False,
+    max_event_ahead: AheadOption = None,
+    api_token: TokenOption = None,
 ) -> None:
     """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C.
 
@@ -430,6 +450,8 @@ def run(
             venues=venues,
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
+            max_event_ahead_s=max_event_ahead,
+            api_token=api_token,
         )
         alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
         wallets = load_wallets_config(config_file)

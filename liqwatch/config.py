@@ -43,6 +43,17 @@ SETTINGS: tuple[Setting, ...] = (
         "Coins whose klines and open interest `run` polls (levels model, dashboard price line).",
     ),
     Setting("market_poll_s", 300.0, "How often `run` polls klines and open interest; 0: never."),
+    Setting(
+        "max_event_ahead_s",
+        300.0,
+        "`run` and `import` refuse (dead-letter) an event stamped more than this after its receive time.",
+    ),
+    Setting(
+        "api_token",
+        "",
+        "Access token the API and live stream require (Authorization: Bearer or ?token=); empty: none "
+        "(LIQWATCH_API_TOKEN).",
+    ),
 )
 
 
@@ -58,6 +69,8 @@ class Settings:
     status_interval_s: float = 10.0
     market_coins: str = "BTC,ETH,SOL"
     market_poll_s: float = 300.0
+    max_event_ahead_s: float = 300.0
+    api_token: str = ""
 
     # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
     # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …
@@ -102,7 +115,10 @@ def load(config_file: str | None = None, env: dict[str, str] | None = None, **fl
     }
     settings = replace(settings, **from_env)
     given = {k: v for k, v in flags.items() if v is not None}
-    return replace(settings, **given)
+    settings = replace(settings, **given)
+    if not settings.max_event_ahead_s > 0:
+        raise ConfigError(f"max_event_ahead_s must be a positive number of seconds, not {settings.max_event_ahead_s}")
+    return settings
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:

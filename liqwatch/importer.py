@@ -25,7 +25,7 @@ from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store
 from liqwatch.venues import REGISTRY
-from liqwatch.venues.base import BadFrame
+from liqwatch.venues.base import MAX_AHEAD_MS, BadFrame, refuse_implausible_time
 
 BATCH = 50_000
 
@@ -70,7 +70,10 @@ def import_files(
     catalogue: Catalogue,
     dead_letters: Path | None = None,
     progress: bool = False,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> ImportReport:
+    """Import journals and Tardis CSVs; an event stamped more than `max_ahead_ms` after its receive
+    time (or before 2017) is refused as implausible (venues.base.implausible_time)."""
     paths = list(files)
     report = ImportReport()
     letters = DeadLetters(dead_letters) if dead_letters else None
@@ -88,7 +91,7 @@ def import_files(
             task = bar.add_task("importing", total=total)
             for path in paths:
                 bar.update(task, description=path.name)
-                _import_one(path, store, catalogue, letters, report)
+                _import_one(path, store, catalogue, letters, report, max_ahead_ms)
                 bar.advance(task, path.stat().st_size)
     finally:
         if letters is not None:
@@ -119,10 +122,15 @@ def _open_text(path: Path) -> io.TextIOWrapper:
 
 
 def _import_one(
-    path: Path, store: Store, catalogue: Catalogue, letters: DeadLetters | None, report: ImportReport
+    path: Path,
+    store: Store,
+    catalogue: Catalogue,
+    letters: DeadLetters | None,
+    report: ImportReport,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> None:
     if is_tardis_csv(path):
-        _import_tardis(path, store, catalogue, report)
+        _import_tardis(path, store, catalogue, report, max_ahead_ms)
         return
     reader = read_journal(path)
     batch: dict[str, Liquidation] = {}  # by id: a file may carry one liquidation twice (two hosts)
@@ -140,7 +148,7 @@ def _import_one(
             _problem(report, f"{path}: frame of unknown venue {record.venue!r}")
             continue
         try:
-            events = spec.parse(record.frame, record.ts, catalogue)
+            events = refuse_implausible_time(spec.parse(record.frame, record.ts, catalogue), record.ts, max_ahead_ms)
         except BadFrame as exc:
             report.bad_frames += 1
             _problem(report, f"{path}: {exc}")
@@ -180,7 +188,9 @@ def _tardis_rows(path: Path, report: ImportReport) -> Iterator[tuple[int, tardis
         _problem(report, f"{path}: unreadable ({exc})")
 
 
-def _import_tardis(path: Path, store: Store, catalogue: Catalogue, report: ImportReport) -> None:
+def _import_tardis(
+    path: Path, store: Store, catalogue: Catalogue, report: ImportReport, max_ahead_ms: int = MAX_AHEAD_MS
+) -> None:
     """Each row, written back as its venue's frame, through that venue's parser (see liqwatch.tardis)."""
     batch: dict[str, Liquidation] = {}
     skipped: dict[str, int] = {}
@@ -199,7 +209,7 @@ def _import_tardis(path: Path, store: Store, catalogue: Catalogue, report: Impor
             continue
         try:
             venue, frame, recv_ts = tardis.frame_of(row)
-            events = REGISTRY[venue].parse(frame, recv_ts, catalogue)
+            events = refuse_implausible_time(REGISTRY[venue].parse(frame, recv_ts, catalogue), recv_ts, max_ahead_ms)
         except (BadFrame, tardis.BadRow) as exc:
             report.bad_frames += 1
             _problem(report, f"{path}:{lineno}: {exc}")

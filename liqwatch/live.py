@@ -132,7 +132,8 @@ async def open_live(
         pipeline = Pipeline([sink, windows, *sinks])
         stack.callback(pipeline.close)  # last but the client: sinks write what waits and stop
         seeded = seed_windows(windows, store, clock())
-        recovered = recover(settings.journal_dir, specs, catalogue, pipeline)
+        max_ahead_ms = int(settings.max_event_ahead_s * 1000)
+        recovered = recover(settings.journal_dir, specs, catalogue, pipeline, max_ahead_ms=max_ahead_ms)
         if recovered.frames:
             say(
                 f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
@@ -152,6 +153,7 @@ async def open_live(
             url_overrides=settings.venue_urls,
             status_path=settings.status_file,
             clock=clock,
+            max_ahead_ms=max_ahead_ms,
         )
         stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
         yield LiveRig(

@@ -66,7 +66,7 @@ def collect_status(settings: Settings, now_ms: int) -> list[VenueRow]:
         with contextlib.suppress(StoreError):
             store = DuckDBStore(settings.db, read_only=True)
             try:
-                activity = {a.venue: a.events for a in store.activity(day_start)}
+                activity = {a.venue: a.events for a in store.activity(day_start, now_ms)}
                 for venue in REGISTRY:
                     gap_count = len(store.gaps(venue, since=day_start, until=now_ms))
                     stored[venue] = (activity.get(venue, 0), gap_count)
@@ -219,7 +219,7 @@ def shared_venue_rows(
 def stored_today(store: Store, now_ms: int) -> dict[str, tuple[int, int]]:
     """Per venue: (stored events, gaps) of the current UTC day."""
     day_start = now_ms - now_ms % DAY_MS
-    activity = {a.venue: a.events for a in store.activity(day_start)}
+    activity = {a.venue: a.events for a in store.activity(day_start, now_ms)}
     gaps: dict[str, int] = {}
     for gap in store.gaps(since=day_start, until=now_ms):
         gaps[gap.venue] = gaps.get(gap.venue, 0) + 1

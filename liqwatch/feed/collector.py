@@ -27,7 +27,7 @@ from liqwatch.feed.journal import DeadLetters, Journal
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Gap
 from liqwatch.pipeline import Pipeline
-from liqwatch.venues.base import BadFrame, Connection, Frame, VenueSpec
+from liqwatch.venues.base import MAX_AHEAD_MS, BadFrame, Connection, Frame, VenueSpec, refuse_implausible_time
 
 log = logging.getLogger("liqwatch.feed.collector")
 
@@ -125,8 +125,10 @@ class Collector:
         clock: Clock = now_ms,
         sleep: Sleep = asyncio.sleep,
         backoff: Callable[[], Backoff] = Backoff,
+        max_ahead_ms: int = MAX_AHEAD_MS,
     ) -> None:
         self.specs = list(specs)
+        self.max_ahead_ms = max_ahead_ms
         self.catalogue = catalogue
         self.journal = journal
         self.dead_letters = dead_letters
@@ -166,7 +168,7 @@ class Collector:
             text = frame
         self._journal(spec.id, recv_ts, text, counters)
         try:
-            events = spec.parse(frame, recv_ts, self.catalogue)
+            events = refuse_implausible_time(spec.parse(frame, recv_ts, self.catalogue), recv_ts, self.max_ahead_ms)
         except BadFrame as exc:
             self._dead_letter(spec, recv_ts, text, str(exc) or "bad frame", counters)
             return

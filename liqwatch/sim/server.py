@@ -648,7 +648,15 @@ class Simulator:
             flags += ["--rest-url", f"{venue}={url}"]
         if self.info is not None:  # the watched wallets' POST /info
             flags += ["--rest-url", f"hyperliquid={self.info.url}"]
+        if self.config.speed > 1:
+            flags += ["--max-event-ahead", str(self.max_event_ahead_ms() // 1000)]
         return flags
+
+    def max_event_ahead_ms(self) -> int:
+        """How far ahead of the wall clock this simulator's events may be stamped: at `speed` > 1 the
+        tape clock runs ahead (an hour of wall time at speed 300 is 300 h of tape), so a collector on
+        the wall clock needs a wider bound than the default 5 minutes."""
+        return max(300_000, int(self.config.speed * 3_600_000))
 
     def status(self) -> dict[str, Any]:
         return {

@@ -156,6 +156,7 @@ async def collect(
         pipeline=Pipeline([sink]),
         url_overrides=sim.urls,
         backoff=(lambda: Backoff(initial=0.05, cap=0.2, seed=1)) if fast_backoff else Backoff,
+        max_ahead_ms=sim.max_event_ahead_ms(),
     )
     task = asyncio.create_task(collector.run())
     loop = asyncio.get_running_loop()
