@@ -94,6 +94,10 @@ class Settings:
         return self.base.with_name(self.base.name + ".instruments.json")
 
     @property
+    def gaps_file(self) -> Path:
+        return self.base.with_name(self.base.name + ".gaps.jsonl")
+
+    @property
     def status_file(self) -> Path:
         return self.base.with_name(self.base.name + ".status.json")
 

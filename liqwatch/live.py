@@ -30,7 +30,8 @@ from liqwatch.analytics.summary import Summary, parse_windows
 from liqwatch.analytics.windows import LiveWindows
 from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
-from liqwatch.feed.collector import Collector, Status
+from liqwatch.feed.collector import Collector, Status, read_status
+from liqwatch.feed.gaplog import GapLog, GapRecord, LastSeen, downtimes, read_gap_log
 from liqwatch.feed.instruments import load_catalogue, refresh_forever
 from liqwatch.feed.journal import CutLine, DeadLetters, Journal
 from liqwatch.feed.recovery import Recovery, recover
@@ -139,6 +140,8 @@ async def open_live(
                 f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
                 highlight=False,
             )
+        gap_log, downtime = open_gap_log(settings, specs, store, recovered, clock())
+        stack.callback(gap_log.close)
         dead_letters = DeadLetters(settings.dead_letters)
         stack.callback(dead_letters.close)
         journal = Journal(settings.journal_dir, on_cut=lambda cut: keep_cut_line(dead_letters, cut, clock()))
@@ -154,6 +157,8 @@ async def open_live(
             status_path=settings.status_file,
             clock=clock,
             max_ahead_ms=max_ahead_ms,
+            gap_log=gap_log,
+            downtime=downtime,
         )
         stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
         yield LiveRig(
@@ -171,6 +176,41 @@ async def open_live(
             collector=collector,
             seeded=seeded,
         )
+
+
+def open_gap_log(
+    settings: Settings, specs: Sequence[VenueSpec], store: Store, recovered: Recovery, now: int
+) -> tuple[GapLog, dict[str, GapRecord]]:
+    """The gap log at start: gaps the previous run closed go to the store (again: idempotent), and
+    each venue's downtime since the previous run's last sign of life is opened (feed/gaplog.py)."""
+    path = settings.gaps_file
+    closed, still_open = read_gap_log(path)
+    previous = read_status(settings.status_file)
+    seen: dict[str, LastSeen] = {}
+    for spec in specs:
+        state = previous.venues.get(spec.id) if previous is not None else None
+        seen[spec.id] = LastSeen(
+            journal_ts=recovered.last_frame.get(spec.id),
+            status_frame_ts=state.last_frame_ts if state is not None else None,
+            status_updated=previous.updated if previous is not None and state is not None and state.connected else None,
+        )
+    downtime = downtimes([spec.id for spec in specs], still_open, seen, now)
+    gap_log = GapLog(path)
+    keep: list[GapRecord] = list(downtime.values())
+    try:
+        store.write_gaps(closed)
+    except Exception as exc:  # a full disk: keep them in the log for the next start
+        log.error("could not store %d gaps of the gap log (kept for the next start): %s", len(closed), exc)
+        keep += [GapRecord(g.venue, "?", g.start, g.reason, g.end) for g in closed]
+    selected = {spec.id for spec in specs}
+    keep += [r for r in still_open if r.venue not in selected]  # venues not collected now: left open
+    try:
+        gap_log.rewrite(keep)
+    except OSError as exc:
+        log.error("could not rewrite the gap log %s: %s", path, exc)
+    for record in downtime.values():
+        log.info("%s: collector downtime since %d (%s)", record.venue, record.start, record.reason)
+    return gap_log, downtime
 
 
 def keep_cut_line(dead_letters: DeadLetters, cut: CutLine, now: int) -> None:

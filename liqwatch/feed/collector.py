@@ -11,6 +11,7 @@ seconds to a JSON file next to the store, because `liqwatch status` runs in anot
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -23,6 +24,7 @@ import msgspec
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.connection import ConnectionState, Sleep, run_connection
+from liqwatch.feed.gaplog import GapLog, GapRecord
 from liqwatch.feed.journal import DeadLetters, Journal
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Gap
@@ -107,6 +109,7 @@ class _Counters:
     events: int = 0
     dead_letters: int = 0
     journal_errors: int = 0
+    downtime_gaps: int = 0
     last_warning: float = 0.0  # monotonic, to rate-limit dead-letter warnings
 
 
@@ -126,9 +129,14 @@ class Collector:
         sleep: Sleep = asyncio.sleep,
         backoff: Callable[[], Backoff] = Backoff,
         max_ahead_ms: int = MAX_AHEAD_MS,
+        gap_log: GapLog | None = None,
+        downtime: Mapping[str, GapRecord] | None = None,
     ) -> None:
         self.specs = list(specs)
         self.max_ahead_ms = max_ahead_ms
+        self.gap_log = gap_log
+        # Per venue, the collector downtime still open (see feed/gaplog.py): closed by its first data frame.
+        self._downtime: dict[str, GapRecord] = dict(downtime or {})
         self.catalogue = catalogue
         self.journal = journal
         self.dead_letters = dead_letters
@@ -167,6 +175,8 @@ class Collector:
         else:
             text = frame
         self._journal(spec.id, recv_ts, text, counters)
+        if self._downtime and spec.id in self._downtime:
+            self._end_downtime(spec, recv_ts, frame)
         try:
             events = refuse_implausible_time(spec.parse(frame, recv_ts, self.catalogue), recv_ts, self.max_ahead_ms)
         except BadFrame as exc:
@@ -178,8 +188,22 @@ class Collector:
         if events:
             counters.events += len(self.pipeline.publish(events))
 
-    def on_gap(self, gap: Gap) -> None:
+    def on_gap(self, gap: Gap, conn: str = "") -> None:
+        if self.gap_log is not None:
+            self.gap_log.closed(gap, conn)
         self.pipeline.publish_gap(gap)
+
+    def _end_downtime(self, spec: VenueSpec, recv_ts: int, frame: Frame) -> None:
+        try:
+            is_data = spec.is_data(frame)
+        except Exception:
+            return
+        if is_data:
+            record = self._downtime.pop(spec.id)
+            gap = Gap(spec.id, record.start, max(recv_ts, record.start), record.reason)
+            log.info("%s: data again after %.1f s (%s)", spec.id, (gap.end - gap.start) / 1000, gap.reason)
+            self._counters[spec.id].downtime_gaps += 1
+            self.on_gap(gap)
 
     def _journal(self, venue: str, recv_ts: int, text: str, counters: _Counters) -> None:
         try:
@@ -214,7 +238,8 @@ class Collector:
                             spec,
                             conn,
                             self.on_frame,
-                            self.on_gap,
+                            functools.partial(self.on_gap, conn=conn.name),
+                            on_outage=self._on_outage(spec.id),
                             state=state,
                             backoff=self.backoff(),
                             clock=self.clock,
@@ -228,6 +253,12 @@ class Collector:
             self.journal.sync()
             self.pipeline.flush(timeout=30.0)
             self._write_status()
+
+    def _on_outage(self, venue: str) -> Callable[[str, int, str], None] | None:
+        gap_log = self.gap_log
+        if gap_log is None:
+            return None
+        return lambda conn, start, reason: gap_log.opened(venue, conn, start, reason)
 
     def status(self) -> Status:
         venues: dict[str, VenueStatus] = {}
@@ -245,8 +276,10 @@ class Collector:
                 events=counters.events,
                 dead_letters=counters.dead_letters,
                 reconnects=sum(s.reconnects for s in states),
-                gaps=sum(s.gaps for s in states),
-                outage_since=_earliest(s.outage_since for s in states),
+                gaps=sum(s.gaps for s in states) + counters.downtime_gaps,
+                outage_since=_earliest(
+                    [*(s.outage_since for s in states), d.start if (d := self._downtime.get(spec.id)) else None]
+                ),
                 last_error=next((s.last_error for s in states if s.last_error), None),
                 connections=[msgspec.structs.replace(s) for s in states],
                 notes=spec.notes,

@@ -44,6 +44,7 @@ log = logging.getLogger("liqwatch.feed.connection")
 
 OnFrame = Callable[[VenueSpec, int, Frame], None]
 OnGap = Callable[[Gap], None]
+OnOutage = Callable[[str, int, str], None]  # (connection name, start ms, reason) when an outage opens
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
@@ -122,11 +123,13 @@ async def run_connection(
     open_timeout: float = 10.0,
     close_timeout: float = 2.0,
     max_size: int | None = 16 * 1024 * 1024,
+    on_outage: OnOutage | None = None,
 ) -> NoReturn:
     """Keep `connection` of `spec` alive until cancelled.
 
     on_frame(spec, recv_ts_ms, frame) gets every received frame (str for text, bytes for
-    binary), on_gap(gap) every outage once it ends. `sleep` is used for backoff delays only;
+    binary), on_gap(gap) every outage once it ends, on_outage(name, start, reason) every outage as
+    it opens (the collector makes both durable in its gap log). `sleep` is used for backoff delays only;
     `clock` gives wall time in ms. `silence_s` overrides `spec.silence_s`.
     """
     state = state if state is not None else ConnectionState(spec.id, connection.name, connection.url)
@@ -147,6 +150,8 @@ async def run_connection(
             start = state.last_data_ts if state.last_data_ts is not None else started
             outage = _Outage(start, reason)
             state.outage_since = start
+            if on_outage is not None:
+                on_outage(connection.name, start, reason + where)
         else:
             outage.failed_reconnects += 1
             outage.last_reason = reason

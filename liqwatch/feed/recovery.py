@@ -29,6 +29,7 @@ class Recovery(msgspec.Struct):
     bad_frames: int = 0  # frames that failed to parse (already dead-lettered when received)
     unknown_venue: int = 0  # records of venues not in `specs`
     since: int | None = None  # ms, the oldest receive time replayed
+    last_frame: dict[str, int] = {}  # per venue, the newest receive time replayed (the previous run's last)
 
 
 def recover(
@@ -73,6 +74,8 @@ def _replay(
     result.frames += 1
     if result.since is None or record.ts < result.since:
         result.since = record.ts
+    if record.ts > result.last_frame.get(record.venue, 0):
+        result.last_frame[record.venue] = record.ts
     spec = by_id.get(record.venue)
     if spec is None:
         result.unknown_venue += 1
