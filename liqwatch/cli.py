@@ -97,7 +97,10 @@ def open_store(settings: Settings, *, must_exist: bool = True, read_only: bool =
     try:
         yield store
     finally:
-        store.close()
+        try:
+            store.close()
+        except StoreError as exc:  # e.g. a full disk at the closing checkpoint: say it, in one line
+            err.print(f"liqwatch: warning: {exc}", highlight=False, markup=False)
 
 
 def time_option(value: str | None, flag: str) -> int | None:
@@ -351,6 +354,12 @@ def status(
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
     else:
         out.print(status_table(rows))
+        from liqwatch.feed.collector import read_status
+        from liqwatch.status import writes_line
+
+        line = writes_line(read_status(settings.status_file))
+        if line:
+            out.print(f"[red]{line}[/]", soft_wrap=True)
 
 
 # ── prune ─────────────────────────────────────────────────────────────────────────────────────

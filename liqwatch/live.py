@@ -30,7 +30,7 @@ from liqwatch.analytics.summary import Summary, parse_windows
 from liqwatch.analytics.windows import LiveWindows
 from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
-from liqwatch.feed.collector import Collector, Status, read_status
+from liqwatch.feed.collector import Collector, Status, cause_of, read_status
 from liqwatch.feed.gaplog import GapLog, GapRecord, LastSeen, downtimes, read_gap_log
 from liqwatch.feed.instruments import load_catalogue, refresh_forever
 from liqwatch.feed.journal import CutLine, DeadLetters, Journal
@@ -67,13 +67,14 @@ class LiveRig:
     async def run(self, *tasks: Coroutine[Any, Any, object]) -> None:
         """Run the collector, the catalogue refresh and `tasks` until cancelled (returns normally then).
 
-        An exception in any of them stops the others and propagates (as an ExceptionGroup).
+        An exception in the collector or the catalogue refresh stops the others and propagates (as
+        an ExceptionGroup); one in `tasks` is logged and ends that task only.
         """
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.collector.run())
                 for task in tasks:
-                    group.create_task(task)
+                    group.create_task(_beside(task))
                 if self.client is not None:
                     group.create_task(
                         refresh_forever(
@@ -131,7 +132,7 @@ async def open_live(
 
         sink = StoreSink(store)
         pipeline = Pipeline([sink, windows, *sinks])
-        stack.callback(pipeline.close)  # last but the client: sinks write what waits and stop
+        stack.callback(_quietly, pipeline.close, "the store sink")  # last but the client: sinks write and stop
         seeded = seed_windows(windows, store, clock())
         max_ahead_ms = int(settings.max_event_ahead_s * 1000)
         recovered = recover(settings.journal_dir, specs, catalogue, pipeline, max_ahead_ms=max_ahead_ms)
@@ -141,12 +142,12 @@ async def open_live(
                 highlight=False,
             )
         gap_log, downtime = open_gap_log(settings, specs, store, recovered, clock())
-        stack.callback(gap_log.close)
+        stack.callback(_quietly, gap_log.close, "the gap log")
         dead_letters = DeadLetters(settings.dead_letters)
-        stack.callback(dead_letters.close)
+        stack.callback(_quietly, dead_letters.close, "the dead letters")
         journal = Journal(settings.journal_dir, on_cut=lambda cut: keep_cut_line(dead_letters, cut, clock()))
         journal.start()  # first cuts a partial last line, so no new frame joins it
-        stack.callback(journal.close)
+        stack.callback(_quietly, journal.close, "the journal")
         collector = Collector(
             specs,
             catalogue=catalogue,
@@ -160,7 +161,8 @@ async def open_live(
             gap_log=gap_log,
             downtime=downtime,
         )
-        stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
+        # first on the way out: everything into the store (one try if it fails: a full disk stays full)
+        stack.callback(_quietly, lambda: pipeline.flush(30.0, until_error=True), "the store")
         yield LiveRig(
             settings=settings,
             specs=specs,
@@ -211,6 +213,24 @@ def open_gap_log(
     for record in downtime.values():
         log.info("%s: collector downtime since %d (%s)", record.venue, record.start, record.reason)
     return gap_log, downtime
+
+
+async def _beside(task: Coroutine[Any, Any, object]) -> None:
+    """A task beside the collector: its failure (a store write on a full disk, a bug) is logged and
+    ends that task only, never the collection."""
+    try:
+        await task
+    except Exception:
+        log.exception("a task beside the collector stopped (the collection goes on)")
+
+
+def _quietly(close: Callable[[], object], what: str) -> None:
+    """A step of the way out that may fail (a full disk): logged in one line, never a traceback,
+    never skipping the steps after it."""
+    try:
+        close()
+    except Exception as exc:
+        log.warning("on the way out, %s failed: %s: %s", what, type(exc).__name__, exc)
 
 
 def keep_cut_line(dead_letters: DeadLetters, cut: CutLine, now: int) -> None:
@@ -287,6 +307,14 @@ async def _run(
         tasks += extra_tasks(rig, extras, hub, now_ms, lambda line: console.print(line, highlight=False))
         await rig.run(*tasks)
     console.print(f"liqwatch: stopped; {rig.sink.stored:,} new events stored", highlight=False)
+    unwritten = [p for p in rig.collector.shutdown_problems if "to the store" not in p or not rig.sink.dropped]
+    if rig.sink.dropped:
+        cause = cause_of(rig.sink.last_error or "gave up")
+        unwritten.append(f"{rig.sink.dropped:,} events to the store ({cause}: `liqwatch import` the journal later)")
+    if unwritten:
+        console.print(
+            f"liqwatch: warning: could not write {'; '.join(unwritten)}", highlight=False, markup=False, soft_wrap=True
+        )
 
 
 def status_line(status: Status, summary: Summary | None = None) -> str:

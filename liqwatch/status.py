@@ -39,6 +39,7 @@ class VenueRow(msgspec.Struct):
     reconnects: int | None
     coverage: str
     last_error: str | None = None
+    journal_errors: int = 0  # frames the collector could not journal (a full disk)
 
 
 def _dead_letters_by_venue(path: Path) -> dict[str, int]:
@@ -93,9 +94,33 @@ def collect_status(settings: Settings, now_ms: int) -> list[VenueRow]:
                 reconnects=state.reconnects if state else None,
                 coverage=spec.coverage,
                 last_error=state.last_error if state else None,
+                journal_errors=state.journal_errors if state else 0,
             )
         )
     return rows
+
+
+def writes_line(status: Status | None) -> str | None:
+    """One line on the collector's write failures (a full disk, a store gone), or None when none."""
+    if status is None:
+        return None
+    parts = []
+    journal = sum(v.journal_errors for v in status.venues.values())
+    if journal:
+        parts.append(f"{journal:,} frames not journaled")
+    if status.journal_sync_errors:
+        parts.append(f"{status.journal_sync_errors:,} journal flushes failed")
+    if status.store_errors:
+        parts.append(f"{status.store_errors:,} store writes failed")
+    if status.store_dropped:
+        parts.append(f"{status.store_dropped:,} events given up by the store")
+    if status.gap_log_errors:
+        parts.append(f"{status.gap_log_errors:,} gap-log lines not written")
+    if not parts:
+        return None
+    waiting = f"; {status.store_pending:,} waiting for the store" if status.store_pending else ""
+    cause = f" (last: {status.store_last_error})" if status.store_last_error else ""
+    return "write failures: " + ", ".join(parts) + waiting + cause
 
 
 def _age(seconds: float | None) -> str:
@@ -110,7 +135,9 @@ def _age(seconds: float | None) -> str:
 
 def status_table(rows: list[VenueRow]) -> Table:
     table = Table(title="liqwatch status", title_justify="left")
-    for name in ("venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters"):
+    columns = ("venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters")
+    columns += ("not journaled",)
+    for name in columns:
         table.add_column(name, justify="left" if name in ("venue", "collector") else "right")
     for row in rows:
         connected = "—" if row.connected is None else ("[green]yes[/]" if row.connected else "[red]no[/]")
@@ -122,6 +149,7 @@ def status_table(rows: list[VenueRow]) -> Table:
             "—" if row.events_today is None else f"{row.events_today:,}",
             "—" if row.gaps_today is None else str(row.gaps_today),
             str(row.dead_letters),
+            f"[red]{row.journal_errors:,}[/]" if row.journal_errors else "0",
         )
     return table
 

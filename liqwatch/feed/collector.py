@@ -28,7 +28,7 @@ from liqwatch.feed.gaplog import GapLog, GapRecord
 from liqwatch.feed.journal import DeadLetters, Journal
 from liqwatch.instruments import Catalogue
 from liqwatch.model import Gap
-from liqwatch.pipeline import Pipeline
+from liqwatch.pipeline import Pipeline, StoreSink
 from liqwatch.venues.base import MAX_AHEAD_MS, BadFrame, Connection, Frame, VenueSpec, refuse_implausible_time
 
 log = logging.getLogger("liqwatch.feed.collector")
@@ -72,6 +72,7 @@ class VenueStatus(msgspec.Struct):
     last_error: str | None
     connections: list[ConnectionState]
     notes: str = ""
+    journal_errors: int = 0  # frames of this venue the journal could not take (a full disk)
 
 
 class Status(msgspec.Struct):
@@ -80,6 +81,13 @@ class Status(msgspec.Struct):
     pid: int
     interval_s: float  # how often it is rewritten: older than a few intervals = not running
     venues: dict[str, VenueStatus]
+    # Write failures (a full disk, a store gone): counted here, for `status`, /api/venues, /metrics, alerts.
+    journal_sync_errors: int = 0  # flushes of the journal to disk that failed
+    store_errors: int = 0  # store writes that failed (each is retried)
+    store_dropped: int = 0  # events given up on (too many waiting, or at shutdown): re-import the journal
+    store_pending: int = 0  # events and gaps waiting for the store
+    store_last_error: str | None = None
+    gap_log_errors: int = 0
 
     def is_stale(self, now: int, intervals: float = 3.0) -> bool:
         return now - self.updated > intervals * self.interval_s * 1000
@@ -158,6 +166,7 @@ class Collector:
             for conn in spec.connections(urls, catalogue):
                 self.connections.append((spec, conn, ConnectionState(spec.id, conn.name, conn.url)))
         self._counters = {spec.id: _Counters() for spec in self.specs}
+        self.shutdown_problems: list[str] = []  # what could not be written on the way out
 
     # -- per frame (event loop) --------------------------------------------------------------------
 
@@ -250,9 +259,34 @@ class Collector:
                 if self.status_path is not None:
                     group.create_task(self._status_forever(), name="liqwatch-status")
         finally:
+            self.shutdown_problems = self._shut_down()
+
+    def _shut_down(self) -> list[str]:
+        """Sync the journal, flush the store, write status: each attempted whatever the others do
+        (a full disk must not skip the rest or turn a Ctrl-C into a traceback). What failed, in words."""
+        problems = []
+        try:
             self.journal.sync()
-            self.pipeline.flush(timeout=30.0)
-            self._write_status()
+        except Exception as exc:
+            self.journal.sync_errors += 1
+            problems.append(f"the journal's last frames ({cause_of(exc)})")
+        try:
+            if not self.pipeline.flush(timeout=30.0, until_error=True):
+                sink = self._store_sink()
+                waiting = sink.pending if sink is not None else 0
+                cause = cause_of(sink.last_error) if sink is not None and sink.last_error else "timed out"
+                problems.append(f"{waiting:,} events or gaps to the store ({cause})")
+        except Exception as exc:
+            problems.append(f"the store ({cause_of(exc)})")
+        if self.status_path is not None:
+            try:
+                write_status(self.status_path, self.status())
+            except Exception as exc:
+                problems.append(f"the status file ({cause_of(exc)})")
+        return problems
+
+    def _store_sink(self) -> StoreSink | None:
+        return next((sink for sink in self.pipeline.sinks if isinstance(sink, StoreSink)), None)
 
     def _on_outage(self, venue: str) -> Callable[[str, int, str], None] | None:
         gap_log = self.gap_log
@@ -283,8 +317,22 @@ class Collector:
                 last_error=next((s.last_error for s in states if s.last_error), None),
                 connections=[msgspec.structs.replace(s) for s in states],
                 notes=spec.notes,
+                journal_errors=counters.journal_errors,
             )
-        return Status(self.clock(), self.started, os.getpid(), self.status_interval, venues)
+        sink = self._store_sink()
+        return Status(
+            self.clock(),
+            self.started,
+            os.getpid(),
+            self.status_interval,
+            venues,
+            journal_sync_errors=self.journal.sync_errors,
+            store_errors=sink.errors if sink is not None else 0,
+            store_dropped=sink.dropped if sink is not None else 0,
+            store_pending=sink.pending if sink is not None else 0,
+            store_last_error=sink.last_error if sink is not None else None,
+            gap_log_errors=self.gap_log.errors if self.gap_log is not None else 0,
+        )
 
     def _write_status(self) -> None:
         if self.status_path is None:
@@ -298,6 +346,14 @@ class Collector:
         while True:
             self._write_status()
             await asyncio.sleep(self.status_interval)
+
+
+def cause_of(error: BaseException | str) -> str:
+    """The root cause at the end of a chained message: 'write failed: …: No space left on device'
+    → 'No space left on device' (an OSError's strerror as it is)."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error).rsplit(": ", 1)[-1].strip() or str(error)
 
 
 def _latest(values: Iterable[int | None]) -> int | None:

@@ -190,6 +190,7 @@ class Journal:
         self.clock = clock
         self.sync_interval = sync_interval
         self.records = 0  # written by this instance
+        self.sync_errors = 0  # flushes to disk that failed (a full disk): their frames may be lost
         self._lock = threading.Lock()
         self._file: BinaryIO | None = None
         self._day: str | None = None
@@ -327,7 +328,9 @@ class Journal:
             try:
                 self.sync()
             except (OSError, ValueError) as exc:
-                log.error("journal: sync failed: %s", exc)
+                self.sync_errors += 1
+                if self.sync_errors == 1 or self.sync_errors % 100 == 0:
+                    log.error("journal: sync failed (%d so far): %s", self.sync_errors, exc)
 
 
 class DeadLetters:
