@@ -135,8 +135,8 @@ def _age(seconds: float | None) -> str:
 
 def status_table(rows: list[VenueRow]) -> Table:
     table = Table(title="liqwatch status", title_justify="left")
-    columns = ("venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters")
-    columns += ("not journaled",)
+    columns = ["venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters"]
+    columns.append("not journaled")
     for name in columns:
         table.add_column(name, justify="left" if name in ("venue", "collector") else "right")
     for row in rows:
