@@ -445,6 +445,43 @@ def run(
 
     Serves the HTTP API, the live stream and the dashboard on --host:--port (unless --no-serve).
     """
+    import signal
+
+    # Until the event loop takes the signals over: SIGTERM like Ctrl-C, a clean stop (exit 0).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _run_command(
+            db,
+            config_file,
+            venues,
+            venue_url,
+            rest_url,
+            no_rest,
+            state_dir,
+            host,
+            port,
+            no_serve,
+            max_event_ahead,
+            api_token,
+        )
+    except KeyboardInterrupt:
+        err.print("liqwatch: stopped while starting", highlight=False)
+
+
+def _run_command(
+    db: str | None,
+    config_file: str | None,
+    venues: str | None,
+    venue_url: list[str] | None,
+    rest_url: list[str] | None,
+    no_rest: bool,
+    state_dir: str | None,
+    host: str,
+    port: int,
+    no_serve: bool,
+    max_event_ahead: float | None,
+    api_token: str | None,
+) -> None:
     from liqwatch.alerts.wiring import build_engine, seed_from_store
     from liqwatch.live import run_live
     from liqwatch.live_tasks import Extras
@@ -478,6 +515,11 @@ def run(
         if alerts is not None:
             seed_from_store(alerts, store)
         run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, extras=extras)
+        import signal
+
+        # Stopped: closing the store (its checkpoint) is all that is left; a further signal must not cut it.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
 
 
 def listen(host: str, port: int) -> Any:

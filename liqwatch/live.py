@@ -255,12 +255,25 @@ def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:
 
 
 def stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run`."""
+    """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run` (and of
+    any phase before it). Only the first one: a second signal while shutting down would cancel the
+    flush that saves what was received; it is logged and ignored."""
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("already stopping: writing what was received, then exiting")
+            return
+        stopping = True
+        if main is not None:
+            main.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
+            loop.add_signal_handler(sig, stop)
 
 
 # ── liqwatch run ──────────────────────────────────────────────────────────────────────────────
@@ -281,7 +294,9 @@ def run_live(
     live_tasks.py). Market polling runs whenever REST is in use (`fetch_instruments`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     specs = [REGISTRY[v] for v in venues]
-    with contextlib.suppress(KeyboardInterrupt):
+    # A signal before the rig runs (catalogue load, recovery) cancels the main task: that is a
+    # clean stop too, not a CancelledError traceback.
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         run = _run(settings, specs, store, fetch_instruments, console or Console(stderr=True), extras or Extras())
         asyncio.run(run)
 
@@ -296,6 +311,22 @@ async def _run(
 ) -> None:
     stop_on_signals()
     sinks, hub = extra_sinks(extras)
+    try:
+        await _collect(settings, specs, store, fetch_instruments, console, extras, sinks, hub)
+    except asyncio.CancelledError:  # stopped while starting: whatever was opened is closed by now
+        console.print("liqwatch: stopped while starting", highlight=False)
+
+
+async def _collect(
+    settings: Settings,
+    specs: list[VenueSpec],
+    store: Store,
+    fetch_instruments: bool,
+    console: Console,
+    extras: Extras,
+    sinks: list[Any],
+    hub: Any,
+) -> None:
     async with open_live(
         settings, specs, store, fetch_instruments=fetch_instruments, sinks=sinks, console=console
     ) as rig:
