@@ -499,6 +499,7 @@ def _run_command(
             max_event_ahead_s=max_event_ahead,
             api_token=api_token,
         )
+        warn_about_config(config_file)
         alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
         wallets = load_wallets_config(config_file)
     except (ConfigError, WalletError) as exc:
@@ -522,6 +523,13 @@ def _run_command(
             signal.signal(sig, signal.SIG_IGN)
 
 
+def warn_about_config(config_file: str | None) -> None:
+    """A config file holding secrets that others on this machine can read: one line to say so."""
+    problem = config.secrets_exposed(config_file) if config_file else None
+    if problem:
+        err.print(f"liqwatch: warning: {problem}", highlight=False, markup=False, soft_wrap=True)
+
+
 def listen(host: str, port: int) -> Any:
     """The API's listening socket, bound now: a port in use is one line before anything starts."""
     from liqwatch.web.serve import ServeError, bind
@@ -541,6 +549,7 @@ def serve(
     config_file: ConfigOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    api_token: TokenOption = None,
 ) -> None:
     """The HTTP API, live stream and dashboard over an existing store (read-only), until Ctrl-C."""
     import asyncio
@@ -548,9 +557,10 @@ def serve(
 
     from liqwatch.live import stop_on_signals
     from liqwatch.store.base import StoreError
-    from liqwatch.web.serve import address_of, serve_store
+    from liqwatch.web.serve import address_of, exposure_warning, serve_store
 
-    settings = settings_from(db, config_file)
+    settings = settings_from(db, config_file, api_token=api_token)
+    warn_about_config(config_file)
     dsn = settings.db if settings.db.startswith(("postgresql://", "postgres://")) else None
     if dsn is None and not Path(settings.db).exists():
         raise fail(f"no store at {settings.db}: run `liqwatch import FILE…` or `liqwatch run` first (or pass --db)")
@@ -568,6 +578,9 @@ def serve(
     async def main() -> None:
         stop_on_signals()
         err.print(f"liqwatch: API and dashboard on {address_of(sock)} over {settings.db}", highlight=False)
+        warning = exposure_warning(sock, settings.api_token)
+        if warning:
+            err.print(f"liqwatch: {warning}", highlight=False, markup=False, soft_wrap=True)
         await serve_store(settings, store, sock, dsn)
 
     try:

@@ -125,6 +125,38 @@ def load(config_file: str | None = None, env: dict[str, str] | None = None, **fl
     return settings
 
 
+def _secrets_in(data: dict[str, Any]) -> list[str]:
+    """Which secrets the config file's text holds: the API token, alert sinks' webhook secrets, bot
+    tokens and URLs (a Discord or Slack webhook URL is a credential). `*_env` keys name variables."""
+    found = []
+    section = data.get("liqwatch", data)
+    if section.get("api_token"):
+        found.append("api_token")
+    alerts = section.get("alerts", data.get("alerts"))
+    sinks = alerts.get("sinks", {}) if isinstance(alerts, dict) else {}
+    for name, sink in sinks.items() if isinstance(sinks, dict) else ():
+        if isinstance(sink, dict):
+            found += [f"alerts.sinks.{name}.{key}" for key in ("secret", "bot_token", "url") if sink.get(key)]
+    return found
+
+
+def secrets_exposed(path: str | os.PathLike[str]) -> str | None:
+    """Why the config file's secrets are readable by others on this machine, or None."""
+    try:
+        mode = Path(path).stat().st_mode
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # read_toml reports those
+    secrets = _secrets_in(data)
+    if mode & 0o077 == 0 or not secrets:
+        return None
+    who = "everyone on this machine" if mode & 0o007 else "its group"
+    return (
+        f"config file {path} holds secrets ({', '.join(secrets[:3])}) and is readable by {who} "
+        f"(mode {mode & 0o777:o}): chmod 600 {path}"
+    )
+
+
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The config file's tables; ConfigError (one line) for a missing file or bad TOML.
 
