@@ -195,7 +195,12 @@ class Collector:
             self._dead_letter(spec, recv_ts, text, f"parser error: {type(exc).__name__}: {exc}", counters)
             return
         if events:
-            counters.events += len(self.pipeline.publish(events))
+            fresh = self.pipeline.publish(events)
+            for event in fresh:
+                # Counted for the venue of the EVENT, not of the connection that carried it (a Binance
+                # stream can carry another Binance venue's instruments): per venue, like the store.
+                owner = self._counters.get(event.venue, counters)
+                owner.events += 1
 
     def on_gap(self, gap: Gap, conn: str = "") -> None:
         if self.gap_log is not None:

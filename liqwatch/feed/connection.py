@@ -9,6 +9,8 @@ acks and pongs. Failures, each of which ends the connection and is followed by a
 - it is open but no DATA frame came for `silence_s` ("silent for 30 s"): the venue moved its
   URL and still acks, or a subscription silently lapsed. Acks, pongs and WebSocket pings do
   not count as life.
+- it is closed (by the venue's own timers) after a silence of at least half `silence_s`: the
+  gap says "silent for N s, then connection closed: …";
 - it sends application pings and nothing at all came back within `PONG_TIMEOUT_S` of one
   ("no reply to ping within 10 s"): a half-open connection is caught long before `silence_s`
   on a quiet venue. While data flows, a missing pong is harmless and not a failure.
@@ -258,6 +260,13 @@ async def _session(
                     frame = await ws.recv()
             except TimeoutError:
                 continue
+            except ConnectionClosed as exc:
+                # A venue that acks and answers pings but sends no data is often closed by its own
+                # timers (a connection lifetime) before our silence bound: the silence is the story.
+                quiet = loop.time() - alive_since
+                if quiet >= silence / 2:
+                    raise _Failure(f"silent for {quiet:.0f} s, then {describe_close(exc)}") from None
+                raise
             pings.answered()
             recv_ts = clock()
             state.frames += 1
