@@ -143,7 +143,7 @@ class Collector:
         self.specs = list(specs)
         self.max_ahead_ms = max_ahead_ms
         self.gap_log = gap_log
-        # Per venue, the collector downtime still open (see feed/gaplog.py): closed by its first data frame.
+        # Per venue, the collector downtime still open (see feed/gaplog.py): closed by its first frame.
         self._downtime: dict[str, GapRecord] = dict(downtime or {})
         self.catalogue = catalogue
         self.journal = journal
@@ -185,7 +185,7 @@ class Collector:
             text = frame
         self._journal(spec.id, recv_ts, text, counters)
         if self._downtime and spec.id in self._downtime:
-            self._end_downtime(spec, recv_ts, frame)
+            self._end_downtime(spec, recv_ts)
         try:
             events = refuse_implausible_time(spec.parse(frame, recv_ts, self.catalogue), recv_ts, self.max_ahead_ms)
         except BadFrame as exc:
@@ -207,17 +207,14 @@ class Collector:
             self.gap_log.closed(gap, conn)
         self.pipeline.publish_gap(gap)
 
-    def _end_downtime(self, spec: VenueSpec, recv_ts: int, frame: Frame) -> None:
-        try:
-            is_data = spec.is_data(frame)
-        except Exception:
-            return
-        if is_data:
-            record = self._downtime.pop(spec.id)
-            gap = Gap(spec.id, record.start, max(recv_ts, record.start), record.reason)
-            log.info("%s: data again after %.1f s (%s)", spec.id, (gap.end - gap.start) / 1000, gap.reason)
-            self._counters[spec.id].downtime_gaps += 1
-            self.on_gap(gap)
+    def _end_downtime(self, spec: VenueSpec, recv_ts: int) -> None:
+        """The venue's first frame of this run (an ack counts: the feed is received again, and a
+        quiet venue may send no liquidation for minutes) ends its collector downtime."""
+        record = self._downtime.pop(spec.id)
+        gap = Gap(spec.id, record.start, max(recv_ts, record.start), record.reason)
+        log.info("%s: received again after %.1f s (%s)", spec.id, (gap.end - gap.start) / 1000, gap.reason)
+        self._counters[spec.id].downtime_gaps += 1
+        self.on_gap(gap)
 
     def _journal(self, venue: str, recv_ts: int, text: str, counters: _Counters) -> None:
         try:

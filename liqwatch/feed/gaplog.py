@@ -11,7 +11,8 @@ At the next start (`open_live`): closed gaps are written to the store (idempoten
 open are folded into that venue's downtime, and the file is rewritten with only the downtimes now
 open. A venue's downtime runs from the last sign of life of the previous run (its last journaled
 frame, its last frame in the status file, or the status heartbeat while it was connected) to its
-first data frame in this run, reason "collector not running".
+first frame in this run, reason "collector not running". A downtime still open when the collector
+stops again (the venue never answered) stays open in the log and goes on at the next start.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""Collector downtime is on the record (issue 16 items 1 and 7): `liqwatch run` killed with SIGKILL
-at random moments (start, mid-burst) and stopped cleanly, then restarted on the same --db, leaves a
+"""Collector downtime is on the record (issue 16 items 1 and 7): `liqwatch run`, under a fault mix
+(dropped connections, garbage frames), killed with SIGKILL at random moments (start-up, mid-burst,
+shutdown) and stopped cleanly, then restarted on the same --db, leaves a
 "collector not running" gap per venue for every downtime, loses nothing delivered more than a second
 before a kill or stop, and stores nothing twice. A downtime whose collector was killed while starting
 (before any data) continues into the next start: one gap covers both."""
@@ -33,11 +34,22 @@ def test_every_downtime_is_a_gap_per_venue_and_kills_lose_only_their_last_second
     ends: list[tuple[int, int]] = []  # (ms signalled, ms exited) of each kill or stop
     downtimes: list[tuple[int, int]] = []  # (collector gone, next collector spawned), ms
 
+    drops: list[int] = []
+
     async def main() -> None:
-        config = SimConfig(venues=VENUES, scenario="crash", seed=16, speed=300, sent_log=sent_log, tick_s=0.2)
+        config = SimConfig(
+            venues=VENUES,
+            scenario="crash",
+            seed=16,
+            speed=300,
+            sent_log=sent_log,
+            tick_s=0.2,
+            faults="drop-every=150,garbage=0.01",  # reconnects and bad frames all along
+        )
         async with Simulator(config) as sim:
-            # 1: killed mid-stream; 2: stopped cleanly (SIGTERM); 3: killed while starting up; 4: Ctrl-C.
-            for step in range(4):
+            # 0: killed mid-stream; 1: stopped cleanly (SIGTERM); 2: killed while starting up;
+            # 3: killed while shutting down (Ctrl-C, then SIGKILL); 4: Ctrl-C.
+            for step in range(5):
                 process = await _start(sim, db)
                 spawned = now_ms()
                 if downtimes and downtimes[-1][1] == 0:
@@ -46,9 +58,14 @@ def test_every_downtime_is_a_gap_per_venue_and_kills_lose_only_their_last_second
                     await asyncio.sleep(rng.uniform(0.2, 1.0))  # somewhere in start-up: catalogue, recovery, connect
                 else:
                     await _wait_for_events(status_file, process.pid, 50)
-                    await asyncio.sleep(rng.uniform(0.3, 1.5))
+                    await asyncio.sleep(rng.uniform(0.2, 0.8))
                 signalled = now_ms()
-                if step in (0, 2):
+                if step == 3:
+                    process.send_signal(signal.SIGINT)
+                    await asyncio.sleep(rng.uniform(0.05, 0.3))
+                    process.kill()
+                    await process.wait()
+                elif step in (0, 2):
                     process.kill()
                     await process.wait()
                     assert process.returncode == -signal.SIGKILL
@@ -58,10 +75,11 @@ def test_every_downtime_is_a_gap_per_venue_and_kills_lose_only_their_last_second
                     assert process.returncode == 0, stderr.decode()
                     assert b"Traceback" not in stderr, stderr.decode()
                 ends.append((signalled, now_ms()))
-                if step < 3:
+                if step < 4:
                     downtimes.append((now_ms(), 0))
-                    await asyncio.sleep(rng.uniform(0.5, 1.5))  # the collector is down; the venues go on
+                    await asyncio.sleep(rng.uniform(0.3, 0.8))  # the collector is down; the venues go on
             await sim.pause()
+            drops.append(sim.faults_applied["drop-every"])
 
     asyncio.run(main())
 
@@ -92,3 +110,6 @@ def test_every_downtime_is_a_gap_per_venue_and_kills_lose_only_their_last_second
                 if g.venue == venue and "collector not running" in g.reason and g.start <= gone and g.end >= back
             ]
             assert covering, f"no downtime gap for {venue} over ({gone}, {back}); gaps: {gaps}"
+    # Every dropped connection is on the record (a drop can only go unseen when a kill came first).
+    closed = [g for g in gaps if "connection closed" in g.reason]
+    assert drops[0] > 0 and len(closed) >= drops[0] - len(ends), (drops, gaps)
