@@ -1,7 +1,10 @@
 """Run every connection of every selected venue; per frame: journal → parse → publish.
 
 A bad frame (BadFrame, or any exception from a parser: parsers are pure code and a bug in
-one must not stop a feed) goes to the dead-letter file and is counted; the feed goes on.
+one must not stop a feed) goes to the dead-letter file and is counted; the feed goes on. So does
+a frame whose event time is implausible next to its receive time (venues.base.implausible_time).
+Outages are written to the gap log as they open and close, and a venue's collector downtime
+(handed in at start, see feed/gaplog.py) ends at its first frame.
 
 Live status per venue is kept in memory and written atomically every `status_interval`
 seconds to a JSON file next to the store, because `liqwatch status` runs in another process

@@ -9,7 +9,10 @@ crash left behind).
 
 Durability: `write` appends to a buffer; a background thread flushes and fsyncs every
 `sync_interval` (0.5 s), so a kill -9 or power loss loses at most the last ~0.5 s.
-The reader tolerates what a crash leaves: a truncated last line, a truncated gzip member.
+The reader tolerates what a crash leaves: a truncated last line, a truncated gzip member, and any
+unreadable line content (skipped, counted). The writer repairs on `start`: a partial last line (a
+full disk, a power cut) is cut off before anything is appended, so the next frame never joins it;
+`on_cut` keeps it (the collector puts it in the dead letters with its byte offset).
 """
 
 from __future__ import annotations
