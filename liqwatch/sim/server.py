@@ -613,6 +613,7 @@ class Simulator:
                         server.publish(push, fill_only=fill_only)
 
     async def _restarts(self, every: float, down: float) -> None:
+        task = asyncio.current_task()
         while True:
             await asyncio.sleep(every)
             self.restarts += 1
@@ -620,6 +621,10 @@ class Simulator:
             log.info("sim: restart %d: all servers down for %.1f s", self.restarts, down)
             for server in self.servers.values():
                 await server.stop(abrupt=True)
+            # Python 3.11's wait_for (inside stop) can swallow a cancellation that lands as the server
+            # finishes closing; this loop must still end, or `pause()` waits for it forever.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(down)
             for server in self.servers.values():
                 await server.start()
