@@ -148,6 +148,7 @@ def import_(
     from liqwatch.feed.instruments import read_cache
     from liqwatch.importer import ImportReport, import_files
     from liqwatch.instruments import bundled
+    from liqwatch.store.base import StoreError
 
     settings = settings_from(db, config_file, max_event_ahead_s=max_event_ahead)
     missing = [str(f) for f in files if not f.is_file()]
@@ -159,14 +160,17 @@ def import_(
         catalogue.update(store.instruments())
         if cached is not None:
             catalogue.update(cached.instruments())
-        report: ImportReport = import_files(
-            files,
-            store,
-            catalogue=catalogue,
-            dead_letters=settings.dead_letters,
-            progress=not quiet and err.is_terminal,
-            max_ahead_ms=int(settings.max_event_ahead_s * 1000),
-        )
+        try:
+            report: ImportReport = import_files(
+                files,
+                store,
+                catalogue=catalogue,
+                dead_letters=settings.dead_letters,
+                progress=not quiet and err.is_terminal,
+                max_ahead_ms=int(settings.max_event_ahead_s * 1000),
+            )
+        except (StoreError, OSError) as exc:  # a full disk: one line; what was committed stays
+            raise fail(f"{exc}; what was stored stays: import again once the cause is fixed") from None
     err.print(report.describe(), highlight=False)
     for problem in report.problems[:20]:
         err.print(f"  [yellow]skipped[/] {problem}", highlight=False)
