@@ -76,6 +76,8 @@ class VenueStatus(msgspec.Struct):
     connections: list[ConnectionState]
     notes: str = ""
     journal_errors: int = 0  # frames of this venue the journal could not take (a full disk)
+    implausible_times: int = 0  # frames refused for an event time far after receipt or before 2017
+    unit_mixups: int = 0  # of which the time looks like micro- or seconds read as milliseconds
 
 
 class Status(msgspec.Struct):
@@ -121,6 +123,8 @@ class _Counters:
     dead_letters: int = 0
     journal_errors: int = 0
     downtime_gaps: int = 0
+    implausible_times: int = 0
+    unit_mixups: int = 0
     last_warning: float = 0.0  # monotonic, to rate-limit dead-letter warnings
 
 
@@ -192,7 +196,14 @@ class Collector:
         try:
             events = refuse_implausible_time(spec.parse(frame, recv_ts, self.catalogue), recv_ts, self.max_ahead_ms)
         except BadFrame as exc:
-            self._dead_letter(spec, recv_ts, text, str(exc) or "bad frame", counters)
+            reason = str(exc) or "bad frame"
+            if "implausible time" in reason:
+                counters.implausible_times += 1
+                if "read as milliseconds" in reason:
+                    counters.unit_mixups += 1
+                    if counters.unit_mixups == 1:  # per venue, once: a venue that changed its time unit
+                        log.error("%s: event times in another unit than milliseconds? %s", spec.id, reason)
+            self._dead_letter(spec, recv_ts, text, reason, counters)
             return
         except Exception as exc:  # a parser bug: keep the frame, keep the feed
             self._dead_letter(spec, recv_ts, text, f"parser error: {type(exc).__name__}: {exc}", counters)
@@ -323,6 +334,8 @@ class Collector:
                 connections=[msgspec.structs.replace(s) for s in states],
                 notes=spec.notes,
                 journal_errors=counters.journal_errors,
+                implausible_times=counters.implausible_times,
+                unit_mixups=counters.unit_mixups,
             )
         sink = self._store_sink()
         return Status(

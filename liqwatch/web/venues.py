@@ -78,6 +78,7 @@ def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], no
                 "reconnects": state.reconnects if state else 0,
                 "gaps": state.gaps if state else 0,
                 "journal_errors": state.journal_errors if state else 0,
+                "implausible_times": state.implausible_times if state else 0,
                 "open_gap_since": state.outage_since if state and running else None,
                 "events_24h": act.events if act else 0,
             }

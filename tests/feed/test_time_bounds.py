@@ -61,7 +61,8 @@ def test_the_collector_and_recovery_dead_letter_future_and_ancient_frames(tmp_pa
     letters = [json.loads(line) for line in (tmp_path / "dead.jsonl").read_text().splitlines()]
     assert [json.loads(d["frame"])["liq"]["id"] for d in letters] == ["future", "micro", "zero"]
     assert all("implausible time" in d["reason"] for d in letters)
-    assert collector.status().venues[SPEC.id].dead_letters == 3
+    venue = collector.status().venues[SPEC.id]
+    assert (venue.dead_letters, venue.implausible_times, venue.unit_mixups) == (3, 3, 1)  # "micro" is a mix-up
 
     replayed = Pipeline()
     result = recover(tmp_path / "journal", [SPEC], Catalogue(), replayed)
