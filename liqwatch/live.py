@@ -293,6 +293,10 @@ def run_live(
     `extras`: what runs beside the collector (API and dashboard, alerts, watched wallets; see
     live_tasks.py). Market polling runs whenever REST is in use (`fetch_instruments`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's full URL at INFO: a Discord/Slack webhook URL or a Telegram bot URL
+    # is a credential, and must never reach the log.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     specs = [REGISTRY[v] for v in venues]
     # A signal before the rig runs (catalogue load, recovery) cancels the main task: that is a
     # clean stop too, not a CancelledError traceback.
