@@ -39,10 +39,9 @@ def small_fs(tmp_path: Path) -> Iterator[Path]:
 
 def _fill(directory: Path) -> Path:
     filler = directory / "filler"
-    with filler.open("ab") as out, contextlib.suppress(OSError):
+    with contextlib.suppress(OSError), filler.open("ab", buffering=0) as out:
         while True:
             out.write(b"\0" * 65536)
-            out.flush()
     return filler
 
 
