@@ -148,6 +148,7 @@ async def soak(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         dead_letters=dead,
         pipeline=Pipeline([sink]),
         url_overrides=endpoints["urls"],
+        max_ahead_ms=max(300_000, int(speed * 3_600_000)),  # the tape clock runs `speed`x the wall clock
     )
     task = asyncio.create_task(collector.run())
     started = time.monotonic()

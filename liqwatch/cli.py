@@ -52,6 +52,22 @@ DbOption = Annotated[
 ConfigOption = Annotated[str | None, typer.Option("--config", help="TOML config file.")]
 HostOption = Annotated[str, typer.Option(help="Address the API listens on (127.0.0.1: this machine only).")]
 PortOption = Annotated[int, typer.Option(help="Port of the API and dashboard (0: a free one).", min=0, max=65535)]
+AheadOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-event-ahead",
+        help="Refuse events stamped more than this many seconds after their receive time (default 300).",
+        min=0.001,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-token",
+        help="Require this token for the API and live stream (Authorization: Bearer, or ?token=); "
+        "also api_token in the config file or LIQWATCH_API_TOKEN.",
+    ),
+]
 
 
 class UsageError(Exception):
@@ -89,7 +105,10 @@ def open_store(settings: Settings, *, must_exist: bool = True, read_only: bool =
     try:
         yield store
     finally:
-        store.close()
+        try:
+            store.close()
+        except StoreError as exc:  # e.g. a full disk at the closing checkpoint: say it, in one line
+            err.print(f"liqwatch: warning: {exc}", highlight=False, markup=False)
 
 
 def time_option(value: str | None, flag: str) -> int | None:
@@ -133,6 +152,7 @@ def import_(
     coin: Annotated[
         str | None, typer.Option("--coin", help="The coin of a CoinGlass file whose name does not say it.")
     ] = None,
+    max_event_ahead: AheadOption = None,
 ) -> None:
     """Replay capture journals or Tardis CSV files through the venue parsers into the store; load
     aggregate liquidation history and candles.
@@ -142,7 +162,7 @@ def import_(
     """
     from liqwatch.cli_import import import_paths
 
-    settings = settings_from(db, config_file)
+    settings = settings_from(db, config_file, max_event_ahead_s=max_event_ahead)
     import_paths(settings, files, quiet=quiet, verb="import", coin=coin)
 
 
@@ -418,6 +438,12 @@ def status(
         sys.stdout.write(msgspec.json.encode(rows).decode() + "\n")
     else:
         out.print(status_table(rows))
+        from liqwatch.feed.collector import read_status
+        from liqwatch.status import writes_line
+
+        line = writes_line(read_status(settings.status_file))
+        if line:
+            out.print(f"[red]{line}[/]", soft_wrap=True)
 
 
 # ── prune ─────────────────────────────────────────────────────────────────────────────────────
@@ -504,11 +530,52 @@ def run(
             "follow its fills files for market-wide Hyperliquid liquidations (without it: not covered).",
         ),
     ] = None,
+    max_event_ahead: AheadOption = None,
+    api_token: TokenOption = None,
 ) -> None:
     """Live: connect to the venues, capture, normalize and store liquidations until Ctrl-C.
 
     Serves the HTTP API, the live stream and the dashboard on --host:--port (unless --no-serve).
     """
+    import signal
+
+    # Until the event loop takes the signals over: SIGTERM like Ctrl-C, a clean stop (exit 0).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        _run_command(
+            db,
+            config_file,
+            venues,
+            venue_url,
+            rest_url,
+            no_rest,
+            state_dir,
+            host,
+            port,
+            no_serve,
+            max_event_ahead,
+            api_token,
+            hyperliquid_node_dir,
+        )
+    except KeyboardInterrupt:
+        err.print("liqwatch: stopped while starting", highlight=False)
+
+
+def _run_command(
+    db: str | None,
+    config_file: str | None,
+    venues: str | None,
+    venue_url: list[str] | None,
+    rest_url: list[str] | None,
+    no_rest: bool,
+    state_dir: str | None,
+    host: str,
+    port: int,
+    no_serve: bool,
+    max_event_ahead: float | None,
+    api_token: str | None,
+    hyperliquid_node_dir: str | None,
+) -> None:
     from liqwatch.alerts.wiring import build_engine, seed_from_store
     from liqwatch.live import run_live
     from liqwatch.live_tasks import Extras
@@ -524,7 +591,10 @@ def run(
             venue_urls=config.parse_overrides(venue_url or [], "--venue-url") or None,
             rest_urls=config.parse_overrides(rest_url or [], "--rest-url") or None,
             hyperliquid_node_dir=hyperliquid_node_dir,
+            max_event_ahead_s=max_event_ahead,
+            api_token=api_token,
         )
+        warn_about_config(config_file)
         alerts = build_engine(config_file)  # a mistake in the rules stops here, before anything starts
         wallets = load_wallets_config(config_file)
     except (ConfigError, WalletError) as exc:
@@ -555,6 +625,18 @@ def run(
         if alerts is not None:
             seed_from_store(alerts, store)
         run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, extras=extras)
+        import signal
+
+        # Stopped: closing the store (its checkpoint) is all that is left; a further signal must not cut it.
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_IGN)
+
+
+def warn_about_config(config_file: str | None) -> None:
+    """A config file holding secrets that others on this machine can read: one line to say so."""
+    problem = config.secrets_exposed(config_file) if config_file else None
+    if problem:
+        err.print(f"liqwatch: warning: {problem}", highlight=False, markup=False, soft_wrap=True)
 
 
 def listen(host: str, port: int) -> Any:
@@ -576,6 +658,7 @@ def serve(
     config_file: ConfigOption = None,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    api_token: TokenOption = None,
 ) -> None:
     """The HTTP API, live stream and dashboard over an existing store (read-only), until Ctrl-C."""
     import asyncio
@@ -583,9 +666,10 @@ def serve(
 
     from liqwatch.live import stop_on_signals
     from liqwatch.store.base import StoreError
-    from liqwatch.web.serve import address_of, serve_store
+    from liqwatch.web.serve import address_of, exposure_warning, serve_store
 
-    settings = settings_from(db, config_file)
+    settings = settings_from(db, config_file, api_token=api_token)
+    warn_about_config(config_file)
     dsn = settings.db if settings.db.startswith(("postgresql://", "postgres://")) else None
     if dsn is None and not Path(settings.db).exists():
         raise fail(f"no store at {settings.db}: run `liqwatch import FILE…` or `liqwatch run` first (or pass --db)")
@@ -603,6 +687,9 @@ def serve(
     async def main() -> None:
         stop_on_signals()
         err.print(f"liqwatch: API and dashboard on {address_of(sock)} over {settings.db}", highlight=False)
+        warning = exposure_warning(sock, settings.api_token)
+        if warning:
+            err.print(f"liqwatch: {warning}", highlight=False, markup=False, soft_wrap=True)
         await serve_store(settings, store, sock, dsn)
 
     try:

@@ -51,6 +51,7 @@ def import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: st
                 dead_letters=settings.dead_letters,
                 progress=not quiet and err.is_terminal,
                 coin=coin,
+                max_ahead_ms=int(settings.max_event_ahead_s * 1000),
             )
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
             raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None

@@ -49,6 +49,17 @@ SETTINGS: tuple[Setting, ...] = (
         "A Hyperliquid non-validator node's data directory (run with --write-fills, e.g. ~/hl/data): "
         "`run` follows its fills files for market-wide Hyperliquid liquidations; empty: not covered.",
     ),
+    Setting(
+        "max_event_ahead_s",
+        300.0,
+        "`run` and `import` refuse (dead-letter) an event stamped more than this after its receive time.",
+    ),
+    Setting(
+        "api_token",
+        "",
+        "Access token the API and live stream require (Authorization: Bearer or ?token=); empty: none "
+        "(LIQWATCH_API_TOKEN).",
+    ),
 )
 
 
@@ -65,6 +76,8 @@ class Settings:
     market_coins: str = "BTC,ETH,SOL"
     market_poll_s: float = 300.0
     hyperliquid_node_dir: str = ""
+    max_event_ahead_s: float = 300.0
+    api_token: str = ""
 
     # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
     # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …
@@ -86,6 +99,10 @@ class Settings:
     @property
     def instruments_cache(self) -> Path:
         return self.base.with_name(self.base.name + ".instruments.json")
+
+    @property
+    def gaps_file(self) -> Path:
+        return self.base.with_name(self.base.name + ".gaps.jsonl")
 
     @property
     def status_file(self) -> Path:
@@ -120,7 +137,42 @@ def load(config_file: str | None = None, env: dict[str, str] | None = None, **fl
     }
     settings = replace(settings, **from_env)
     given = {k: v for k, v in flags.items() if v is not None}
-    return replace(settings, **given)
+    settings = replace(settings, **given)
+    if not settings.max_event_ahead_s > 0:
+        raise ConfigError(f"max_event_ahead_s must be a positive number of seconds, not {settings.max_event_ahead_s}")
+    return settings
+
+
+def _secrets_in(data: dict[str, Any]) -> list[str]:
+    """Which secrets the config file's text holds: the API token, alert sinks' webhook secrets, bot
+    tokens and URLs (a Discord or Slack webhook URL is a credential). `*_env` keys name variables."""
+    found = []
+    section = data.get("liqwatch", data)
+    if section.get("api_token"):
+        found.append("api_token")
+    alerts = section.get("alerts", data.get("alerts"))
+    sinks = alerts.get("sinks", {}) if isinstance(alerts, dict) else {}
+    for name, sink in sinks.items() if isinstance(sinks, dict) else ():
+        if isinstance(sink, dict):
+            found += [f"alerts.sinks.{name}.{key}" for key in ("secret", "bot_token", "url") if sink.get(key)]
+    return found
+
+
+def secrets_exposed(path: str | os.PathLike[str]) -> str | None:
+    """Why the config file's secrets are readable by others on this machine, or None."""
+    try:
+        mode = Path(path).stat().st_mode
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # read_toml reports those
+    secrets = _secrets_in(data)
+    if mode & 0o077 == 0 or not secrets:
+        return None
+    who = "everyone on this machine" if mode & 0o007 else "its group"
+    return (
+        f"config file {path} holds secrets ({', '.join(secrets[:3])}) and is readable by {who} "
+        f"(mode {mode & 0o777:o}): chmod 600 {path}"
+    )
 
 
 def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from liqwatch import import_kinds, tardis
 from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_lines
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY
-from liqwatch.venues.base import BadFrame
+from liqwatch.venues.base import MAX_AHEAD_MS, BadFrame, refuse_implausible_time
 
 if TYPE_CHECKING:
     from liqwatch.catalogue_history import CatalogueTimeline
@@ -54,19 +54,30 @@ def shown(raw: bytes) -> str:
     return raw.decode("utf-8", "backslashreplace")
 
 
-def read_chunk(kind: str, name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline) -> Outcome:
-    """The events of a chunk of file `name` (its lines `first`, `first` + 1, …)."""
+def read_chunk(
+    kind: str,
+    name: str,
+    first: int,
+    lines: list[bytes],
+    timeline: CatalogueTimeline,
+    max_ahead_ms: int = MAX_AHEAD_MS,
+) -> Outcome:
+    """The events of a chunk of file `name` (its lines `first`, `first` + 1, …). A frame whose event
+    is stamped more than `max_ahead_ms` after its receive time, or before 2017, is a dead letter
+    (venues.base.refuse_implausible_time), as in the live path."""
     if kind == import_kinds.TARDIS_CSV:
-        out = _tardis_chunk(name, first, lines, timeline)
+        out = _tardis_chunk(name, first, lines, timeline, max_ahead_ms)
     elif kind == import_kinds.NODE_FILLS:
         out = _node_fills_chunk(name, first, lines, timeline)
     else:
-        out = _journal_chunk(name, first, lines, timeline)
+        out = _journal_chunk(name, first, lines, timeline, max_ahead_ms)
     out.unpriced = sum(1 for e in out.events if e.usd is None)
     return out
 
 
-def _journal_chunk(name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline) -> Outcome:
+def _journal_chunk(
+    name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline, max_ahead_ms: int
+) -> Outcome:
     letters: list[DeadLine] = []
 
     def bad_line(lineno: int, reason: str, text: bytes) -> None:
@@ -87,7 +98,7 @@ def _journal_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogu
         if not lo <= ts < hi:
             catalogue, lo, hi = timeline.at(ts)
         try:
-            events += spec.parse(record.frame, ts, catalogue)
+            events += refuse_implausible_time(spec.parse(record.frame, ts, catalogue), ts, max_ahead_ms)
         except BadFrame as exc:
             letters.append(DeadLine(name, linenos[index], str(exc), record.frame, record.venue, ts, False))
     if events and not 0 < min(map(_ts, events)) <= max(map(_ts, events)) <= MAX_TS:
@@ -132,7 +143,10 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
             continue
         out.frames += 1
         try:
+            # no receive time in a node's files: the fill time stands in for it (only 2017 bounds it)
             found = spec.parse(raw, 0, timeline.base)
+            for event in found:
+                refuse_implausible_time([event], event.ts)
         except BadFrame as exc:
             out.letters.append(DeadLine(name, first + offset, str(exc), shown(raw), spec.id, None, False))
             continue
@@ -140,7 +154,7 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
     return out
 
 
-def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline) -> Outcome:
+def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
     out = Outcome([])
     lo, hi = 1, 0
     catalogue = timeline.base
@@ -169,7 +183,9 @@ def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogue
             venue, frame, recv_ts = tardis.frame_of(row)
             if not lo <= recv_ts < hi:
                 catalogue, lo, hi = timeline.at(recv_ts)
-            out.events += REGISTRY[venue].parse(frame, recv_ts, catalogue)
+            out.events += refuse_implausible_time(
+                REGISTRY[venue].parse(frame, recv_ts, catalogue), recv_ts, max_ahead_ms
+            )
         except (BadFrame, tardis.BadRow) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line, venue, None, False))
     return out

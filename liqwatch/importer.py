@@ -41,6 +41,7 @@ from liqwatch.import_chunks import DeadLine, read_chunk
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store, StoreError
+from liqwatch.venues.base import MAX_AHEAD_MS
 
 BATCH = 100_000
 KEEP_PROBLEMS = 1000
@@ -212,9 +213,12 @@ def import_files(
     dead_letters: Path | None = None,
     progress: bool = False,
     coin: str | None = None,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> ImportReport:
     """Import the files (their kinds decided by import_kinds; a file of no kind is reported
-    unreadable and skipped here: the CLI refuses it before calling this)."""
+    unreadable and skipped here: the CLI refuses it before calling this). An event stamped more
+    than `max_ahead_ms` after its receive time (or before 2017) is refused as implausible
+    (venues.base.implausible_time)."""
     paths = list(files)
     report = ImportReport(dead_letters=dead_letters)
     letters = DeadLetterFile(dead_letters)
@@ -245,7 +249,7 @@ def import_files(
                 if kind in import_kinds.NOT_EVENTS:
                     _import_other(path, kind, store, report, coin)
                 else:
-                    _import_one(path, kind, file_timeline, writer, letters, report)
+                    _import_one(path, kind, file_timeline, writer, letters, report, max_ahead_ms)
                 bar.advance(task, path.stat().st_size)
     finally:
         try:
@@ -350,11 +354,12 @@ def _import_one(
     writer: _Writer,
     letters: DeadLetterFile,
     report: ImportReport,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
     chunks = _chunks(path, tail)
-    outcomes = ((read_chunk(kind, name, first, lines, timeline), len(lines)) for first, lines in chunks)
+    outcomes = ((read_chunk(kind, name, first, lines, timeline, max_ahead_ms), len(lines)) for first, lines in chunks)
     batch: list[Liquidation] = []
     frames = bad = lines = 0
     skipped: dict[str, int] = {}

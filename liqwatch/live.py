@@ -31,9 +31,10 @@ from liqwatch.analytics.summary import Summary, parse_windows
 from liqwatch.analytics.windows import LiveWindows
 from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
-from liqwatch.feed.collector import Collector, Status
+from liqwatch.feed.collector import Collector, Status, cause_of, read_status
+from liqwatch.feed.gaplog import GapLog, GapRecord, LastSeen, downtimes, read_gap_log
 from liqwatch.feed.instruments import load_catalogue, refresh_forever
-from liqwatch.feed.journal import DeadLetters, Journal
+from liqwatch.feed.journal import CutLine, DeadLetters, Journal
 from liqwatch.feed.recovery import Recovery, recover
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import Catalogue
@@ -67,13 +68,14 @@ class LiveRig:
     async def run(self, *tasks: Coroutine[Any, Any, object]) -> None:
         """Run the collector, the catalogue refresh and `tasks` until cancelled (returns normally then).
 
-        An exception in any of them stops the others and propagates (as an ExceptionGroup).
+        An exception in the collector or the catalogue refresh stops the others and propagates (as
+        an ExceptionGroup); one in `tasks` is logged and ends that task only.
         """
         try:
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.collector.run())
                 for task in tasks:
-                    group.create_task(task)
+                    group.create_task(_beside(task))
                 if self.client is not None:
                     group.create_task(
                         refresh_forever(
@@ -132,19 +134,22 @@ async def open_live(
 
         sink = StoreSink(store)
         pipeline = Pipeline([sink, windows, *sinks])
-        stack.callback(pipeline.close)  # last but the client: sinks write what waits and stop
+        stack.callback(_quietly, pipeline.close, "the store sink")  # last but the client: sinks write and stop
         seeded = seed_windows(windows, store, clock())
-        recovered = recover(settings.journal_dir, specs, catalogue, pipeline)
+        max_ahead_ms = int(settings.max_event_ahead_s * 1000)
+        recovered = recover(settings.journal_dir, specs, catalogue, pipeline, max_ahead_ms=max_ahead_ms)
         if recovered.frames:
             say(
                 f"liqwatch: replayed {recovered.frames:,} journaled frames, {recovered.new_events:,} events",
                 highlight=False,
             )
-        journal = Journal(settings.journal_dir)
-        journal.start()
-        stack.callback(journal.close)
+        gap_log, downtime = open_gap_log(settings, specs, store, recovered, clock())
+        stack.callback(_quietly, gap_log.close, "the gap log")
         dead_letters = DeadLetters(settings.dead_letters)
-        stack.callback(dead_letters.close)
+        stack.callback(_quietly, dead_letters.close, "the dead letters")
+        journal = Journal(settings.journal_dir, on_cut=lambda cut: keep_cut_line(dead_letters, cut, clock()))
+        journal.start()  # first cuts a partial last line, so no new frame joins it
+        stack.callback(_quietly, journal.close, "the journal")
         collector = Collector(
             specs,
             catalogue=catalogue,
@@ -155,8 +160,12 @@ async def open_live(
             status_path=settings.status_file,
             clock=clock,
             node_dirs={v: d for v, d in settings.node_dirs().items() if any(s.id == v for s in specs)},
+            max_ahead_ms=max_ahead_ms,
+            gap_log=gap_log,
+            downtime=downtime,
         )
-        stack.callback(pipeline.flush, 30.0)  # first on the way out: everything into the store
+        # first on the way out: everything into the store (one try if it fails: a full disk stays full)
+        stack.callback(_quietly, lambda: pipeline.flush(30.0, until_error=True), "the store")
         yield LiveRig(
             settings=settings,
             specs=specs,
@@ -172,6 +181,64 @@ async def open_live(
             collector=collector,
             seeded=seeded,
         )
+
+
+def open_gap_log(
+    settings: Settings, specs: Sequence[VenueSpec], store: Store, recovered: Recovery, now: int
+) -> tuple[GapLog, dict[str, GapRecord]]:
+    """The gap log at start: gaps the previous run closed go to the store (again: idempotent), and
+    each venue's downtime since the previous run's last sign of life is opened (feed/gaplog.py)."""
+    path = settings.gaps_file
+    closed, still_open = read_gap_log(path)
+    previous = read_status(settings.status_file)
+    seen: dict[str, LastSeen] = {}
+    for spec in specs:
+        state = previous.venues.get(spec.id) if previous is not None else None
+        seen[spec.id] = LastSeen(
+            journal_ts=recovered.last_frame.get(spec.id),
+            status_frame_ts=state.last_frame_ts if state is not None else None,
+            status_updated=previous.updated if previous is not None and state is not None and state.connected else None,
+        )
+    downtime = downtimes([spec.id for spec in specs], still_open, seen, now)
+    gap_log = GapLog(path)
+    keep: list[GapRecord] = list(downtime.values())
+    try:
+        store.write_gaps(closed)
+    except Exception as exc:  # a full disk: keep them in the log for the next start
+        log.error("could not store %d gaps of the gap log (kept for the next start): %s", len(closed), exc)
+        keep += [GapRecord(g.venue, "?", g.start, g.reason, g.end) for g in closed]
+    selected = {spec.id for spec in specs}
+    keep += [r for r in still_open if r.venue not in selected]  # venues not collected now: left open
+    try:
+        gap_log.rewrite(keep)
+    except OSError as exc:
+        log.error("could not rewrite the gap log %s: %s", path, exc)
+    for record in downtime.values():
+        log.info("%s: collector downtime since %d (%s)", record.venue, record.start, record.reason)
+    return gap_log, downtime
+
+
+async def _beside(task: Coroutine[Any, Any, object]) -> None:
+    """A task beside the collector: its failure (a store write on a full disk, a bug) is logged and
+    ends that task only, never the collection."""
+    try:
+        await task
+    except Exception:
+        log.exception("a task beside the collector stopped (the collection goes on)")
+
+
+def _quietly(close: Callable[[], object], what: str) -> None:
+    """A step of the way out that may fail (a full disk): logged in one line, never a traceback,
+    never skipping the steps after it."""
+    try:
+        close()
+    except Exception as exc:
+        log.warning("on the way out, %s failed: %s: %s", what, type(exc).__name__, exc)
+
+
+def keep_cut_line(dead_letters: DeadLetters, cut: CutLine, now: int) -> None:
+    """A journal's cut partial line, kept as a dead letter naming the file and byte offset."""
+    dead_letters.write(cut.venue, now, cut.data.decode(errors="replace"), cut.reason)
 
 
 def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:
@@ -191,12 +258,25 @@ def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:
 
 
 def stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run`."""
+    """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run` (and of
+    any phase before it). Only the first one: a second signal while shutting down would cancel the
+    flush that saves what was received; it is logged and ignored."""
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
+    stopping = False
+
+    def stop() -> None:
+        nonlocal stopping
+        if stopping:
+            log.warning("already stopping: writing what was received, then exiting")
+            return
+        stopping = True
+        if main is not None:
+            main.cancel()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, lambda: main.cancel() if main else None)
+            loop.add_signal_handler(sig, stop)
 
 
 # ── liqwatch run ──────────────────────────────────────────────────────────────────────────────
@@ -216,8 +296,14 @@ def run_live(
     `extras`: what runs beside the collector (API and dashboard, alerts, watched wallets; see
     live_tasks.py). Market polling runs whenever REST is in use (`fetch_instruments`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's full URL at INFO: a Discord/Slack webhook URL or a Telegram bot URL
+    # is a credential, and must never reach the log.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     specs = [REGISTRY[v] for v in venues]
-    with contextlib.suppress(KeyboardInterrupt):
+    # A signal before the rig runs (catalogue load, recovery) cancels the main task: that is a
+    # clean stop too, not a CancelledError traceback.
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         run = _run(settings, specs, store, fetch_instruments, console or Console(stderr=True), extras or Extras())
         asyncio.run(run)
 
@@ -232,6 +318,22 @@ async def _run(
 ) -> None:
     stop_on_signals()
     sinks, hub = extra_sinks(extras)
+    try:
+        await _collect(settings, specs, store, fetch_instruments, console, extras, sinks, hub)
+    except asyncio.CancelledError:  # stopped while starting: whatever was opened is closed by now
+        console.print("liqwatch: stopped while starting", highlight=False)
+
+
+async def _collect(
+    settings: Settings,
+    specs: list[VenueSpec],
+    store: Store,
+    fetch_instruments: bool,
+    console: Console,
+    extras: Extras,
+    sinks: list[Any],
+    hub: Any,
+) -> None:
     async with open_live(
         settings, specs, store, fetch_instruments=fetch_instruments, sinks=sinks, console=console
     ) as rig:
@@ -248,6 +350,14 @@ async def _run(
         tasks += extra_tasks(rig, extras, hub, now_ms, lambda line: console.print(line, highlight=False))
         await rig.run(*tasks)
     console.print(f"liqwatch: stopped; {rig.sink.stored:,} new events stored", highlight=False)
+    unwritten = [p for p in rig.collector.shutdown_problems if "to the store" not in p or not rig.sink.dropped]
+    if rig.sink.dropped:
+        cause = cause_of(rig.sink.last_error or "gave up")
+        unwritten.append(f"{rig.sink.dropped:,} events to the store ({cause}: `liqwatch import` the journal later)")
+    if unwritten:
+        console.print(
+            f"liqwatch: warning: could not write {'; '.join(unwritten)}", highlight=False, markup=False, soft_wrap=True
+        )
 
 
 def status_line(status: Status, summary: Summary | None = None) -> str:

@@ -179,13 +179,16 @@ def extra_tasks(
         tasks.append(alerts.run())
         say(f"liqwatch: alerts on ({len(alerts.states)} rules)")
     if extras.web is not None:
-        from liqwatch.web.serve import address_of, live_context, serve_app
+        from liqwatch.web.serve import address_of, exposure_warning, live_context, serve_app
 
         more: Sequence[Callable[[], dict[str, tuple[str, str, float]]]] = (
             [alert_counters(alerts)] if alerts is not None else []
         )
         tasks.append(serve_app(live_context(rig, hub, extra_counters=more, clock=clock), extras.web))
         say(f"liqwatch: API and dashboard on {address_of(extras.web)}")
+        warning = exposure_warning(extras.web, rig.settings.api_token)
+        if warning:
+            say(f"liqwatch: {warning}")
     market = market_task(rig, clock)
     if market is not None:
         tasks.append(market)

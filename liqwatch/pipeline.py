@@ -137,12 +137,18 @@ class Pipeline:
                 self.sink_errors += 1
                 log.exception("pipeline: sink %s failed to take a gap", type(sink).__name__)
 
-    def flush(self, timeout: float | None = None) -> None:
-        """Wait for sinks that buffer (those with a `flush` method) to write what they hold."""
+    def flush(self, timeout: float | None = None, *, until_error: bool = False) -> bool:
+        """Wait for sinks that buffer (those with a `flush` method) to write what they hold; False
+        when one did not (timeout; with `until_error`, a store write failed: see StoreSink.flush)."""
+        done = True
         for sink in self.sinks:
+            if isinstance(sink, StoreSink):
+                done = sink.flush(timeout, until_error=until_error) and done
+                continue
             flush = getattr(sink, "flush", None)
             if callable(flush):
-                flush(timeout)
+                done = flush(timeout) is not False and done
+        return done
 
     def close(self) -> None:
         for sink in self.sinks:
@@ -156,8 +162,10 @@ class StoreSink:
     """Writes to a Store from a background thread, in batches, so ingestion never waits on it.
 
     A batch is written when `max_batch` events are waiting or `interval` seconds after the
-    oldest waiting one arrived, whichever is first. A failed write is retried every
-    `retry_delay` seconds; while the store stays down, at most `max_pending` events wait
+    oldest waiting one arrived, whichever is first. A failed write is retried after `retry_delay`
+    seconds, doubling after each further failure up to `max_retry_delay`, however many events
+    wait (a full disk is not retried 100 times a second); while the store stays down, at most
+    `max_pending` events wait
     (older ones are dropped and counted: the capture journal still has them for
     `liqwatch import`). The store is used only from the sink's thread while the sink runs;
     closing the store stays with its owner.
@@ -171,12 +179,15 @@ class StoreSink:
         max_batch: int = 5_000,
         max_pending: int = 1_000_000,
         retry_delay: float = 1.0,
+        max_retry_delay: float = 30.0,
     ) -> None:
         self.store = store
         self.interval = interval
         self.max_batch = max_batch
         self.max_pending = max_pending
         self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.attempts = 0  # store writes tried (successful or not)
         self.written = 0  # events handed to the store successfully
         self.stored = 0  # of which new to the store
         self.dropped = 0
@@ -189,6 +200,7 @@ class StoreSink:
         self._done = 0  # items written (or dropped)
         self._flush_requested = False
         self._stopping = False
+        self._retry_at = 0.0  # monotonic; no write before it after a failure
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="liqwatch-store-sink", daemon=True)
         self._thread.start()
@@ -222,18 +234,28 @@ class StoreSink:
             self._gaps.append(gap)
             self._submitted += 1
 
-    def flush(self, timeout: float | None = None) -> bool:
-        """Block until everything written so far reached the store; False on timeout."""
+    def flush(self, timeout: float | None = None, *, until_error: bool = False) -> bool:
+        """Block until everything written so far reached the store; False on timeout. With
+        `until_error`, also stop waiting (False) when a write tried for this flush fails: at
+        shutdown on a full disk, one attempt now beats waiting out the retries."""
         with self._cond:
             target = self._submitted
+            errors = self.errors
             self._flush_requested = True
+            if until_error:
+                self._retry_at = 0.0  # try now, not after the backoff
             self._cond.notify_all()
-            return self._cond.wait_for(lambda: self._done >= target or not self._thread.is_alive(), timeout)
+            self._cond.wait_for(
+                lambda: self._done >= target or (until_error and self.errors > errors) or not self._thread.is_alive(),
+                timeout,
+            )
+            return self._done >= target
 
     def close(self) -> None:
         """Write what is waiting, then stop the thread (the store itself stays open)."""
         with self._cond:
             self._stopping = True
+            self._retry_at = 0.0
             self._cond.notify_all()
         self._thread.join()
 
@@ -251,6 +273,8 @@ class StoreSink:
     def _due(self) -> bool:
         if not self._events and not self._gaps:
             return False
+        if time.monotonic() < self._retry_at:
+            return False
         return (
             self._stopping
             or self._flush_requested
@@ -263,10 +287,11 @@ class StoreSink:
         while True:
             with self._cond:
                 while not self._due():
-                    if self._stopping:
+                    if self._stopping and not (self._events or self._gaps):
                         return
                     if self._events or self._gaps:
-                        remaining = self.interval - (time.monotonic() - self._first_at)
+                        now = time.monotonic()
+                        remaining = max(self.interval - (now - self._first_at), self._retry_at - now)
                         self._cond.wait(max(remaining, 0.001))
                     else:
                         self._cond.wait()
@@ -292,8 +317,11 @@ class StoreSink:
                 self._cond.notify_all()
                 if events_ok:
                     failures = 0
+                    self._retry_at = 0.0
                     continue
                 failures += 1
+                delay = min(self.retry_delay * 2 ** (failures - 1), self.max_retry_delay)
+                self._retry_at = time.monotonic() + delay
                 if self._stopping and failures >= 3:
                     # Give up at shutdown; the capture journal still holds these frames.
                     lost = len(self._events) + len(self._gaps)
@@ -304,11 +332,11 @@ class StoreSink:
                     self._gaps.clear()
                     self._cond.notify_all()
                     return
-                self._cond.wait(self.retry_delay)
 
     def _write_gaps(self, gaps: list[Gap]) -> bool:
         if not gaps:
             return True
+        self.attempts += 1
         try:
             self.store.write_gaps(gaps)
         except Exception as exc:
@@ -319,6 +347,7 @@ class StoreSink:
     def _write_events(self, events: list[Liquidation]) -> bool:
         if not events:
             return True
+        self.attempts += 1
         try:
             self.stored += self.store.write_events(events)
         except Exception as exc:

@@ -113,7 +113,7 @@ def activity(store: Store, now: int, window_ms: int = DAY_MS) -> list[VenueActiv
     """Per venue: events in the last `window_ms` before `now`, newest event ts and receive time."""
     if window_ms <= 0:
         raise ValueError(f"window_ms must be positive, not {window_ms}")
-    return store.activity(now - window_ms)
+    return store.activity(now - window_ms, now)  # events stamped after `now` are not "in the last 24 h"
 
 
 def count(store: Store) -> int:

@@ -42,6 +42,7 @@ class VenueRow(msgspec.Struct):
     last_error: str | None = None
     # "closed 2026-09-23" (a closed venue, history only) or "not covered: … how to cover it"; None otherwise
     note: str | None = None
+    journal_errors: int = 0  # frames the collector could not journal (a full disk)
 
 
 def venue_note(venue: str, state: VenueStatus | None) -> str | None:
@@ -74,7 +75,7 @@ def collect_status(settings: Settings, now_ms: int) -> list[VenueRow]:
         with contextlib.suppress(StoreError):
             store = DuckDBStore(settings.db, read_only=True)
             try:
-                activity = {a.venue: a.events for a in store.activity(day_start)}
+                activity = {a.venue: a.events for a in store.activity(day_start, now_ms)}
                 for venue in REGISTRY:
                     gap_count = len(store.gaps(venue, since=day_start, until=now_ms))
                     stored[venue] = (activity.get(venue, 0), gap_count)
@@ -102,9 +103,33 @@ def collect_status(settings: Settings, now_ms: int) -> list[VenueRow]:
                 coverage=spec.coverage,
                 last_error=state.last_error if state else None,
                 note=venue_note(venue, state),
+                journal_errors=state.journal_errors if state else 0,
             )
         )
     return rows
+
+
+def writes_line(status: Status | None) -> str | None:
+    """One line on the collector's write failures (a full disk, a store gone), or None when none."""
+    if status is None:
+        return None
+    parts = []
+    journal = sum(v.journal_errors for v in status.venues.values())
+    if journal:
+        parts.append(f"{journal:,} frames not journaled")
+    if status.journal_sync_errors:
+        parts.append(f"{status.journal_sync_errors:,} journal flushes failed")
+    if status.store_errors:
+        parts.append(f"{status.store_errors:,} store writes failed")
+    if status.store_dropped:
+        parts.append(f"{status.store_dropped:,} events given up by the store")
+    if status.gap_log_errors:
+        parts.append(f"{status.gap_log_errors:,} gap-log lines not written")
+    if not parts:
+        return None
+    waiting = f"; {status.store_pending:,} waiting for the store" if status.store_pending else ""
+    cause = f" (last: {status.store_last_error})" if status.store_last_error else ""
+    return "write failures: " + ", ".join(parts) + waiting + cause
 
 
 def _age(seconds: float | None) -> str:
@@ -119,7 +144,9 @@ def _age(seconds: float | None) -> str:
 
 def status_table(rows: list[VenueRow]) -> Table:
     table = Table(title="liqwatch status", title_justify="left")
-    for name in ("venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters"):
+    columns = ["venue", "collector", "connected", "last frame", "events today", "gaps today", "dead letters"]
+    columns.append("not journaled")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("venue", "collector") else "right")
     for row in rows:
         connected = "—" if row.connected is None else ("[green]yes[/]" if row.connected else "[red]no[/]")
@@ -133,6 +160,7 @@ def status_table(rows: list[VenueRow]) -> Table:
             "—" if row.events_today is None else f"{row.events_today:,}",
             "—" if row.gaps_today is None else str(row.gaps_today),
             str(row.dead_letters),
+            f"[red]{row.journal_errors:,}[/]" if row.journal_errors else "0",
         )
     how = [f"{row.venue} {row.note}" for row in rows if row.note and ":" in row.note]
     if how:
@@ -236,7 +264,7 @@ def shared_venue_rows(
 def stored_today(store: Store, now_ms: int) -> dict[str, tuple[int, int]]:
     """Per venue: (stored events, gaps) of the current UTC day."""
     day_start = now_ms - now_ms % DAY_MS
-    activity = {a.venue: a.events for a in store.activity(day_start)}
+    activity = {a.venue: a.events for a in store.activity(day_start, now_ms)}
     gaps: dict[str, int] = {}
     for gap in store.gaps(since=day_start, until=now_ms):
         gaps[gap.venue] = gaps.get(gap.venue, 0) + 1

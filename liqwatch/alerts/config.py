@@ -62,7 +62,9 @@ events, e.g. a journal replay at start-up, raise nothing), coin, side, venue; sq
 venue; venue — venue (omit: all), silent_after (default 10m), gaps (true), min_gap (0s),
 notify_recovery (true); level — coin or coins (default BTC, ETH), side, min_fuel_usd (0),
 min_realized_usd (0), cooldown (1h per coin and side), max_age (2h: older bars, e.g. at start-up,
-raise nothing); wallets — above_usd, rearm_below_usd (90 %), side, group, cooldown (1h).
+raise nothing); wallets — above_usd, rearm_below_usd (90 %), side, group, cooldown (1h); writes
+(the collector could not write to its journal, store or gap log: a full disk) — cooldown (15m),
+notify_recovery (true).
 Sinks (every type): timeout (5s), attempts (5), retry_initial (0.5s),
 retry_cap (30s), queue (1000 alerts waiting, oldest dropped beyond), parallel (4 alerts in flight at
 once, so a burst of alerts is not sent one round trip at a time; stdout: 1).
@@ -79,7 +81,16 @@ from typing import Any, Literal, cast
 
 import msgspec
 
-from liqwatch.alerts.model import OrderRule, Rule, SqueezeRule, VenueRule, WindowRule, money, parse_duration_ms
+from liqwatch.alerts.model import (
+    OrderRule,
+    Rule,
+    SqueezeRule,
+    VenueRule,
+    WindowRule,
+    WritesRule,
+    money,
+    parse_duration_ms,
+)
 from liqwatch.analytics.summary import parse_window
 from liqwatch.config import ConfigError, read_toml, section_of
 from liqwatch.model import Side
@@ -123,6 +134,7 @@ RULE_KEYS = {
     "venue": {"venue", "silent_after", "gaps", "min_gap", "notify_recovery"},
     "level": {"coin", "coins", "side", "min_fuel_usd", "min_realized_usd", "cooldown", "max_age"},
     "wallets": {"side", "group", "above_usd", "rearm_below_usd", "cooldown"},
+    "writes": {"cooldown", "notify_recovery"},
 }
 COMMON_SINK_KEYS = {"type", "timeout", "attempts", "retry_initial", "retry_cap", "queue", "parallel"}
 SINK_KEYS = {
@@ -316,6 +328,13 @@ def _rule(source: str, index: int, raw: Any, sinks: Mapping[str, SinkConfig]) ->
             side=side,
             venue=venue,
             max_events=_integer(source, where, raw, "max_events", 200_000),
+            sinks=targets,
+        )
+    elif kind == "writes":
+        rule = WritesRule(
+            name=raw.get("name") or "write failures",
+            cooldown_ms=_duration(source, where, raw, "cooldown", 15 * 60_000),
+            notify_recovery=_boolean(source, where, raw, "notify_recovery", True),
             sinks=targets,
         )
     elif kind in ("level", "wallets"):

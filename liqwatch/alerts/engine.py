@@ -36,6 +36,7 @@ from liqwatch.alerts.model import Alert, Rule
 from liqwatch.alerts.rules import RuleState, VenueHealth, state_for
 from liqwatch.alerts.sinks import Sender, build_sender, deliver
 from liqwatch.alerts.sources import LevelsSource, SourcesMixin, WalletsSource
+from liqwatch.alerts.writes import WritesState
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.model import Gap, Liquidation
@@ -211,14 +212,19 @@ class AlertEngine(SourcesMixin):
         """Evaluate the time-based rules now (the run loop calls this every `tick_s`)."""
         now = self.clock() if now is None else now
         venues: Mapping[str, VenueHealth] | None = None
+        status: Any = None
         if self.status is not None:
             try:
-                venues = self.status().venues
+                status = self.status()
+                venues = status.venues
             except Exception:
                 log.exception("alerts: reading the collector status failed")
         for state in self.states:
             try:
-                alerts = state.on_tick(now, venues)
+                if isinstance(state, WritesState):
+                    alerts = state.on_status(now, status) if status is not None else []
+                else:
+                    alerts = state.on_tick(now, venues)
             except Exception:
                 self._rule_failed(state, "a tick")
                 continue

@@ -20,7 +20,7 @@ import msgspec
 from liqwatch import money as house
 from liqwatch.model import Liquidation, Side
 
-AlertKind = Literal["window", "order", "squeeze", "venue", "level", "wallets"]
+AlertKind = Literal["window", "order", "squeeze", "venue", "level", "wallets", "writes"]
 FieldValue = str | int | float | bool | None
 
 
@@ -118,7 +118,16 @@ class WalletsRule(msgspec.Struct, frozen=True):
     sinks: tuple[str, ...] = ()
 
 
-Rule = WindowRule | OrderRule | SqueezeRule | VenueRule | LevelRule | WalletsRule
+class WritesRule(msgspec.Struct, frozen=True):
+    """The collector failed to write what it received: journal, store or gap log (a full disk)."""
+
+    name: str
+    cooldown_ms: int = 15 * 60_000  # while failures go on, at most one alert per cooldown
+    notify_recovery: bool = True
+    sinks: tuple[str, ...] = ()
+
+
+Rule = WindowRule | OrderRule | SqueezeRule | VenueRule | LevelRule | WalletsRule | WritesRule
 
 
 # --- small shared helpers -----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from liqwatch.alerts.model import (
     VenueRule,
     WalletsRule,
     WindowRule,
+    WritesRule,
     duration_words,
     iso,
     matches,
@@ -100,6 +101,10 @@ def state_for(rule: Rule) -> RuleState:
         return OrderState(rule)
     if isinstance(rule, VenueRule):
         return VenueState(rule)
+    if isinstance(rule, WritesRule):
+        from liqwatch.alerts.writes import WritesState  # writes imports this module
+
+        return WritesState(rule)
     if isinstance(rule, LevelRule | WalletsRule):
         from liqwatch.alerts.market import LevelState, WalletsState  # market imports this module
 

@@ -172,6 +172,23 @@ class Outcome:
     error: str | None = None
 
 
+def redact(text: str, config: SinkConfig | None) -> str:
+    """`text` (an error, for logs and counters) without the sink's secrets: its URL past the host
+    (Discord and Slack URLs are credentials), webhook secret and bot token."""
+    if config is None:
+        return text
+    if config.url:
+        scheme, sep, rest = config.url.partition("://")
+        host = rest.split("/", 1)[0]
+        if sep and rest != host:
+            text = text.replace(config.url, f"{scheme}://{host}/…")
+            text = text.replace(rest, f"{host}/…")
+    for secret in (config.secret, config.bot_token):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
 async def deliver(
     sender: Sender,
     alert: Alert,
@@ -180,7 +197,22 @@ async def deliver(
     backoff: Backoff,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> Outcome:
-    """Send with retries (see the module docstring). Never raises but for cancellation."""
+    """Send with retries (see the module docstring). Never raises but for cancellation; the error it
+    reports never holds the sink's secrets (redact)."""
+    outcome = await _deliver(sender, alert, attempts=attempts, backoff=backoff, sleep=sleep)
+    if outcome.error is None:
+        return outcome
+    return Outcome(outcome.ok, outcome.attempts, redact(outcome.error, getattr(sender, "config", None)))
+
+
+async def _deliver(
+    sender: Sender,
+    alert: Alert,
+    *,
+    attempts: int,
+    backoff: Backoff,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Outcome:
     error = "not sent"
     for attempt in range(1, attempts + 1):
         try:

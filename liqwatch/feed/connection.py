@@ -9,6 +9,8 @@ acks and pongs. Failures, each of which ends the connection and is followed by a
 - it is open but no DATA frame came for `silence_s` ("silent for 30 s"): the venue moved its
   URL and still acks, or a subscription silently lapsed. Acks, pongs and WebSocket pings do
   not count as life.
+- it is closed (by the venue's own timers) after a silence of at least half `silence_s`: the
+  gap says "silent for N s, then connection closed: …";
 - it sends application pings and nothing at all came back within `PONG_TIMEOUT_S` of one
   ("no reply to ping within 10 s"): a half-open connection is caught long before `silence_s`
   on a quiet venue. While data flows, a missing pong is harmless and not a failure.
@@ -44,6 +46,7 @@ log = logging.getLogger("liqwatch.feed.connection")
 
 OnFrame = Callable[[VenueSpec, int, Frame], None]
 OnGap = Callable[[Gap], None]
+OnOutage = Callable[[str, int, str], None]  # (connection name, start ms, reason) when an outage opens
 Sleep = Callable[[float], Awaitable[None]]
 T = TypeVar("T")
 
@@ -122,11 +125,13 @@ async def run_connection(
     open_timeout: float = 10.0,
     close_timeout: float = 2.0,
     max_size: int | None = 16 * 1024 * 1024,
+    on_outage: OnOutage | None = None,
 ) -> NoReturn:
     """Keep `connection` of `spec` alive until cancelled.
 
     on_frame(spec, recv_ts_ms, frame) gets every received frame (str for text, bytes for
-    binary), on_gap(gap) every outage once it ends. `sleep` is used for backoff delays only;
+    binary), on_gap(gap) every outage once it ends, on_outage(name, start, reason) every outage as
+    it opens (the collector makes both durable in its gap log). `sleep` is used for backoff delays only;
     `clock` gives wall time in ms. `silence_s` overrides `spec.silence_s`.
     """
     state = state if state is not None else ConnectionState(spec.id, connection.name, connection.url)
@@ -149,6 +154,8 @@ async def run_connection(
             start = state.last_data_ts if state.last_data_ts is not None else started
             outage = _Outage(start, reason)
             state.outage_since = start
+            if on_outage is not None:
+                on_outage(connection.name, start, reason + where)
         else:
             outage.failed_reconnects += 1
             outage.last_reason = reason
@@ -259,6 +266,13 @@ async def _session(
                     frame = await ws.recv()
             except TimeoutError:
                 continue
+            except ConnectionClosed as exc:
+                # A venue that acks and answers pings but sends no data is often closed by its own
+                # timers (a connection lifetime) before our silence bound: the silence is the story.
+                quiet = loop.time() - alive_since
+                if quiet >= silence / 2:
+                    raise _Failure(f"silent for {quiet:.0f} s, then {describe_close(exc)}") from None
+                raise
             pings.answered()
             if isinstance(frame, bytes) and spec.inflate is not None:
                 frame = _inflated(spec.inflate, frame, spec)

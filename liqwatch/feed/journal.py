@@ -9,7 +9,10 @@ crash left behind).
 
 Durability: `write` appends to a buffer; a background thread flushes and fsyncs every
 `sync_interval` (0.5 s), so a kill -9 or power loss loses at most the last ~0.5 s.
-The reader tolerates what a crash leaves: a truncated last line, a truncated gzip member.
+The reader tolerates what a crash leaves: a truncated last line, a truncated gzip member, and any
+unreadable line content (skipped, counted). The writer repairs on `start`: a partial last line (a
+full disk, a power cut) is cut off before anything is appended, so the next frame never joins it;
+`on_cut` keeps it (the collector puts it in the dead letters with its byte offset).
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import contextlib
 import gzip
 import logging
 import os
+import re
 import shutil
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
@@ -69,7 +74,11 @@ _decode_embedded = msgspec.json.Decoder(_EmbeddedRecord).decode
 
 
 def _decode_record(line: bytes) -> JournalRecord:
-    """A journal line; a frame embedded as a JSON object or array is read as its exact text."""
+    """A journal line; a frame embedded as a JSON object or array is read as its exact text.
+
+    Any unreadable content (bad JSON, a ts beyond int64, invalid UTF-8 inside an embedded frame)
+    is a msgspec.DecodeError, the one error every reader here skips a line for.
+    """
     try:
         return _decode_strict(line)
     except msgspec.ValidationError:
@@ -82,6 +91,54 @@ def _decode_record(line: bytes) -> JournalRecord:
 
 
 _decode_many = msgspec.json.Decoder(list[JournalRecord]).decode
+
+
+@dataclass(frozen=True)
+class CutLine:
+    """The partial last line a crash or a full disk left in a journal file, cut off on open."""
+
+    path: Path
+    offset: int  # byte offset where the partial line started (the file's new size)
+    data: bytes
+
+    @property
+    def venue(self) -> str:
+        found = re.search(rb'"venue"\s*:\s*"([^"\\]{1,64})"', self.data)
+        return found.group(1).decode(errors="replace") if found else "?"
+
+    @property
+    def reason(self) -> str:
+        return f"partial last line of {self.path.name} cut off at byte {self.offset} ({len(self.data)} bytes)"
+
+
+def cut_partial_line(path: Path, block: int = 1 << 16) -> CutLine | None:
+    """Truncate a plain journal file after its last complete line; what was cut, or None.
+
+    Run before appending: otherwise the next frame joins the partial line and both are lost.
+    """
+    with open(path, "r+b") as stream:
+        size = stream.seek(0, os.SEEK_END)
+        if size == 0:
+            return None
+        stream.seek(size - 1)
+        if stream.read(1) == b"\n":
+            return None
+        end = size
+        start = size
+        while start > 0:
+            start = max(0, start - block)
+            stream.seek(start)
+            newline = stream.read(end - start).rfind(b"\n")
+            if newline >= 0:
+                start += newline + 1
+                break
+            end = start
+        stream.seek(start)
+        data = stream.read(size - start)
+        stream.truncate(start)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return CutLine(path, start, data)
 
 
 def day_path(directory: Path, day: str, *, compressed: bool = False) -> Path:
@@ -128,11 +185,21 @@ def _fsync_path(path: Path) -> None:
 class Journal:
     """Append-only capture journal, safe to `write` from one thread (the event loop)."""
 
-    def __init__(self, directory: str | os.PathLike[str], *, clock: Clock = now_ms, sync_interval: float = 0.5):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        clock: Clock = now_ms,
+        sync_interval: float = 0.5,
+        on_cut: Callable[[CutLine], None] | None = None,
+    ):
         self.directory = Path(directory)
+        self.on_cut = on_cut  # told of each partial last line `start` cuts off (the dead letters keep it)
+        self.cut: list[CutLine] = []
         self.clock = clock
         self.sync_interval = sync_interval
         self.records = 0  # written by this instance
+        self.sync_errors = 0  # flushes to disk that failed (a full disk): their frames may be lost
         self._lock = threading.Lock()
         self._file: BinaryIO | None = None
         self._day: str | None = None
@@ -147,7 +214,8 @@ class Journal:
     # -- writing ---------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the directory, compress files of past days a crash left plain, start syncing.
+        """Create the directory, cut partial last lines, compress files of past days a crash
+        left plain, start syncing.
 
         Called by the first `write`; call it yourself to control when the compression starts
         (after a recovery step has read the plain files).
@@ -159,10 +227,27 @@ class Journal:
         self.directory.mkdir(parents=True, exist_ok=True)
         today = utc_day(self.clock())
         for path in sorted(self.directory.glob(f"*{SUFFIX}")):
+            self._repair(path)
             if path.name.removesuffix(SUFFIX) < today:
                 self._compress_later(path)
         self._syncer = threading.Thread(target=self._sync_loop, name="liqwatch-journal-sync", daemon=True)
         self._syncer.start()
+
+    def _repair(self, path: Path) -> None:
+        try:
+            cut = cut_partial_line(path)
+        except OSError as exc:
+            log.error("journal: could not repair %s: %s", path, exc)
+            return
+        if cut is None:
+            return
+        self.cut.append(cut)
+        log.warning("journal: %s", cut.reason)
+        if self.on_cut is not None:
+            try:
+                self.on_cut(cut)
+            except Exception as exc:  # the cut bytes are in the log line's count; keep starting
+                log.error("journal: could not keep the cut line as a dead letter: %s", exc)
 
     def write(self, venue: str, recv_ts: int, frame: str) -> None:
         """Append one received frame (call before parsing it)."""
@@ -252,7 +337,9 @@ class Journal:
             try:
                 self.sync()
             except (OSError, ValueError) as exc:
-                log.error("journal: sync failed: %s", exc)
+                self.sync_errors += 1
+                if self.sync_errors == 1 or self.sync_errors % 100 == 0:
+                    log.error("journal: sync failed (%d so far): %s", self.sync_errors, exc)
 
 
 class DeadLetters:

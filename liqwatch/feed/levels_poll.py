@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from liqwatch import prices
 from liqwatch.feed.rest import RestClient, RestError
 from liqwatch.model import Candle
-from liqwatch.store.base import Store
+from liqwatch.store.base import Store, StoreError
 from liqwatch.venues.base import RestRequest, VenueSpec
 
 log = logging.getLogger("liqwatch.feed.levels_poll")
@@ -86,7 +86,7 @@ async def poll_once(
                 if oi is not None:
                     stats = prices.parse_open_interest(venue, coin, await client.get(bases[venue], oi))
                     report.stats += await asyncio.to_thread(store.write_stats, [s for s in stats if s.ts <= now])
-            except (RestError, prices.PriceError) as exc:
+            except (RestError, prices.PriceError, StoreError) as exc:  # a full disk: try again next round
                 report.problems.append(f"{coin} on {venue}: {exc}")
     return report
 

@@ -18,7 +18,7 @@ import msgspec
 from liqwatch.feed.journal import SUFFIX, JournalRecord, first_ts, last_ts, tail
 from liqwatch.instruments import Catalogue
 from liqwatch.pipeline import Pipeline
-from liqwatch.venues.base import VenueSpec
+from liqwatch.venues.base import MAX_AHEAD_MS, VenueSpec, refuse_implausible_time
 
 
 class Recovery(msgspec.Struct):
@@ -29,6 +29,7 @@ class Recovery(msgspec.Struct):
     bad_frames: int = 0  # frames that failed to parse (already dead-lettered when received)
     unknown_venue: int = 0  # records of venues not in `specs`
     since: int | None = None  # ms, the oldest receive time replayed
+    last_frame: dict[str, int] = {}  # per venue, the newest receive time replayed (the previous run's last)
 
 
 def recover(
@@ -38,6 +39,7 @@ def recover(
     pipeline: Pipeline,
     *,
     tail_ms: int = 300_000,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> Recovery:
     """Replay the journal records received within `tail_ms` of the newest one."""
     by_id = {spec.id: spec for spec in specs}
@@ -57,23 +59,30 @@ def recover(
     for path in reversed(chosen):
         result.files.append(str(path))
         for record in tail(path, cutoff):
-            _replay(record, by_id, catalogue, pipeline, result)
+            _replay(record, by_id, catalogue, pipeline, result, max_ahead_ms)
     return result
 
 
 def _replay(
-    record: JournalRecord, by_id: dict[str, VenueSpec], catalogue: Catalogue, pipeline: Pipeline, result: Recovery
+    record: JournalRecord,
+    by_id: dict[str, VenueSpec],
+    catalogue: Catalogue,
+    pipeline: Pipeline,
+    result: Recovery,
+    max_ahead_ms: int = MAX_AHEAD_MS,
 ) -> None:
     result.frames += 1
     if result.since is None or record.ts < result.since:
         result.since = record.ts
+    if record.ts > result.last_frame.get(record.venue, 0):
+        result.last_frame[record.venue] = record.ts
     spec = by_id.get(record.venue)
     if spec is None:
         result.unknown_venue += 1
         return
     try:
-        events = spec.parse(record.frame, record.ts, catalogue)
-    except Exception:  # BadFrame, or a parser bug: dead-lettered when it was received
+        events = refuse_implausible_time(spec.parse(record.frame, record.ts, catalogue), record.ts, max_ahead_ms)
+    except Exception:  # BadFrame (implausible times too), or a parser bug: dead-lettered when it was received
         result.bad_frames += 1
         return
     result.events += len(events)

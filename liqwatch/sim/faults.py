@@ -209,10 +209,16 @@ def _parse_item(item: str, known: set[str] | None) -> Fault:
     if name in GLOBAL_ONLY and scope:
         raise FaultError(f"{item!r}: {name} applies to every server, it takes no scope")
     if known is not None:
+        from liqwatch.sim.protocol import PATHS  # the simulator's connections per venue
+
         for target in scope:
-            venue = target.partition(".")[0]
+            venue, dot, conn = target.partition(".")
             if venue not in known:
                 raise FaultError(f"{item!r}: unknown venue {venue!r} (known: {', '.join(sorted(known))})")
+            conns = PATHS.get(venue, {})
+            if dot and conn not in conns:  # a fault that could never apply must not pass silently
+                names = ", ".join(f"{venue}.{c}" for c in conns) or "none"
+                raise FaultError(f"{item!r}: unknown connection {target!r} (known: {names})")
     return Fault(name, value, value2, frozenset(scope))
 
 

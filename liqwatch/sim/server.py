@@ -644,6 +644,7 @@ class Simulator:
                         server.publish(push, fill_only=fill_only)
 
     async def _restarts(self, every: float, down: float) -> None:
+        task = asyncio.current_task()
         while True:
             await asyncio.sleep(every)
             self.restarts += 1
@@ -651,6 +652,10 @@ class Simulator:
             log.info("sim: restart %d: all servers down for %.1f s", self.restarts, down)
             for server in self.servers.values():
                 await server.stop(abrupt=True)
+            # Python 3.11's wait_for (inside stop) can swallow a cancellation that lands as the server
+            # finishes closing; this loop must still end, or `pause()` waits for it forever.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             await asyncio.sleep(down)
             for server in self.servers.values():
                 await server.start()
@@ -684,7 +689,15 @@ class Simulator:
             flags += ["--rest-url", f"{venue}={url}"]
         if self.info is not None:  # the watched wallets' POST /info
             flags += ["--rest-url", f"hyperliquid={self.info.url}"]
+        if self.config.speed > 1:
+            flags += ["--max-event-ahead", str(self.max_event_ahead_ms() // 1000)]
         return flags
+
+    def max_event_ahead_ms(self) -> int:
+        """How far ahead of the wall clock this simulator's events may be stamped: at `speed` > 1 the
+        tape clock runs ahead (an hour of wall time at speed 300 is 300 h of tape), so a collector on
+        the wall clock needs a wider bound than the default 5 minutes."""
+        return max(300_000, int(self.config.speed * 3_600_000))
 
     def status(self) -> dict[str, Any]:
         return {

@@ -133,11 +133,14 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             )
             self._con.execute("COMMIT")
         except BaseException:
-            self._con.execute("ROLLBACK")
+            _rollback(self._con)
             raise
 
     def close(self) -> None:
-        self._con.close()
+        try:
+            self._con.close()
+        except duckdb.Error as exc:  # the closing checkpoint on a full disk: the WAL still holds the writes
+            raise StoreError(f"{self.path}: closing failed: {first_line(exc)}") from None
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for one read: reads may come from any thread."""
@@ -172,7 +175,7 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
                     yield con
                     con.execute("COMMIT" if commit else "ROLLBACK")
                 except BaseException:
-                    con.execute("ROLLBACK")
+                    _rollback(con)  # the first error is the cause ("No space left on device"), not this one
                     raise
             except duckdb.Error as exc:
                 raise StoreError(f"{self.path}: {what} failed: {first_line(exc)}") from None
@@ -322,3 +325,10 @@ def _stream(cur: duckdb.DuckDBPyConnection) -> Iterator[Liquidation]:
                 yield Liquidation(*row)
     finally:
         cur.close()
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back whatever is open. A failed COMMIT may have ended the transaction already, and
+    its ROLLBACK's own error ("no transaction is active") must never hide the real cause."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("ROLLBACK")

@@ -190,21 +190,25 @@ class SharedStore:
         rows = self._fetch(f"SELECT venue, start_ts, end_ts, reason FROM gaps WHERE {w.sql()} {order}", w.params)
         return [Gap(*row) for row in rows]
 
-    def activity(self, since: int) -> list[VenueActivity]:
-        """Per venue: events with ts > since, newest ts and recv_ts (whole hours from the rollup)."""
+    def activity(self, since: int, until: int | None = None) -> list[VenueActivity]:
+        """Per venue: events with since < ts <= until (no upper bound when None), newest ts and
+        recv_ts (whole hours from the rollup, the partial hours at either end from the events)."""
         first = ceil_div(since, H)  # buckets >= first lie entirely after `since`
+        last = 2**62 // H if until is None else max(until // H, first)  # buckets < last end by `until`
+        top = 2**62 if until is None else until
         q = self._dialect.param
         rows = self._fetch(
             f"""
             WITH whole AS (
-                SELECT venue, sum(n) FILTER (WHERE bucket >= {q}) AS n,
+                SELECT venue, sum(n) FILTER (WHERE bucket >= {q} AND bucket < {q}) AS n,
                        max(max_ts) AS last_ts, max(max_recv_ts) AS last_recv_ts
                 FROM rollup_hour GROUP BY venue),
-            edge AS (SELECT venue, count(*) AS n FROM events WHERE ts > {q} AND ts <= {q} GROUP BY venue)
+            edge AS (SELECT venue, count(*) AS n FROM events
+                     WHERE (ts > {q} AND ts <= {q}) OR (ts > {q} AND ts <= {q}) GROUP BY venue)
             SELECT venue, coalesce(whole.n, 0) + coalesce(edge.n, 0), last_ts, last_recv_ts
             FROM whole LEFT JOIN edge USING (venue) ORDER BY venue
             """,
-            [first, since, first * H],
+            [first, last, since, min(first * H, top), last * H, top],
         )
         return [VenueActivity(venue, int(n), last_ts, last_recv) for venue, n, last_ts, last_recv in rows]
 

@@ -68,6 +68,39 @@ def refuse_impossible(events: list[Liquidation], max_usd: float, min_ts: float) 
     return events
 
 
+# Time bounds against the receive time, checked where frames enter (collector, recovery, import),
+# not in each parser: liquidation feeds start in 2017, and a venue's clock may run a little ahead
+# of ours but never minutes (a future stamp would also sit in the live windows' pending heap).
+PLAUSIBLE_SINCE_TS = 1_483_228_800_000  # 2017-01-01T00:00:00Z
+MAX_AHEAD_MS = 300_000
+
+
+def implausible_time(ts: int, recv_ts: int, max_ahead_ms: int = MAX_AHEAD_MS) -> str | None:
+    """Why an event time cannot be right next to its receive time, naming a unit mix-up when it
+    looks like one; None when it is plausible."""
+    if ts < PLAUSIBLE_SINCE_TS:
+        hint = " (seconds read as milliseconds?)" if abs(ts * 1000 - recv_ts) < 86_400_000 else ""
+        return f"implausible time: ts {ts} is before 2017{hint}"
+    if ts - recv_ts > max_ahead_ms:
+        hint = " (microseconds read as milliseconds?)" if abs(ts // 1000 - recv_ts) < 86_400_000 else ""
+        ahead = f"{(ts - recv_ts) / 1000:,.3f}".rstrip("0").rstrip(".")
+        return f"implausible time: ts {ts} is {ahead} s after its receive time {recv_ts}{hint}"
+    return None
+
+
+def refuse_implausible_time(
+    events: list[Liquidation], recv_ts: int, max_ahead_ms: int = MAX_AHEAD_MS
+) -> list[Liquidation]:
+    """`events`, unless one has an implausible time (see implausible_time): BadFrame naming it."""
+    latest = recv_ts + max_ahead_ms
+    for event in events:
+        ts = event.ts
+        if ts > latest or ts < PLAUSIBLE_SINCE_TS:
+            reason = implausible_time(ts, recv_ts, max_ahead_ms)
+            raise BadFrame(f"{event.venue} {event.symbol}: {reason}")
+    return events
+
+
 @dataclass(frozen=True)
 class Heartbeat:
     """How a connection proves it is alive.

@@ -31,7 +31,7 @@ from liqwatch.web.errors import (
     WINDOWS_PATTERN,
 )
 from liqwatch.web.params import ParamError
-from liqwatch.web.venues import freshest, state_of, venue_rows
+from liqwatch.web.venues import freshest, state_of, venue_rows, write_failures
 
 _encoder = msgspec.json.Encoder()
 
@@ -241,7 +241,7 @@ def api_router(ctx: WebContext) -> APIRouter:
         now = ctx.clock()
         statuses = await ctx.statuses()
         activity = await asyncio.to_thread(queries.activity, ctx.store, now)
-        return json_response({"venues": venue_rows(statuses, activity, now)})
+        return json_response({"venues": venue_rows(statuses, activity, now), "writes": write_failures(statuses, now)})
 
     @router.get(
         "/health",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 import liqwatch
 from liqwatch.web import metrics
+from liqwatch.web.access import REFUSED, allowed, needs_token
 from liqwatch.web.api import api_router
 from liqwatch.web.api_history import history_router
 from liqwatch.web.api_levels import levels_router
@@ -55,6 +57,15 @@ def create_app(ctx: WebContext) -> FastAPI:
         ),
         lifespan=lifespan,
     )
+
+    if ctx.api_token:
+
+        @app.middleware("http")
+        async def require_token(request: Request, call_next: Any) -> Response:
+            if needs_token(request.url.path) and not allowed(ctx.api_token, request.headers, request.query_params):
+                return JSONResponse({"detail": REFUSED}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            response: Response = await call_next(request)
+            return response
 
     @app.exception_handler(ParamError)
     async def bad_param(request: Request, exc: ParamError) -> JSONResponse:

@@ -60,3 +60,4 @@ class WebContext:
     summary_interval_s: float = 1.0
     venues_interval_s: float = 2.0
     extra: dict[str, Any] = field(default_factory=dict)
+    api_token: str = ""  # required for /api, /metrics and the stream when set (web/access.py)

@@ -20,6 +20,16 @@ VENUE_COUNTERS = (
     ("dead_letters", "liqwatch_dead_letters_total", "Frames that failed to parse (kept in the dead-letter file)."),
     ("reconnects", "liqwatch_reconnects_total", "Reconnections to the venue."),
     ("gaps", "liqwatch_gaps_total", "Feed gaps recorded for the venue."),
+    ("journal_errors", "liqwatch_journal_write_errors_total", "Frames of the venue the journal could not write."),
+)
+
+# Collector-wide write failures (a full disk, a store gone), summed over the collectors reporting.
+WRITE_COUNTERS = (
+    ("journal_sync_errors", "liqwatch_journal_sync_errors_total", "counter", "Journal flushes to disk that failed."),
+    ("store_errors", "liqwatch_store_errors_total", "counter", "Store writes that failed (each is retried)."),
+    ("store_dropped", "liqwatch_store_dropped_total", "counter", "Events the store writer gave up on."),
+    ("store_pending", "liqwatch_store_pending", "gauge", "Events and gaps waiting for the store."),
+    ("gap_log_errors", "liqwatch_gap_log_errors_total", "counter", "Gap-log lines that could not be written."),
 )
 
 
@@ -61,6 +71,9 @@ def render(statuses: Sequence[Status], now: int, process: Mapping[str, tuple[str
         if state.last_data_ts is not None
     ]
     lines += _family("liqwatch_lag_seconds", "gauge", "Seconds since the venue's last data frame.", lag)
+    for attr, name, kind, help_text in WRITE_COUNTERS:
+        if statuses and name not in process:  # inside `liqwatch run` the store writer's own values win
+            lines += _family(name, kind, help_text, [("", float(sum(getattr(s, attr) for s in statuses)))])
     for name, (kind, help_text, value) in sorted(process.items()):
         lines += _family(name, kind, help_text, [("", float(value))])
     return "\n".join(lines) + "\n"

@@ -23,6 +23,7 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.collector import Status
 from liqwatch.store.base import Store
+from liqwatch.web.access import is_loopback
 from liqwatch.web.app import create_app
 from liqwatch.web.context import WebContext, status_file, status_of
 from liqwatch.web.hub import LiveHub
@@ -55,6 +56,15 @@ def bind(host: str, port: int) -> socket.socket:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
     sock.setblocking(False)
     return sock
+
+
+def exposure_warning(sock: socket.socket, token: str) -> str | None:
+    """One line when the API listens beyond this machine (None on loopback)."""
+    host = str(sock.getsockname()[0])
+    if is_loopback(host):
+        return None
+    guard = "an access token is required" if token else "no access token is set: anyone who can reach it reads it"
+    return f"warning: the API listens on {host}, beyond this machine; {guard} (see --api-token)"
 
 
 def address_of(sock: socket.socket) -> str:
@@ -129,6 +139,7 @@ def live_context(
         live_summary=rig.windows.summary,
         counters=counters,
         clock=clock,
+        api_token=rig.settings.api_token,
     )
 
 
@@ -176,6 +187,7 @@ async def serve_store(settings: Settings, store: Store, sock: socket.socket, dsn
         windows=parse_windows(settings.windows),
         hub=hub,
         statuses=shared_statuses(store) if dsn is not None else status_file(settings.status_file),
+        api_token=settings.api_token,
     )
     tasks: list[Awaitable[None]] = [serve_app(ctx, sock)]
     if dsn is not None:  # other processes' new events, through PostgreSQL LISTEN/NOTIFY

@@ -17,6 +17,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from liqwatch import queries
 from liqwatch.analytics.summary import summary_to_json
+from liqwatch.web.access import allowed
 from liqwatch.web.context import WebContext
 from liqwatch.web.hub import StreamClient, parse_filter
 from liqwatch.web.venues import venue_rows
@@ -74,6 +75,9 @@ def stream_router(ctx: WebContext) -> APIRouter:
 
     @router.websocket("/api/stream")
     async def stream(ws: WebSocket) -> None:
+        if not allowed(ctx.api_token, ws.headers, ws.query_params):
+            await ws.close(code=1008, reason="access token required")  # policy violation
+            return
         await ws.accept()
         client = ctx.hub.connect()
         hello = {"type": "hello", "at": ctx.clock(), "windows": [label for label, _ in ctx.windows]}

@@ -47,6 +47,21 @@ def state_of(state: VenueStatus | None, running: bool, now: int) -> str:
     return "connected"
 
 
+def write_failures(statuses: Sequence[Status], now: int) -> dict[str, Any]:
+    """The running collectors' write failures (a full disk, a store gone), summed; the last store error."""
+    running = [s for s in statuses if not s.is_stale(now)]
+    errors = [s.store_last_error for s in sorted(running, key=lambda s: s.updated) if s.store_last_error]
+    return {
+        "journal_errors": sum(v.journal_errors for s in running for v in s.venues.values()),
+        "journal_sync_errors": sum(s.journal_sync_errors for s in running),
+        "store_errors": sum(s.store_errors for s in running),
+        "store_dropped": sum(s.store_dropped for s in running),
+        "store_pending": sum(s.store_pending for s in running),
+        "gap_log_errors": sum(s.gap_log_errors for s in running),
+        "store_last_error": errors[-1] if errors else None,
+    }
+
+
 def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], now: int) -> list[dict[str, Any]]:
     live = freshest(statuses, now)
     stored = {a.venue: a for a in activity}
@@ -69,6 +84,8 @@ def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], no
                 "dead_letters": state.dead_letters if state else 0,
                 "reconnects": state.reconnects if state else 0,
                 "gaps": state.gaps if state else 0,
+                "journal_errors": state.journal_errors if state else 0,
+                "implausible_times": state.implausible_times if state else 0,
                 "open_gap_since": state.outage_since if state and running else None,
                 "events_24h": act.events if act else 0,
                 "note": closed_note(venue) or (state.not_covered if state and state.not_covered else None),

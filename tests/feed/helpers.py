@@ -27,7 +27,7 @@ class _Liq(msgspec.Struct):
     side: str = "long"
     p: str = "100"
     q: str = "2"
-    T: int = 1_000
+    T: int = 1_767_225_600_000  # 2026-01-01: a plausible time (before any test's wall-clock receive time)
 
 
 class _Msg(msgspec.Struct):

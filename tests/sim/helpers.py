@@ -169,6 +169,7 @@ async def collect(
         url_overrides=sim.urls,
         backoff=(lambda: Backoff(initial=0.05, cap=0.2, seed=1)) if fast_backoff else Backoff,
         node_dirs=node_dirs,
+        max_ahead_ms=sim.max_event_ahead_ms(),
     )
     task = asyncio.create_task(collector.run())
     loop = asyncio.get_running_loop()

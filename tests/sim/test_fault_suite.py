@@ -132,6 +132,7 @@ async def collect_into_duckdb(case: Case, tmp: Path) -> DbRun:
         pipeline=pipeline,
         url_overrides=sim.urls,
         backoff=lambda: Backoff(initial=0.05, cap=0.2, seed=1),
+        max_ahead_ms=sim.max_event_ahead_ms(),
     )
     detected: list[int] = []
 

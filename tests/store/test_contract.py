@@ -112,6 +112,8 @@ def test_both_stores_answer_every_query_equally(duck: DuckDBStore, pg: PostgresS
         assert pg.largest(where, 7) == duck.largest(where, 7), where
     for since in (AT - 5 * DAY, AT - H, AT - H + 1, AT + 5):
         assert pg.activity(since) == duck.activity(since)
+        for until in (AT, AT - H // 2, since + 1, AT + 2 * DAY + 7):
+            assert pg.activity(since, until) == duck.activity(since, until), (since, until)
     for windows in WINDOW_SETS:
         for at in (AT, AT + 1, AT - 1, AT + H // 2, AT - DAY, AT - 3 * DAY + 17, AT + 50 * DAY):
             expected = duck.summary(at, windows)

@@ -335,20 +335,22 @@ def test_activity(store: DuckDBStore) -> None:
         ev(AT - 2 * H + 1, 1.0, venue="bybit", id="b2"),
         ev(AT - 5, None, venue="bybit", recv_ts=AT + 100, id="b3"),
         ev(AT - 7, 2.0, venue="gate", id="g1"),
+        ev(AT + 3 * H + 5, 2.0, venue="gate", id="g-future"),  # stamped after `now`
+        ev(AT + 1, 2.0, venue="gate", id="g-just-after"),
     ]
     store.write_events(events)
-    for since in (AT - 2 * H, AT - 2 * H - 1, AT - 3 * H + 17, AT - 40 * H):
-        got = store.activity(since)
-        want = []
-        for venue in sorted({e.venue for e in events}):
-            mine = [e for e in events if e.venue == venue]
-            want.append(
-                VenueActivity(
-                    venue, sum(1 for e in mine if e.ts > since), max(e.ts for e in mine), max(e.recv_ts for e in mine)
-                )
-            )
-        assert got == want, since
-    assert queries.activity(store, AT, 2 * H) == store.activity(AT - 2 * H)
+    sinces = (AT - 2 * H, AT - 2 * H - 1, AT - 3 * H + 17, AT - 40 * H, AT - 5)
+    for since in sinces:
+        for until in (None, AT, AT + 1, AT - H + 3, AT + 4 * H, since + 1, since + H):
+            got = store.activity(since, until)
+            want = []
+            for venue in sorted({e.venue for e in events}):
+                mine = [e for e in events if e.venue == venue]
+                n = sum(1 for e in mine if e.ts > since and (until is None or e.ts <= until))
+                want.append(VenueActivity(venue, n, max(e.ts for e in mine), max(e.recv_ts for e in mine)))
+            assert got == want, (since, until)
+    assert queries.activity(store, AT, 2 * H) == store.activity(AT - 2 * H, AT)
+    assert {a.venue: a.events for a in queries.activity(store, AT)}["gate"] == 1  # the future ones are not counted
 
 
 def test_queries_summary(store: DuckDBStore) -> None:

@@ -118,9 +118,16 @@
   }
 
   // ---------- HTTP ----------
+  // An API behind an access token: the page's own ?token= goes along with every request and the stream.
+  const pageToken = new URLSearchParams(location.search).get("token");
+  function withToken(url) {
+    if (!pageToken) return url;
+    return url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(pageToken);
+  }
+
   async function api(path) {
     let resp;
-    try { resp = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store" }); }
+    try { resp = await fetch(withToken(path), { headers: { Accept: "application/json" }, cache: "no-store" }); }
     catch (e) { throw new Error("network error: " + e.message); }
     if (!resp.ok) {
       let detail = "";
@@ -717,7 +724,7 @@
   function connect() {
     clearTimeout(retryTimer);
     setConn("connecting", "connecting");
-    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/stream";
+    const url = withToken((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/api/stream");
     try { ws = new WebSocket(url); } catch (e) { scheduleReconnect(); return; }
     ws.onopen = () => { backoff = 500; lastMsg = Date.now(); setConn("up", "live"); };
     ws.onmessage = (m) => {

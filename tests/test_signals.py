@@ -1,0 +1,113 @@
+"""Clean signals at every phase (issue 16 item 4): Ctrl-C or SIGTERM while the instrument catalogue
+loads from venues that never answer, while the journal is recovered, while running, and again while
+shutting down: `liqwatch run` exits 0 without a traceback. Real subprocesses, local servers only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+
+class SilentServer:
+    """Accepts TCP connections and never answers: a venue whose REST endpoint hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            self.accepted.set()
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def _spawn(db: Path, *flags: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), "--no-serve", "--venues", "okx", *flags]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+
+
+def _finish(process: subprocess.Popen[str]) -> str:
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
+    return stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_the_catalogue_loads_from_venues_that_never_answer(tmp_path: Path, sig: int) -> None:
+    server = SilentServer()
+    try:
+        process = _spawn(
+            tmp_path / "db.duckdb",
+            "--rest-url",
+            f"okx=http://127.0.0.1:{server.port}",
+            "--venue-url",
+            "okx=ws://127.0.0.1:9/never",
+        )
+        assert server.accepted.wait(30), "the catalogue load never asked the venue"
+        process.send_signal(sig)
+        stderr = _finish(process)
+    finally:
+        server.close()
+    assert "stopped while starting" in stderr
+
+
+def _big_journal(directory: Path, frames: int) -> None:
+    directory.mkdir(parents=True)
+    now = int(time.time() * 1000)
+    day = time.strftime("%Y-%m-%d", time.gmtime(now / 1000))
+    frame = (
+        '{"arg":{"channel":"liquidation-orders","instType":"SWAP"},"data":[{"instId":"BTC-USDT-SWAP",'
+        '"instFamily":"BTC-USDT","instType":"SWAP","uly":"BTC-USDT","details":[{"bkLoss":"0","bkPx":"90000",'
+        '"ccy":"","posSide":"long","side":"sell","sz":"%d","ts":"%d"}]}]}'
+    )
+    with (directory / f"{day}.jsonl").open("w") as out:
+        for i in range(frames):
+            ts = now - 60_000 + i * 60_000 // frames
+            out.write(json.dumps({"ts": ts, "venue": "okx", "frame": frame % (1 + i, ts)}) + "\n")
+
+
+@pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
+def test_a_signal_at_any_moment_of_start_up_and_recovery(tmp_path: Path, delay: float) -> None:
+    _big_journal(tmp_path / "db.journal", 60_000)  # recovery replays a minute: a while, to land in
+    process = _spawn(tmp_path / "db.duckdb", "--offline-catalogue", "--venue-url", "okx=ws://127.0.0.1:9/never")
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM if delay > 1 else signal.SIGINT)
+    _finish(process)
+
+
+def test_a_second_signal_while_shutting_down_is_ignored(tmp_path: Path) -> None:
+    process = _spawn(tmp_path / "db.duckdb", "--offline-catalogue", "--venue-url", "okx=ws://127.0.0.1:9/never")
+    status = tmp_path / "db.status.json"
+    deadline = time.monotonic() + 30
+    while not status.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status.exists(), "the collector never ran"
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    stderr = _finish(process)
+    assert "stopped;" in stderr
