@@ -40,9 +40,10 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
 from liqwatch.feed.node_follow import Position, save_position
-from liqwatch.live import LiveRig, open_live, stop_on_signals, usd_short
+from liqwatch.live import open_live, stop_on_signals, usd_short
 from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.model import Gap, Liquidation
+from liqwatch.rig import LiveRig
 from liqwatch.store.base import Store
 from liqwatch.timeparse import iso
 from liqwatch.venues import REGISTRY

@@ -21,7 +21,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -33,66 +32,18 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import Clock, now_ms
 from liqwatch.feed.collector import Collector, Status, cause_of, read_status
 from liqwatch.feed.gaplog import GapLog, GapRecord, LastSeen, downtimes, read_gap_log
-from liqwatch.feed.instruments import load_catalogue, refresh_forever
+from liqwatch.feed.instruments import load_catalogue
 from liqwatch.feed.journal import CutLine, DeadLetters, Journal
 from liqwatch.feed.recovery import Recovery, recover
 from liqwatch.feed.rest import RestClient
-from liqwatch.instruments import Catalogue
 from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.pipeline import Pipeline, Sink, StoreSink
+from liqwatch.rig import LiveRig
 from liqwatch.store.base import EventFilter, Store
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import VenueSpec
 
 log = logging.getLogger("liqwatch.live")
-
-
-@dataclass
-class LiveRig:
-    """Everything a live collection runs on, built by `open_live`."""
-
-    settings: Settings
-    specs: list[VenueSpec]
-    store: Store
-    catalogue: Catalogue
-    client: RestClient | None
-    sink: StoreSink
-    windows: LiveWindows
-    pipeline: Pipeline
-    recovered: Recovery
-    journal: Journal
-    dead_letters: DeadLetters
-    collector: Collector
-    seeded: int  # events of the longest window read back from the store at start
-
-    async def run(self, *tasks: Coroutine[Any, Any, object]) -> None:
-        """Run the collector, the catalogue refresh and `tasks` until cancelled (returns normally then).
-
-        An exception in the collector or the catalogue refresh stops the others and propagates (as
-        an ExceptionGroup); one in `tasks` is logged and ends that task only.
-        """
-        try:
-            async with asyncio.TaskGroup() as group:
-                group.create_task(self.collector.run())
-                for task in tasks:
-                    group.create_task(_beside(task))
-                if self.client is not None:
-                    group.create_task(
-                        refresh_forever(
-                            self.catalogue,
-                            self.specs,
-                            self.client,
-                            interval=self.settings.instrument_refresh_s,
-                            cache=self.settings.instruments_cache,
-                            rest_overrides=self.settings.rest_urls,
-                            keep=self.store.write_instruments,
-                        )
-                    )
-        except asyncio.CancelledError:
-            pass
-
-    def summary(self, at: int | None = None) -> Summary:
-        return self.windows.summary(at)
 
 
 @contextlib.asynccontextmanager
@@ -216,15 +167,6 @@ def open_gap_log(
     for record in downtime.values():
         log.info("%s: collector downtime since %d (%s)", record.venue, record.start, record.reason)
     return gap_log, downtime
-
-
-async def _beside(task: Coroutine[Any, Any, object]) -> None:
-    """A task beside the collector: its failure (a store write on a full disk, a bug) is logged and
-    ends that task only, never the collection."""
-    try:
-        await task
-    except Exception:
-        log.exception("a task beside the collector stopped (the collection goes on)")
 
 
 def _quietly(close: Callable[[], object], what: str) -> None:

@@ -33,7 +33,7 @@ from liqwatch.store.base import Store
 
 if TYPE_CHECKING:
     from liqwatch.alerts.engine import AlertEngine
-    from liqwatch.live import LiveRig
+    from liqwatch.rig import LiveRig
     from liqwatch.wallets.config import WalletsConfig
 
 log = logging.getLogger("liqwatch.live")

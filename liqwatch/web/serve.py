@@ -29,7 +29,7 @@ from liqwatch.web.context import WebContext, status_file, status_of
 from liqwatch.web.hub import LiveHub
 
 if TYPE_CHECKING:
-    from liqwatch.live import LiveRig
+    from liqwatch.rig import LiveRig
 
 log = logging.getLogger("liqwatch.web")
 
