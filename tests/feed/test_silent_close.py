@@ -12,7 +12,7 @@ from tests.feed.helpers import ACK, TICK, Clock, Recorder, conn, spec, ws_server
 from tests.feed.test_connection import running
 
 
-def _gap_reason(close_after_s: float) -> str:
+def _gap_reason(close_after_s: float, silence_s: float) -> str:
     async def handler(ws: ServerConnection, n: int) -> None:
         await ws.recv()
         await ws.send(ACK)
@@ -27,7 +27,7 @@ def _gap_reason(close_after_s: float) -> str:
     async def main() -> Recorder:
         rec = Recorder()
         async with ws_server(handler) as url:
-            quiet = spec(silence_s=1.0)
+            quiet = spec(silence_s=silence_s)
             coro = run_connection(
                 quiet, conn(url, ['{"op":"subscribe"}']), rec.on_frame, rec.on_gap, sleep=rec.sleep, clock=Clock()
             )
@@ -39,11 +39,11 @@ def _gap_reason(close_after_s: float) -> str:
 
 
 def test_a_close_after_a_long_silence_is_reported_as_silence() -> None:
-    reason = _gap_reason(0.7)
+    reason = _gap_reason(1.2, silence_s=2.0)  # closed after 1.2 s of silence, before the 2 s watchdog
     assert reason.startswith("silent for ") and reason.endswith(
         "then connection closed: code 1001 (connection lifetime reached)"
     )
 
 
 def test_a_close_right_after_data_is_a_close() -> None:
-    assert _gap_reason(0.0) == "connection closed: code 1001 (connection lifetime reached)"
+    assert _gap_reason(0.0, silence_s=30.0) == "connection closed: code 1001 (connection lifetime reached)"
