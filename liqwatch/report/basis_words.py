@@ -15,6 +15,9 @@ from liqwatch.report import words
 
 NOUN = {"day": "for a single day", "weekend": "for a weekend", "week": "for a week", "month": "for a month"}
 PLURAL = {"day": "days", "weekend": "weekends", "week": "weeks", "month": "months"}
+DAY_MS = 86_400_000
+# "the largest since …" only when that is news: otherwise the sentence gives the rank
+MIN_SINCE_MS = {"day": 7 * DAY_MS, "weekend": 28 * DAY_MS, "week": 28 * DAY_MS, "month": 89 * DAY_MS}
 
 
 def what(metric: str, coin: str | None) -> str:
@@ -73,7 +76,7 @@ def rank_sentence(r: PeriodRank) -> str:
     since = r.since
     assert since is not None
     span = span_words(r.start - since.start)
-    if r.rank > 3 or span is None:
+    if r.rank > 3 or span is None or r.start - since.end < MIN_SINCE_MS[r.kind]:
         return (
             f"{subject} ranked {_ordinal(r.rank)} of {r.comparable + 1:,} {PLURAL[r.kind]} on record since "
             f"{words.date(r.records_begin)} {_attribution(r)}."

@@ -112,3 +112,12 @@ def test_own_events_compare_past_days_without_a_quiet_minor_venue() -> None:
     big = b.own_basis(None, values | {("gate", days[3]): (300.0, 0.0)}, known)
     r2 = b.rank(big, "day", b.period_at("day", days[3]), "long")
     assert r2 is not None and (r2.comparable, r2.unknown) == (1, 2)  # gate is 43% now: those days are left out
+
+
+def test_largest_since_last_weekend_is_a_rank_not_news() -> None:
+    values: list[tuple[float, float] | None] = [(10.0, 0), (10.0, 0)] + [(1.0, 0)] * 5 + [(50.0, 0), (50.0, 0)]
+    values += [(1.0, 0)] * 5 + [(30.0, 0), (30.0, 0)]
+    (basis,) = b.aggregate_bases(daily("coinglass", ALL, "2024-01-06", values))  # Saturday 6 January
+    r = b.rank(basis, "weekend", b.period_at("weekend", ms("2024-01-20")), "long")
+    assert r is not None and r.since is not None and r.since.start == ms("2024-01-13")
+    assert "ranked 2nd of 3 weekends on record since 6 January 2024" in rank_sentence(r)
