@@ -21,7 +21,7 @@ from liqwatch.store.base import StoreError
 def import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str, coin: str | None = None) -> None:
     """`liqwatch import` (verb "import") and `liqwatch reprice` (verb "reprice") of `paths`;
     `coin`: the coin of a CoinGlass file whose name does not say it."""
-    from liqwatch.cli import err, fail, open_store
+    from liqwatch.cli.common import err, fail, open_store
 
     files, refused = import_kinds.expand(paths)
     for path in files:

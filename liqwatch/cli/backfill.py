@@ -47,7 +47,7 @@ def _now() -> int:
 @contextmanager
 def _store(db: str | None) -> Iterator[tuple[Any, Any]]:
     """(store, settings): a DuckDB file held by a collector is one line saying what to do."""
-    from liqwatch.cli import fail, settings_from
+    from liqwatch.cli.common import fail, settings_from
     from liqwatch.store.base import StoreError
     from liqwatch.store.open import open_store
 
@@ -67,7 +67,7 @@ def _store(db: str | None) -> Iterator[tuple[Any, Any]]:
 
 def _run(work: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     from liqwatch.backfill.common import BackfillError
-    from liqwatch.cli import err, fail
+    from liqwatch.cli.common import err, fail
 
     try:
         report = asyncio.run(work())
@@ -78,14 +78,14 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
 
 
 def _since(value: str | None, default: int) -> int:
-    from liqwatch.cli import time_option
+    from liqwatch.cli.common import time_option
 
     found = time_option(value, "--since")
     return default if found is None else found
 
 
 def _key(value: str | None, env: str, source: str) -> str:
-    from liqwatch.cli import fail
+    from liqwatch.cli.common import fail
 
     key = value or os.environ.get(env)
     if not key:
@@ -107,7 +107,7 @@ def _catalogue(store: Any, settings: Any) -> Any:
 
 
 def _progress(quiet: bool) -> bool:
-    from liqwatch.cli import err
+    from liqwatch.cli.common import err
 
     return not quiet and err.is_terminal
 
@@ -131,7 +131,7 @@ def tardis_(
     """Tardis liquidation datasets, streamed into the store (the first day of each month is free)."""
     from liqwatch import tardis
     from liqwatch.backfill.events import tardis_backfill
-    from liqwatch.cli import csv_list, time_option
+    from liqwatch.cli.common import csv_list, time_option
 
     today = _now() // DAY_MS * DAY_MS
     end = time_option(until, "--until") or today
@@ -165,7 +165,7 @@ def okx_(
 ) -> None:
     """OKX liquidation orders over REST (it keeps about the last day)."""
     from liqwatch.backfill.events import okx_backfill, okx_families
-    from liqwatch.cli import csv_list, fail
+    from liqwatch.cli.common import csv_list, fail
     from liqwatch.feed.rest import RestClient
     from liqwatch.venues import okx
 
@@ -203,7 +203,7 @@ def deribit_(
 ) -> None:
     """Deribit futures trades flagged as liquidations, over REST (long history)."""
     from liqwatch.backfill.events import deribit_backfill
-    from liqwatch.cli import csv_list
+    from liqwatch.cli.common import csv_list
     from liqwatch.feed.rest import RestClient
     from liqwatch.venues import deribit
 
@@ -244,7 +244,7 @@ def coinalyze_(
 ) -> None:
     """Coinalyze liquidation history per exchange into aggregate history (kept apart from events)."""
     from liqwatch.backfill.aggregate import coinalyze
-    from liqwatch.cli import csv_list, fail
+    from liqwatch.cli.common import csv_list, fail
     from liqwatch.feed.rest import RestClient
 
     if interval not in src.COINALYZE_INTERVALS:
@@ -285,7 +285,7 @@ def coinglass_(
 ) -> None:
     """CoinGlass aggregated liquidation history into aggregate history (kept apart from events)."""
     from liqwatch.backfill.aggregate import coinglass
-    from liqwatch.cli import fail
+    from liqwatch.cli.common import fail
     from liqwatch.feed.rest import RestClient
 
     if interval not in src.COINGLASS_INTERVALS:
@@ -328,7 +328,7 @@ def prices_(
     """Daily and hourly candles from the venues' REST klines (Binance, then Bybit, then OKX)."""
     from liqwatch import config
     from liqwatch.backfill.prices import prices_backfill
-    from liqwatch.cli import csv_list, fail, time_option
+    from liqwatch.cli.common import csv_list, fail, time_option
     from liqwatch.feed.rest import RestClient
 
     try:

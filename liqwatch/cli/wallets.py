@@ -36,7 +36,7 @@ def _usd(value: float) -> str:
 
 
 def _wallet_config(config_file: str | None) -> WalletsConfig:
-    from liqwatch.cli import fail
+    from liqwatch.cli.common import fail
     from liqwatch.wallets.config import load_wallets_config
     from liqwatch.wallets.model import WalletError
 
@@ -53,7 +53,7 @@ def set_(
     as_json: JsonOption = False,
 ) -> None:
     """The watched set: its wallets (address, label, cohort), the rule that chose them and its hash."""
-    from liqwatch.cli import fail, out
+    from liqwatch.cli.common import fail, out
     from liqwatch.wallets.model import WalletError
     from liqwatch.wallets.poller import resolve_set
 
@@ -83,7 +83,7 @@ def poll(
     db: DbOption = None,
 ) -> None:
     """Poll the watched wallets' positions (clearinghouseState) and marks (metaAndAssetCtxs) into the store."""
-    from liqwatch.cli import err, fail, open_store, settings_from
+    from liqwatch.cli.common import err, fail, open_store, settings_from
     from liqwatch.wallets.model import WalletError
     from liqwatch.wallets.poller import CycleReport, InfoClient, WalletPoller, resolve_set
 
@@ -128,7 +128,7 @@ def poll(
 def store_newest_poll(db: str | None) -> int | None:
     """When the newest stored position snapshot was polled, or None without any."""
     from liqwatch import queries
-    from liqwatch.cli import open_store, settings_from
+    from liqwatch.cli.common import open_store, settings_from
 
     with open_store(settings_from(db), read_only=True) as store:
         found = queries.wallet_positions(store, None, max_age_ms=None)
@@ -161,7 +161,7 @@ def pnl(
     from rich.table import Table
 
     from liqwatch import queries
-    from liqwatch.cli import err, fail, open_store, out, settings_from, time_option
+    from liqwatch.cli.common import err, fail, open_store, out, settings_from, time_option
     from liqwatch.wallets.aggregate import GROUP_BYS
 
     if by not in GROUP_BYS:
@@ -201,7 +201,7 @@ def worst(
 ) -> None:
     """The watched positions with the largest unrealized losses."""
     from liqwatch import queries
-    from liqwatch.cli import fail, open_store, out, settings_from, time_option
+    from liqwatch.cli.common import fail, open_store, out, settings_from, time_option
 
     if n < 0:
         raise fail(f"-n must be >= 0, not {n}")

@@ -57,7 +57,7 @@ def map_(
 ) -> None:
     """The current liquidation map from stored hourly candles and open interest."""
     from liqwatch import queries
-    from liqwatch.cli import err, open_store, out, settings_from, time_option
+    from liqwatch.cli.common import err, open_store, out, settings_from, time_option
     from liqwatch.timeparse import iso
 
     moment = time_option(at, "--at") or int(time.time() * 1000)
@@ -107,7 +107,7 @@ def events_(
 ) -> None:
     """'Price broke through a major liquidation level' events of the modelled map (research §4.4)."""
     from liqwatch import queries
-    from liqwatch.cli import fail, open_store, out, settings_from, time_option
+    from liqwatch.cli.common import fail, open_store, out, settings_from, time_option
     from liqwatch.timeparse import iso
 
     end = time_option(until, "--until") or int(time.time() * 1000)
@@ -139,7 +139,7 @@ def backtest_(
     """Score the model: share of realized liquidation USD inside its top bins vs the price-time they cover."""
     from liqwatch import queries
     from liqwatch.analytics.levels_backtest import backtest
-    from liqwatch.cli import fail, open_store, out, settings_from
+    from liqwatch.cli.common import fail, open_store, out, settings_from
 
     if tape not in (None, "generated"):
         raise fail(f"--tape: unknown tape {tape!r} (known: generated)")

@@ -53,7 +53,7 @@ def rank(
     liqwatch's own events where they cover it, else an imported series of the same coin."""
     from liqwatch import queries
     from liqwatch.analytics.basis import KINDS, Metric, PeriodKind, last_complete, period_at
-    from liqwatch.cli import err, fail, open_store, out, settings_from, time_option
+    from liqwatch.cli.common import err, fail, open_store, out, settings_from, time_option
 
     if period not in KINDS:
         raise fail(f"--period: {period!r} is not one of {', '.join(KINDS)}")
@@ -93,7 +93,7 @@ def series(db: DbOption = None) -> None:
     from rich.table import Table
 
     from liqwatch.aggregates import SOURCE_NAMES
-    from liqwatch.cli import open_store, out, settings_from
+    from liqwatch.cli.common import open_store, out, settings_from
     from liqwatch.file_kinds import io_interval
     from liqwatch.timeparse import iso
 
