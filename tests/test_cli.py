@@ -22,11 +22,11 @@ AT = "2025-11-21T09:00:00Z"
 
 
 def journal_lines() -> list[str]:
-    """Every venue fixture frame as a capture-journal line, received at 2026-11-18 (after every
+    """Every venue fixture frame as a capture-journal line, received in December 2027 (after every
     fixture's own time: an event stamped minutes after its receive time is refused as implausible)."""
     lines = []
     for i, path in enumerate(frames()):
-        record = {"ts": 1_795_000_000_000 + i, "venue": path.parent.name, "frame": path.read_text().strip()}
+        record = {"ts": 1_830_000_000_000 + i, "venue": path.parent.name, "frame": path.read_text().strip()}
         lines.append(json.dumps(record))
     return lines
 
