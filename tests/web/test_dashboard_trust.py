@@ -75,6 +75,19 @@ def test_range_and_coin_picker_change_the_chart(browser: Any, server: LiveServer
         assert 0 < eth < everything  # the bars moved with the picker, not only the price line
         assert page.text_content('[data-testid="chart-scope"]') == "· ETH"
         assert page.text_content("#price-label") == "ETH price"
+
+        # the daily chart: a day without one stored liquidation is blank, not a zero bar
+        page.select_option('[data-testid="coin-select"]', "all")
+        page.wait_for_function("document.querySelector('#daily-chart').dataset.days === '30'", timeout=5_000)
+        now = int(page.evaluate("window.liqwatch.serverNow()"))
+        end = now // 86_400_000 * 86_400_000 + 86_400_000
+        days = server.get(f"/api/history?interval=1d&since={end - 30 * 86_400_000}&until={end}")["points"]
+        seen = sum(1 for p in days if p["long_count"] + p["short_count"] > 0)
+        assert 0 < seen < 30
+        page.wait_for_function(
+            "(n) => document.querySelector('#daily-chart').dataset.covered === String(n)", arg=seen, timeout=5_000
+        )
+        assert f"{seen} of 30 days hold stored liquidations" in (page.text_content('[data-testid="daily-basis"]') or "")
     finally:
         context.close()
 

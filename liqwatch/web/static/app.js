@@ -584,17 +584,19 @@
     const byDay = new Map((doc.points || []).map((p) => [p.ts, p]));
     let first = null, covered = 0;
     for (let t = start; t < end; t += DAY_MS) {
-      // a point is stamped with its bucket's end; a day with no point had nothing stored
+      // a point is stamped with its bucket's end; a day without one stored liquidation is blank:
+      // the store cannot tell a quiet day from a day nothing was collected, so it never draws a zero
       const p = byDay.get(t + DAY_MS) || byDay.get(t);
+      const seen = p && (p.long_count || 0) + (p.short_count || 0) > 0;
       xs.push(t / 1000);
-      shorts.push(p ? p.short_usd || 0 : null);
-      longs.push(p ? -(p.long_usd || 0) : null);
-      if (p) { covered++; if (first === null) first = t; }
+      shorts.push(seen ? p.short_usd || 0 : null);
+      longs.push(seen ? -(p.long_usd || 0) : null);
+      if (seen) { covered++; if (first === null) first = t; }
     }
     daily.setData([xs, shorts, longs]);
     const basis = doc.basis || "liqwatch's own events";
     $("#daily-basis").textContent = covered
-      ? `${basis} · ${covered} of ${state.daysRange} days with data, from ${fmtDate(first)} · days without data are blank (not covered), not zero`
+      ? `${basis} · ${covered} of ${state.daysRange} days hold stored liquidations, the first ${fmtDate(first)} · days without any are blank, not zero`
       : `no stored liquidations in the last ${state.daysRange} days (${basis})`;
     $("#daily-chart").dataset.days = String(xs.length);
     $("#daily-chart").dataset.covered = String(covered);
