@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from liqwatch.model import Candle, Gap, Liquidation
 from liqwatch.store.duckdb import DuckDBStore
 from liqwatch.web.app import create_app
 from liqwatch.web.context import WebContext
+from tests.web.dashboard_helpers import CHROMIUM_ARGS, LiveServer, require_chromium, served_store
 
 AT = 1_795_000_000_000  # 2026-11-18T…Z
 HOUR = 3_600_000
@@ -80,3 +83,29 @@ def context(store: DuckDBStore) -> WebContext:
 def client(context: WebContext) -> Iterator[TestClient]:
     with TestClient(create_app(context)) as running:
         yield running
+
+
+# ── the fixtures every dashboard test module uses (one served store and one browser per module) ──
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The seeded store served live (`served_store`), for one test module."""
+    require_chromium()
+    path = tmp_path_factory.mktemp("dashboard") / "dash.duckdb"
+    with served_store(path, int(time.time() * 1000)) as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, driven by Playwright, for one test module."""
+    chromium = require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        found = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield found
+        finally:
+            found.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,38 +18,14 @@ import pytest
 from liqwatch import money
 from tests.web.dashboard_helpers import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     LiveServer,
     event,
-    require_chromium,
-    served_store,
 )
 
 pytestmark = pytest.mark.timeout(90)
 
 WINDOWS = ("1h", "4h", "12h", "24h")
 CARD_FIELDS = ("total_usd", "long_usd", "short_usd", "count", "long_count", "short_count")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require_chromium()
-    path = tmp_path_factory.mktemp("dashboard") / "dash.duckdb"
-    with served_store(path, int(time.time() * 1000)) as found:
-        yield found
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield found
-        finally:
-            found.close()
 
 
 class Console:

@@ -6,8 +6,6 @@ status dot is green only while a venue is collected, and an empty or old store r
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,31 +13,10 @@ import pytest
 
 from liqwatch.model import Liquidation
 from liqwatch.store.duckdb import DuckDBStore
-from tests.web.dashboard_helpers import CHROMIUM_ARGS, LiveServer, require_chromium, served_store
+from tests.web.dashboard_helpers import LiveServer
 from tests.web.test_dashboard import open_page, save, value, wait_for_panels
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    require_chromium()
-    path = tmp_path_factory.mktemp("trust") / "dash.duckdb"
-    with served_store(path, int(time.time() * 1000)) as found:
-        yield found
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    chromium = require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        found = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield found
-        finally:
-            found.close()
 
 
 def chart_usd(page: Any) -> float:
