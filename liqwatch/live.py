@@ -199,6 +199,24 @@ def seed_windows(windows: LiveWindows, store: Store, now: int) -> int:
     return seeded + len(batch)
 
 
+_REQUESTED: list[int] = []  # signals noted by defer_signals before the event loop took them over
+
+
+def defer_signals() -> None:
+    """Note Ctrl-C and SIGTERM instead of raising them (the synchronous start-up of `run`); the
+    event loop's handlers (stop_on_signals) act on a noted one as soon as they are installed."""
+
+    def note(signum: int, _frame: object) -> None:
+        _REQUESTED.append(signum)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, note)
+
+
+def stop_was_requested() -> bool:
+    return bool(_REQUESTED)
+
+
 def stop_on_signals() -> None:
     """Ctrl-C and SIGTERM cancel the current (main) task: the clean way out of `LiveRig.run` (and of
     any phase before it). Only the first one: a second signal while shutting down would cancel the
@@ -219,6 +237,8 @@ def stop_on_signals() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop)
+    if _REQUESTED:  # noted before the loop had handlers (defer_signals): stop now
+        stop()
 
 
 # ── liqwatch run ──────────────────────────────────────────────────────────────────────────────

@@ -46,7 +46,25 @@ class SilentServer:
 
 def _spawn(db: Path, *flags: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "liqwatch", "run", "--db", str(db), "--no-serve", "--venues", "okx", *flags]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    _wait_until_python_catches_sigint(process.pid)
+    return process
+
+
+def _wait_until_python_catches_sigint(pid: int, timeout: float = 30.0) -> None:
+    """Until the interpreter has installed its Ctrl-C handler (Linux: /proc/PID/status SigCgt).
+    Before that a signal kills any Python program at the operating system's default: the delays of
+    these tests count from the moment liqwatch's own code can answer a signal."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.exists():
+        return  # not Linux: the delays count from the spawn
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        caught = next((line.split()[1] for line in status.read_text().splitlines() if line.startswith("SigCgt:")), "0")
+        if int(caught, 16) & (1 << (signal.SIGINT - 1)):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"process {pid} never installed a Ctrl-C handler")
 
 
 def _finish(process: subprocess.Popen[str]) -> str:

@@ -77,10 +77,12 @@ def run(
 
     Serves the HTTP API, the live stream and the dashboard on --host:--port (unless --no-serve).
     """
-    import signal
+    from liqwatch.live import defer_signals
 
-    # Until the event loop takes the signals over: SIGTERM like Ctrl-C, a clean stop (exit 0).
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Until the event loop takes the signals over, Ctrl-C and SIGTERM are only noted: raised inside
+    # the store's own code (a migration, DuckDB's open) an interrupt would leave a traceback or a
+    # half-done step; the start-up goes on to its next safe point and stops there (exit 0).
+    defer_signals()
     try:
         _run_command(
             db,
@@ -117,7 +119,7 @@ def _run_command(
     hyperliquid_node_dir: str | None,
 ) -> None:
     from liqwatch.alerts.wiring import build_engine, seed_from_store
-    from liqwatch.live import run_live
+    from liqwatch.live import run_live, stop_was_requested
     from liqwatch.live_tasks import Extras
     from liqwatch.wallets.config import load_wallets_config
     from liqwatch.wallets.model import WalletError
@@ -164,6 +166,9 @@ def _run_command(
     with open_store(settings, must_exist=False) as store:
         if alerts is not None:
             seed_from_store(alerts, store)
+        if stop_was_requested():
+            err.print("liqwatch: stopped while starting", highlight=False)
+            return
         run_live(settings, selected, store, fetch_instruments=not no_rest, console=err, extras=extras)
         import signal
 
