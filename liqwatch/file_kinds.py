@@ -1,11 +1,7 @@
-"""What kind of file `liqwatch import` was given, recognised by its CONTENT, and the readers of
-the kinds that are not events: provider aggregates (liqwatch.aggregates) and kline CSVs
-(liqwatch.klines).
-
-Kinds: "journal" (capture journal), "tardis" (Tardis liquidations CSV), "coinglass_csv",
-"coinalyze_csv", "coinalyze_json", "coinglass_json" (aggregate history), "klines" (Binance
-public-data CSV, plain or zipped as published), or None: not a format liqwatch knows.
-gzip is undone first whatever the name says.
+"""The readers of the importable files that hold no events: provider aggregates
+(liqwatch.aggregates: "coinglass_csv", "coinalyze_csv", "coinalyze_json", "coinglass_json") and
+Binance public-data kline CSVs ("klines", plain, gzipped or zipped as published). Which kind a file
+is, is decided in one place: liqwatch.import_kinds. gzip is undone first whatever the name says.
 """
 
 from __future__ import annotations
@@ -16,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from liqwatch import aggregates, klines, tardis
+from liqwatch import aggregates, klines
 from liqwatch.aggregates import AggregateRow
 from liqwatch.model import Candle
 
@@ -26,24 +22,6 @@ PROBE_BYTES = 1 << 16
 
 class NotKnown(ValueError):
     """A file of no format liqwatch knows (one line naming the file)."""
-
-
-def _raw(path: Path) -> bytes:
-    """The first bytes of the file's text: gunzipped, or the first CSV of a zip."""
-    with path.open("rb") as f:
-        head = f.read(4)
-    if head[:2] == b"\x1f\x8b":
-        with gzip.open(path, "rb") as g:
-            return g.read(PROBE_BYTES)
-    if head == b"PK\x03\x04":
-        with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.lower().endswith(".csv")]
-            if not names:
-                return b""
-            with z.open(names[0]) as member:
-                return member.read(PROBE_BYTES)
-    with path.open("rb") as f:
-        return f.read(PROBE_BYTES)
 
 
 def read_text(path: Path) -> str:
@@ -60,45 +38,8 @@ def read_text(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def kind_of(path: Path) -> str | None:
-    """The kind of a file by its content (see the module doc); None: not a format liqwatch knows."""
-    try:
-        raw = _raw(path)
-    except (OSError, EOFError, gzip.BadGzipFile, zipfile.BadZipFile):
-        return None
-    text = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
-    lines = [line for line in text.splitlines()[:50] if line.strip()]
-    if not lines:
-        return "journal" if path.name.endswith((".jsonl", ".jsonl.gz")) else None
-    first = lines[0]
-    if tardis.is_header(first) or _is_tardis_row(first):
-        return "tardis"
-    header_kind = aggregates.kind_of_header(first)
-    if header_kind:
-        return header_kind
-    if klines.is_kline_line(first):
-        return "klines"
-    if any(_is_journal_line(line) for line in lines) or path.name.endswith((".jsonl", ".jsonl.gz")):
-        return "journal"  # (a journal's first lines may be damaged: the importer counts those)
-    if first.lstrip().startswith(("{", "[")):
-        return _json_kind(path)
-    return None
-
-
-def _is_journal_line(line: str) -> bool:
-    try:
-        doc = msgspec.json.decode(line.strip())
-    except msgspec.DecodeError:
-        return False
-    return isinstance(doc, dict) and "venue" in doc and "frame" in doc
-
-
-def _is_tardis_row(line: str) -> bool:
-    cells = line.strip().split(",")
-    return len(cells) == len(tardis.COLUMNS) and cells[0] in tardis.VENUES
-
-
-def _json_kind(path: Path) -> str | None:
+def json_kind_of(path: Path) -> str | None:
+    """The aggregate kind of a saved API response (the whole file read), or None."""
     try:
         doc = msgspec.json.decode(read_text(path))
     except (msgspec.DecodeError, UnicodeDecodeError, OSError):

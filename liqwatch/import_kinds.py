@@ -23,14 +23,14 @@ from pathlib import Path
 
 import msgspec
 
-from liqwatch import aggregates, klines, tardis
+from liqwatch import aggregates, file_kinds, klines, tardis
 from liqwatch.feed.node_files import LZ4_MAGIC, file_key
 
 JOURNAL = "journal"
 TARDIS_CSV = "tardis_csv"
 NODE_FILLS = "node_fills"
 KLINES = "klines"
-NOT_EVENTS = frozenset({"coinglass_csv", "coinalyze_csv", "coinalyze_json", "coinglass_json", KLINES})
+NOT_EVENTS = frozenset({*file_kinds.AGGREGATE_KINDS, KLINES})  # read by liqwatch.file_kinds
 NODE_FILLS_HEADS = (b'["0x', b'{"local_time"', b'{"block_time"')
 
 # Name endings a directory walk picks up; files named otherwise inside a directory are left alone
@@ -150,9 +150,7 @@ def kind_of(path: Path) -> str:
     kind = sniff(path.name, head_of(path))
     if kind != MAYBE_JSON:
         return kind
-    from liqwatch import file_kinds
-
-    whole = file_kinds.kind_of(path)  # a saved API response longer than the head
+    whole = file_kinds.json_kind_of(path)  # a saved API response longer than the head
     if whole in NOT_EVENTS:
         return whole
     raise Unreadable("JSON that is not a Coinalyze or CoinGlass liquidation-history response")

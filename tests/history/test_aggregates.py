@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from liqwatch import aggregates, file_kinds
+from liqwatch import aggregates, file_kinds, import_kinds
 from liqwatch.aggregates import ALL, DAY_MS, AggregateRow
 from liqwatch.cli import app
 from liqwatch.store.duckdb import DuckDBStore
@@ -66,14 +66,18 @@ def write(path: Path, text: str, gz: bool = False) -> Path:
 
 
 def test_kinds_by_content_whatever_the_name(tmp_path: Path) -> None:
-    assert file_kinds.kind_of(write(tmp_path / "a.txt", COINGLASS_CSV)) == "coinglass_csv"
-    assert file_kinds.kind_of(write(tmp_path / "b.csv.gz", COINALYZE_CSV, gz=True)) == "coinalyze_csv"
-    assert file_kinds.kind_of(write(tmp_path / "c.csv", json.dumps(COINALYZE_JSON))) == "coinalyze_json"
-    assert file_kinds.kind_of(write(tmp_path / "d", json.dumps(COINGLASS_JSON), gz=True)) == "coinglass_json"
-    assert file_kinds.kind_of(write(tmp_path / "e.csv", "date,price\n2024-01-01,3\n")) is None
-    assert file_kinds.kind_of(write(tmp_path / "f.json", '{"hello": 1}')) is None
+    assert import_kinds.kind_of(write(tmp_path / "a.txt", COINGLASS_CSV)) == "coinglass_csv"
+    assert import_kinds.kind_of(write(tmp_path / "b.csv.gz", COINALYZE_CSV, gz=True)) == "coinalyze_csv"
+    assert import_kinds.kind_of(write(tmp_path / "c.csv", json.dumps(COINALYZE_JSON))) == "coinalyze_json"
+    assert import_kinds.kind_of(write(tmp_path / "d", json.dumps(COINGLASS_JSON), gz=True)) == "coinglass_json"
+    for unknown in (
+        write(tmp_path / "e.csv", "date,price\n2024-01-01,3\n"),
+        write(tmp_path / "f.json", '{"hello": 1}'),
+    ):
+        with pytest.raises(import_kinds.Unreadable):
+            import_kinds.kind_of(unknown)
     journal = '{"ts": 1, "venue": "okx", "frame": "{}"}\n'
-    assert file_kinds.kind_of(write(tmp_path / "g.log", journal)) == "journal"
+    assert import_kinds.kind_of(write(tmp_path / "g.log", journal)) == import_kinds.JOURNAL
 
 
 def test_coinglass_csv_rows() -> None:
@@ -148,7 +152,7 @@ def test_kline_files_plain_headed_and_zipped(tmp_path: Path) -> None:
     bare = tmp_path / "ETHUSDT-1h-2024-01.zip"
     with zipfile.ZipFile(bare, "w") as z:
         z.writestr("ETHUSDT-1h-2024-01.csv", row.replace("42", "22").replace("41900", "21900") + "\n")
-    assert file_kinds.kind_of(headed) == "klines" and file_kinds.kind_of(bare) == "klines"
+    assert import_kinds.kind_of(headed) == "klines" and import_kinds.kind_of(bare) == "klines"
     db = str(tmp_path / "k.duckdb")
     result = runner.invoke(app, ["import", "--db", db, "-q", str(headed), str(bare)])
     assert result.exit_code == 0, result.stderr
