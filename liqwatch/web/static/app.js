@@ -81,6 +81,11 @@
     const sameDay = f.y === now.y && f.mo === now.mo && f.d === now.d;
     return sameDay ? clock : fmtDate(ms) + " " + clock;
   }
+  /** A compact stamp for table cells: "12-05 14:52" (minutes), in the zone the page shows. */
+  function fmtMinute(ms) {
+    const f = fields(ms);
+    return `${pad(f.mo + 1)}-${pad(f.d)} ${pad(f.h)}:${pad(f.mi)}`;
+  }
   /** A full stamp for titles: "2026-12-05 14:52:09 UTC". */
   function fmtStamp(ms) {
     const f = fields(ms);
@@ -829,7 +834,7 @@
     setInterval(updateRate, 2000);
   }
   // shared with the levels and wallets panels (levels.js, wallets.js)
-  window.liqwatch = { fmtUsd, fmtInt, fmtPrice, fmtQty, fmtTime, fmtDate, fmtStamp, fields, tzName, fmtAge, tierOf, state, el, numEl, api, guarded, serverNow, priceCoin };
+  window.liqwatch = { fmtUsd, fmtInt, fmtPrice, fmtQty, fmtTime, fmtDate, fmtStamp, fmtMinute, fields, tzName, fmtAge, tierOf, state, el, numEl, api, guarded, serverNow, priceCoin };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

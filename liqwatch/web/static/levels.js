@@ -16,10 +16,9 @@
   const $ = (sel) => document.querySelector(sel);
   const view = { heat: null, map: null };
 
-  const pad2 = (n) => String(n).padStart(2, "0");
-  // times in the zone the page shows (UTC unless the reader chose local): app.js's fields()
-  const fmtDay = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:00`; };
-  const fmtStamp = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:${pad2(f.mi)}`; };
+  // times in the zone the page shows (UTC unless the reader chose local): app.js's stamps
+  const fmtStamp = L.fmtMinute;
+  const fmtDay = (ms) => fmtStamp(ms).slice(0, -2) + "00"; // the heatmap's hour columns
   function niceStep(raw) {
     const p = Math.pow(10, Math.floor(Math.log10(raw)));
     for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;

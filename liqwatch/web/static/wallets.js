@@ -9,8 +9,7 @@
   const { el, numEl, api, guarded, fmtUsd, fmtPrice, fmtAge } = L;
   const REFRESH_MS = 45000;
   const $ = (sel) => document.querySelector(sel);
-  const pad2 = (n) => String(n).padStart(2, "0");
-  const fmtStamp = (ms) => { const f = L.fields(ms); return `${pad2(f.mo + 1)}-${pad2(f.d)} ${pad2(f.h)}:${pad2(f.mi)}`; };
+  const fmtStamp = L.fmtMinute;
   const sign = (n) => (n > 0 ? "gain" : n < 0 ? "loss" : "");
   function fmtPnl(n) { return (n > 0 ? "+" : "") + fmtUsd(n); }
   function walletName(label, address) {
