@@ -77,6 +77,17 @@ def _run(work: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
     return report
 
 
+def _run_with_client(fetch: Callable[[Any], Coroutine[Any, Any, Any]]) -> Any:
+    """`_run` of `fetch(client)` with one REST client open for the whole backfill."""
+    from liqwatch.feed.rest import RestClient
+
+    async def work() -> Any:
+        async with RestClient() as client:
+            return await fetch(client)
+
+    return _run(work)
+
+
 def _since(value: str | None, default: int) -> int:
     from liqwatch.cli.common import time_option
 
@@ -166,7 +177,6 @@ def okx_(
     """OKX liquidation orders over REST (it keeps about the last day)."""
     from liqwatch.backfill.events import okx_backfill, okx_families
     from liqwatch.cli.common import csv_list, fail
-    from liqwatch.feed.rest import RestClient
     from liqwatch.venues import okx
 
     now = _now()
@@ -176,21 +186,19 @@ def okx_(
         if not families:
             raise fail("no OKX perpetual of those coins in the instrument catalogue (run `liqwatch run` once)")
 
-        async def work() -> Any:
-            async with RestClient() as client:
-                return await okx_backfill(
-                    store,
-                    store.write_events,
-                    client,
-                    catalogue,
-                    since=_since(since, now - DAY_MS),
-                    now=now,
-                    families=families,
-                    base=url or settings.rest_urls.get("okx") or okx.REST,
-                    progress=_progress(quiet),
-                )
-
-        _run(work)
+        _run_with_client(
+            lambda client: okx_backfill(
+                store,
+                store.write_events,
+                client,
+                catalogue,
+                since=_since(since, now - DAY_MS),
+                now=now,
+                families=families,
+                base=url or settings.rest_urls.get("okx") or okx.REST,
+                progress=_progress(quiet),
+            )
+        )
 
 
 @backfill_app.command("deribit")
@@ -204,28 +212,25 @@ def deribit_(
     """Deribit futures trades flagged as liquidations, over REST (long history)."""
     from liqwatch.backfill.events import deribit_backfill
     from liqwatch.cli.common import csv_list
-    from liqwatch.feed.rest import RestClient
     from liqwatch.venues import deribit
 
     now = _now()
     with _store(db) as (store, settings):
         catalogue = _catalogue(store, settings)
 
-        async def work() -> Any:
-            async with RestClient() as client:
-                return await deribit_backfill(
-                    store,
-                    store.write_events,
-                    client,
-                    catalogue,
-                    since=_since(since, now - DAY_MS),
-                    now=now,
-                    currencies=[c.upper() for c in csv_list(currency)],
-                    base=url or settings.rest_urls.get("deribit") or deribit.REST,
-                    progress=_progress(quiet),
-                )
-
-        _run(work)
+        _run_with_client(
+            lambda client: deribit_backfill(
+                store,
+                store.write_events,
+                client,
+                catalogue,
+                since=_since(since, now - DAY_MS),
+                now=now,
+                currencies=[c.upper() for c in csv_list(currency)],
+                base=url or settings.rest_urls.get("deribit") or deribit.REST,
+                progress=_progress(quiet),
+            )
+        )
 
 
 @backfill_app.command("coinalyze")
@@ -245,31 +250,27 @@ def coinalyze_(
     """Coinalyze liquidation history per exchange into aggregate history (kept apart from events)."""
     from liqwatch.backfill.aggregate import coinalyze
     from liqwatch.cli.common import csv_list, fail
-    from liqwatch.feed.rest import RestClient
 
     if interval not in src.COINALYZE_INTERVALS:
         raise fail(f"--interval: {interval!r} is not one of {', '.join(src.COINALYZE_INTERVALS)}")
     key = _key(api_key, "COINALYZE_API_KEY", "Coinalyze")
     now = _now()
     with _store(db) as (store, _settings):
-
-        async def work() -> Any:
-            async with RestClient() as client:
-                return await coinalyze(
-                    store,
-                    client,
-                    key=key,
-                    coin=coin.upper(),
-                    interval=interval,
-                    since=_since(since, now - 5 * 365 * DAY_MS),
-                    now=now,
-                    base=url or src.COINALYZE_URL,
-                    exchanges=csv_list(exchanges),
-                    pace=pace,
-                    progress=_progress(quiet),
-                )
-
-        _run(work)
+        _run_with_client(
+            lambda client: coinalyze(
+                store,
+                client,
+                key=key,
+                coin=coin.upper(),
+                interval=interval,
+                since=_since(since, now - 5 * 365 * DAY_MS),
+                now=now,
+                base=url or src.COINALYZE_URL,
+                exchanges=csv_list(exchanges),
+                pace=pace,
+                progress=_progress(quiet),
+            )
+        )
 
 
 @backfill_app.command("coinglass")
@@ -286,30 +287,26 @@ def coinglass_(
     """CoinGlass aggregated liquidation history into aggregate history (kept apart from events)."""
     from liqwatch.backfill.aggregate import coinglass
     from liqwatch.cli.common import fail
-    from liqwatch.feed.rest import RestClient
 
     if interval not in src.COINGLASS_INTERVALS:
         raise fail(f"--interval: {interval!r} is not one of {', '.join(src.COINGLASS_INTERVALS)}")
     key = _key(api_key, "COINGLASS_API_KEY", "CoinGlass")
     now = _now()
     with _store(db) as (store, _settings):
-
-        async def work() -> Any:
-            async with RestClient() as client:
-                return await coinglass(
-                    store,
-                    client,
-                    key=key,
-                    coin=coin.upper(),
-                    interval=interval,
-                    since=_since(since, now - 2 * 365 * DAY_MS),
-                    now=now,
-                    base=url or src.COINGLASS_URL,
-                    exchanges=exchanges,
-                    progress=_progress(quiet),
-                )
-
-        _run(work)
+        _run_with_client(
+            lambda client: coinglass(
+                store,
+                client,
+                key=key,
+                coin=coin.upper(),
+                interval=interval,
+                since=_since(since, now - 2 * 365 * DAY_MS),
+                now=now,
+                base=url or src.COINGLASS_URL,
+                exchanges=exchanges,
+                progress=_progress(quiet),
+            )
+        )
 
 
 @backfill_app.command("prices")
@@ -329,7 +326,6 @@ def prices_(
     from liqwatch import config
     from liqwatch.backfill.prices import prices_backfill
     from liqwatch.cli.common import csv_list, fail, time_option
-    from liqwatch.feed.rest import RestClient
 
     try:
         urls = config.parse_overrides(rest_url or [], "--rest-url")
@@ -339,18 +335,15 @@ def prices_(
     daily = _since(since, now - 5 * 365 * DAY_MS)
     hourly = time_option(hourly_since, "--hourly-since") or now - 90 * DAY_MS
     with _store(db) as (store, settings):
-
-        async def work() -> Any:
-            async with RestClient() as client:
-                return await prices_backfill(
-                    store,
-                    client,
-                    coins=[c.upper() for c in csv_list(coins)],
-                    since_daily=daily,
-                    since_hourly=hourly,
-                    now=now,
-                    rest_urls=dict(settings.rest_urls) | urls,
-                    progress=_progress(quiet),
-                )
-
-        _run(work)
+        _run_with_client(
+            lambda client: prices_backfill(
+                store,
+                client,
+                coins=[c.upper() for c in csv_list(coins)],
+                since_daily=daily,
+                since_hourly=hourly,
+                now=now,
+                rest_urls=dict(settings.rest_urls) | urls,
+                progress=_progress(quiet),
+            )
+        )
