@@ -24,12 +24,25 @@ from liqwatch.instruments import Catalogue
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store
 from liqwatch.venues import REGISTRY, deribit, okx
-from liqwatch.venues.base import BadFrame, RestRequest
+from liqwatch.venues.base import BadFrame, RestRequest, implausible_time, refuse_implausible_time
 
 Publish = Callable[[list[Liquidation]], int]  # writes events, returns how many were new
 BATCH = 20_000
 TARDIS_RETRIES = 4
 DAY_MS = src.DAY_MS
+
+
+def plausible(events: list[Liquidation], report: BackfillReport) -> list[Liquidation]:
+    """`events` without those whose time cannot be right beside their receive time (before 2017, or
+    minutes after it: a unit mix-up), the same bound `run` and `import` apply; a note says how many."""
+    kept = [e for e in events if implausible_time(e.ts, e.recv_ts) is None]
+    if len(kept) < len(events):
+        first = next(e for e in events if implausible_time(e.ts, e.recv_ts) is not None)
+        report.notes.append(
+            f"{len(events) - len(kept):,} {first.venue} event{'s' * (len(events) - len(kept) != 1)} left out: "
+            f"{implausible_time(first.ts, first.recv_ts)}"
+        )
+    return kept
 
 
 class _Retry(Exception):
@@ -56,7 +69,7 @@ class _TardisSink:
             try:
                 row = tardis.row_of(next(csv.reader([text])))
                 venue, frame, recv_ts = tardis.frame_of(row)
-                events = REGISTRY[venue].parse(frame, recv_ts, self.catalogue)
+                events = refuse_implausible_time(REGISTRY[venue].parse(frame, recv_ts, self.catalogue), recv_ts)
             except (tardis.BadRow, BadFrame, StopIteration):
                 self.bad += 1
                 continue
@@ -209,7 +222,7 @@ async def okx_backfill(
                 events = await fetch(
                     client, base, request, report, lambda body: okx.parse_rest_liquidations(body, now, catalogue)
                 )
-                fresh = [e for e in events if e.ts > floor]
+                fresh = plausible([e for e in events if e.ts > floor], report)
                 if fresh:
                     report.events += len(fresh)
                     report.stored += publish(fresh)
@@ -251,7 +264,7 @@ async def deribit_backfill(
                     await sleep(pace)
                 current = request
                 body = await fetch(client, base, current, report, _checked(current))
-                events = deribit.parse_rest_trades(body, now, catalogue)
+                events = plausible(deribit.parse_rest_trades(body, now, catalogue), report)
                 if events:
                     report.events += len(events)
                     report.stored += publish(events)

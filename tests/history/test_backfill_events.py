@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from liqwatch.backfill.common import BackfillError
+from liqwatch.backfill.common import BackfillError, BackfillReport
 from liqwatch.backfill.downtime import fill_downtime
 from liqwatch.backfill.events import deribit_backfill, okx_backfill, tardis_backfill
 from liqwatch.feed.backoff import Backoff
@@ -288,3 +288,37 @@ def test_a_new_store_has_no_downtime(tmp_path: Path) -> None:
                 return await fill_downtime(store, store.write_events, client, bundled(), ["okx"], T0)
 
         assert asyncio.run(go()) == []
+
+
+def test_okx_events_with_impossible_times_are_left_out_with_a_note(tmp_path: Path) -> None:
+    """The bound `run` and `import` apply holds for REST history too: an hour after the receive time
+    (or before 2017) is a unit mix-up, not a liquidation to store."""
+    now = T0 + 5 * D
+    good = {"bkPx": "60000", "side": "sell", "posSide": "", "sz": "2", "ts": str(now - 60_000)}
+    ahead = {**good, "ts": str(now + 3_600_000), "sz": "3"}
+
+    def handle(request: Request, n: int) -> Reply:
+        details = [ahead, good] if "after" not in request.query else []
+        data = [{"details": details, "instFamily": "BTC-USDT", "instId": "BTC-USDT-SWAP", "instType": "SWAP"}]
+        return Reply(200, json.dumps({"code": "0", "msg": "", "data": data if details else []}).encode())
+
+    with DuckDBStore(tmp_path / "t.duckdb") as store, serving(handle) as server:
+
+        async def go() -> BackfillReport:
+            async with RestClient(backoff=lambda: Backoff(initial=0.01, cap=0.02)) as client:
+                return await okx_backfill(
+                    store,
+                    store.write_events,
+                    client,
+                    bundled(),
+                    since=now - D,
+                    now=now,
+                    families=["BTC-USDT"],
+                    base=server.url,
+                    pace=0,
+                )
+
+        report = asyncio.run(go())
+        stored = list(store.events(EventFilter()))
+    assert [e.ts for e in stored] == [now - 60_000]
+    assert "1 okx event left out: implausible time" in report.describe()
