@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 
 import msgspec
 
@@ -58,25 +59,14 @@ class WindowView(msgspec.Struct, frozen=True):
 
 def window_view(events: list[Liquidation], at: int, window: Window) -> WindowView:
     """The window's figures from its events (pure): the snapshot the article is written from."""
-    length = window[1]
-    start = at - length
+    start = at - window[1]
     events = [e for e in events if start < e.ts <= at]
-    windows = breakdown(window)
-    summary = summarize(events, at, windows)
-    coins = focus_coins(summary.windows[-1])
-    origin = at % length
-    step = chart_step(length)
-    return WindowView(
-        summary=summary,
-        current=history.series(events, start, at, length, origin=origin),
-        coin_current={c: history.series(events, start, at, length, origin=origin, coins=[c]) for c in coins},
-        slices=[
-            SliceRows(lbl, lo, hi, history.series(events, lo, hi, hi - lo, origin=hi % (hi - lo)))
-            for lbl, lo, hi in slice_bounds(at, windows)
-        ],
-        chart=history.series(events, start, at, step, origin=at % step),
-        events=events,
-    )
+    summary = summarize(events, at, breakdown(window))
+
+    def series(lo: int, hi: int, step: int, origin: int, coins: Sequence[str] = ()) -> list[SeriesRow]:
+        return history.series(events, lo, hi, step, origin=origin, coins=coins)
+
+    return _view(summary, series, at, window, events)
 
 
 def slice_bounds(at: int, windows: list[Window]) -> list[tuple[str, int, int]]:
@@ -92,23 +82,31 @@ def slice_bounds(at: int, windows: list[Window]) -> list[tuple[str, int, int]]:
 
 def _window_by_sql(store: Store, at: int, window: Window) -> WindowView:
     """For windows too large to read at once: the same figures by SQL (separate reads)."""
+
+    def series(lo: int, hi: int, step: int, origin: int, coins: Sequence[str] = ()) -> list[SeriesRow]:
+        return queries.series(store, lo, hi, step, origin=origin, coins=coins)
+
+    return _view(queries.summary(store, at, breakdown(window)), series, at, window, None)
+
+
+def _view(
+    summary: Summary, series: Callable[..., list[SeriesRow]], at: int, window: Window, events: list[Liquidation] | None
+) -> WindowView:
+    """The window's figures from its summary and a series reader (events in memory, or SQL)."""
     length = window[1]
     start = at - length
-    windows = breakdown(window)
-    summary = queries.summary(store, at, windows)
     coins = focus_coins(summary.windows[-1])
-    origin = at % length
     step = chart_step(length)
     return WindowView(
         summary=summary,
-        current=queries.series(store, start, at, length, origin=origin),
-        coin_current={c: queries.series(store, start, at, length, origin=origin, coins=[c]) for c in coins},
+        current=series(start, at, length, at % length),
+        coin_current={c: series(start, at, length, at % length, [c]) for c in coins},
         slices=[
-            SliceRows(lbl, lo, hi, queries.series(store, lo, hi, hi - lo, origin=hi % (hi - lo)))
-            for lbl, lo, hi in slice_bounds(at, windows)
+            SliceRows(lbl, lo, hi, series(lo, hi, hi - lo, hi % (hi - lo)))
+            for lbl, lo, hi in slice_bounds(at, breakdown(window))
         ],
-        chart=queries.series(store, start, at, step, origin=at % step),
-        events=None,
+        chart=series(start, at, step, at % step),
+        events=events,
     )
 
 
