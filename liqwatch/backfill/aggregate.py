@@ -52,7 +52,8 @@ async def coinalyze(
         raise BackfillError(str(exc)) from None
     if not symbols:
         raise BackfillError(f"Coinalyze lists no perpetual of {coin}; check --coin")
-    chunks = [symbols[i : i + src.COINALYZE_SYMBOLS_PER_CALL] for i in range(0, len(symbols), 20)]
+    per_call = src.COINALYZE_SYMBOLS_PER_CALL
+    chunks = [symbols[i : i + per_call] for i in range(0, len(symbols), per_call)]
     plan = []
     for chunk in chunks:
         task = f"coinalyze:{coin}:{interval}:{hashlib.sha1(','.join(chunk).encode()).hexdigest()[:12]}"

@@ -18,18 +18,25 @@ DbOption = Annotated[
     typer.Option("--db", help="DuckDB file or postgresql:// URL (default ./liqwatch.duckdb, or LIQWATCH_DB)."),
 ]
 
+PeriodOption = Annotated[str, typer.Option("--period", help="day, weekend, week or month.")]
+OnOption = Annotated[str | None, typer.Option("--on", help="A TIME inside the period (e.g. 2024-08-05).")]
+AtOption = Annotated[
+    str | None, typer.Option("--at", help="TIME: rank the last whole period ended by then (default: now).")
+]
+CoinOption = Annotated[str | None, typer.Option("--coin", help="One coin, e.g. BTC (default: all coins).")]
+SideOption = Annotated[str, typer.Option("--side", help="long, short or total.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
+
 
 @history_app.callback(invoke_without_command=True)
 def history(
     ctx: typer.Context,
-    period: Annotated[str, typer.Option("--period", help="day, weekend, week or month.")] = "day",
-    on: Annotated[str | None, typer.Option("--on", help="A TIME inside the period (e.g. 2024-08-05).")] = None,
-    at: Annotated[
-        str | None, typer.Option("--at", help="TIME: rank the last whole period ended by then (default: now).")
-    ] = None,
-    coin: Annotated[str | None, typer.Option("--coin", help="One coin, e.g. BTC (default: all coins).")] = None,
-    side: Annotated[str, typer.Option("--side", help="long, short or total.")] = "total",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    period: PeriodOption = "day",
+    on: OnOption = None,
+    at: AtOption = None,
+    coin: CoinOption = None,
+    side: SideOption = "total",
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Without a command: `rank` with these options."""
@@ -39,14 +46,12 @@ def history(
 
 @history_app.command("rank")
 def rank(
-    period: Annotated[str, typer.Option("--period", help="day, weekend, week or month.")] = "day",
-    on: Annotated[str | None, typer.Option("--on", help="A TIME inside the period (e.g. 2024-08-05).")] = None,
-    at: Annotated[
-        str | None, typer.Option("--at", help="TIME: rank the last whole period ended by then (default: now).")
-    ] = None,
-    coin: Annotated[str | None, typer.Option("--coin", help="One coin, e.g. BTC (default: all coins).")] = None,
-    side: Annotated[str, typer.Option("--side", help="long, short or total.")] = "total",
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+    period: PeriodOption = "day",
+    on: OnOption = None,
+    at: AtOption = None,
+    coin: CoinOption = None,
+    side: SideOption = "total",
+    as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Where a period stands among earlier periods of its kind, on the longest comparable series:
