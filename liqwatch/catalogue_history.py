@@ -7,8 +7,8 @@ gets is in force from the beginning of time (nothing earlier is known about it);
 starts when it was seen. So a journal imported into any store is priced with the contract sizes in
 force when its frames were received, the same in every store that holds the same versions.
 
-Pure, but for `beside_catalogue`, which reads the `<name>.instruments.json` a collector keeps next
-to its journal directory `<name>.journal/` (see config.Settings).
+Pure, but for `beside_catalogue`, which reads the `instruments.json` a collector keeps next to its
+journal directory in the store's state directory `<name>.state/` (see config.Settings).
 """
 
 from __future__ import annotations
@@ -106,11 +106,14 @@ class CatalogueTimeline:
 
 
 def beside_catalogue(journal: Path) -> Catalogue | None:
-    """The catalogue a collector kept beside the journal holding `journal` (`<name>.journal/…` →
+    """The catalogue a collector kept beside the journal holding `journal` (`<name>.state/journal/…`
+    → `<name>.state/instruments.json`; before the state directory `<name>.journal/…` →
     `<name>.instruments.json`), or one `*.instruments.json` in the journal's own folder."""
     folder = journal.parent
     candidates: list[Path] = []
-    if folder.name.endswith(".journal"):
+    if folder.name == "journal":
+        candidates.append(folder.with_name("instruments.json"))
+    elif folder.name.endswith(".journal"):
         candidates.append(folder.with_name(folder.name.removesuffix(".journal") + ".instruments.json"))
     candidates.extend(sorted(folder.glob("*.instruments.json")))
     for candidate in candidates:

@@ -14,6 +14,18 @@ from typing import Any
 
 DEFAULT_DB = "./liqwatch.duckdb"
 DEFAULT_STATE_DIR = "./liqwatch-state"
+STATE_SUFFIX = ".state"
+# A side file's name beside the store before the state directory (suffix to the store's name) →
+# its name inside the state directory.
+EARLIER_NAMES = {
+    ".journal": "journal",
+    ".status.json": "status.json",
+    ".instruments.json": "instruments.json",
+    ".dead-letters.jsonl": "dead-letters.jsonl",
+    ".gaps.jsonl": "gaps.jsonl",
+    ".hyperliquid-node.json": "hyperliquid-node.json",
+    ".hl-node": "hl-node",
+}
 
 
 @dataclass(frozen=True)
@@ -28,8 +40,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "state_dir",
         DEFAULT_STATE_DIR,
-        "With a postgresql:// store: where this process keeps its journal, dead letters, instrument cache "
-        "and status file (give each collector on one machine its own; LIQWATCH_STATE_DIR).",
+        "With a postgresql:// store: the directory where this process keeps its journal, dead letters, "
+        "instrument cache, gap log and status file (give each collector on one machine its own; "
+        "LIQWATCH_STATE_DIR). A DuckDB store keeps them in NAME.state/ beside NAME.duckdb.",
     ),
     Setting("venues", "all", "Comma-separated venue ids to collect, or 'all'."),
     Setting("windows", "1h,4h,12h,24h", "Summary windows."),
@@ -79,45 +92,69 @@ class Settings:
     max_event_ahead_s: float = 300.0
     api_token: str = ""
 
-    # Files that live next to the store, named after it: ./liqwatch.duckdb → ./liqwatch.journal/ …
-    # A database URL names no directory: then they live in state_dir as liqwatch.journal/ …
+    # Every side file of a store lives in ONE state directory: ./liqwatch.duckdb → ./liqwatch.state/
+    # (journal/, status.json, …), which .gitignore covers. A database URL names no directory: then
+    # they live in state_dir. Stores written before kept them beside the store: `earlier_layout`.
     @property
-    def base(self) -> Path:
-        if self.db.strip().lower().startswith(("postgresql://", "postgres://")):
-            return Path(self.state_dir) / "liqwatch"
-        path = Path(self.db)
-        return path.with_suffix("") if path.suffix else path
+    def state(self) -> Path:
+        """The directory of this store's side files."""
+        if self.is_database_url:
+            return Path(self.state_dir)
+        stem = _stem(Path(self.db))
+        return stem.with_name(stem.name + STATE_SUFFIX)
+
+    @property
+    def is_database_url(self) -> bool:
+        return self.db.strip().lower().startswith(("postgresql://", "postgres://"))
 
     @property
     def journal_dir(self) -> Path:
-        return self.base.with_name(self.base.name + ".journal")
+        return self.state / "journal"
 
     @property
     def dead_letters(self) -> Path:
-        return self.base.with_name(self.base.name + ".dead-letters.jsonl")
+        return self.state / "dead-letters.jsonl"
 
     @property
     def instruments_cache(self) -> Path:
-        return self.base.with_name(self.base.name + ".instruments.json")
+        return self.state / "instruments.json"
 
     @property
     def gaps_file(self) -> Path:
-        return self.base.with_name(self.base.name + ".gaps.jsonl")
+        return self.state / "gaps.jsonl"
 
     @property
     def status_file(self) -> Path:
-        return self.base.with_name(self.base.name + ".status.json")
+        return self.state / "status.json"
 
     @property
     def node_position_file(self) -> Path:
         """Which Hyperliquid node file `run` has read up to, and where in it (resumes there)."""
-        return self.base.with_name(self.base.name + ".hyperliquid-node.json")
+        return self.state / "hyperliquid-node.json"
+
+    @property
+    def demo_node_dir(self) -> Path:
+        """The Hyperliquid node directory the demo's simulator writes (fresh each demo)."""
+        return self.state / "hl-node"
+
+    def earlier_layout(self) -> dict[Path, Path]:
+        """Where each side file lived before the state directory → where it lives now.
+
+        Beside a DuckDB file they were named after it (./x.duckdb → ./x.journal/, ./x.status.json …);
+        in state_dir after "liqwatch" (./liqwatch-state/liqwatch.journal/ …)."""
+        base = Path(self.state_dir) / "liqwatch" if self.is_database_url else _stem(Path(self.db))
+        return {base.with_name(base.name + suffix): self.state / name for suffix, name in EARLIER_NAMES.items()}
 
     def node_dirs(self) -> dict[str, tuple[Path, Path]]:
         """venue id → (node data directory, position file) for the venues read from a node's files."""
         if not self.hyperliquid_node_dir:
             return {}
         return {"hyperliquid": (Path(self.hyperliquid_node_dir).expanduser(), self.node_position_file)}
+
+
+def _stem(path: Path) -> Path:
+    """./x.duckdb → ./x; a name without a suffix stays as it is."""
+    return path.with_suffix("") if path.suffix else path
 
 
 class ConfigError(ValueError):

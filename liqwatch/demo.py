@@ -305,11 +305,11 @@ def final_report(
 
 
 def demo_node(settings: Settings, start_ms: int) -> Path:
-    """A fresh Hyperliquid node directory beside the demo store (`liqwatch-demo.hl-node/`), with the
+    """A fresh Hyperliquid node directory in the demo store's state (`liqwatch-demo.state/hl-node/`), with the
     follower's saved position at the tape's first hour, so the demo reads the node's files from there."""
     from liqwatch.sim.node_writer import hour_path  # lazy, like the simulator
 
-    root = settings.base.with_name(settings.base.name + ".hl-node")
+    root = settings.demo_node_dir
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     first = hour_path(root, start_ms).relative_to(root)

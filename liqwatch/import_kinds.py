@@ -36,8 +36,9 @@ NODE_FILLS_HEADS = (b'["0x', b'{"local_time"', b'{"block_time"')
 # Name endings a directory walk picks up; files named otherwise inside a directory are left alone
 # (and listed), files named on the command line are judged by their content.
 ENDINGS = (".jsonl", ".jsonl.gz", ".csv", ".csv.gz", ".json", ".json.gz", ".zip")
-# Files liqwatch itself writes beside a store that look like journals but are not.
-NOT_IMPORTED = (".dead-letters.jsonl", ".status.json", ".instruments.json")
+# Files liqwatch itself writes in a store's state directory (or, before it, beside the store as
+# NAME.dead-letters.jsonl …) that look like journals but are not.
+NOT_IMPORTED = ("dead-letters.jsonl", "status.json", "instruments.json", "gaps.jsonl", "hyperliquid-node.json")
 
 HEAD_BYTES = 1 << 16
 MAYBE_JSON = "maybe_json"  # sniff's answer for JSON longer than the head: kind_of reads it whole

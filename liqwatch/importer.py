@@ -6,7 +6,7 @@ written on their ids, so importing a file twice changes nothing, except that an 
 without a USD value gets one once its contract is known (the store fills it, rollups included).
 
 Pricing: each frame is priced with the catalogue in force at its receive time (see
-liqwatch.catalogue_history): the versions the store keeps, else the `*.instruments.json` a
+liqwatch.catalogue_history): the versions the store keeps, else the `instruments.json` a
 collector keeps beside its journal, else the catalogue given (cache, bundled snapshot). The
 instruments a file's own catalogue brought are then kept in the store, so the data carries them.
 

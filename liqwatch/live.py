@@ -77,6 +77,7 @@ async def open_live(
         if fetched:
             client = RestClient()
             stack.push_async_callback(client.aclose)
+        settings.state.mkdir(parents=True, exist_ok=True)  # every side file lives there
         catalogue = await load_catalogue(
             fetched, client, cache=settings.instruments_cache, rest_overrides=settings.rest_urls
         )

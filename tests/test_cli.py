@@ -63,7 +63,7 @@ def test_import_is_idempotent_and_events_round_trip(tmp_path: Path, journal: Pat
     expected = expected_events()
     assert f"{len(expected):,} new" in err
     assert "2 unreadable" not in err and "skipped 1 unreadable lines and 1 bad frames" in err
-    assert (tmp_path / "x.dead-letters.jsonl").exists()
+    assert (tmp_path / "x.state" / "dead-letters.jsonl").exists()
 
     code, _, err = run("import", str(journal), "--db", db, "-q")
     assert code == 0 and "0 new" in err

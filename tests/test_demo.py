@@ -262,10 +262,13 @@ def test_demo_runs_stores_and_agrees_with_summary(demo_run: tuple[Path, subproce
     assert now_doc["at"] >= at
     assert_agrees(printed, now_doc)
 
-    # the same wiring as `run`: journal, status file next to the demo store
-    assert list((db.parent / "demo.journal").glob("*.jsonl*"))
-    status = json.loads((db.parent / "demo.status.json").read_text())
+    # the same wiring as `run`: journal, status file in the demo store's state directory
+    assert list((db.parent / "demo.state" / "journal").glob("*.jsonl*"))
+    status = json.loads((db.parent / "demo.state" / "status.json").read_text())
     assert sum(v["events"] for v in status["venues"].values()) > 0
+    # and nothing else beside the store: one state directory, which .gitignore covers
+    assert {p.name for p in db.parent.iterdir()} <= {"demo.duckdb", "demo.duckdb.wal", "demo.state"}
+    assert (db.parent / "demo.state" / "hl-node").is_dir()  # the simulated Hyperliquid node's files too
 
 
 def test_demo_serves_the_dashboard_and_fills_every_panel(
@@ -310,4 +313,4 @@ def test_ctrl_c_stops_cleanly_and_everything_is_stored(tmp_path: Path) -> None:
     printed = printed_windows(rest)
     assert int(printed["24h"]["count"].replace(",", "")) > 0
     assert_agrees(printed, store_summary(db, "--at", str(at)))
-    assert list((tmp_path / "demo.journal").glob("*.jsonl*")), "the journal was written and closed"
+    assert list((tmp_path / "demo.state" / "journal").glob("*.jsonl*")), "the journal was written and closed"

@@ -107,7 +107,7 @@ def test_run_collects_reconnects_and_stores_each_liquidation_once(server: Binanc
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
-        status_file = tmp_path / "live.status.json"
+        status_file = tmp_path / "live.state" / "status.json"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if status_file.exists() and server.connections >= 2:
@@ -132,7 +132,9 @@ def test_run_collects_reconnects_and_stores_each_liquidation_once(server: Binanc
     assert events[1].usd == 900.015  # 0.010 × 90001.5
     assert len(gaps) >= 1 and gaps[0].end >= gaps[0].start
 
-    journal = list((tmp_path / "live.journal").glob("*.jsonl*"))
+    # nothing beside the store but its state directory (which .gitignore covers)
+    assert {p.name for p in tmp_path.iterdir()} <= {"live.duckdb", "live.duckdb.wal", "live.state"}
+    journal = list((tmp_path / "live.state" / "journal").glob("*.jsonl*"))
     assert journal, "frames must be journaled"
-    letters = (tmp_path / "live.dead-letters.jsonl").read_text().splitlines()
+    letters = (tmp_path / "live.state" / "dead-letters.jsonl").read_text().splitlines()
     assert len(letters) == 1 and "missing required field" in json.loads(letters[0])["reason"]

@@ -83,7 +83,7 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
             for port in ports:
                 command = [sys.executable, "-m", "liqwatch", "serve", "--db", pg_dsn, "--port", str(port)]
                 processes.append(subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=ENV))
-            status_files = [state / "liqwatch.status.json" for state in states]
+            status_files = [state / "status.json" for state in states]
             _wait(lambda: all(sum(_frames(f).values()) > 50 for f in status_files), 90, "collectors got no frames")
             runner.call(sim.pause())
             sent = dict(sim.sent_by_venue)

@@ -110,7 +110,7 @@ def _big_journal(directory: Path, frames: int) -> None:
 
 @pytest.mark.parametrize("delay", [0.4, 1.5, 3.0])
 def test_a_signal_at_any_moment_of_start_up_and_recovery(tmp_path: Path, delay: float) -> None:
-    _big_journal(tmp_path / "db.journal", 60_000)  # recovery replays a minute: a while, to land in
+    _big_journal(tmp_path / "db.state" / "journal", 60_000)  # recovery replays a minute: a while, to land in
     process = _spawn(tmp_path / "db.duckdb", "--offline-catalogue", "--venue-url", "okx=ws://127.0.0.1:9/never")
     time.sleep(delay)
     process.send_signal(signal.SIGTERM if delay > 1 else signal.SIGINT)
@@ -119,7 +119,7 @@ def test_a_signal_at_any_moment_of_start_up_and_recovery(tmp_path: Path, delay: 
 
 def test_a_second_signal_while_shutting_down_is_ignored(tmp_path: Path) -> None:
     process = _spawn(tmp_path / "db.duckdb", "--offline-catalogue", "--venue-url", "okx=ws://127.0.0.1:9/never")
-    status = tmp_path / "db.status.json"
+    status = tmp_path / "db.state" / "status.json"
     deadline = time.monotonic() + 30
     while not status.exists() and time.monotonic() < deadline:
         time.sleep(0.05)

@@ -109,7 +109,7 @@ def test_the_node_dir_comes_from_the_config_file_or_the_environment(tmp_path: Pa
     settings = config.load(str(toml), env={})
     ((venue, (root, position)),) = settings.node_dirs().items()
     assert venue == "hyperliquid" and root == Path("~/hl/data").expanduser()
-    assert position.name == "x.hyperliquid-node.json"
+    assert position == Path("x.state") / "hyperliquid-node.json"
     from_env = config.load(None, env={"LIQWATCH_HYPERLIQUID_NODE_DIR": "/srv/hl"})
     assert from_env.node_dirs()["hyperliquid"][0] == Path("/srv/hl")
     assert config.load(None, env={}).node_dirs() == {}

@@ -75,9 +75,19 @@ def fail(message: str, code: int = 2) -> typer.Exit:
 
 def settings_from(db: str | None, config_file: str | None = None, **flags: Any) -> Settings:
     try:
-        return config.load(config_file, db=db, **flags)
+        settings = config.load(config_file, db=db, **flags)
     except ConfigError as exc:
         raise fail(str(exc)) from None
+    adopt_state(settings)
+    return settings
+
+
+def adopt_state(settings: Settings) -> None:
+    """Side files a store's earlier liqwatch kept beside it move into its state directory, once."""
+    from liqwatch.state_files import adopt_earlier_layout
+
+    if (line := adopt_earlier_layout(settings)) is not None:
+        err.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 @contextmanager

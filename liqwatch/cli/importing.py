@@ -22,8 +22,9 @@ def import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: st
     """`liqwatch import` (verb "import") and `liqwatch reprice` (verb "reprice") of `paths`;
     `coin`: the coin of a CoinGlass file whose name does not say it."""
     from liqwatch.cli.common import err, fail, open_store
+    from liqwatch.state_files import where_now
 
-    files, refused = import_kinds.expand(paths)
+    files, refused = import_kinds.expand([where_now(path, settings) for path in paths])
     for path in files:
         if path.resolve() == settings.dead_letters.resolve():
             refused.append(f"{path}: the dead-letter file this import writes to")

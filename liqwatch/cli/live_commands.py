@@ -16,6 +16,7 @@ from liqwatch.cli.common import (
     HostOption,
     PortOption,
     TokenOption,
+    adopt_state,
     app,
     err,
     fail,
@@ -162,6 +163,7 @@ def _run_command(
     if "hyperliquid" in settings.rest_urls:  # the watched wallets' POST /info and leaderboard (the simulator)
         base = settings.rest_urls["hyperliquid"].rstrip("/")
         wallets = msgspec.structs.replace(wallets, url=base, leaderboard_url=f"{base}/Mainnet/leaderboard")
+    adopt_state(settings)
     extras = Extras(web=None if no_serve else listen(host, port), alerts=alerts, wallets=wallets)
     with open_store(settings, must_exist=False) as store:
         if alerts is not None:

@@ -109,7 +109,11 @@ _status_decoder = msgspec.json.Decoder(Status)
 def write_status(path: Path, status: Status) -> None:
     """Atomically replace the status file (readers never see half a file)."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(_status_encoder.encode(status))
+    try:
+        tmp.write_bytes(_status_encoder.encode(status))
+    except FileNotFoundError:  # the store's state directory is made on first use
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(_status_encoder.encode(status))
     os.replace(tmp, path)
 
 

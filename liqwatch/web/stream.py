@@ -60,6 +60,12 @@ async def _pump(ws: WebSocket, client: StreamClient) -> None:
     while (message := await client.next()) is not None:
         await ws.send_text(message)
         client.sent += 1
+        # Neither a queued message nor a writable socket makes these awaits yield, so without this
+        # a backlog would be written in one go: once a write finds the peer gone (a closed tab
+        # resets the connection), asyncio only tells the server on its next turn, and every write
+        # until then logs "socket.send() raised exception". Yielding lets the disconnect land, and
+        # the next send raises it here instead.
+        await asyncio.sleep(0)
 
 
 async def _listen(ws: WebSocket, client: StreamClient) -> None:

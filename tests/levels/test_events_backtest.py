@@ -87,3 +87,39 @@ def test_real_data_backtest_is_scored_and_reproducible() -> None:
     assert first.bars > 1_000 and first.evaluations > 0 and first.realized_usd > 0
     assert first.capture_share is not None and 0 <= first.capture_share <= 1
     assert msgspec.json.encode(real_data.score("SOL")) == msgspec.json.encode(first)
+
+
+def test_the_next_level_is_found_beyond_the_window_in_the_map_the_bar_left() -> None:
+    # 5x shorts sit ~19.5 % above the 100,000 entries (119,521.9): outside the ±10 % window around
+    # the price before the bar, where the level is judged; the next level is searched to the map's edge.
+    tiers = Params(leverages=(5.0, 50.0, 100.0), weights=(0.3, 0.5, 0.2), tilt=0.0, bin_pct=0.001)
+    bars = [bar(0), bar(1), bar(2), bar(3), bar(4, 102_500, open_=100_000), bar(5, 102_400)]
+    [event] = break_throughs(bars, oi([1_000, 2_000, 3_000, 4_000, 4_000, 4_000]), None, tiers, EventParams(0.5))
+    assert event.level_price == 101_500  # the 50x level
+    assert event.next_level_price == 119_500  # 100,000 × 1.2 / 1.004 = 119,521.9
+    assert event.fuel_to_next_usd == pytest.approx(3 * 500 * 0.3)
+    assert event.extreme_price == 102_500
+
+
+def test_the_next_level_is_major_among_the_bins_left_not_those_the_bar_cleared() -> None:
+    # Judged before the bar, the 90th percentile is set by the big 25x and 50x bins the bar clears,
+    # and the 10x bin (~109,562) beyond is "minor"; after the bar it is the biggest bin left.
+    tiers = Params(leverages=(10.0, 25.0, 50.0), weights=(0.2, 0.4, 0.4), tilt=0.0, bin_pct=0.001)
+    bars = [bar(0), bar(1), bar(2), bar(3), bar(4, 104_000, open_=100_000), bar(5, 103_900)]
+    [event] = break_throughs(bars, oi([1_000, 2_000, 3_000, 4_000, 4_000, 4_000]), None, tiers, EventParams(0.9))
+    assert event.next_level_price == 109_500
+
+
+def test_no_next_level_only_when_no_fuel_is_left_beyond() -> None:
+    tiers = Params(leverages=(50.0, 100.0), weights=(0.7, 0.3), tilt=0.0, bin_pct=0.001)
+    bars = [bar(0), bar(1), bar(2), bar(3), bar(4, 102_500, open_=100_000), bar(5, 102_400)]
+    [event] = break_throughs(bars, oi([1_000, 2_000, 3_000, 4_000, 4_000, 4_000]), None, tiers, EventParams(0.5))
+    assert event.next_level_price is None and event.fuel_to_next_usd is None
+    assert event.extreme_price == 102_500  # "none above $102,500 in the map"
+
+
+@pytest.mark.skipif(not real_data.available(), reason="../shared/data/finm33150_okx_hyperliquid_2025_2026 absent")
+def test_on_real_data_every_break_through_names_its_next_level() -> None:
+    candles, stats, _ = real_data.load("ETH")  # before: 20 of 102 events had none, with fuel beyond
+    events = break_throughs(candles, stats, None)
+    assert len(events) > 50 and all(e.next_level_price is not None for e in events)

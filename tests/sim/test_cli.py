@@ -70,14 +70,15 @@ class SimThread:
 def test_liqwatch_run_stores_what_the_simulator_sent(tmp_path: Path) -> None:
     sent_log = tmp_path / "sent.jsonl"
     db = tmp_path / "live.duckdb"
-    status_file = tmp_path / "live.status.json"
+    status_file = tmp_path / "live.state" / "status.json"
     # The simulator also acts as a Hyperliquid node writing its fills files, from the top of an hour
     # (speed 300: an hour every 12 s); the collector is told to read them from that first hour's file.
     node = tmp_path / "hl" / "data"
     start = int(time.time()) // 3600 * 3600 * 1000 - 3_600_000
     first = datetime.fromtimestamp(start / 1000, UTC)
     position = {"file": f"node_fills_by_block/hourly/{first:%Y%m%d}/{first.hour}", "offset": 0}
-    (tmp_path / "live.hyperliquid-node.json").write_text(json.dumps(position))
+    (tmp_path / "live.state").mkdir()
+    (tmp_path / "live.state" / "hyperliquid-node.json").write_text(json.dumps(position))
     config = SimConfig(
         scenario="crash", seed=4, speed=300, sent_log=sent_log, tick_s=0.2, hyperliquid_node_dir=node, start_ms=start
     )

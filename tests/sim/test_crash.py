@@ -54,7 +54,7 @@ async def _wait_for_events(status_file: Path, pid: int, events: int, timeout: fl
 
 def test_kill_9_and_restart_lose_nothing_and_count_nothing_twice(tmp_path: Path) -> None:
     db = tmp_path / "live.duckdb"
-    status_file = tmp_path / "live.status.json"
+    status_file = tmp_path / "live.state" / "status.json"
     sent_log = tmp_path / "sent.jsonl"
 
     start = int(time.time()) // 3600 * 3600 * 1000 - 3_600_000
@@ -63,7 +63,10 @@ def test_kill_9_and_restart_lose_nothing_and_count_nothing_twice(tmp_path: Path)
         # Hyperliquid too, from a simulated node's files read from the tape's first hour (see test_cli)
         node = tmp_path / "hl"
         first_hour = hour_path(node, start).relative_to(node)
-        (tmp_path / "live.hyperliquid-node.json").write_text(json.dumps({"file": str(first_hour), "offset": 0}))
+        (tmp_path / "live.state").mkdir()
+        (tmp_path / "live.state" / "hyperliquid-node.json").write_text(
+            json.dumps({"file": str(first_hour), "offset": 0})
+        )
         config = SimConfig(
             venues=VENUES,
             scenario="crash",

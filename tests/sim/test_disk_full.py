@@ -62,7 +62,7 @@ def _failures(status: dict[str, object]) -> int:
 
 def test_a_full_disk_is_counted_survived_and_stopped_cleanly(small_fs: Path) -> None:
     db = small_fs / "live.duckdb"
-    status_file = small_fs / "live.status.json"
+    status_file = small_fs / "live.state" / "status.json"
 
     ahead_ms = 0
 
@@ -121,7 +121,7 @@ def test_a_full_disk_is_counted_survived_and_stopped_cleanly(small_fs: Path) -> 
             "-q",
             "--max-event-ahead",
             str(ahead_ms // 1000),
-            *map(str, (small_fs / "live.journal").iterdir()),
+            *map(str, (small_fs / "live.state" / "journal").iterdir()),
         ],
         capture_output=True,
         text=True,
@@ -145,7 +145,7 @@ def test_a_full_disk_is_counted_survived_and_stopped_cleanly(small_fs: Path) -> 
             "-q",
             "--max-event-ahead",
             str(ahead_ms // 1000),  # the simulator's tape runs ahead of the wall clock
-            *map(str, (small_fs / "live.journal").iterdir()),
+            *map(str, (small_fs / "live.state" / "journal").iterdir()),
         ],
         capture_output=True,
         text=True,

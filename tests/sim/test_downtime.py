@@ -29,7 +29,7 @@ def now_ms() -> int:
 
 def test_every_downtime_is_a_gap_per_venue_and_kills_lose_only_their_last_second(tmp_path: Path) -> None:
     db = tmp_path / "live.duckdb"
-    status_file = tmp_path / "live.status.json"
+    status_file = tmp_path / "live.state" / "status.json"
     sent_log = tmp_path / "sent.jsonl"
     rng = random.Random(16)
     ends: list[tuple[int, int]] = []  # (ms signalled, ms exited) of each kill or stop

@@ -53,11 +53,11 @@ def collector_state(folder: Path, n: int = 300) -> tuple[Path, list[Liquidation]
     contract only REST knew) and the events it parsed with that catalogue."""
     catalogue = bundled()
     catalogue.update([SOL])
-    journal = folder / "c.journal"
+    journal = folder / "c.state" / "journal"
     journal.mkdir(parents=True)
     lines = [json.dumps({"ts": ts, "venue": venue, "frame": frame}) for ts, venue, frame in records(n)]
     (journal / "2025-11-21.jsonl").write_text("\n".join(lines) + "\n")
-    (folder / "c.instruments.json").write_bytes(catalogue.to_json())
+    (folder / "c.state" / "instruments.json").write_bytes(catalogue.to_json())
     events = [e for ts, venue, frame in records(n) for e in REGISTRY[venue].parse(frame, ts, catalogue)]
     return journal, events
 
@@ -88,7 +88,7 @@ def test_a_journal_imported_into_a_fresh_store_is_priced_as_the_collector_priced
 
 def test_without_the_catalogue_events_are_unpriced_until_reprice_fills_them(tmp_path: Path) -> None:
     journal, collected = collector_state(tmp_path)
-    (tmp_path / "c.instruments.json").unlink()  # a journal copied without its catalogue
+    (tmp_path / "c.state" / "instruments.json").unlink()  # a journal copied without its catalogue
     db = tmp_path / "c.duckdb"
     result = runner.invoke(app, ["import", str(journal), "--db", str(db), "-q"])
     assert result.exit_code == 0 and "300 without a USD value" in result.stderr
@@ -98,7 +98,7 @@ def test_without_the_catalogue_events_are_unpriced_until_reprice_fills_them(tmp_
 
     catalogue = bundled()
     catalogue.update([SOL])
-    (tmp_path / "c.instruments.json").write_bytes(catalogue.to_json())  # the catalogue learns the contract
+    (tmp_path / "c.state" / "instruments.json").write_bytes(catalogue.to_json())  # the catalogue learns the contract
     result = runner.invoke(app, ["reprice", "--db", str(db), "-q"])
     assert result.exit_code == 0, result.stderr
     assert "repriced 300 stored events; 0 stored events remain unpriced" in result.stderr
@@ -125,7 +125,7 @@ def test_events_are_priced_with_the_contract_in_force_when_they_were_received(tm
             (change, None, 0.1),
         ]
     journal, _ = collector_state(tmp_path / "state")
-    (tmp_path / "state" / "c.instruments.json").unlink()
+    (tmp_path / "state" / "c.state" / "instruments.json").unlink()
     assert runner.invoke(app, ["import", str(journal), "--db", str(db), "-q"]).exit_code == 0
     with DuckDBStore(db, read_only=True) as store:
         sol = [e for e in everything(store) if e.coin == "SOL"]
@@ -151,7 +151,7 @@ def test_the_same_journal_is_priced_identically_in_duckdb_and_postgresql(tmp_pat
 
 def test_reprice_fills_postgresql_too(tmp_path: Path, pg_dsn: str) -> None:
     journal, _collected = collector_state(tmp_path)
-    beside = tmp_path / "c.instruments.json"
+    beside = tmp_path / "c.state" / "instruments.json"
     kept = beside.read_bytes()
     beside.unlink()
     assert runner.invoke(app, ["import", str(journal), "--db", pg_dsn, "-q"]).exit_code == 0

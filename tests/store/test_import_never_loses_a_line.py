@@ -39,7 +39,7 @@ def stored(db: Path) -> int:
 
 
 def dead_letters(db: Path) -> list[dict[str, object]]:
-    path = db.with_name(db.stem + ".dead-letters.jsonl")
+    path = db.with_name(db.stem + ".state") / "dead-letters.jsonl"
     return [json.loads(row) for row in path.read_bytes().splitlines()]
 
 
@@ -137,12 +137,14 @@ def test_summary_counts_every_skipped_line(tmp_path: Path) -> None:
 
 
 def test_a_directory_is_read_recursively_and_an_empty_one_refused(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    (state / "x.journal" / "old").mkdir(parents=True)
-    (state / "x.journal" / "2025-11-21.jsonl").write_bytes(b"\n".join(line(i) for i in range(10)) + b"\n")
-    with gzip.open(state / "x.journal" / "old" / "2025-11-20.jsonl.gz", "wb") as stream:
+    state = tmp_path / "x.state"  # what `run --db x.duckdb` leaves, copied from another host
+    (state / "journal" / "old").mkdir(parents=True)
+    (state / "journal" / "2025-11-21.jsonl").write_bytes(b"\n".join(line(i) for i in range(10)) + b"\n")
+    with gzip.open(state / "journal" / "old" / "2025-11-20.jsonl.gz", "wb") as stream:
         stream.write(b"\n".join(line(i) for i in range(10, 30)) + b"\n")
-    (state / "x.dead-letters.jsonl").write_bytes(line(99) + b"\n")  # liqwatch's own: not an input
+    for own in ("dead-letters.jsonl", "gaps.jsonl"):  # liqwatch's own: not inputs
+        (state / own).write_bytes(line(99) + b"\n")
+    (state / "x.dead-letters.jsonl").write_bytes(line(98) + b"\n")  # nor in the layout before state directories
     (state / "README.txt").write_text("not imported")
     db = tmp_path / "s.duckdb"
     code, err = run("import", str(state), "--db", str(db), "-q")
@@ -172,7 +174,7 @@ def test_the_dead_letter_file_itself_is_never_imported(tmp_path: Path) -> None:
     journal = tmp_path / "j.jsonl"
     journal.write_bytes(line(1) + b"\n{oops\n")
     run("import", str(journal), "--db", str(db), "-q")
-    letters = db.with_name("s.dead-letters.jsonl")
+    letters = db.with_name("s.state") / "dead-letters.jsonl"
     code, err = run("import", str(letters), "--db", str(db), "-q")
     assert code == 2 and "the dead-letter file this import writes to" in err
 

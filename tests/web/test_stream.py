@@ -4,11 +4,18 @@ client; a client that never reads is skipped ahead while ingestion and the other
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
+import logging
+import os
+import socket
+import struct
+import time
 from dataclasses import replace
 from typing import Any
 
 import msgspec
+import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from liqwatch import queries
@@ -98,3 +105,50 @@ def test_a_client_that_never_reads_is_skipped_ahead_and_slows_nobody(context: We
                 assert ctx.hub.dropped_total >= dropped
 
         asyncio.run(main())
+
+
+def _open_raw_stream(url: str) -> socket.socket:
+    """A bare TCP client that completes the WebSocket handshake and then never reads: a browser tab."""
+    host, port = url.removeprefix("ws://").split("/", 1)[0].split(":")
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(
+        f"GET /api/stream HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+    )
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += sock.recv(4096)
+    assert head.startswith(b"HTTP/1.1 101"), head[:80]
+    return sock
+
+
+def test_a_closed_tab_is_unregistered_without_socket_send_warnings(
+    context: WebContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A tab that closes resets its connection while the hub still holds messages for it: the first
+    write finds the peer gone, and the stream must stop there, not write the backlog into a dead
+    socket (asyncio logs "socket.send() raised exception" for each such write: 15 per closed tab)."""
+    ctx = replace(context, hub=LiveHub(), summary_interval_s=3600)
+    with AppServer(ctx) as server, caplog.at_level(logging.WARNING):
+        for round_ in range(3):
+            tab = _open_raw_stream(server.ws_url)
+            deadline = time.monotonic() + 10
+            while len(ctx.hub.clients) != 1:
+                assert time.monotonic() < deadline, "the stream never registered the tab"
+                time.sleep(0.01)
+
+            async def close_tab_during_a_burst(tab: socket.socket = tab, round_: int = round_) -> None:
+                # One turn of the server's loop: the tab resets, then 40 messages queue for it.
+                tab.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                tab.close()
+                for m in range(40):
+                    server.pipeline.publish(batch(f"r{round_}m{m}", 3))
+
+            server.call(close_tab_during_a_burst()).result(10)
+            while ctx.hub.clients:
+                assert time.monotonic() < deadline, "the closed tab is still a subscriber"
+                time.sleep(0.01)
+    assert ctx.hub.disconnected == 3
+    warned = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert not [w for w in warned if "socket.send" in w], warned

@@ -208,6 +208,19 @@
         ` · OI ${map.venues.join(", ") || "none"}` + (map.liq_ratio === null ? "" : ` · liq ratio ${map.liq_ratio.toFixed(2)}`)
       : "";
   }
+  // The next major same-side level beyond the bar, searched to the map's edge; without one the map
+  // holds no live liquidation fuel of that side beyond the bar's extreme: say so, never a bare dash.
+  function nextLevelCell(e) {
+    if (e.next_level_price !== null && e.next_level_price !== undefined) {
+      const fuel = e.fuel_to_next_usd === null ? "" : `${fmtUsd(e.fuel_to_next_usd)} of modelled fuel up to it`;
+      return el("td", { class: "num hide-phone", "data-next": String(e.next_level_price), title: fuel, text: fmtPrice(e.next_level_price) });
+    }
+    const way = e.side === "short" ? "above" : "below";
+    const text = e.extreme_price === null || e.extreme_price === undefined
+      ? "none in the map" : `none ${way} ${fmtPrice(e.extreme_price)} in the map`;
+    const why = `the model holds no ${e.side} positions' liquidation levels ${way} this bar's ${e.side === "short" ? "high" : "low"}`;
+    return el("td", { class: "num hide-phone none", "data-next": "", title: why, text });
+  }
   function renderEvents(events) {
     const rows = events.slice(-8).reverse().map((e) => el("tr", { "data-ts": String(e.bar_end), "data-side": e.side }, [
       el("td", { class: "mono", text: fmtStamp(e.ts) }),
@@ -215,7 +228,7 @@
       numEl("td", "level_price", e.level_price, fmtPrice(e.level_price), "num"),
       numEl("td", "fuel_cleared_usd", e.fuel_cleared_usd, fmtUsd(e.fuel_cleared_usd), "num " + (e.side === "long" ? "l" : "s")),
       numEl("td", "realized_usd", e.realized_usd, e.realized_usd === null ? "n/a" : `${fmtUsd(e.realized_usd)} (${e.realized_count})`, "num"),
-      el("td", { class: "num hide-phone", text: e.next_level_price === null ? "—" : fmtPrice(e.next_level_price) }),
+      nextLevelCell(e),
     ]));
     const empty = el("tr", {}, [el("td", { colspan: 6, class: "empty", text: "no break-through in the last 7 days" })]);
     $("#levels-events tbody").replaceChildren(...(rows.length ? rows : [empty]));
