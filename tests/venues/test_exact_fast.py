@@ -163,3 +163,15 @@ def test_a_huge_exponent_is_refused_not_computed() -> None:
     with pytest.raises(BadNumber):
         exact_product2("1e-401", "2")
     assert exact_product2("1e2", "3") == 300.0
+
+
+@pytest.mark.parametrize("padded", ["1.5 ", " 1.5", "1_0.5", "1.5\n", "\t2"])
+def test_padded_or_underscored_text_is_refused_not_misread(padded: str) -> None:
+    """int() and float() read "1.5 " and "1_0.5", but the places after the point would be counted
+    wrong (0.015, not 1.5): such text is no venue's decimal and is refused on every path."""
+    with pytest.raises(BadNumber):
+        exact_product2(padded, "100")
+    with pytest.raises(BadNumber):
+        exact_product2("100", padded)
+    with pytest.raises(BadNumber):
+        exact_product(padded, "100")
