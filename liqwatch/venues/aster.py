@@ -28,9 +28,10 @@ from collections.abc import Mapping
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
-from liqwatch.model import SAMPLED, Liquidation
+from liqwatch.model import SAMPLED
 from liqwatch.venues import binance
-from liqwatch.venues.base import Connection, Frame, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.base import Connection, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.binance_rest import ExchangeInfo
 
 VENUE = "aster"
 URLS = {"market": "wss://fstream.asterdex.com/stream"}
@@ -61,11 +62,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 
 
 parse = parser()
-
-
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """Binance's reference parse with Aster's routes (what `parse` must equal)."""
-    return binance.reference_parse(frame, recv_ts, cat, _route, VENUE)
+_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
@@ -75,7 +72,7 @@ def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
 
 
 def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    info = msgspec.json.decode(body, type=binance._ExchangeInfo)
+    info = msgspec.json.decode(body, type=ExchangeInfo)
     out = []
     for sym in info.symbols:
         if not sym.baseAsset or not sym.quoteAsset:
