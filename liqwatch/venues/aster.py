@@ -23,14 +23,13 @@ UNCONFIRMED: Aster's docs do not state the side rule (we follow Binance, as tard
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import SAMPLED
 from liqwatch.venues import binance
-from liqwatch.venues.base import Connection, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.base import Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
 from liqwatch.venues.binance_rest import ExchangeInfo
 
 VENUE = "aster"
@@ -65,10 +64,8 @@ parse = parser()
 _parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    # BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.
-    request = {"method": "SUBSCRIBE", "params": ["!forceOrder@arr", "btcusdt@markPrice@1s"], "id": 1}
-    return [Connection("market", urls["market"], [msgspec.json.encode(request).decode()])]
+# BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.
+connections = binance.connections("!forceOrder@arr", "btcusdt@markPrice@1s")
 
 
 def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:

@@ -6,8 +6,8 @@ Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/webs
 URLs: since the 2026 split the stream lives on the `/market` path (legacy URLs still ack and then
   stay silent). Since the 2026-06-30 COIN-M/USD-M integration both hosts push the merged universe
   with an `st` field (1 = UM, 2 = CM); the event's venue follows `st` (else the symbol), so the same
-  liquidation received on both hosts gets the same id and is stored once. Instruments: REST
-  `/fapi/v1/exchangeInfo` and `/dapi/v1/exchangeInfo` (COIN-M `contractSize`).
+  liquidation received on both hosts gets the same id and is stored once. Instruments (REST
+  `/fapi/v1/exchangeInfo`, `/dapi/v1/exchangeInfo`) and the naming rules: venues/binance_rest.py.
 Side: `o.S` is the liquidation ORDER side: SELL closes a long, BUY closes a short.
 Size: `o.z` is the accumulated filled quantity, `o.ap` the average fill price (an order that never
   filled reports ap 0: its limit price `o.p` is used). Only final states count (FILLED, EXPIRED,
@@ -33,7 +33,7 @@ from collections.abc import Callable, Mapping
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
+from liqwatch.instruments import Catalogue
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
 from liqwatch.numbers import MAX_DIGITS, POW10, BadNumber, exact_product2
 from liqwatch.venues.base import (
@@ -48,7 +48,7 @@ from liqwatch.venues.base import (
     impossible,
     unlisted,
 )
-from liqwatch.venues.binance_rest import parse_coinm_instruments, parse_usdm_instruments
+from liqwatch.venues.binance_rest import derive_coinm, derive_usdm, parse_coinm_instruments, parse_usdm_instruments
 from liqwatch.venues.ids import number_key
 
 USDM = "binance_usdm"
@@ -59,8 +59,6 @@ COINM_URLS = {"market": "wss://dstream.binance.com/stream"}
 USDM_REST = "https://fapi.binance.com"
 COINM_REST = "https://dapi.binance.com"
 
-# Quote assets of USD-M symbols, longest first so "USDC" is not read as "USD" + "C".
-USDM_QUOTES = ("FDUSD", "BUSD", "USDT", "USDC")
 SIDES = {"SELL": LONG, "BUY": SHORT}
 FINAL_STATES = frozenset({"FILLED", "EXPIRED", "CANCELED"})
 INF = math.inf
@@ -94,23 +92,6 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
 
 
 _decode = msgspec.json.Decoder(Envelope).decode
-
-
-def derive_usdm(symbol: str) -> Instrument | None:
-    pair = symbol.split("_", 1)[0]
-    parts = split_symbol(pair, USDM_QUOTES)
-    if parts is None:
-        return None
-    coin, bundle = normalize_coin(parts[0])
-    return Instrument(USDM, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
-
-
-def derive_coinm(symbol: str) -> Instrument | None:
-    pair = symbol.split("_", 1)[0]
-    if not pair.endswith("USD") or len(pair) <= 3:
-        return None
-    coin, _ = normalize_coin(pair[:-3])
-    return Instrument(COINM, symbol, coin, "inverse", 100.0 if coin == "BTC" else 10.0, "USD")
 
 
 def is_coinm(symbol: str, symbol_type: int) -> bool:
