@@ -250,6 +250,8 @@ def _event(row: Row, recv_ts: int, cat: Catalogue) -> Liquidation:
                 qty = _sane(quote_value / price, "qty")
                 usd = quote_value if inst.usd_quoted else None
             elif inst.kind == "linear":
+                if not inst.price_unit > 0.0:  # a broken catalogue row sizes nothing
+                    raise BadNumber(f"catalogue price unit must be positive: {inst.price_unit!r}")
                 qty = _sane(exact_product(row.leavesQty, inst.contract_size), "qty")
                 coin_price = price / inst.price_unit
                 if inst.usd_quoted:
