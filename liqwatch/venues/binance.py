@@ -46,6 +46,7 @@ from liqwatch.venues.base import (
     RestRequest,
     VenueSpec,
     impossible,
+    refuse_impossible,
     unlisted,
 )
 from liqwatch.venues.binance_rest import derive_coinm, derive_usdm, parse_coinm_instruments, parse_usdm_instruments
@@ -106,6 +107,7 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
 _Route = tuple[str, str, bool, float, float, bool, str]
 # A symbol's route, or the venue id alone for a symbol it cannot size (stored unpriced, base.py).
 RouteOf = Callable[[str, int, Catalogue], _Route | str]
+Routes = dict[object, _Route]  # (symbol, st) → route, memoized per catalogue version
 Connections = Callable[[Mapping[str, str], Catalogue], list[Connection]]
 Instruments = Callable[[RestRequest, bytes], InstrumentsPage]
 
@@ -154,16 +156,16 @@ def parser(
             return []
         side_text = order.S
         symbol = order.s
-        routes: dict[object, _Route] = cat.memo(memo)  # type: ignore[assignment]
+        routes: Routes = cat.memo(memo)  # type: ignore[assignment]
         route = routes.get(symbol if not symbol_type else (symbol, symbol_type))
         if route is None:
-            return bounded(_event(order, symbol_type, recv_ts, cat, routes, route_of))
+            return slow(order, symbol_type, recv_ts, cat, routes)
         if side_text == "SELL":
             side = LONG
         elif side_text == "BUY":
             side = SHORT
         else:
-            return bounded(_event(order, symbol_type, recv_ts, cat, routes, route_of))
+            return slow(order, symbol_type, recv_ts, cat, routes)
         # the rules of `_event`, inline for speed; any order they do not plainly cover is `_event`'s
         venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
         z = order.z
@@ -175,7 +177,7 @@ def parser(
             except ValueError:
                 filled = price = 0.0
             if not (0.0 < filled < INF and 0.0 < price < INF):
-                return bounded(_event(order, symbol_type, recv_ts, cat, routes, route_of))
+                return slow(order, symbol_type, recv_ts, cat, routes)
             usd = filled * contract_size
             qty = usd / price
             coin_price = price
@@ -194,12 +196,12 @@ def parser(
             ap_places = len(tail)
             places = z_places + ap_places
             if not (z_digits.isdecimal() and ap_digits.isdecimal() and places < 23 and len(frame) < MAX_DIGITS):
-                return bounded(_event(order, symbol_type, recv_ts, cat, routes, route_of))
+                return slow(order, symbol_type, recv_ts, cat, routes)
             z_value = int(z_digits)  # int() reads short digit strings faster than float()
             ap_value = int(ap_digits)
             product = z_value * ap_value
             if not 0 < product < EXACT_DIGITS:
-                return bounded(_event(order, symbol_type, recv_ts, cat, routes, route_of))
+                return slow(order, symbol_type, recv_ts, cat, routes)
             qty = z_value / POW10[z_places] * contract_size
             coin_price = ap_value / POW10[ap_places] / price_unit
             usd = product / POW10[places] if usd_quoted else None
@@ -213,10 +215,8 @@ def parser(
             raise impossible(event)
         return [event]
 
-    def bounded(event: Liquidation) -> list[Liquidation]:
-        if event.ts < min_ts or (event.usd is not None and event.usd > max_usd):
-            raise impossible(event)
-        return [event]
+    def slow(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: Routes) -> list[Liquidation]:
+        return refuse_impossible([_event(order, symbol_type, recv_ts, cat, routes, route_of)], max_usd, min_ts)
 
     return parse
 
@@ -225,7 +225,7 @@ parse = parser()
 
 
 def _event(
-    order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: dict[object, _Route], route_of: RouteOf
+    order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: Routes, route_of: RouteOf
 ) -> Liquidation:
     """THE RULES: a final forceOrder order → its event (module docstring), else BadFrame with the reason."""
     try:
