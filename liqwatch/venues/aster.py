@@ -23,14 +23,14 @@ UNCONFIRMED: Aster's docs do not state the side rule (we follow Binance, as tard
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
-from liqwatch.model import SAMPLED, Liquidation
+from liqwatch.model import SAMPLED
 from liqwatch.venues import binance
-from liqwatch.venues.base import Connection, Frame, Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.base import Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
+from liqwatch.venues.binance_rest import ExchangeInfo
 
 VENUE = "aster"
 URLS = {"market": "wss://fstream.asterdex.com/stream"}
@@ -61,21 +61,15 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 
 
 parse = parser()
+_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """Binance's reference parse with Aster's routes (what `parse` must equal)."""
-    return binance.reference_parse(frame, recv_ts, cat, _route, VENUE)
-
-
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    # BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.
-    request = {"method": "SUBSCRIBE", "params": ["!forceOrder@arr", "btcusdt@markPrice@1s"], "id": 1}
-    return [Connection("market", urls["market"], [msgspec.json.encode(request).decode()])]
+# BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.
+connections = binance.connections("!forceOrder@arr", "btcusdt@markPrice@1s")
 
 
 def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    info = msgspec.json.decode(body, type=binance._ExchangeInfo)
+    info = msgspec.json.decode(body, type=ExchangeInfo)
     out = []
     for sym in info.symbols:
         if not sym.baseAsset or not sym.quoteAsset:

@@ -1,31 +1,41 @@
-"""Binance USD-M (`binance_usdm`) and COIN-M (`binance_coinm`) `!forceOrder@arr`.
+"""Binance USD-M (`binance_usdm`) and COIN-M (`binance_coinm`): the `!forceOrder@arr` stream.
 
 Docs: https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Liquidation-Order-Streams
       https://developers.binance.com/docs/derivatives/coin-margined-futures/websocket-market-streams/All-Market-Liquidation-Order-Streams
-
-Side: `o.S` is the liquidation ORDER side: SELL closes a long, BUY closes a short.
-Size: `o.z` is the accumulated filled quantity, `o.ap` the average fill price.
-  USD-M: z is in base coin (or in bundles for 1000PEPEUSDT) → usd = z × ap.
-  COIN-M: z is in contracts of 100 USD (BTC) or 10 USD (others) → usd = z × contractSize, qty = usd / ap.
-Coverage: sampled. Binance pushes at most one liquidation per symbol per second, so totals are
-  lower bounds.
+      https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Important-WebSocket-Change-Notice
 URLs: since the 2026 split the stream lives on the `/market` path (legacy URLs still ack and then
   stay silent). Since the 2026-06-30 COIN-M/USD-M integration both hosts push the merged universe
   with an `st` field (1 = UM, 2 = CM); the event's venue follows `st` (else the symbol), so the same
-  liquidation received on both hosts gets the same id and is stored once.
+  liquidation received on both hosts gets the same id and is stored once. Instruments (REST
+  `/fapi/v1/exchangeInfo`, `/dapi/v1/exchangeInfo`) and the naming rules: venues/binance_rest.py.
+Side: `o.S` is the liquidation ORDER side: SELL closes a long, BUY closes a short.
+Size: `o.z` is the accumulated filled quantity, `o.ap` the average fill price (an order that never
+  filled reports ap 0: its limit price `o.p` is used). Only final states count (FILLED, EXPIRED,
+  CANCELED); a PARTIALLY_FILLED order is followed by a final state.
+  USD-M: z is in base coin (or in bundles for 1000PEPEUSDT) → usd = z × ap (the exact decimal
+    product, for USD quotes), qty = z × bundle, price = ap / bundle.
+  COIN-M: z is in contracts of 100 USD (BTC) or 10 USD (others; the catalogue's contractSize wins)
+    → usd = z × contractSize, qty = usd / ap.
+Coverage: sampled. Binance pushes at most one liquidation per symbol per second, so totals are
+  lower bounds.
+Id: `{venue}:{s}:{T}:{S}:{z}`, z in canonical decimal text (venues/ids.py).
+Limits (USD-M stream page): a connection lives 24 h; the server pings every 3 min and drops a
+  client without a pong for 10 min; 10 incoming messages/s per connection.
+UNCONFIRMED: "latest" or "largest" liquidation per symbol per second (the connector's docstrings
+  flip-flopped); where `st`/`ps` sit after the COIN-M integration; whether dstream has a `/market`
+  path; whether both hosts push the same events (the docs imply it; the ids make it harmless).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Literal
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
+from liqwatch.instruments import Catalogue
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_product2
+from liqwatch.numbers import MAX_DIGITS, POW10, BadNumber, exact_product2
 from liqwatch.venues.base import (
     BadFrame,
     Connection,
@@ -39,6 +49,7 @@ from liqwatch.venues.base import (
     refuse_impossible,
     unlisted,
 )
+from liqwatch.venues.binance_rest import derive_coinm, derive_usdm, parse_coinm_instruments, parse_usdm_instruments
 from liqwatch.venues.ids import number_key
 
 USDM = "binance_usdm"
@@ -49,12 +60,10 @@ COINM_URLS = {"market": "wss://dstream.binance.com/stream"}
 USDM_REST = "https://fapi.binance.com"
 COINM_REST = "https://dapi.binance.com"
 
-# Quote assets of USD-M symbols, longest first so "USDC" is not read as "USD" + "C".
-USDM_QUOTES = ("FDUSD", "BUSD", "USDT", "USDC")
 SIDES = {"SELL": LONG, "BUY": SHORT}
-# A final order state with a filled quantity; PARTIALLY_FILLED is followed by a final state.
 FINAL_STATES = frozenset({"FILLED", "EXPIRED", "CANCELED"})
 INF = math.inf
+EXACT_DIGITS = 2**53  # numbers.EXACT_INT as an int: digit products below it are exact in a double
 
 
 class Order(msgspec.Struct, frozen=True, gc=False):
@@ -86,65 +95,21 @@ class Envelope(msgspec.Struct, frozen=True, gc=False):
 _decode = msgspec.json.Decoder(Envelope).decode
 
 
-class _FastOrder(msgspec.Struct, frozen=True, gc=False):
-    """Order, as strict as it and stricter: a liquidation the fast path takes (any other: `_decode`)."""
-
-    s: str
-    S: Literal["SELL", "BUY"]
-    p: str
-    ap: str
-    X: Literal["FILLED", "EXPIRED", "CANCELED"]  # FINAL_STATES
-    z: str
-    T: int
-
-
-class _FastEvent(msgspec.Struct, frozen=True, gc=False):
-    e: Literal["forceOrder"]
-    o: _FastOrder
-    st: int = 0
-
-
-class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
-    e: Literal["forceOrder", ""] = ""
-    o: _FastOrder | None = None
-    st: int = 0
-    data: _FastEvent | None = None
-
-
-_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
-
-
-def derive_usdm(symbol: str) -> Instrument | None:
-    pair = symbol.split("_", 1)[0]
-    parts = split_symbol(pair, USDM_QUOTES)
-    if parts is None:
-        return None
-    coin, bundle = normalize_coin(parts[0])
-    return Instrument(USDM, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
-
-
-def derive_coinm(symbol: str) -> Instrument | None:
-    pair = symbol.split("_", 1)[0]
-    if not pair.endswith("USD") or len(pair) <= 3:
-        return None
-    coin, _ = normalize_coin(pair[:-3])
-    return Instrument(COINM, symbol, coin, "inverse", 100.0 if coin == "BTC" else 10.0, "USD")
-
-
 def is_coinm(symbol: str, symbol_type: int) -> bool:
     if symbol_type:
         return symbol_type == 2
     return symbol.split("_", 1)[0].endswith("USD")
 
 
-# What a symbol's events need, computed once per (symbol, st) and catalogue version (a plain
-# tuple: unpacking it is cheaper than a NamedTuple's): venue, coin, inverse, contract_size (USD
-# per contract if inverse, else coins per unit of z), price_unit, usd_quoted, id_prefix.
+# What a symbol's events need, per (symbol, st) and catalogue version (a plain tuple: unpacking it is
+# cheaper than a NamedTuple's): venue, coin, inverse, contract_size (USD per contract if inverse,
+# else coins per unit of z), price_unit, usd_quoted, id_prefix.
 _Route = tuple[str, str, bool, float, float, bool, str]
-
-
 # A symbol's route, or the venue id alone for a symbol it cannot size (stored unpriced, base.py).
 RouteOf = Callable[[str, int, Catalogue], _Route | str]
+Routes = dict[object, _Route]  # (symbol, st) → route, memoized per catalogue version
+Connections = Callable[[Mapping[str, str], Catalogue], list[Connection]]
+Instruments = Callable[[RestRequest, bytes], InstrumentsPage]
 
 
 def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route | str:
@@ -155,15 +120,8 @@ def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route | str:
     if inst is None:
         return venue
     inverse = inst.kind == "inverse"
-    return (
-        venue,
-        inst.coin,
-        inverse,
-        inst.contract_size,
-        inst.price_unit,
-        inverse or inst.usd_quoted,
-        f"{venue}:{symbol}:",
-    )
+    usd_quoted = inverse or inst.usd_quoted
+    return (venue, inst.coin, inverse, inst.contract_size, inst.price_unit, usd_quoted, f"{venue}:{symbol}:")
 
 
 def parser(
@@ -171,36 +129,44 @@ def parser(
 ) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    `route_of` maps (symbol, st, catalogue) to the symbol's venue and contract (memoized under
-    `memo`): Binance's own by default; Binance clones (aster.py) pass theirs.
+    One path: the frame is decoded once into typed Structs; a final forceOrder becomes an event by
+    the rules written in `_event`, inlined here for the orders they plainly cover (known side, a
+    memoized route, plain positive numbers). `route_of` maps (symbol, st, catalogue) to the
+    symbol's venue and contract, memoized under `memo`: Binance's own by default; clones (aster.py)
+    pass theirs.
     """
 
-    def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-        return reference_parse(frame, recv_ts, cat, route_of, memo)
-
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-        # The fast decode takes final liquidation orders only; every other frame, valid or not,
-        # goes to _parse (as do first events of a symbol, and numbers the fast path does not cover).
         try:
-            msg = _decode_fast(frame)
-        except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            msg = _decode(frame)
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            raise BadFrame(f"binance: {exc}") from None
         order = msg.o
         symbol_type = msg.st
         if order is None:
             data = msg.data
-            if data is None:
-                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            if not isinstance(data, Event) or data.o is None or data.e != "forceOrder":
+                return []  # acks, companion streams
             order = data.o
             symbol_type = data.st
-        elif not msg.e:
-            return []  # an order without "e": not a forceOrder event (as _parse finds)
+        elif msg.e != "forceOrder":
+            return []
+        status = order.X
+        if status != "FILLED" and status not in FINAL_STATES:
+            return []
         side_text = order.S
         symbol = order.s
-        routes: dict[object, _Route] = cat.memo(memo)  # type: ignore[assignment]
+        routes: Routes = cat.memo(memo)  # type: ignore[assignment]
         route = routes.get(symbol if not symbol_type else (symbol, symbol_type))
         if route is None:
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            return slow(order, symbol_type, recv_ts, cat, routes)
+        if side_text == "SELL":
+            side = LONG
+        elif side_text == "BUY":
+            side = SHORT
+        else:
+            return slow(order, symbol_type, recv_ts, cat, routes)
+        # the rules of `_event`, inline for speed; any order they do not plainly cover is `_event`'s
         venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
         z = order.z
         usd: float | None
@@ -211,10 +177,12 @@ def parser(
             except ValueError:
                 filled = price = 0.0
             if not (0.0 < filled < INF and 0.0 < price < INF):
-                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+                return slow(order, symbol_type, recv_ts, cat, routes)
             usd = filled * contract_size
             qty = usd / price
             coin_price = price
+            # whole contracts, as a rule: canonical unless a leading zero
+            key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
         else:
             # numbers.plain_digits inline (the fast rule of numbers.exact_product2): plain decimal z
             # and ap whose digit product is exact. float(z) and float(ap) are then the digits over
@@ -228,37 +196,27 @@ def parser(
             ap_places = len(tail)
             places = z_places + ap_places
             if not (z_digits.isdecimal() and ap_digits.isdecimal() and places < 23 and len(frame) < MAX_DIGITS):
-                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
-            z_value = float(z_digits)
-            ap_value = float(ap_digits)
+                return slow(order, symbol_type, recv_ts, cat, routes)
+            z_value = int(z_digits)  # int() reads short digit strings faster than float()
+            ap_value = int(ap_digits)
             product = z_value * ap_value
-            if not 0.0 < product < EXACT_INT:
-                return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            if not 0 < product < EXACT_DIGITS:
+                return slow(order, symbol_type, recv_ts, cat, routes)
             qty = z_value / POW10[z_places] * contract_size
             coin_price = ap_value / POW10[ap_places] / price_unit
             usd = product / POW10[places] if usd_quoted else None
-        ts = order.T
-        # number_key(z) without the call where z is plain decimal text (linear) and already canonical
-        if inverse:  # whole contracts, as a rule: canonical unless a leading zero
-            key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
-        else:  # plain decimal text here: canonical unless a trailing zero or point, or a leading zero
+            # plain decimal text: canonical unless a trailing zero or point, or a leading zero
             key = z if z[-1] not in "0." and (z[0] in "123456789" or z[1:2] == ".") and z.isascii() else number_key(z)
+        ts = order.T
         event = Liquidation(
-            venue,
-            symbol,
-            coin,
-            LONG if side_text == "SELL" else SHORT,  # SIDES; the fast decode takes SELL and BUY only
-            coin_price,
-            qty,
-            usd,
-            ts,
-            recv_ts,
-            SAMPLED,
-            f"{id_prefix}{ts}:{side_text}:{key}",
+            venue, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, SAMPLED, f"{id_prefix}{ts}:{side_text}:{key}"
         )
         if ts < min_ts or (usd is not None and usd > max_usd):
             raise impossible(event)
         return [event]
+
+    def slow(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: Routes) -> list[Liquidation]:
+        return refuse_impossible([_event(order, symbol_type, recv_ts, cat, routes, route_of)], max_usd, min_ts)
 
     return parse
 
@@ -266,169 +224,91 @@ def parser(
 parse = parser()
 
 
-def reference_parse(
-    frame: Frame, recv_ts: int, cat: Catalogue, route_of: RouteOf = _route, memo: str = "binance"
-) -> list[Liquidation]:
-    """The reference parse: every frame the fast path in `parser` does not take comes here."""
+def _event(
+    order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: Routes, route_of: RouteOf
+) -> Liquidation:
+    """THE RULES: a final forceOrder order → its event (module docstring), else BadFrame with the reason."""
     try:
-        msg = _decode(frame)
-    except (msgspec.DecodeError, UnicodeError) as exc:
-        raise BadFrame(f"binance: {exc}") from None
-    order = msg.o
-    symbol_type = msg.st
-    if order is None:
-        data = msg.data
-        if not isinstance(data, Event) or data.o is None or data.e != "forceOrder":
-            return []
-        order = data.o
-        symbol_type = data.st
-    elif msg.e != "forceOrder":
-        return []
-    if order.X not in FINAL_STATES:
-        return []
-    try:
-        return [_liquidation(order, symbol_type, recv_ts, cat, route_of, memo)]
+        side = SIDES.get(order.S)
+        if side is None:
+            raise BadNumber(f"unknown side {order.S!r}")
+        filled = float(order.z)
+        if not 0.0 < filled < INF:
+            raise BadNumber(f"z (filled quantity) must be positive: {order.z!r}")
+        price_text = order.ap
+        price = float(price_text)
+        if not 0.0 < price < INF:  # an order that never filled reports ap 0: use its limit price
+            price_text = order.p
+            price = float(price_text)
+            if not 0.0 < price < INF:
+                raise BadNumber(f"ap and p (price) must be positive: {order.ap!r}, {order.p!r}")
+        key = order.s if not symbol_type else (order.s, symbol_type)
+        route = routes.get(key)
+        if route is None:
+            found = route_of(order.s, symbol_type, cat)
+            if isinstance(found, str):  # not listed, no quote asset we know: unpriced
+                event_id = f"{found}:{order.s}:{order.T}:{order.S}:{number_key(order.z)}"
+                return unlisted(found, order.s, side, price, order.T, recv_ts, SAMPLED, event_id)
+            route = found
+            if route[2] or route[4] != 0.0:  # not memoized: a linear price_unit of 0 (parse divides by it)
+                routes[key] = route
+        usd: float | None
+        venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
+        if inverse:
+            usd = filled * contract_size
+            qty = usd / price
+            coin_price = price
+        else:
+            qty = filled * contract_size
+            coin_price = price / price_unit
+            both = order.z + price_text
+            if usd_quoted and ("_" in both or "".join(both.split()) != both):
+                # float() reads "1.5 " and "1_0.5"; the exact product would misread them (15, 1050)
+                raise BadNumber(f"z and price must be plain decimal text: {order.z!r}, {price_text!r}")
+            usd = exact_product2(order.z, price_text) if usd_quoted else None
+        event_id = f"{id_prefix}{order.T}:{order.S}:{number_key(order.z)}"
+        return Liquidation(venue, order.s, coin, side, coin_price, qty, usd, order.T, recv_ts, SAMPLED, event_id)
     except (BadNumber, ValueError, ArithmeticError, IndexError) as exc:
         raise BadFrame(f"binance {order.s}: {exc}") from None
 
 
-_parse = reference_parse  # the reference path, as the other venue modules name it
-
-
-def _liquidation(
-    order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, route_of: RouteOf, memo: str
-) -> Liquidation:
-    side = SIDES.get(order.S)
-    if side is None:
-        raise BadNumber(f"unknown side {order.S!r}")
-    filled = float(order.z)
-    if not 0.0 < filled < math.inf:
-        raise BadNumber(f"z (filled quantity) must be positive: {order.z!r}")
-    price_text = order.ap
-    price = float(price_text)
-    if not 0.0 < price < math.inf:  # an order that never filled reports ap 0: use its limit price
-        price_text = order.p
-        price = float(price_text)
-        if not 0.0 < price < math.inf:
-            raise BadNumber(f"ap and p (price) must be positive: {order.ap!r}, {order.p!r}")
-    routes: dict[object, _Route] = cat.memo(memo)  # type: ignore[assignment]
-    key = order.s if not symbol_type else (order.s, symbol_type)
-    route = routes.get(key)
-    if route is None:
-        found = route_of(order.s, symbol_type, cat)
-        if isinstance(found, str):  # not listed, no quote asset we know: unpriced
-            event_id = f"{found}:{order.s}:{order.T}:{order.S}:{number_key(order.z)}"
-            return unlisted(found, order.s, side, price, order.T, recv_ts, SAMPLED, event_id)
-        route = found
-        if route[2] or route[4] != 0.0:  # not memoized: a linear price_unit of 0 (the fast path divides by it)
-            routes[key] = route
-    usd: float | None
-    venue, coin, inverse, contract_size, price_unit, usd_quoted, id_prefix = route
-    if inverse:
-        usd = filled * contract_size
-        qty = usd / price
-        coin_price = price
-    else:
-        qty = filled * contract_size
-        coin_price = price / price_unit
-        usd = exact_product2(order.z, price_text) if usd_quoted else None
-    return Liquidation(
-        venue,
-        order.s,
-        coin,
-        side,
-        coin_price,
-        qty,
-        usd,
-        order.T,
-        recv_ts,
-        SAMPLED,
-        f"{id_prefix}{order.T}:{order.S}:{number_key(order.z)}",
-    )
+_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
 def is_data(frame: Frame) -> bool:
     return (b'"e"' in frame) if isinstance(frame, bytes) else ('"e"' in frame)
 
 
-def _subscribe(streams: list[str]) -> str:
-    return msgspec.json.encode({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
+def connections(*streams: str) -> Connections:
+    """One `market` socket subscribed to `streams` (the pure VenueSpec.connections)."""
+    request = msgspec.json.encode({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
+    return lambda urls, _cat: [Connection("market", urls["market"], [request])]
 
 
-def usdm_connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    # BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations
-    # (the all-symbol `!markPrice@arr@1s` would journal ~8 GB a day).
-    return [Connection("market", urls["market"], [_subscribe(["!forceOrder@arr", "btcusdt@markPrice@1s"])])]
-
-
-def coinm_connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    return [Connection("market", urls["market"], [_subscribe(["!forceOrder@arr", "btcusd_perp@markPrice@1s"])])]
-
-
-class _Symbol(msgspec.Struct):
-    symbol: str
-    baseAsset: str = ""
-    quoteAsset: str = ""
-    contractType: str = ""
-    contractSize: float = 0.0  # COIN-M only: USD per contract
-    status: str = ""
-    contractStatus: str = ""
-
-
-class _ExchangeInfo(msgspec.Struct):
-    symbols: list[_Symbol] = []
-
-
-def _parse_usdm_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    info = msgspec.json.decode(body, type=_ExchangeInfo)
-    out = []
-    for sym in info.symbols:
-        coin, bundle = normalize_coin(sym.baseAsset or sym.symbol)
-        out.append(Instrument(USDM, sym.symbol, coin, "linear", bundle, sym.quoteAsset, bundle, "rest"))
-    return InstrumentsPage(out)
-
-
-def _parse_coinm_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    info = msgspec.json.decode(body, type=_ExchangeInfo)
-    out = []
-    for sym in info.symbols:
-        if sym.contractSize <= 0:
-            continue
-        coin, _ = normalize_coin(sym.baseAsset)
-        out.append(Instrument(COINM, sym.symbol, coin, "inverse", sym.contractSize, "USD", 1.0, "rest"))
-    return InstrumentsPage(out)
-
-
+# A companion mark price ticks every second: it proves the socket alive between liquidations
+# (the all-symbol `!markPrice@arr@1s` would journal ~8 GB a day).
+usdm_connections = connections("!forceOrder@arr", "btcusdt@markPrice@1s")
+coinm_connections = connections("!forceOrder@arr", "btcusd_perp@markPrice@1s")
 NOTE = "Binance pushes at most one liquidation per symbol per second: totals are lower bounds."
 
-USDM_SPEC = VenueSpec(
-    id=USDM,
-    coverage=SAMPLED,
-    urls=USDM_URLS,
-    rest_base=USDM_REST,
-    connections=usdm_connections,
-    parse=parse,
-    is_data=is_data,
-    heartbeat=Heartbeat(interval_s=60.0),  # the server pings every 3 min; the client library pongs
-    silence_s=30.0,
-    instrument_requests=lambda: [RestRequest("/fapi/v1/exchangeInfo")],
-    parse_instruments=_parse_usdm_instruments,
-    notes=NOTE,
-    checked_parse=parser,
-)
 
-COINM_SPEC = VenueSpec(
-    id=COINM,
-    coverage=SAMPLED,
-    urls=COINM_URLS,
-    rest_base=COINM_REST,
-    connections=coinm_connections,
-    parse=parse,
-    is_data=is_data,
-    heartbeat=Heartbeat(interval_s=60.0),
-    silence_s=30.0,
-    instrument_requests=lambda: [RestRequest("/dapi/v1/exchangeInfo")],
-    parse_instruments=_parse_coinm_instruments,
-    notes=NOTE,
-    checked_parse=parser,
-)
+def _spec(venue: str, urls: dict[str, str], rest: str, conns: Connections, path: str, page: Instruments) -> VenueSpec:
+    return VenueSpec(
+        id=venue,
+        coverage=SAMPLED,
+        urls=urls,
+        rest_base=rest,
+        connections=conns,
+        parse=parse,
+        is_data=is_data,
+        heartbeat=Heartbeat(interval_s=60.0),  # the server pings every 3 min; the client library pongs
+        silence_s=30.0,
+        instrument_requests=lambda: [RestRequest(path)],
+        parse_instruments=page,
+        notes=NOTE,
+        checked_parse=parser,
+    )
+
+
+USDM_SPEC = _spec(USDM, USDM_URLS, USDM_REST, usdm_connections, "/fapi/v1/exchangeInfo", parse_usdm_instruments)
+COINM_SPEC = _spec(COINM, COINM_URLS, COINM_REST, coinm_connections, "/dapi/v1/exchangeInfo", parse_coinm_instruments)
