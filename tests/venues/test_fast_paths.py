@@ -44,7 +44,7 @@ def odd_catalogue() -> Catalogue:
         ("binance_coinm", "BTCUSD_PERP", "inverse", 1e300, "USD", 1.0),
         ("bybit", "BTCUSDT", "inverse", 10.0, "USD", 1.0),
         ("bybit", "ETHUSDT", "linear", 1.0, "USDT", 0.0),
-            ("bitmex", "XBTUSD", "linear", 0.5, "USD", 2.0),
+        ("bitmex", "XBTUSD", "linear", 0.5, "USD", 2.0),
         ("bitmex", "XBTUSDT", "inverse", 1e-20, "USDT", 0.0),
         ("bitget", "BTCUSDT", "linear", 1.0, "USDT", 0.0),
         ("gate", "BTC_USDT", "linear", 1e-25, "USDT", 1.0),
