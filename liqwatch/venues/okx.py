@@ -166,17 +166,19 @@ def _event(inst_id: str, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquid
         if not (ts_text.isascii() and ts_text.isdigit()) or len(ts_text) > _MAX_MS_DIGITS or int(ts_text) <= 0:
             raise BadNumber(f"ts is not a positive ms timestamp: {ts_text!r}")
         ts = int(ts_text)
+        # the decimals the texts state (numbers.exact_product reads "1.5 " as 0.15): also the id's
+        sz, px = number_key(detail.sz), number_key(detail.bkPx)
         inst = cat.resolve(VENUE, inst_id, derive)
         if inst is None:  # unlisted: priced only
             coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
             coin_price, qty, usd = price / bundle, None, None
         else:  # linear: qty = sz × ctVal × ctMult, usd = qty × bkPx; inverse: usd = sz × value, qty = usd / bkPx
             coin = inst.coin
-            coin_price, qty, usd = contract_amounts(inst, detail.sz, detail.bkPx, price)
+            coin_price, qty, usd = contract_amounts(inst, sz, px, price)
         qty, usd = in_range(qty, "qty"), in_range(usd, "usd")
     except (BadNumber, ValueError, OverflowError) as exc:
         raise BadFrame(f"okx {inst_id}: {exc}") from None
-    event_id = f"{VENUE}:{inst_id}:{ts}:{side}:{number_key(detail.sz)}:{number_key(detail.bkPx)}"
+    event_id = f"{VENUE}:{inst_id}:{ts}:{side}:{sz}:{px}"
     return Liquidation(VENUE, inst_id, coin, side, coin_price, qty, usd, ts, recv_ts, SAMPLED, event_id)
 
 
