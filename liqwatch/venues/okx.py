@@ -232,7 +232,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 sz = detail.sz
                 px = detail.bkPx
                 ts_text = detail.ts
-                sz_head, _, sz_tail = sz.partition(".")
+                sz_head, sz_dot, sz_tail = sz.partition(".")
                 sz_digits = sz_head + sz_tail
                 if (
                     side is None
@@ -248,10 +248,10 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 ts = int(ts_text)
                 sz_value = float(sz_digits) * size_digits
                 places = len(sz_tail) + size_places
-                qty: float | None = None
-                usd: float | None = None
+                qty: float | None
+                usd: float | None
                 if mode == LINEAR_USD:  # qty = sz × value, usd = qty × bkPx (÷ price_unit), from digits
-                    px_head, _, px_tail = px.partition(".")
+                    px_head, px_dot, px_tail = px.partition(".")
                     px_digits = px_head + px_tail
                     px_value = float(px_digits) if px_digits.isdecimal() else 0.0
                     usd_digits = sz_value * px_value
@@ -259,32 +259,35 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                     ok = 0.0 < usd_digits < EXACT_INT and usd_places < 23
                     if ok:
                         price = px_value / POW10[len(px_tail)]
-                        qty = sz_value / POW10[places]
-                        usd = usd_digits / POW10[usd_places] / price_unit
-                        ok = 0.0 < usd < INF
+                        in_usd = usd_digits / POW10[usd_places] / price_unit
+                        qty, usd = sz_value / POW10[places], in_usd
+                        ok = 0.0 < in_usd < INF
+                        # number_key without the call where the text is plainly canonical (ids.py)
+                        plain = px[0] in "123456789" or px[1:2] == "."
+                        px_key = px if plain and (not px_dot or px[-1] not in "0.") and px.isascii() else number_key(px)
                 else:
                     try:
                         price = float(px)
                     except ValueError:
                         price = 0.0
+                    qty = usd = None
                     ok = 0.0 < price < INF and 0.0 < sz_value < EXACT_INT and places < 23
                     if ok and mode == INVERSE:  # usd = sz × value, qty = usd / bkPx
-                        usd = sz_value / POW10[places]
-                        qty = usd / price
-                        ok = 0.0 < qty < INF
+                        in_usd = sz_value / POW10[places]
+                        in_qty = in_usd / price
+                        qty, usd = in_qty, in_usd
+                        ok = 0.0 < in_qty < INF
+                    if ok:
+                        plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                        px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
                 if not ok:
                     out.append(_event(inst_id, detail, recv_ts, cat))
                     check = True
                     continue
                 if ts < min_ts or (usd is not None and usd > max_usd):
                     check = True
-                # number_key without the call where the text is plainly canonical (ids.py)
-                if sz[-1] not in "0." and (sz[0] in "123456789" or sz[1:2] == ".") and sz.isascii():
-                    sz_key = sz
-                else:
-                    sz_key = number_key(sz)
-                plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
-                px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
+                plain = sz[0] in "123456789" or sz[1:2] == "."
+                sz_key = sz if plain and (not sz_dot or sz[-1] not in "0.") and sz.isascii() else number_key(sz)
                 event_id = f"{prefix}{ts_text}:{side}:{sz_key}:{px_key}"
                 out.append(
                     Liquidation(VENUE, inst_id, coin, side, price / divisor, qty, usd, ts, recv_ts, SAMPLED, event_id)
