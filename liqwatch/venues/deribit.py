@@ -201,11 +201,6 @@ def _sane(value: float, what: str) -> float:
     return value
 
 
-def _digits(value: float) -> tuple[float, int] | None:
-    """numbers.float_digits, an integer below 2**53 being its own digits without the call."""
-    return (value, 0) if value.is_integer() and value < EXACT_INT else float_digits(value)
-
-
 def _other(frame: Frame, error: object) -> list[Liquidation]:
     """A frame Envelope cannot read: [] unless it is a trades notification, else BadFrame naming `error`."""
     try:
@@ -256,33 +251,39 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 out.extend(_events(trade, recv_ts, cat))
                 check = True
                 continue
-            found = (amount, 0) if amount.is_integer() and amount < EXACT_INT else float_digits(amount)
-            if found is None:
-                out.extend(_events(trade, recv_ts, cat))
-                check = True
-                continue
+            if amount.is_integer() and amount < EXACT_INT:  # its own digits (numbers.float_digits)
+                digits, places = amount, 0
+            else:
+                found = float_digits(amount)
+                if found is None:
+                    out.extend(_events(trade, recv_ts, cat))
+                    check = True
+                    continue
+                digits, places = found
             if mode == SKIP:
                 continue
-            qty: float | None = None
-            usd: float | None = None
-            value_digits = found[0] * size_digits
-            places = found[1] + size_places
-            ok = value_digits < EXACT_INT and places < 23
+            value_digits = digits * size_digits
+            value_places = places + size_places
+            ok = value_digits < EXACT_INT and value_places < 23
+            qty: float | None
+            usd: float | None
             if mode == INVERSE and ok:  # usd = amount × size (USD), qty = usd / price
-                value = value_digits / POW10[places]
-                qty = value / price
-                usd = value if usd_quoted else None
-                ok = 0.0 < qty < INF
+                value = value_digits / POW10[value_places]
+                in_qty = value / price
+                qty, usd = in_qty, value if usd_quoted else None
+                ok = 0.0 < in_qty < INF
             elif mode == LINEAR and ok:  # qty = amount × size, usd = amount × size / price_unit × price
-                qty = value_digits / POW10[places]
+                qty, usd = value_digits / POW10[value_places], None
                 if usd_quoted:
-                    price_found = _digits(price)
+                    price_found = (price, 0) if price.is_integer() and price < EXACT_INT else float_digits(price)
                     ok = price_found is not None
                     if price_found is not None:
-                        usd_digits = found[0] * factor_digits * price_found[0]
-                        usd_places = found[1] + factor_places + price_found[1]
+                        usd_digits = digits * factor_digits * price_found[0]
+                        usd_places = places + factor_places + price_found[1]
                         ok = usd_digits < EXACT_INT and usd_places < 23
                         usd = usd_digits / POW10[usd_places] if ok else None
+            else:
+                qty = usd = None
             if not ok:
                 out.extend(_events(trade, recv_ts, cat))
                 check = True
@@ -291,9 +292,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             coin_price = price / divisor
-            trade_prefix = f"{prefix}{trade.trade_id}:"
+            trade_id = trade.trade_id
             for side in sides:
-                event_id = trade_prefix + side
+                event_id = f"{prefix}{trade_id}:{side}"
                 out.append(Liquidation(VENUE, name, coin, side, coin_price, qty, usd, ts, recv_ts, COMPLETE, event_id))
         return refuse_impossible(out, max_usd, min_ts) if check else out
 
