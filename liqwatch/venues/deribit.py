@@ -60,18 +60,13 @@ HEARTBEAT_S = 10  # public/set_heartbeat interval; the docs' minimum is 10 s
 # Quote currencies of linear instruments, written after an underscore: BTC_USDC-PERPETUAL.
 LINEAR_QUOTES = ("USDC", "USDT")
 
-# (liquidated party, taker direction) → liquidated POSITION side.
-SIDES: dict[tuple[str, str], Side] = {
-    ("T", "sell"): LONG,  # the taker sold: its long was closed
-    ("T", "buy"): SHORT,
-    ("M", "buy"): LONG,  # the maker sold into the taker's buy: the maker's long was closed
-    ("M", "sell"): SHORT,
-}
-PARTIES = {"T": ("T",), "M": ("M",), "MT": ("M", "T")}
-# flag → taker direction → the liquidated sides of its events (SIDES over PARTIES, as a table)
-_FLAG_SIDES: dict[str, dict[str, tuple[Side, ...]]] = {
-    flag: {direction: tuple(SIDES[(party, direction)] for party in parties) for direction in ("buy", "sell")}
-    for flag, parties in PARTIES.items()
+# liquidation flag → the TAKER's direction → the liquidated POSITION sides of its events. T: the
+# taker's order side is `direction` (sell closes a long); M: the maker's is the opposite (the maker
+# sold into the taker's buy: a long was closed); MT: both, the maker's first.
+SIDES: dict[str, dict[str, tuple[Side, ...]]] = {
+    "T": {"sell": (LONG,), "buy": (SHORT,)},
+    "M": {"buy": (LONG,), "sell": (SHORT,)},
+    "MT": {"buy": (LONG, SHORT), "sell": (SHORT, LONG)},
 }
 INF = math.inf
 
@@ -158,7 +153,7 @@ def _events(trade: Trade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     if trade.liquidation is None:  # not a liquidation
         return []
     try:
-        sides = _FLAG_SIDES[trade.liquidation].get(trade.direction)
+        sides = SIDES[trade.liquidation].get(trade.direction)
         if sides is None:
             raise BadNumber(f"unknown direction {trade.direction!r}")
         positive(trade.amount, "amount")
@@ -246,7 +241,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             if route is None:
                 route = routes[name] = _route(name, cat)
             mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
-            sides = _FLAG_SIDES[flag].get(trade.direction)
+            sides = SIDES[flag].get(trade.direction)
             if sides is None or mode == SLOW or not (0.0 < amount < INF and 0.0 < price < INF):
                 out.extend(_events(trade, recv_ts, cat))
                 check = True
