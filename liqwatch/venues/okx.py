@@ -214,7 +214,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             return []
         entries = push.data
         if entries is None:
-            return _other(frame, "liquidation-orders push without data")
+            raise BadFrame("okx: liquidation-orders push without data")
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
         short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
         out: list[Liquidation] = []

@@ -280,6 +280,7 @@ BOUNDARIES = [
     push("BTC-USDT-SWAP", "1", "1", 10**15),  # 16 digits
     push("BTC-USDT-SWAP", "1", "1" + "0" * 700, MIN_TS),  # beyond what int() reads in a frame
     push("XYZ-USDT-SWAP", "0." + "0" * 400 + "1", "2", MIN_TS),  # sz underflows: refused, even unpriced
+    push("BTC-USDT", "0.5", "1.5 ", MIN_TS),  # MARGIN; a trailing space once priced it as 0.15
     # ids: canonical decimals, whatever the text
     push("BTC-USDT-SWAP", "2.500", "95000.10", MIN_TS),
     push("BTC-USD-SWAP", "100", "095000.", MIN_TS),
