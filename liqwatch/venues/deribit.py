@@ -14,7 +14,8 @@ Side: `direction` is the TAKER's direction; `liquidation` says who was liquidate
   "T" (taker): the liquidated order side is `direction` → sell ⇒ long, buy ⇒ short.
   "M" (maker): the liquidated order side is the opposite of `direction` → buy ⇒ long, sell ⇒ short.
   "MT" (both): two events, one long and one short, with the same amount.
-  Trades without `liquidation` yield nothing.
+  Trades without `liquidation` yield nothing (and are not checked). Another flag or direction on a
+  liquidation trade: BadFrame.
 Size (`amount`): inverse ("reversed") perpetuals and futures (BTC-PERPETUAL, ETH-25DEC26) give
   USD → usd = amount, qty = amount / price. Linear USDC/USDT instruments (BTC_USDC-PERPETUAL) give
   the base coin → qty = amount, usd = amount × price (USDC/USDT at par). The REST `contract_size`
@@ -26,7 +27,8 @@ Time: `timestamp` (ms). Id: `deribit:<instrument>:<trade_id>:<long|short>` (venu
   stream flagged "M"), so the two events of an "MT" trade get distinct ids and every source one id.
 Coverage: complete (every liquidation trade is public).
 Backfill: `public/get_last_trades_by_currency_and_time` returns the same trade objects (the docs say
-  the last 24 hours only); `backfill_request` / `parse_rest_trades` / `backfill_next` are pure.
+  the last 24 hours only); `backfill_request` / `parse_rest_trades` / `backfill_next` are pure, the
+  requests, pages and instruments endpoint are deribit_rest.py's job.
 """
 
 from __future__ import annotations
@@ -40,19 +42,11 @@ import msgspec
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
-from liqwatch.venues import routes
-from liqwatch.venues.base import (
-    BadFrame,
-    Connection,
-    Frame,
-    Heartbeat,
-    InstrumentsPage,
-    Parse,
-    RestRequest,
-    VenueSpec,
-    refuse_impossible,
-)
-from liqwatch.venues.routes import contract_route, price_only
+from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.deribit_rest import backfill_next as backfill_next  # callers and tests use deribit.…
+from liqwatch.venues.deribit_rest import backfill_request as backfill_request
+from liqwatch.venues.deribit_rest import instrument_requests, parse_instruments, rest_trades_as_push
+from liqwatch.venues.routes import INVERSE, LINEAR, SKIP, SLOW, Route, contract_route, price_only
 
 VENUE = "deribit"
 URLS = {"ws": "wss://www.deribit.com/ws/api/v2"}
@@ -66,19 +60,19 @@ HEARTBEAT_S = 10  # public/set_heartbeat interval; the docs' minimum is 10 s
 # Quote currencies of linear instruments, written after an underscore: BTC_USDC-PERPETUAL.
 LINEAR_QUOTES = ("USDC", "USDT")
 
-# (liquidated party, taker direction) → liquidated POSITION side.
-SIDES: dict[tuple[str, str], Side] = {
-    ("T", "sell"): LONG,  # the taker sold: its long was closed
-    ("T", "buy"): SHORT,
-    ("M", "buy"): LONG,  # the maker sold into the taker's buy: the maker's long was closed
-    ("M", "sell"): SHORT,
+# liquidation flag → the TAKER's direction → the liquidated POSITION sides of its events. T: the
+# taker's order side is `direction` (sell closes a long); M: the maker's is the opposite (the maker
+# sold into the taker's buy: a long was closed); MT: both, the maker's first.
+SIDES: dict[str, dict[str, tuple[Side, ...]]] = {
+    "T": {"sell": (LONG,), "buy": (SHORT,)},
+    "M": {"buy": (LONG,), "sell": (SHORT,)},
+    "MT": {"buy": (LONG, SHORT), "sell": (SHORT, LONG)},
 }
-PARTIES = {"T": ("T",), "M": ("M",), "MT": ("M", "T")}
 INF = math.inf
 
 
-class Trade(msgspec.Struct, frozen=True):
-    """One public trade (`public_trade` schema); only liquidation trades become events."""
+class Trade(msgspec.Struct, frozen=True, gc=False):
+    """One public trade (`public_trade` schema, only the fields read); liquidation trades become events."""
 
     trade_id: str  # unique per trade; the dedup key with the instrument
     instrument_name: str  # BTC-PERPETUAL, ETH-25DEC26, BTC_USDC-PERPETUAL, …
@@ -86,43 +80,36 @@ class Trade(msgspec.Struct, frozen=True):
     price: float  # USD (inverse) or USDC/USDT (linear) per coin
     amount: float  # inverse: USD; linear and options: base coin
     direction: str  # the TAKER's direction: "buy" | "sell"
-    liquidation: str | None = None  # "M" maker liquidated, "T" taker, "MT" both; absent otherwise
-    trade_seq: int = 0  # per-instrument sequence
-    index_price: float | None = None
-    mark_price: float | None = None
+    liquidation: Literal["M", "T", "MT"] | None = None  # maker, taker or both liquidated; absent otherwise
 
 
-class Params(msgspec.Struct, frozen=True):
+class Params(msgspec.Struct, frozen=True, gc=False):
     channel: str = ""  # "trades.future.BTC.100ms"
-    data: msgspec.Raw = msgspec.Raw()  # list of trades on trades.* channels (empty: absent)
+    data: list[Trade] | None = None  # trades on trades.* channels
     type: str = ""  # heartbeat frames: "heartbeat" | "test_request"
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """Notifications, heartbeats and JSON-RPC responses (acks, errors) in one shape."""
+class Envelope(msgspec.Struct, frozen=True, gc=False):
+    """Notifications (trades decoded in the same pass), heartbeats and JSON-RPC responses in one shape."""
 
     method: str = ""  # "subscription" | "heartbeat" | "" (responses)
     params: Params | None = None
 
 
-class TradesPage(msgspec.Struct, frozen=True):
-    trades: list[Trade] = []
-    has_more: bool = False
+class Channel(msgspec.Struct, frozen=True):
+    channel: str = ""
+    type: str = ""
 
 
-class RestError(msgspec.Struct, frozen=True):
-    code: int = 0
-    message: str = ""
+class Header(msgspec.Struct, frozen=True):
+    """Any frame, data not read: is a frame that Envelope cannot read a trades notification? a test_request?"""
 
-
-class TradesResponse(msgspec.Struct, frozen=True):
-    result: TradesPage | None = None
-    error: RestError | None = None
+    method: str = ""
+    params: Channel | None = None
 
 
 _decode = msgspec.json.Decoder(Envelope).decode
-_decode_trades = msgspec.json.Decoder(list[Trade]).decode
-_decode_rest_trades = msgspec.json.Decoder(TradesResponse).decode
+_decode_header = msgspec.json.Decoder(Header).decode
 
 
 def is_option_or_combo(name: str) -> bool:
@@ -149,73 +136,10 @@ def derive(name: str) -> Instrument | None:
     return None
 
 
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """The reference parse: every frame the fast path in `parser` does not take comes here."""
-    try:
-        msg = _decode(frame)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"deribit: {exc}") from None
-    params = msg.params
-    if msg.method != "subscription" or params is None or not params.channel.startswith("trades."):
-        return []
-    if not params.data:
-        raise BadFrame(f"deribit: {params.channel} notification without data")
-    try:
-        trades = _decode_trades(params.data)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"deribit {params.channel}: {exc}") from None
-    return _liquidations(trades, recv_ts, cat)
-
-
-class _FastTrade(msgspec.Struct, frozen=True, gc=False):
-    """Trade, as strict as it and stricter: flags and directions the fast path knows (else `_parse`)."""
-
-    trade_id: str
-    instrument_name: str
-    timestamp: int
-    price: float
-    amount: float
-    direction: Literal["buy", "sell"]
-    liquidation: Literal["M", "T", "MT"] | None = None
-    trade_seq: int = 0
-    index_price: float | None = None
-    mark_price: float | None = None
-
-
-class _FastParams(msgspec.Struct, frozen=True, gc=False):
-    """Params with `data` decoded as trades in the same pass."""
-
-    channel: str = ""
-    data: list[_FastTrade] | None = None
-    type: str = ""
-
-
-class _FastEnvelope(msgspec.Struct, frozen=True, gc=False):
-    method: Literal["subscription"]  # heartbeats and responses go to _parse
-    params: _FastParams | None = None
-
-
-_decode_fast = msgspec.json.Decoder(_FastEnvelope).decode
-
-# (liquidation flag, taker direction) → the events' (party, liquidated side), as _append makes them.
-_PARTY_SIDES: dict[str, dict[str, tuple[tuple[str, Side], ...]]] = {
-    flag: {direction: tuple((party, SIDES[(party, direction)]) for party in parties) for direction in ("buy", "sell")}
-    for flag, parties in PARTIES.items()
-}
-
-# How an instrument's events are computed (_append's branches, per name and catalogue):
-_PRICE_ONLY = routes.PRICE_ONLY
-_INVERSE = routes.INVERSE
-_LINEAR = routes.LINEAR
-_SKIP = routes.SKIP
-_SLOW = routes.SLOW
-_Route = routes.Route
-
-
-def _route(name: str, cat: Catalogue) -> _Route:
+def _route(name: str, cat: Catalogue) -> Route:
     prefix = f"{VENUE}:{name}:"
     if is_option_or_combo(name):
-        return (_SKIP, "", 1.0, 0.0, 0, 0.0, 0, False, prefix)
+        return (SKIP, "", 1.0, 0.0, 0, 0.0, 0, False, prefix)
     inst = cat.resolve(VENUE, name, derive)
     if inst is None:
         coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
@@ -223,36 +147,87 @@ def _route(name: str, cat: Catalogue) -> _Route:
     return contract_route(inst, prefix)
 
 
-def _slow(trade: Trade | _FastTrade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    out: list[Liquidation] = []
+def _events(trade: Trade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """THE RULES for one liquidation trade (`parse`'s loop inlines them for the trades they plainly cover)."""
+    name = trade.instrument_name
+    if trade.liquidation is None:  # not a liquidation
+        return []
     try:
-        _append(out, trade, recv_ts, cat)
+        sides = SIDES[trade.liquidation].get(trade.direction)
+        if sides is None:
+            raise BadNumber(f"unknown direction {trade.direction!r}")
+        positive(trade.amount, "amount")
+        price = positive(trade.price, "price")
+        if is_option_or_combo(name):  # checked, then skipped: not a position's notional
+            return []
+        inst = cat.resolve(VENUE, name, derive)
+        qty = usd = None
+        coin_price = price
+        if inst is None:  # unlisted: priced only (venues/base.py)
+            coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
+            coin_price = price / bundle
+        elif inst.kind == "inverse":  # amount in USD: usd = amount, qty = usd / price
+            coin = inst.coin
+            value = _sane(exact_product(trade.amount, inst.contract_size), "value")
+            qty = _sane(value / price, "qty")
+            usd = value if inst.usd_quoted else None
+        elif inst.kind == "linear":  # amount in coin: qty = amount, usd = amount × price
+            coin = inst.coin
+            qty = _sane(exact_product(trade.amount, inst.contract_size), "qty")
+            coin_price = price / inst.price_unit
+            if inst.usd_quoted:
+                usd = _sane(exact_product(trade.amount, inst.contract_size / inst.price_unit, trade.price), "usd")
+        else:
+            coin = inst.coin
     except BadNumber as exc:
-        raise BadFrame(f"deribit {trade.instrument_name} {trade.trade_id}: {exc}") from None
-    return out
+        raise BadFrame(f"deribit {name} {trade.trade_id}: {exc}") from None
+    ts = trade.timestamp
+    prefix = f"{VENUE}:{name}:{trade.trade_id}:"
+    return [
+        Liquidation(VENUE, name, coin, side, coin_price, qty, usd, ts, recv_ts, COMPLETE, f"{prefix}{side}")
+        for side in sides
+    ]
+
+
+def _sane(value: float, what: str) -> float:
+    """A product or quotient of positive inputs that neither overflowed nor underflowed."""
+    if not (math.isfinite(value) and value > 0):
+        raise BadNumber(f"{what} out of range: {value!r}")
+    return value
+
+
+def _other(frame: Frame, error: object) -> list[Liquidation]:
+    """A frame Envelope cannot read: [] unless it is a trades notification, else BadFrame naming `error`."""
+    try:
+        msg = _decode_header(frame)
+    except (msgspec.DecodeError, UnicodeError) as exc:
+        raise BadFrame(f"deribit: {exc}") from None
+    if msg.method != "subscription" or msg.params is None or not msg.params.channel.startswith("trades."):
+        return []
+    raise BadFrame(f"deribit {msg.params.channel}: {error}")
 
 
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One decode into typed trades, then per liquidation trade a fast path that gives what
-    `_append` gives: amount and price as exact digits of their shortest repr (numbers.float_digits,
-    integers inline), products below 2**53 divided once by an exact power of ten. Anything else
-    goes to `_append`, frames of any other shape to `_parse`.
+    One decode into typed trades; per liquidation trade `_events`' rules inline where amount and
+    price are exact digits of their shortest repr (numbers.float_digits) whose products stay below
+    2**53, divided once by an exact power of ten; every other trade is `_events`', other frames
+    `_other`'s.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         try:
-            msg = _decode_fast(frame)
-        except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            msg = _decode(frame)
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            return _other(frame, exc)
         params = msg.params
-        if params is None or not params.channel.startswith("trades."):
+        if msg.method != "subscription" or params is None or not params.channel.startswith("trades."):
             return []
         trades = params.data
         if trades is None:
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
-        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+            raise BadFrame(f"deribit: {params.channel} notification without data")
+        routes: dict[object, Route] = cat.memo(VENUE)  # type: ignore[assignment]
         out: list[Liquidation] = []
         check = False
         for trade in trades:
@@ -266,89 +241,56 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             if route is None:
                 route = routes[name] = _route(name, cat)
             mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
-            if not (0.0 < amount < INF and 0.0 < price < INF) or mode == _SLOW:
-                out.extend(_slow(trade, recv_ts, cat))
+            sides = SIDES[flag].get(trade.direction)
+            if sides is None or mode == SLOW or not (0.0 < amount < INF and 0.0 < price < INF):
+                out.extend(_events(trade, recv_ts, cat))
                 check = True
                 continue
-            # amount's digits (numbers.float_digits; an integer below 2**53 is its own digits)
+            if amount.is_integer() and amount < EXACT_INT:  # its own digits (numbers.float_digits)
+                digits, places = amount, 0
+            else:
+                found = float_digits(amount)
+                if found is None:
+                    out.extend(_events(trade, recv_ts, cat))
+                    check = True
+                    continue
+                digits, places = found
+            if mode == SKIP:
+                continue
+            value_digits = digits * size_digits
+            value_places = places + size_places
+            ok = value_digits < EXACT_INT and value_places < 23
             qty: float | None
             usd: float | None
-            if mode == _INVERSE:
-                if amount.is_integer() and amount < EXACT_INT:
-                    value_digits = amount * size_digits
-                    places = size_places
-                else:
-                    found = float_digits(amount)
-                    if found is None:
-                        out.extend(_slow(trade, recv_ts, cat))
-                        check = True
-                        continue
-                    value_digits = found[0] * size_digits
-                    places = found[1] + size_places
-                if not (value_digits < EXACT_INT and places < 23):
-                    out.extend(_slow(trade, recv_ts, cat))
-                    check = True
-                    continue
-                value = value_digits / POW10[places]
-                qty = value / price
-                if not 0.0 < qty < INF:
-                    out.extend(_slow(trade, recv_ts, cat))
-                    check = True
-                    continue
-                usd = value if usd_quoted else None
-            elif mode == _LINEAR:
-                found = (amount, 0) if amount.is_integer() and amount < EXACT_INT else float_digits(amount)
-                if found is None:
-                    out.extend(_slow(trade, recv_ts, cat))
-                    check = True
-                    continue
-                amount_digits, amount_places = found
-                value_digits = amount_digits * size_digits
-                places = amount_places + size_places
-                if not (value_digits < EXACT_INT and places < 23):
-                    out.extend(_slow(trade, recv_ts, cat))
-                    check = True
-                    continue
-                qty = value_digits / POW10[places]
-                usd = None
+            if mode == INVERSE and ok:  # usd = amount × size (USD), qty = usd / price
+                value = value_digits / POW10[value_places]
+                in_qty = value / price
+                qty, usd = in_qty, value if usd_quoted else None
+                ok = 0.0 < in_qty < INF
+            elif mode == LINEAR and ok:  # qty = amount × size, usd = amount × size / price_unit × price
+                qty, usd = value_digits / POW10[value_places], None
                 if usd_quoted:
-                    found = (price, 0) if price.is_integer() and price < EXACT_INT else float_digits(price)
-                    if found is None:
-                        out.extend(_slow(trade, recv_ts, cat))
-                        check = True
-                        continue
-                    usd_digits = amount_digits * factor_digits * found[0]
-                    places = amount_places + factor_places + found[1]
-                    if not (usd_digits < EXACT_INT and places < 23):
-                        out.extend(_slow(trade, recv_ts, cat))
-                        check = True
-                        continue
-                    usd = usd_digits / POW10[places]
-            elif mode == _SKIP:
-                continue
+                    price_found = (price, 0) if price.is_integer() and price < EXACT_INT else float_digits(price)
+                    ok = price_found is not None
+                    if price_found is not None:
+                        usd_digits = digits * factor_digits * price_found[0]
+                        usd_places = places + factor_places + price_found[1]
+                        ok = usd_digits < EXACT_INT and usd_places < 23
+                        usd = usd_digits / POW10[usd_places] if ok else None
             else:
                 qty = usd = None
+            if not ok:
+                out.extend(_events(trade, recv_ts, cat))
+                check = True
+                continue
             ts = trade.timestamp
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             coin_price = price / divisor
             trade_id = trade.trade_id
-            for _party, side in _PARTY_SIDES[flag][trade.direction]:
-                out.append(
-                    Liquidation(
-                        VENUE,
-                        name,
-                        coin,
-                        side,
-                        coin_price,
-                        qty,
-                        usd,
-                        ts,
-                        recv_ts,
-                        COMPLETE,
-                        f"{prefix}{trade_id}:{side}",
-                    )
-                )
+            for side in sides:
+                event_id = f"{prefix}{trade_id}:{side}"
+                out.append(Liquidation(VENUE, name, coin, side, coin_price, qty, usd, ts, recv_ts, COMPLETE, event_id))
         return refuse_impossible(out, max_usd, min_ts) if check else out
 
     return parse
@@ -357,73 +299,9 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 parse = parser()
 
 
-def _liquidations(trades: list[Trade], recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    out: list[Liquidation] = []
-    for trade in trades:
-        if trade.liquidation is None:
-            continue
-        try:
-            _append(out, trade, recv_ts, cat)
-        except BadNumber as exc:
-            raise BadFrame(f"deribit {trade.instrument_name} {trade.trade_id}: {exc}") from None
-    return out
-
-
-def _append(out: list[Liquidation], trade: Trade | _FastTrade, recv_ts: int, cat: Catalogue) -> None:
-    liquidation = trade.liquidation or ""
-    parties = PARTIES.get(liquidation)
-    if parties is None:
-        raise BadNumber(f"unknown liquidation flag {liquidation!r}")
-    if trade.direction not in ("buy", "sell"):
-        raise BadNumber(f"unknown direction {trade.direction!r}")
-    positive(trade.amount, "amount")
-    price = positive(trade.price, "price")
-    name = trade.instrument_name
-    if is_option_or_combo(name):
-        return
-    inst = cat.resolve(VENUE, name, derive)
-    qty: float | None = None
-    usd: float | None = None
-    coin_price = price
-    if inst is None:
-        coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
-        coin_price = price / bundle
-    else:
-        coin = inst.coin
-        if inst.kind == "inverse":
-            quote_value = _sane(exact_product(trade.amount, inst.contract_size), "value")
-            qty = _sane(quote_value / price, "qty")
-            usd = quote_value if inst.usd_quoted else None
-        elif inst.kind == "linear":
-            qty = _sane(exact_product(trade.amount, inst.contract_size), "qty")
-            coin_price = price / inst.price_unit
-            if inst.usd_quoted:
-                factor = inst.contract_size / inst.price_unit
-                usd = _sane(exact_product(trade.amount, factor, trade.price), "usd")
-    for party in parties:
-        side = SIDES[(party, trade.direction)]
-        out.append(
-            Liquidation(
-                venue=VENUE,
-                symbol=name,
-                coin=coin,
-                side=side,
-                price=coin_price,
-                qty=qty,
-                usd=usd,
-                ts=trade.timestamp,
-                recv_ts=recv_ts,
-                coverage=COMPLETE,
-                id=f"{VENUE}:{name}:{trade.trade_id}:{side}",
-            )
-        )
-
-
-def _sane(value: float, what: str) -> float:
-    """A product or quotient of positive inputs that neither overflowed nor underflowed."""
-    if not (math.isfinite(value) and value > 0):
-        raise BadNumber(f"{what} out of range: {value!r}")
-    return value
+def parse_rest_trades(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """The liquidations in a `get_last_trades_by_*_and_time` response, exactly as parse gives them."""
+    return parse(rest_trades_as_push(body), recv_ts, cat)
 
 
 def is_data(frame: Frame) -> bool:
@@ -439,14 +317,11 @@ TEST_REPLY = _rpc("public/test", {}, 9)
 
 def reply(frame: Frame) -> str | None:
     """`public/test` for a server `test_request`; None for every other frame (never raises)."""
-    if isinstance(frame, bytes):
-        if b"test_request" not in frame:
-            return None
-    elif "test_request" not in frame:
+    if (b"test_request" not in frame) if isinstance(frame, bytes) else ("test_request" not in frame):
         return None
     try:
-        msg = _decode(frame)
-    except msgspec.DecodeError:
+        msg = _decode_header(frame)
+    except (msgspec.DecodeError, UnicodeError):
         return None
     if msg.method == "heartbeat" and msg.params is not None and msg.params.type == "test_request":
         return TEST_REPLY
@@ -462,106 +337,11 @@ def channels() -> list[str]:
 
 
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    return [
-        Connection(
-            "ws",
-            urls["ws"],
-            [
-                _rpc("public/set_heartbeat", {"interval": HEARTBEAT_S}, 1),
-                _rpc("public/subscribe", {"channels": channels()}, 2),
-            ],
-        )
+    subscribe = [
+        _rpc("public/set_heartbeat", {"interval": HEARTBEAT_S}, 1),
+        _rpc("public/subscribe", {"channels": channels()}, 2),
     ]
-
-
-class _Instrument(msgspec.Struct):
-    instrument_name: str
-    kind: str = ""  # "future", "option", "spot", "future_combo", "option_combo"
-    base_currency: str = ""  # BTC, ETH, …
-    quote_currency: str = ""  # USD (inverse), USDC (linear)
-    counter_currency: str = ""
-    settlement_currency: str | None = None  # BTC (inverse), USDC (linear)
-    instrument_type: str | None = None  # "reversed" | "linear"
-    future_type: str | None = None  # older name of instrument_type
-    contract_size: float = 0.0  # order step (USD for inverse), not the unit of trade amounts
-
-
-class _InstrumentsResponse(msgspec.Struct):
-    result: list[_Instrument] = []
-
-
-def _instrument(raw: _Instrument) -> Instrument | None:
-    if raw.kind != "future" or not raw.base_currency:
-        return None
-    coin, bundle = normalize_coin(raw.base_currency)
-    kind = raw.instrument_type or raw.future_type
-    if kind == "reversed":
-        return Instrument(VENUE, raw.instrument_name, coin, "inverse", 1.0, "USD", 1.0, "rest")
-    if kind == "linear":
-        quote = (raw.quote_currency or raw.counter_currency).upper()
-        return Instrument(VENUE, raw.instrument_name, coin, "linear", bundle, quote, bundle, "rest")
-    return None
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest("/public/get_instruments", {"currency": "any", "kind": "future"})]
-
-
-def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    try:
-        response = msgspec.json.decode(body, type=_InstrumentsResponse)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"deribit instruments: {exc}") from None
-    return InstrumentsPage([inst for inst in map(_instrument, response.result) if inst is not None])
-
-
-BACKFILL_PATH = "/public/get_last_trades_by_currency_and_time"
-BACKFILL_COUNT = 1000  # the endpoint's maximum page size
-
-
-def backfill_request(currency: str, start_ms: int, end_ms: int, count: int = BACKFILL_COUNT) -> RestRequest:
-    """Trades of one currency's futures in [start_ms, end_ms], oldest first."""
-    return RestRequest(
-        BACKFILL_PATH,
-        {
-            "currency": currency,
-            "kind": "future",
-            "start_timestamp": str(start_ms),
-            "end_timestamp": str(end_ms),
-            "count": str(count),
-            "sorting": "asc",
-        },
-    )
-
-
-def _rest_page(body: Frame) -> TradesPage:
-    try:
-        response = _decode_rest_trades(body)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"deribit trades: {exc}") from None
-    if response.error is not None:
-        raise BadFrame(f"deribit trades: error {response.error.code} {response.error.message}")
-    if response.result is None:
-        raise BadFrame("deribit trades: response without result")
-    return response.result
-
-
-def parse_rest_trades(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """The liquidations in a `get_last_trades_by_*_and_time` response, exactly as parse gives them."""
-    return _liquidations(_rest_page(body).trades, recv_ts, cat)
-
-
-def backfill_next(req: RestRequest, body: Frame) -> RestRequest | None:
-    """The following page (from the last trade's timestamp; ids dedup the overlap), or None."""
-    page = _rest_page(body)
-    if not page.has_more or not page.trades:
-        return None
-    params = dict(req.params)
-    start = int(params.get("start_timestamp", "0"))
-    last = max(trade.timestamp for trade in page.trades)
-    # A full page within one millisecond would repeat forever: step past it.
-    params["start_timestamp"] = str(last if last > start else start + 1)
-    return RestRequest(req.path, params)
+    return [Connection("ws", urls["ws"], subscribe)]
 
 
 DERIBIT_SPEC = VenueSpec(

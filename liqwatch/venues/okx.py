@@ -7,18 +7,18 @@ Docs: https://www.okx.com/docs-v5/en/#public-data-websocket-liquidation-orders-c
 
 Side: `posSide` first: in hedge mode it is `long`/`short` and IS the liquidated position. In one-way
   mode (`net`, or empty) `side` is the liquidation ORDER side: sell closes a long → long, buy closes
-  a short → short.
+  a short → short. Any other value, or one-way without `side`: BadFrame.
 Size: `sz` is in CONTRACTS for SWAP/FUTURES, `bkPx` the bankruptcy price (quote per coin).
   linear  (ctType linear, ctValCcy = the base coin): qty = sz × ctVal × ctMult, usd = qty × bkPx
           (one exact product sz × ctVal × ctMult × bkPx; settlement in USDT/USDC counts as USD).
   inverse (ctType inverse, ctValCcy USD): usd = sz × ctVal × ctMult, qty = usd / bkPx.
   MARGIN: `sz` is in base currency (the documented convention, `derive`): qty = sz, usd = sz × bkPx.
-  Contract values come from the catalogue (instruments endpoint, or the bundled snapshot). Linear
-  contract values differ per coin and have no convention, so an unknown linear SWAP/FUTURES
-  instrument gives usd None and qty None — never a guess. Inverse (coin-margined, `-USD-`) contracts
-  follow OKX's long-standing convention of 100 USD for BTC and 10 USD for every other coin (captured
-  instruments 2022, research §4): that rule (`INVERSE_USD`) prices expired futures, which the
-  instruments endpoint no longer lists, when old captures are imported.
+  Contract values come from the catalogue (instruments endpoint, okx_rest.py, or the bundled
+  snapshot). Linear contract values differ per coin and have no convention, so an unknown linear
+  SWAP/FUTURES instrument gives usd None and qty None — never a guess. Inverse (coin-margined,
+  `-USD-`) contracts follow OKX's long-standing convention of 100 USD for BTC and 10 USD for every
+  other coin (captured instruments 2022, research §4): that rule (`INVERSE_USD`) prices expired
+  futures, which the instruments endpoint no longer lists, when old captures are imported.
   OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
 Every entry of `data[]` and every entry of each `details[]` is one liquidation (peers that read
   only details[0] drop the rest).
@@ -34,8 +34,8 @@ Heartbeat: OKX cuts a connection that receives nothing for 30 s; the client send
   The companion `mark-price` channel for BTC-USDT-SWAP pushes when the mark price changes (BTC's
   moves many times a minute), so a silent-but-open socket is detected within `silence_s`.
 REST backfill: `GET /api/v5/public/liquidation-orders` (about the last day, ≤100 rows a call,
-  instFamily/uly and state required for SWAP/FUTURES). The response rows have the WS `data[]`
-  shape (plus `totalLoss`): `parse_rest_liquidations` reuses the per-entry logic.
+  instFamily/uly and state required for SWAP/FUTURES; okx_rest.py builds it). The rows have the
+  stream's `data[]` shape (plus `totalLoss`): `parse_rest_liquidations` parses them as that push.
 UNCONFIRMED: the verbatim REST response (research holds an assembled shape only); the coverage
   rule (≤1 per contract per second?) and the first-message replay.
 """
@@ -48,92 +48,75 @@ from typing import Literal
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, Kind, normalize_coin
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, exact_product, positive
-from liqwatch.venues.base import (
-    BadFrame,
-    Connection,
-    Frame,
-    Heartbeat,
-    InstrumentsPage,
-    Parse,
-    RestRequest,
-    VenueSpec,
-    refuse_impossible,
-)
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive
+from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.ids import number_key
+from liqwatch.venues.okx_rest import INST_TYPES, instrument_requests, parse_instruments, rest_rows_as_push
+from liqwatch.venues.okx_rest import LIQUIDATIONS_PATH as LIQUIDATIONS_PATH  # callers and tests use okx.…
+from liqwatch.venues.okx_rest import liquidation_orders_request as liquidation_orders_request
 from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "okx"
-
 URLS = {"public": "wss://ws.okx.com:8443/ws/v5/public"}
 REST = "https://www.okx.com"
-
-CHANNEL = "liquidation-orders"
-INST_TYPES = ("SWAP", "FUTURES")  # one subscription per instType covers every instrument of it
+CHANNEL = "liquidation-orders"  # one subscription per instType (INST_TYPES) covers all its instruments
 COMPANION = {"channel": "mark-price", "instId": "BTC-USDT-SWAP"}
-INSTRUMENTS_PATH = "/api/v5/public/instruments"
-LIQUIDATIONS_PATH = "/api/v5/public/liquidation-orders"
+INVERSE_USD = {"BTC": 100.0}  # USD per inverse contract; every other coin: INVERSE_USD_OTHER
+INVERSE_USD_OTHER = 10.0
 
-# Hedge mode: posSide names the liquidated position.
-POSITION_SIDES: dict[str, Side] = {"long": LONG, "short": SHORT}
-# One-way mode (posSide "net" or empty): side is the liquidation ORDER side; sell closes a long.
+# Hedge mode: posSide names the liquidated position. One-way mode (posSide "net" or empty): side is
+# the liquidation ORDER side; sell closes a long. As a table: posSide → side → position (absent: error).
 ORDER_SIDES: dict[str, Side] = {"sell": LONG, "buy": SHORT}
-ONE_WAY = frozenset({"net", ""})
+_SIDES: dict[str, dict[str, Side]] = {
+    "long": {"buy": LONG, "sell": LONG, "": LONG},
+    "short": {"buy": SHORT, "sell": SHORT, "": SHORT},
+    "net": ORDER_SIDES,
+    "": ORDER_SIDES,
+}
 INF = math.inf
-
 _MAX_MS_DIGITS = 15  # ms timestamps have 13 digits until the year 2286
+# Route modes: how a symbol's events are sized (per instId and catalogue version, `_route`).
+PRICE_ONLY, INVERSE, LINEAR_USD, OTHER = 0, 1, 2, 3  # OTHER: `_event` decides every detail
 
 
-class Detail(msgspec.Struct, frozen=True):
+class Detail(msgspec.Struct, frozen=True, gc=False):
     sz: str  # size: contracts (SWAP/FUTURES/OPTION) or base currency (MARGIN), decimal text
     bkPx: str  # bankruptcy price ("liquidation mark price"), quote currency per coin, decimal text
     ts: str  # liquidation time, ms since epoch, decimal text
-    side: str = ""  # liquidation ORDER side: buy | sell (FUTURES/SWAP)
-    posSide: str = ""  # position side: long | short (hedge mode), net (one-way mode)
-    bkLoss: str = ""  # bankruptcy loss, settlement currency (not used)
-    ccy: str = ""  # MARGIN only: the currency of the liquidated position (not used)
+    side: Literal["buy", "sell", ""] = ""  # liquidation ORDER side (FUTURES/SWAP); others: BadFrame
+    posSide: Literal["long", "short", "net", ""] = ""  # position side: hedge mode long|short, one-way net
 
 
-class Entry(msgspec.Struct, frozen=True):
+class Entry(msgspec.Struct, frozen=True, gc=False):
     instId: str  # instrument id: BTC-USDT-SWAP, XRP-USD-230929, BTC-USDT (MARGIN)
     details: list[Detail]  # one element per liquidation order
     instType: str = ""  # SWAP | FUTURES | MARGIN | OPTION
-    instFamily: str = ""  # e.g. BTC-USDT
-    uly: str = ""  # underlying, e.g. BTC-USDT
-    totalLoss: str = ""  # REST only: total bankruptcy loss (not used)
 
 
-class Arg(msgspec.Struct, frozen=True):
+class Arg(msgspec.Struct, frozen=True, gc=False):
     channel: str = ""  # liquidation-orders | mark-price | …
     instType: str = ""  # liquidation-orders: SWAP | FUTURES | MARGIN | OPTION
-    instId: str = ""  # mark-price: the instrument
 
 
-class Push(msgspec.Struct, frozen=True):
-    """Data pushes (`arg` + `data`), subscribe acks and errors (`event`) in one shape."""
+class Push(msgspec.Struct, frozen=True, gc=False):
+    """A data push (`arg` + `data`) with its entries decoded in the same pass; acks/errors carry `event`."""
 
     arg: Arg | None = None
-    data: msgspec.Raw = msgspec.Raw()  # decoded as list[Entry] only for liquidation-orders
+    data: list[Entry] | None = None
     event: str = ""  # subscribe | unsubscribe | error | notice: control frames
-    code: str = ""  # error code (event error)
-    msg: str = ""  # error message (event error)
 
 
-class RestLiquidations(msgspec.Struct, frozen=True):
-    code: str  # "0" = success
-    data: list[Entry] = []
-    msg: str = ""
+class Envelope(msgspec.Struct, frozen=True):
+    """Any frame: is a push that Push cannot read a control frame, or a broken push?"""
+
+    arg: Arg | None = None
+    event: str = ""
 
 
 _decode_push = msgspec.json.Decoder(Push).decode
-_decode_entries = msgspec.json.Decoder(list[Entry]).decode
-_decode_rest = msgspec.json.Decoder(RestLiquidations).decode
-
-
-INVERSE_USD = {"BTC": 100.0}  # USD per inverse contract; every other coin: INVERSE_USD_OTHER
-INVERSE_USD_OTHER = 10.0
+_decode_envelope = msgspec.json.Decoder(Envelope).decode
 
 
 def derive(symbol: str) -> Instrument | None:
@@ -151,153 +134,6 @@ def derive(symbol: str) -> Instrument | None:
     return Instrument(VENUE, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
 
 
-def liquidated_side(side: str, pos_side: str) -> Side:
-    """The side of the liquidated POSITION from an OKX detail's `side` and `posSide`."""
-    if side not in ORDER_SIDES and side != "":
-        raise BadNumber(f"unknown side {side!r}")
-    position = POSITION_SIDES.get(pos_side)
-    if position is not None:
-        return position
-    if pos_side not in ONE_WAY:
-        raise BadNumber(f"unknown posSide {pos_side!r}")
-    order = ORDER_SIDES.get(side)
-    if order is None:
-        raise BadNumber(f"no side for a one-way (posSide {pos_side!r}) liquidation")
-    return order
-
-
-def milliseconds(text: str, what: str) -> int:
-    if not (text.isascii() and text.isdigit()) or len(text) > _MAX_MS_DIGITS:
-        raise BadNumber(f"{what} is not a ms timestamp: {text!r}")
-    value = int(text)
-    if value <= 0:
-        raise BadNumber(f"{what} must be positive: {text!r}")
-    return value
-
-
-def _inst_type(entry: Entry | _FastEntry, pushed_type: str) -> str:
-    if entry.instType:
-        return entry.instType
-    if pushed_type:
-        return pushed_type
-    parts = entry.instId.split("-")
-    if len(parts) == 2:
-        return "MARGIN"
-    if len(parts) == 5:
-        return "OPTION"
-    return "SWAP" if parts[-1] == "SWAP" else "FUTURES"
-
-
-def _liquidation(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_ts: int, cat: Catalogue) -> Liquidation:
-    side = liquidated_side(detail.side, detail.posSide)
-    price = positive(detail.bkPx, "bkPx")
-    positive(detail.sz, "sz")
-    ts = milliseconds(detail.ts, "ts")
-    inst = cat.resolve(VENUE, entry.instId, derive)
-    qty: float | None = None
-    usd: float | None = None
-    if inst is None:
-        coin, bundle = normalize_coin(entry.instId.split("-", 1)[0])
-        coin_price = price / bundle
-    else:
-        coin = inst.coin
-        coin_price, qty, usd = contract_amounts(inst, detail.sz, detail.bkPx, price)
-    return Liquidation(
-        venue=VENUE,
-        symbol=entry.instId,
-        coin=coin,
-        side=side,
-        price=coin_price,
-        qty=in_range(qty, "qty"),
-        usd=in_range(usd, "usd"),
-        ts=ts,
-        recv_ts=recv_ts,
-        coverage=SAMPLED,
-        id=f"{VENUE}:{entry.instId}:{ts}:{side}:{number_key(detail.sz)}:{number_key(detail.bkPx)}",
-    )
-
-
-def events(entries: list[Entry], pushed_type: str, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """One event per detail of every entry (OPTION entries skipped)."""
-    out: list[Liquidation] = []
-    for entry in entries:
-        if _inst_type(entry, pushed_type) == "OPTION":
-            continue
-        for detail in entry.details:
-            try:
-                out.append(_liquidation(entry, detail, recv_ts, cat))
-            except (BadNumber, ValueError, OverflowError) as exc:
-                raise BadFrame(f"okx {entry.instId}: {exc}") from None
-    return out
-
-
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """The reference parse: every frame the fast path in `parser` does not take comes here."""
-    if frame == "pong" or frame == b"pong":
-        return []
-    try:
-        push = _decode_push(frame)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"okx: {exc}") from None
-    arg = push.arg
-    if push.event or arg is None or arg.channel != CHANNEL:
-        return []
-    if not push.data:
-        raise BadFrame("okx: liquidation-orders push without data")
-    try:
-        entries = _decode_entries(push.data)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"okx: {exc}") from None
-    return events(entries, arg.instType, recv_ts, cat)
-
-
-class _FastDetail(msgspec.Struct, frozen=True, gc=False):
-    """Detail, as strict as it and stricter: sides the fast path knows (else `_parse`)."""
-
-    sz: str
-    bkPx: str
-    ts: str
-    side: Literal["buy", "sell", ""] = ""
-    posSide: Literal["long", "short", "net", ""] = ""
-    bkLoss: str = ""
-    ccy: str = ""
-
-
-class _FastEntry(msgspec.Struct, frozen=True, gc=False):
-    instId: str
-    details: list[_FastDetail]
-    instType: str = ""
-    instFamily: str = ""
-    uly: str = ""
-    totalLoss: str = ""
-
-
-class _FastPush(msgspec.Struct, frozen=True, gc=False):
-    """Push with `data` decoded in the same pass (fields and types as Push, data as entries)."""
-
-    arg: Arg | None = None
-    data: list[_FastEntry] | None = None
-    event: str = ""
-    code: str = ""
-    msg: str = ""
-
-
-_decode_fast = msgspec.json.Decoder(_FastPush).decode
-
-# Liquidated side by posSide, then side (liquidated_side as a table; absent pairs are errors).
-_SIDES: dict[str, dict[str, Side]] = {
-    "long": {"buy": LONG, "sell": LONG, "": LONG},
-    "short": {"buy": SHORT, "sell": SHORT, "": SHORT},
-    "net": ORDER_SIDES,
-    "": ORDER_SIDES,
-}
-
-# How an instrument's events are computed (_liquidation's branches, per instId and catalogue):
-_PRICE_ONLY = 0  # unknown size (unlisted, quanto, inverse not in USD): qty and usd None
-_INVERSE = 1  # usd = sz × contract value, qty = usd / price
-_LINEAR = 2  # qty = sz × contract value (no USD quote)
-_LINEAR_USD = 3  # qty = sz × contract value, usd = qty × bkPx (÷ price_unit)
-_SLOW = 4  # a contract value whose digits are not exact in a double: _liquidation decides
 # (mode, coin, price divisor, contract value digits, their places, price_unit, id prefix)
 _Route = tuple[int, str, float, float, int, float, str]
 
@@ -305,59 +141,88 @@ _Route = tuple[int, str, float, float, int, float, str]
 def _route(inst_id: str, cat: Catalogue) -> _Route:
     inst = cat.resolve(VENUE, inst_id, derive)
     prefix = f"{VENUE}:{inst_id}:"
-    if inst is None:
+    if inst is None:  # unlisted: priced only (venues/base.py UNLISTED SYMBOLS)
         coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
-        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 1.0, prefix)
+        return (PRICE_ONLY, coin, bundle, 1.0, 0, 1.0, prefix)
     size = exact_digits(inst.contract_size)  # as exact_product reads it
-    size_digits, size_places = size if size is not None else (0.0, 0)
-    if not 0.0 < inst.price_unit < INF:  # a broken catalogue entry: _liquidation words the error
-        return (_SLOW, inst.coin, 1.0, 0.0, 0, 1.0, prefix)
+    if size is None or not 0.0 < inst.price_unit < math.inf:  # `_event` words what is wrong
+        return (OTHER, inst.coin, 1.0, 0.0, 0, 1.0, prefix)
     if inst.kind == "inverse":
-        mode = (_INVERSE if size else _SLOW) if inst.usd_quoted else _PRICE_ONLY
-        return (mode, inst.coin, 1.0, size_digits, size_places, 1.0, prefix)
+        return (INVERSE if inst.usd_quoted else PRICE_ONLY, inst.coin, 1.0, *size, 1.0, prefix)
     if inst.kind == "linear":
-        mode = (_LINEAR_USD if inst.usd_quoted else _LINEAR) if size else _SLOW
-        return (mode, inst.coin, inst.price_unit, size_digits, size_places, inst.price_unit, prefix)
-    return (_PRICE_ONLY, inst.coin, inst.price_unit, 0.0, 0, 1.0, prefix)
+        return (LINEAR_USD if inst.usd_quoted else OTHER, inst.coin, inst.price_unit, *size, inst.price_unit, prefix)
+    return (PRICE_ONLY, inst.coin, inst.price_unit, 1.0, 0, 1.0, prefix)  # quanto: no USD rule
 
 
-def _one(entry: Entry | _FastEntry, detail: Detail | _FastDetail, recv_ts: int, cat: Catalogue) -> Liquidation:
+def _event(inst_id: str, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquidation:
+    """THE RULES for one detail (`parse`'s loop inlines them for the details they plainly cover)."""
     try:
-        return _liquidation(entry, detail, recv_ts, cat)
+        side = _SIDES[detail.posSide].get(detail.side)  # unknown values: refused by the decoder
+        if side is None:
+            raise BadNumber(f"no side for a one-way (posSide {detail.posSide!r}) liquidation")
+        price = positive(detail.bkPx, "bkPx")
+        positive(detail.sz, "sz")
+        ts_text = detail.ts
+        if not (ts_text.isascii() and ts_text.isdigit()) or len(ts_text) > _MAX_MS_DIGITS or int(ts_text) <= 0:
+            raise BadNumber(f"ts is not a positive ms timestamp: {ts_text!r}")
+        ts = int(ts_text)
+        # the decimals the texts state (numbers.exact_product reads "1.5 " as 0.15): also the id's
+        sz, px = number_key(detail.sz), number_key(detail.bkPx)
+        inst = cat.resolve(VENUE, inst_id, derive)
+        if inst is None:  # unlisted: priced only
+            coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
+            coin_price, qty, usd = price / bundle, None, None
+        else:  # linear: qty = sz × ctVal × ctMult, usd = qty × bkPx; inverse: usd = sz × value, qty = usd / bkPx
+            coin = inst.coin
+            coin_price, qty, usd = contract_amounts(inst, sz, px, price)
+        qty, usd = in_range(qty, "qty"), in_range(usd, "usd")
     except (BadNumber, ValueError, OverflowError) as exc:
-        raise BadFrame(f"okx {entry.instId}: {exc}") from None
+        raise BadFrame(f"okx {inst_id}: {exc}") from None
+    event_id = f"{VENUE}:{inst_id}:{ts}:{side}:{sz}:{px}"
+    return Liquidation(VENUE, inst_id, coin, side, coin_price, qty, usd, ts, recv_ts, SAMPLED, event_id)
+
+
+def _other(frame: Frame, error: object) -> list[Liquidation]:
+    """A frame that is not a well-formed push: [] for `pong`, acks and other channels, else BadFrame
+    naming `error` (what the typed decode found wrong)."""
+    if frame == "pong" or frame == b"pong":  # the answer to our text `ping`
+        return []
+    try:
+        msg = _decode_envelope(frame)
+    except (msgspec.DecodeError, UnicodeError) as exc:
+        raise BadFrame(f"okx: {exc}") from None
+    if msg.event or msg.arg is None or msg.arg.channel != CHANNEL:
+        return []
+    raise BadFrame(f"okx: {error}")
 
 
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One decode into typed structs, then per detail a fast path that gives what `_liquidation`
-    gives (`numbers.plain_digits` inline: plain decimal sz and bkPx whose digit products with the
-    contract value are exact); anything else goes to `_liquidation`, frames of any other shape
-    to `_parse`.
+    One decode into typed entries; per detail `_event`'s rules inline for plain decimal sz and bkPx
+    whose digit products with the contract value are exact below 2**53 (numbers.plain_digits), one
+    division by an exact power of ten; every other detail is `_event`'s, other frames `_other`'s.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-        if frame == "pong" or frame == b"pong":
-            return []
         try:
-            push = _decode_fast(frame)
-        except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            push = _decode_push(frame)
+        except (msgspec.DecodeError, UnicodeError) as exc:
+            return _other(frame, exc)
         arg = push.arg
         if push.event or arg is None or arg.channel != CHANNEL:
             return []
         entries = push.data
         if entries is None:
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            raise BadFrame("okx: liquidation-orders push without data")
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
         short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
         out: list[Liquidation] = []
         check = False
         for entry in entries:
-            if (entry.instType or arg.instType or _inst_type(entry, "")) == "OPTION":
-                continue
             inst_id = entry.instId
+            if (entry.instType or arg.instType or ("OPTION" if inst_id.count("-") == 4 else "")) == "OPTION":
+                continue  # `bkPx` is a premium (an instId names an option by its five parts)
             route = routes.get(inst_id)
             if route is None:
                 route = routes[inst_id] = _route(inst_id, cat)
@@ -367,102 +232,65 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 sz = detail.sz
                 px = detail.bkPx
                 ts_text = detail.ts
-                head, _, tail = sz.partition(".")
-                sz_digits = head + tail
-                sz_places = len(tail)
+                sz_head, sz_dot, sz_tail = sz.partition(".")
+                sz_digits = sz_head + sz_tail
                 if (
                     side is None
-                    or mode == _SLOW
-                    or not sz_digits.isdecimal()
-                    or not ts_text.isdigit()
-                    or not ts_text.isascii()
+                    or mode == OTHER
+                    or not (sz_digits.isdecimal() and ts_text.isdigit() and ts_text.isascii())
                     or len(ts_text) > _MAX_MS_DIGITS
+                    or ts_text[0] == "0"  # ts > 0, and ts_text is its canonical text
                     or not (short or len(sz) + len(px) < MAX_DIGITS)
                 ):
-                    out.append(_one(entry, detail, recv_ts, cat))
+                    out.append(_event(inst_id, detail, recv_ts, cat))
                     check = True
                     continue
                 ts = int(ts_text)
-                sz_value = float(sz_digits)
+                sz_value = float(sz_digits) * size_digits
+                places = len(sz_tail) + size_places
                 qty: float | None
                 usd: float | None
-                if mode == _LINEAR_USD:
-                    head, _, tail = px.partition(".")
-                    px_digits = head + tail
-                    px_places = len(tail)
-                    places = sz_places + size_places
-                    qty_digits = sz_value * size_digits
+                if mode == LINEAR_USD:  # qty = sz × value, usd = qty × bkPx (÷ price_unit), from digits
+                    px_head, px_dot, px_tail = px.partition(".")
+                    px_digits = px_head + px_tail
                     px_value = float(px_digits) if px_digits.isdecimal() else 0.0
-                    usd_digits = qty_digits * px_value
-                    if not (0.0 < usd_digits < EXACT_INT and places + px_places < 23 and ts > 0):
-                        out.append(_one(entry, detail, recv_ts, cat))
-                        check = True
-                        continue
-                    price = px_value / POW10[px_places]
-                    # number_key without the call: px is plain decimal text here
-                    px_key = (
-                        px
-                        if px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
-                        else number_key(px)
-                    )
-                    qty = qty_digits / POW10[places]
-                    usd = usd_digits / POW10[places + px_places]
-                    if price_unit != 1.0:
-                        usd /= price_unit
-                        if not 0.0 < usd < INF:
-                            out.append(_one(entry, detail, recv_ts, cat))
-                            check = True
-                            continue
+                    usd_digits = sz_value * px_value
+                    usd_places = places + len(px_tail)
+                    ok = 0.0 < usd_digits < EXACT_INT and usd_places < 23
+                    if ok:
+                        price = px_value / POW10[len(px_tail)]
+                        in_usd = usd_digits / POW10[usd_places] / price_unit
+                        qty, usd = sz_value / POW10[places], in_usd
+                        ok = 0.0 < in_usd < INF
+                        # number_key without the call where the text is plainly canonical (ids.py)
+                        plain = px[0] in "123456789" or px[1:2] == "."
+                        px_key = px if plain and (not px_dot or px[-1] not in "0.") and px.isascii() else number_key(px)
                 else:
                     try:
                         price = float(px)
                     except ValueError:
                         price = 0.0
                     qty = usd = None
-                    plain = (
-                        px != "" and px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
-                    )
-                    px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
-                    if mode == _INVERSE:
-                        places = sz_places + size_places
-                        usd_digits = sz_value * size_digits
-                        if 0.0 < usd_digits < EXACT_INT and places < 23:
-                            usd = usd_digits / POW10[places]
-                            qty = usd / price if price > 0.0 else 0.0
-                    elif mode == _LINEAR:
-                        places = sz_places + size_places
-                        qty_digits = sz_value * size_digits
-                        if 0.0 < qty_digits < EXACT_INT and places < 23:
-                            qty = qty_digits / POW10[places]
-                    elif 0.0 < sz_value < EXACT_INT and sz_places < 23:
-                        qty = 1.0  # no quantity, but sz and the rest are valid: keep the fast path
-                    if not (0.0 < price < INF and ts > 0 and qty is not None and 0.0 < qty < INF):
-                        out.append(_one(entry, detail, recv_ts, cat))
-                        check = True
-                        continue
-                    if mode == _PRICE_ONLY:
-                        qty = None
+                    ok = 0.0 < price < INF and 0.0 < sz_value < EXACT_INT and places < 23
+                    if ok and mode == INVERSE:  # usd = sz × value, qty = usd / bkPx
+                        in_usd = sz_value / POW10[places]
+                        in_qty = in_usd / price
+                        qty, usd = in_qty, in_usd
+                        ok = 0.0 < in_qty < INF
+                    if ok:
+                        plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
+                        px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
+                if not ok:
+                    out.append(_event(inst_id, detail, recv_ts, cat))
+                    check = True
+                    continue
                 if ts < min_ts or (usd is not None and usd > max_usd):
                     check = True
-                sz_key = (
-                    sz
-                    if sz != "" and sz[-1] not in "0." and (sz[0] in "123456789" or sz[1:2] == ".") and sz.isascii()
-                    else number_key(sz)
-                )
+                plain = sz[0] in "123456789" or sz[1:2] == "."
+                sz_key = sz if plain and (not sz_dot or sz[-1] not in "0.") and sz.isascii() else number_key(sz)
+                event_id = f"{prefix}{ts_text}:{side}:{sz_key}:{px_key}"
                 out.append(
-                    Liquidation(
-                        VENUE,
-                        inst_id,
-                        coin,
-                        side,
-                        price / divisor,
-                        qty,
-                        usd,
-                        ts,
-                        recv_ts,
-                        SAMPLED,
-                        f"{prefix}{ts}:{side}:{sz_key}:{px_key}",
-                    )
+                    Liquidation(VENUE, inst_id, coin, side, price / divisor, qty, usd, ts, recv_ts, SAMPLED, event_id)
                 )
         return refuse_impossible(out, max_usd, min_ts) if check else out
 
@@ -474,32 +302,8 @@ parse = parser()
 
 def parse_rest_liquidations(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     """The `GET /api/v5/public/liquidation-orders` response (shape UNVERIFIED, see module doc)."""
-    try:
-        response = _decode_rest(body)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"okx rest: {exc}") from None
-    if response.code != "0":
-        raise BadFrame(f"okx rest: error {response.code}: {response.msg}")
-    return events(response.data, "", recv_ts, cat)
-
-
-def liquidation_orders_request(
-    inst_type: str = "SWAP",
-    *,
-    inst_family: str = "",
-    uly: str = "",
-    state: str = "filled",
-    after: str = "",
-    before: str = "",
-    limit: int = 100,
-) -> RestRequest:
-    """A backfill request. Page to older rows with `after` = the oldest `ts` already received."""
-    if inst_type in INST_TYPES and not (inst_family or uly):
-        raise ValueError("okx liquidation-orders: SWAP/FUTURES need inst_family or uly")
-    params = {"instType": inst_type, "limit": str(min(max(limit, 1), 100))}
-    optional = {"instFamily": inst_family, "uly": uly, "state": state, "after": after, "before": before}
-    params.update({key: value for key, value in optional.items() if value})
-    return RestRequest(LIQUIDATIONS_PATH, params)
+    push = rest_rows_as_push(body)
+    return parse(push, recv_ts, cat) if push else []
 
 
 def is_data(frame: Frame) -> bool:
@@ -518,64 +322,6 @@ def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
 
 def _ping(_now_ms: int) -> str:
     return "ping"
-
-
-class _Instrument(msgspec.Struct):
-    instId: str
-    instType: str = ""
-    ctVal: str = ""  # contract value, in ctValCcy
-    ctMult: str = ""  # contract multiplier
-    ctType: str = ""  # linear | inverse (SWAP/FUTURES)
-    ctValCcy: str = ""  # linear: the base coin; inverse: USD
-    settleCcy: str = ""  # linear: USDT/USDC; inverse: the coin
-    uly: str = ""
-    instFamily: str = ""
-    state: str = ""  # live | suspend | preopen | test
-
-
-class _Instruments(msgspec.Struct):
-    code: str = "0"
-    msg: str = ""
-    data: list[_Instrument] = []
-
-
-def instrument(raw: _Instrument, source: str = "rest") -> Instrument | None:
-    """The catalogue entry of one instruments-endpoint row; None when it has no contract value."""
-    ct_mult = raw.ctMult or "1"
-    try:
-        positive(raw.ctVal, "ctVal")
-        positive(ct_mult, "ctMult")
-        value = exact_product(raw.ctVal, ct_mult)
-    except (BadNumber, ValueError, OverflowError):
-        return None
-    parts = raw.instId.split("-")
-    if len(parts) < 2 or not parts[0]:
-        return None
-    coin, bundle = normalize_coin(parts[0])
-    if raw.ctType == "inverse":
-        return Instrument(VENUE, raw.instId, coin, "inverse", value, raw.ctValCcy, 1.0, source)
-    if raw.ctType != "linear":
-        return None
-    value_coin, value_bundle = normalize_coin(raw.ctValCcy) if raw.ctValCcy else (coin, bundle)
-    kind: Kind = "linear" if value_coin == coin else "quanto"  # quanto: the value is in another coin
-    size = value if value_bundle == 1.0 else exact_product(value, value_bundle)
-    quote = raw.settleCcy or parts[1]
-    return Instrument(VENUE, raw.instId, coin, kind, size, quote, bundle, source)
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest(INSTRUMENTS_PATH, {"instType": inst_type}) for inst_type in INST_TYPES]
-
-
-def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    try:
-        response = msgspec.json.decode(body, type=_Instruments)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"okx instruments: {exc}") from None
-    if response.code != "0":
-        raise BadFrame(f"okx instruments: error {response.code}: {response.msg}")
-    found = (instrument(raw) for raw in response.data)
-    return InstrumentsPage([inst for inst in found if inst is not None])
 
 
 NOTE = (
