@@ -176,12 +176,16 @@ async def tardis_backfill(
     return report
 
 
-def _checked(request: RestRequest) -> Callable[[bytes], bytes]:
-    def check(body: bytes) -> bytes:
-        deribit.backfill_next(request, body)  # BadFrame for a cut or error reply: fetched again
-        return body
+def _deribit_page(
+    request: RestRequest, recv_ts: int, catalogue: Catalogue
+) -> Callable[[bytes], tuple[list[Liquidation], RestRequest | None]]:
+    """A page's liquidations and the request for the next page; BadFrame for a cut or error reply,
+    or a trade that does not parse: fetched again."""
 
-    return check
+    def page(body: bytes) -> tuple[list[Liquidation], RestRequest | None]:
+        return deribit.parse_rest_trades(body, recv_ts, catalogue), deribit.backfill_next(request, body)
+
+    return page
 
 
 def okx_families(catalogue: Catalogue, coins: Sequence[str] = ()) -> list[str]:
@@ -262,13 +266,11 @@ async def deribit_backfill(
             while request is not None:
                 if report.requests:
                     await sleep(pace)
-                current = request
-                body = await fetch(client, base, current, report, _checked(current))
-                events = plausible(deribit.parse_rest_trades(body, now, catalogue), report)
+                parsed, request = await fetch(client, base, request, report, _deribit_page(request, now, catalogue))
+                events = plausible(parsed, report)
                 if events:
                     report.events += len(events)
                     report.stored += publish(events)
-                request = deribit.backfill_next(current, body)
                 done = int(request.params["start_timestamp"]) if request is not None else now
                 store.write_mark(task, done, now)
             bar.step(f"Deribit {currency}")

@@ -221,6 +221,9 @@ def test_deribit_pages_forward_and_resumes_from_its_mark(tmp_path: Path) -> None
         assert request.path == "/public/get_last_trades_by_currency_and_time"
         if n == 0:
             return Reply(200, b'{"jsonrpc":"2.0","result":{"trades":[{"trade_id"', cut=True)
+        if n == 1:  # a whole reply whose liquidation trade does not parse: fetched again, not a crash
+            garbled = [{**trades[0], "direction": "sideways"}]
+            return Reply(200, json.dumps({"jsonrpc": "2.0", "result": {"trades": garbled, "has_more": True}}).encode())
         q = request.query
         lo, hi, count = int(q["start_timestamp"]), int(q["end_timestamp"]), 10
         page = [t for t in trades if lo <= int(t["timestamp"]) <= hi][:count]  # type: ignore[call-overload]
