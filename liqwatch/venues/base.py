@@ -15,6 +15,10 @@ THE SHAPE OF A VENUE MODULE (copy `aster.py` for a Binance clone, `bitget.py` fo
    loop may inline them for the entries it plainly covers) → id (venues/ids.py); errors are
    BadFrame with a reason; `VenueSpec.checked_parse = parser` so the bounds cost nothing;
 5. connections, heartbeat, `is_data`, the instruments request/parser, and the VenueSpec.
+A venue's secondary REST jobs (its instruments endpoint, REST history for backfill) may live in a
+sibling `<venue>_rest.py` (binance_rest, bitmex_rest, okx_rest, deribit_rest), so the module
+holds the stream; REST history goes through the same `parse` (okx.parse_rest_liquidations wraps
+REST rows as the push that would carry them), so both give the same events and ids.
 
 UNLISTED SYMBOLS, one rule for every venue: a symbol the catalogue does not list and the venue's
 documented naming cannot size (Binance "UNKNOWN404", a Bitget symbol without a known quote, a
