@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
-from liqwatch.venues import REGISTRY, aster, binance, bitget, bitmex, deribit, gate, okx, plausible
+from liqwatch.venues import REGISTRY, aster, binance, bitget, bitmex, deribit, okx, plausible
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame
 from tests.venues.golden import frames
 
@@ -31,7 +31,6 @@ MODULES: dict[str, ModuleType] = {
     "bitmex": bitmex,
     "deribit": deribit,
     "bitget": bitget,
-    "gate": gate,
     "aster": aster,
 }
 
@@ -52,8 +51,6 @@ def odd_catalogue() -> Catalogue:
         ("deribit", "BTC-PERPETUAL", "linear", 0.1, "USD", 10.0),
         ("deribit", "ETH-PERPETUAL", "inverse", 1.0, "EUR", 0.0),
         ("bitget", "BTCUSDT", "linear", 1.0, "USDT", 0.0),
-        ("gate", "BTC_USDT", "linear", 1e-25, "USDT", 1.0),
-        ("gate", "ETH_USDT", "linear", 0.01, "USDT", 0.0),
     ]
     cat.update(Instrument(v, s, s[:3], kind, size, quote, unit, "rest") for v, s, kind, size, quote, unit in rows)  # type: ignore[arg-type]
     return cat
@@ -85,7 +82,7 @@ def assert_same(venue: str, frame: Frame) -> None:
 
 # Venues written in the one-parse-path shape (issue 11) have no second path to compare with.
 # Their rules are checked against oracles written in the tests instead (test_rules_<venue>.py).
-SINGLE_PATH = frozenset({"dydx", "lighter", "kraken_futures", "bitfinex", "htx", "hyperliquid", "bybit"})
+SINGLE_PATH = frozenset({"dydx", "lighter", "kraken_futures", "bitfinex", "htx", "hyperliquid", "bybit", "gate"})
 REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames() if p.parent.name in MODULES]
 
 
@@ -150,7 +147,7 @@ def test_mutated_frames(venue: str, frame: dict[str, object], data: st.DataObjec
 
 
 def boundary_frames() -> list[tuple[str, str]]:
-    """USD at and just above MAX_USD, times at and just before MIN_TS and Gate's COMPLETE_SINCE_MS."""
+    """USD at and just above MAX_USD, times at and just before MIN_TS."""
     out: list[tuple[str, str]] = []
     for z, t in (("100000", MIN_TS), ("100000.001", MIN_TS), ("1", MIN_TS - 1)):
         order = {"s": "BTCUSDT", "S": "SELL", "p": "1", "ap": "100000", "X": "FILLED", "z": z, "T": t}
@@ -176,9 +173,6 @@ def boundary_frames() -> list[tuple[str, str]]:
         entry = {"symbol": "BTCUSDT", "side": "buy", "price": "95000", "amount": str(amount), "ts": str(t)}
         arg = {"instType": "usdt-futures", "topic": "liquidation"}
         out.append(("bitget", json.dumps({"action": "update", "arg": arg, "data": [entry]})))
-    for t in (gate.COMPLETE_SINCE_MS, gate.COMPLETE_SINCE_MS - 1, MIN_TS, MIN_TS - 1, gate.SECONDS_BELOW - 1):
-        result = [{"contract": "BTC_USDT", "size": -5, "price": "95000.1", "time": t}]
-        out.append(("gate", json.dumps({"channel": "futures.public_liquidates", "event": "update", "result": result})))
     return out
 
 
