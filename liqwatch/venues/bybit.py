@@ -210,13 +210,17 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 out.append(_event(symbol, side_text, v, p, ts, COMPLETE, recv_ts, cat))
                 check = True
                 continue
-            # ids.number_key without the call when v and p are plainly canonical: ASCII digits and at
-            # most one point here, so `x >= "1"` says x[0] is 1-9, `"0." <= x < "0/"` that x starts
-            # with "0.", and `x[-1] > "0"` that x ends in 1-9
-            if not ((v >= "1" or "0." <= v < "0/") and (v[-1] > "0" or "." not in v)):
+            # ids.number_key inline: v and p are ASCII digits and at most one point here, so `x >= "1"`
+            # says x[0] is 1-9 and `"0." <= x < "0/"` that x starts with "0." (else the call); a
+            # decimal ending in 0 or a point drops them ("45171.00" → "45171")
+            if not (v >= "1" or "0." <= v < "0/"):
                 v = number_key(v)
-            if not ((p >= "1" or "0." <= p < "0/") and (p[-1] > "0" or "." not in p)):
+            elif v[-1] <= "0" and "." in v:
+                v = v.rstrip("0").rstrip(".")
+            if not (p >= "1" or "0." <= p < "0/"):
                 p = number_key(p)
+            elif p[-1] <= "0" and "." in p:
+                p = p.rstrip("0").rstrip(".")
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             event_id = f"{prefix}{ts}:{side_text}:{v}:{p}"

@@ -12,7 +12,7 @@ Size: `size` is in CONTRACTS, a JSON integer, or a decimal string when the conne
   header `X-Gate-Size-Decimal: 1`; both are read. Zero size is a bad frame.
   USDT-settled (type direct): qty = |size| × quanto_multiplier, usd = qty × price (one exact product).
   BTC-settled (type inverse): the USD value of a contract is UNCONFIRMED, so usd comes from the
-  catalogue only when it lists a value (`INVERSE_USD_PER_CONTRACT`, empty until verified), else usd
+  catalogue only when it lists a value (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd
   and qty are None. An unknown contract gives usd None and qty None: quanto_multiplier varies per
   contract (BTC 0.0001, ETH 0.01, …) and is never guessed.
   Multiplier-prefixed names (a 1000XXX_USDT contract) quote a bundle: qty in coins, price per coin.
@@ -51,7 +51,6 @@ from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Liquidation, Side
 from liqwatch.numbers import POW10, BadNumber, exact_digits, positive
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
-from liqwatch.venues.gate_rest import INVERSE_USD_PER_CONTRACT as INVERSE_USD_PER_CONTRACT  # re-exported
 from liqwatch.venues.gate_rest import base_of, derive, instrument_requests, parse_instruments
 from liqwatch.venues.gate_rest import parse_contract_info as parse_contract_info  # re-exported: tests
 from liqwatch.venues.ids import number_key
@@ -119,7 +118,8 @@ _decode_liquidates = msgspec.json.Decoder(list[Liquidate] | Liquidate).decode
 # Per contract and catalogue: (mode, coin, price divisor, contract size digits, their places,
 # price unit, id prefix); the digits as `numbers.exact_digits` reads the contract size.
 _Route = tuple[int, str, float, int, int, float, str]
-PRICE_ONLY, INVERSE, LINEAR, LINEAR_USD, SLOW = 0, 1, 2, 3, 4  # SLOW: size digits not exact
+# SLOW: contract size digits not exact in a double, left to `_event` (its price divisor is nan)
+PRICE_ONLY, INVERSE, LINEAR, LINEAR_USD, SLOW = 0, 1, 2, 3, 4
 
 
 def _route(contract: str, cat: Catalogue) -> _Route:
@@ -133,10 +133,10 @@ def _route(contract: str, cat: Catalogue) -> _Route:
     digits, places = (int(exact[0]), exact[1]) if exact is not None else (0, 0)
     if inst.kind == "inverse":
         mode = (INVERSE if exact else SLOW) if inst.usd_quoted else PRICE_ONLY
-        return (mode, inst.coin, 1.0, digits, places, 1.0, prefix)
+        return (mode, inst.coin, 1.0 if mode != SLOW else math.nan, digits, places, 1.0, prefix)
     if inst.kind == "linear":
         mode = (LINEAR_USD if inst.usd_quoted else LINEAR) if exact else SLOW
-        return (mode, inst.coin, unit, digits, places, unit, prefix)
+        return (mode, inst.coin, unit if mode != SLOW else math.nan, digits, places, unit, prefix)
     return (PRICE_ONLY, inst.coin, unit, 0, 0, 1.0, prefix)  # quanto
 
 
@@ -211,6 +211,7 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                     usd = usd_digits / POW10[places + p_places]
                     if price_unit != 1.0:
                         usd /= price_unit
+                        plain = 0.0 < usd < INF
             else:
                 plain = 0 < count < _EXACT_INT and 0 < p_int < _EXACT_INT and value < _EXACT_INT and places < 23
                 if plain and mode == INVERSE:
@@ -219,19 +220,16 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 elif plain and mode == LINEAR:
                     qty = value / POW10[places]
             coin_price = price / divisor
-            if (
-                not plain
-                or mode == SLOW
-                or not (time > 0 and ts < _MAX_MS and 0.0 < coin_price < INF)
-                or not (qty is None or 0.0 < qty < INF)
-                or not (usd is None or 0.0 < usd < INF)
-            ):
+            # (qty and usd of plain digits are positive and finite; SLOW routes divide by nan)
+            if not (plain and time > 0 and ts < _MAX_MS and 0.0 < coin_price < INF):
                 out.append(_event(liq, recv_ts, cat))
                 check = True
                 continue
-            # ids.number_key without the call when the price is plainly canonical (see bybit.py)
-            if not ((p >= "1" or "0." <= p < "0/") and (p[-1] > "0" or "." not in p)):
+            # ids.number_key inline for plain digits (see bybit.py)
+            if not (p >= "1" or "0." <= p < "0/"):
                 p = number_key(p)
+            elif p[-1] <= "0" and "." in p:
+                p = p.rstrip("0").rstrip(".")
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             side = NEGATIVE_SIZE_SIDE if negative else POSITIVE_SIZE_SIDE
