@@ -172,7 +172,9 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
             v_digits = v_head + v_tail
             p_digits = p_head + p_tail
             digits = v_digits + p_digits
-            places = len(v_tail) + len(p_tail)
+            v_places = len(v_tail)
+            p_places = len(p_tail)
+            places = v_places + p_places
             try:
                 route = routes[symbol]
             except KeyError:
@@ -194,8 +196,8 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 check = True
                 continue
             mode, coin, divisor, contract_size, usd_quoted, prefix = route
-            size = v_value / POW10[len(v_tail)]
-            price = p_value / POW10[len(p_tail)]
+            size = v_value / POW10[v_places]
+            price = p_value / POW10[p_places]
             usd: float | None = None
             qty: float | None = None
             if mode == LINEAR:
