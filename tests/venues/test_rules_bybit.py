@@ -19,6 +19,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, bybit
 from liqwatch.venues.base import MAX_USD, MIN_TS
+from tests.conftest import SHARED, shared_fixture
 from tests.venues.golden import frames
 from tests.venues.oracle_frames import (
     EXACT,
@@ -211,3 +212,33 @@ def test_plain_numbers(v: Decimal, p: Decimal, symbol: str, side: str, trailing:
         p_text += trailing
     entry = {"T": 1_739_502_302_929, "s": symbol, "S": side, "v": v_text, "p": p_text}
     check(json.dumps({"topic": f"allLiquidation.{symbol}", "ts": 1_739_502_303_204, "data": [entry]}))
+
+
+SHARED_SAMPLES = [
+    "bybit_allliquidation_doc.json",
+    "bybit_allliquidation_linear_tardis_2025.json",
+    "bybit_allliquidation_linear_tardis_type_2025.json",
+    "bybit_liquidation_deprecated_doc.json",
+    "bybit_liquidation_deprecated_inverse_tardis_2023.json",
+    "bybit_liquidation_deprecated_linear_tardis_2023.json",
+    "bybit_liquidation_legacy_v2_tardis_2021.json",
+    "bybit_tickers_ws_linear_doc.json",
+    "bybit_ws_pong_linear_doc.json",
+    "bybit_ws_subscribe_response_linear_doc.json",
+]
+
+
+@pytest.mark.parametrize("name", SHARED_SAMPLES)
+def test_verbatim_samples(name: str) -> None:
+    check(shared_fixture(name))
+
+
+def test_tardis_recorded_messages() -> None:
+    corpus = SHARED / "data" / "tardis_node_fixtures" / "liquidation_messages.jsonl"
+    if not corpus.exists():
+        pytest.skip(f"{corpus} not available (../shared is not beside the checkout)")
+    records = [json.loads(line) for line in corpus.read_text().splitlines()]
+    messages = [r["message"] for r in records if r["tardis_test"].startswith("map bybit")]
+    assert messages
+    for message in messages:
+        check(json.dumps(message, separators=(",", ":")))

@@ -20,6 +20,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled, normalize_coin
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, gate
 from liqwatch.venues.base import MAX_USD, MIN_TS
+from tests.conftest import shared_fixture
 from tests.venues.golden import frames
 from tests.venues.oracle_frames import (
     EXACT,
@@ -208,3 +209,17 @@ def test_plain_numbers(size: int | str, price: Decimal, contract: str, time: int
     """Sizes and prices as Gate writes them: usd the exact product, ids the same for 5 and "5.0"."""
     liq = {"contract": contract, "size": size, "price": format(price, "f"), "time": time}
     check(json.dumps({"channel": "futures.public_liquidates", "event": "update", "result": [liq]}))
+
+
+SHARED_SAMPLES = [
+    "gate_public_liquidates_doc_2026-08-20_decimal.json",
+    "gate_public_liquidates_doc_2026-08-20_integer.json",
+    "gate_public_liquidates_doc_pre-2026-08_decimal.json",
+    "gate_public_liquidates_doc_pre-2026-08_integer.json",
+    "gate_contract_info_ws_doc_2026.json",
+]
+
+
+@pytest.mark.parametrize("name", SHARED_SAMPLES)
+def test_verbatim_samples(name: str) -> None:
+    check(shared_fixture(name))
