@@ -96,8 +96,8 @@ class Push(msgspec.Struct, frozen=True, gc=False):
 
     channel: str = ""  # futures.public_liquidates | futures.tickers | futures.pong | …
     event: str = ""  # update | all (data) | subscribe | unsubscribe (acks) | "" (pong)
-    time: int = 0  # envelope time, s
-    time_ms: int = 0  # envelope time, ms
+    time: int = 0  # envelope time, s (not read: typed, so a malformed envelope is refused)
+    time_ms: int = 0  # envelope time, ms (idem)
     result: list[Liquidate] | Liquidate | None = None
 
 
