@@ -12,7 +12,7 @@ Size: `size` is in CONTRACTS, a JSON integer, or a decimal string when the conne
   header `X-Gate-Size-Decimal: 1`; both are read. Zero size is a bad frame.
   USDT-settled (type direct): qty = |size| × quanto_multiplier, usd = qty × price (one exact product).
   BTC-settled (type inverse): the USD value of a contract is UNCONFIRMED, so usd comes from the
-  catalogue only when it lists a value (`INVERSE_USD_PER_CONTRACT`, empty until verified), else usd
+  catalogue only when it lists a value (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd
   and qty are None. An unknown contract gives usd None and qty None: quanto_multiplier varies per
   contract (BTC 0.0001, ETH 0.01, …) and is never guessed.
   Multiplier-prefixed names (a 1000XXX_USDT contract) quote a bundle: qty in coins, price per coin.
@@ -32,35 +32,28 @@ Subscribe `time`: the request envelope has a `time` (unix s; the doc: "gap betwe
   signed requests; the docs' own public subscribe examples send `"time": 123456` with a success
   reply, and some public clients omit it. The connection builds each subscribe frame at send time
   (`subscribe_at`), so `time` is the real unix second, as the doc asks.
-Instruments: `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_info` WS channel
-  (2026-08-20) pushes quanto_multiplier changes: `parse_contract_info` turns such a push into
-  Instruments that the collector can feed to `Catalogue.update`.
+Instruments (gate_rest.py): `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_info`
+  WS channel (2026-08-20) pushes quanto_multiplier changes: `parse_contract_info` turns such a push
+  into Instruments that the collector can feed to `Catalogue.update`.
 """
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, normalize_coin
-from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, exact_product, positive
-from liqwatch.venues.base import (
-    BadFrame,
-    Connection,
-    Frame,
-    Heartbeat,
-    InstrumentsPage,
-    Parse,
-    RestRequest,
-    VenueSpec,
-    refuse_impossible,
-)
+from liqwatch.instruments import Catalogue, normalize_coin
+from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Liquidation, Side
+from liqwatch.numbers import POW10, BadNumber, exact_digits, positive
+from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.gate_rest import base_of, derive, instrument_requests, parse_instruments
+from liqwatch.venues.gate_rest import parse_contract_info as parse_contract_info  # re-exported: tests
 from liqwatch.venues.ids import number_key
-from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "gate"
 
@@ -72,330 +65,245 @@ REST = "https://api.gateio.ws"
 
 CHANNEL = "futures.public_liquidates"
 TICKERS = "futures.tickers"
-CONTRACT_INFO = "futures.contract_info"
 COMPANION = {"usdt": "BTC_USDT", "btc": "BTC_USD"}  # per connection: its busiest contract's ticker
 
 # UNCONFIRMED (research §8): a negative `size` is a sell liquidation order, which closes a LONG.
 NEGATIVE_SIZE_SIDE: Side = LONG
 POSITIVE_SIZE_SIDE: Side = SHORT if NEGATIVE_SIZE_SIDE == LONG else LONG
 
-# 2026-08-20 00:00 UTC: aggregated push of every liquidation order from then on.
-COMPLETE_SINCE_MS = 1_787_184_000_000
-# `result[].time` below this is in seconds (before 2026-08-20), else milliseconds.
-SECONDS_BELOW = 1_000_000_000_000
+COMPLETE_SINCE_MS = 1_787_184_000_000  # 2026-08-20 00:00 UTC: every liquidation order from then on
+SECONDS_BELOW = 1_000_000_000_000  # `result[].time` below this is in seconds, else milliseconds
 _MAX_MS = 10**15
-
-# The `time` of subscribe requests (only signed requests are checked against the clock).
-SUBSCRIBE_TIME_S = 0
-
-# UNCONFIRMED: USD value of one contract of the BTC-settled inverse contracts. Filled only once
-# verified (e.g. {"BTC_USD": 1.0}); until then their events have usd None.
-INVERSE_USD_PER_CONTRACT: Mapping[str, float] = {}
+SUBSCRIBE_TIME_S = 0  # the `time` of subscribe requests (only signed requests are checked)
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_EXACT_INT = 2**53  # integers below this are exact in a double
+# Products of decimal text without rounding (`float` then rounds once): the rule the hot loop's
+# digit products equal. Decimal, not numbers.exact_product, which reads "1.5 " as 0.15.
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 INF = math.inf
 
 
-class Liquidate(msgspec.Struct, frozen=True):
+class Liquidate(msgspec.Struct, frozen=True, gc=False):
     contract: str  # e.g. BTC_USDT (USDT-settled), BTC_USD (BTC-settled)
     size: int | str  # liquidation ORDER size, contracts, signed; str with X-Gate-Size-Decimal: 1
     price: str  # order price, quote currency per contract-name base unit, decimal text
     time: int  # seconds before 2026-08-20, milliseconds since
 
 
-class Push(msgspec.Struct, frozen=True):
-    """Updates, subscribe acks and pongs in one shape (`result` is decoded per channel)."""
+class Push(msgspec.Struct, frozen=True, gc=False):
+    """A liquidation update with its result decoded in the same pass (other frames may fail it)."""
 
     channel: str = ""  # futures.public_liquidates | futures.tickers | futures.pong | …
     event: str = ""  # update | all (data) | subscribe | unsubscribe (acks) | "" (pong)
-    time: int = 0  # envelope time, s
-    time_ms: int = 0  # envelope time, ms
-    result: msgspec.Raw = msgspec.Raw()
+    time: int = 0  # envelope time, s (not read: typed, so a malformed envelope is refused)
+    time_ms: int = 0  # envelope time, ms (idem)
+    result: list[Liquidate] | Liquidate | None = None
 
 
-_decode_push = msgspec.json.Decoder(Push).decode
-_decode_liquidates = msgspec.json.Decoder(list[Liquidate] | Liquidate).decode
-
-
-def _base(contract: str) -> str:
-    return contract.split("_", 1)[0]
-
-
-def derive(symbol: str) -> Instrument | None:
-    """Only verified inverse contract values; quanto_multiplier has no naming convention."""
-    usd = INVERSE_USD_PER_CONTRACT.get(symbol)
-    if usd is None:
-        return None
-    coin, _ = normalize_coin(_base(symbol))
-    return Instrument(VENUE, symbol, coin, "inverse", usd, "USD", 1.0, "rule")
-
-
-def liquidated_side(size: float) -> Side:
-    if size == 0:
-        raise BadNumber("size must not be zero")
-    return NEGATIVE_SIZE_SIDE if size < 0 else POSITIVE_SIZE_SIDE
-
-
-def size_text(size: int | str) -> str:
-    """The size as plain decimal text without trailing zeros: -124, "-124.50" → "-124.5"."""
-    if isinstance(size, int):
-        return str(size)
-    if not _DECIMAL.fullmatch(size):
-        raise BadNumber(f"size is not a decimal: {size!r}")
-    if "." in size:
-        size = size.rstrip("0").rstrip(".")
-    return size
-
-
-def milliseconds(time: int) -> int:
-    if time <= 0:
-        raise BadNumber(f"time must be positive: {time!r}")
-    ts = time * 1000 if time < SECONDS_BELOW else time
-    if ts >= _MAX_MS:
-        raise BadNumber(f"time is out of range: {time!r}")
-    return ts
-
-
-def coverage(ts: int) -> Coverage:
-    return COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED
-
-
-def _liquidation(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
-    signed = size_text(liq.size)
-    if len(signed) > 40:
-        raise BadNumber(f"size is out of range: {signed!r}")
-    side = liquidated_side(float(signed))
-    contracts = signed.lstrip("-")
-    price = positive(liq.price, "price")
-    ts = milliseconds(liq.time)
-    inst = cat.resolve(VENUE, liq.contract, derive)
-    qty: float | None = None
-    usd: float | None = None
-    if inst is None:
-        coin, bundle = normalize_coin(_base(liq.contract))
-        coin_price = price / bundle
-    else:
-        coin = inst.coin
-        coin_price, qty, usd = contract_amounts(inst, contracts, liq.price, price)
-    return Liquidation(
-        venue=VENUE,
-        symbol=liq.contract,
-        coin=coin,
-        side=side,
-        price=coin_price,
-        qty=in_range(qty, "qty"),
-        usd=in_range(usd, "usd"),
-        ts=ts,
-        recv_ts=recv_ts,
-        coverage=coverage(ts),
-        id=f"{VENUE}:{liq.contract}:{ts}:{signed}:{number_key(liq.price)}",
-    )
-
-
-def _parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-    """The reference parse: every frame the fast path in `parser` does not take comes here."""
-    try:
-        push = _decode_push(frame)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"gate: {exc}") from None
-    if push.channel != CHANNEL or push.event != "update":
-        return []
-    if not push.result:
-        raise BadFrame("gate: public_liquidates update without result")
-    try:
-        decoded = _decode_liquidates(push.result)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"gate: {exc}") from None
-    entries = decoded if isinstance(decoded, list) else [decoded]
-    out: list[Liquidation] = []
-    for liq in entries:
-        out.append(_one(liq, recv_ts, cat))
-    return out
-
-
-def _one(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
-    try:
-        return _liquidation(liq, recv_ts, cat)
-    except (BadNumber, ValueError, OverflowError) as exc:
-        raise BadFrame(f"gate {liq.contract}: {exc}") from None
-
-
-class _FastPush(msgspec.Struct, frozen=True):
-    """Push with `result` decoded as liquidations in the same pass."""
+class Envelope(msgspec.Struct, frozen=True):
+    """Any frame, `result` left undecoded."""
 
     channel: str = ""
     event: str = ""
     time: int = 0
     time_ms: int = 0
-    result: list[Liquidate] | Liquidate | None = None
+    result: msgspec.Raw = msgspec.Raw()
 
 
-_decode_fast = msgspec.json.Decoder(_FastPush).decode
+_decode_push = msgspec.json.Decoder(Push).decode
+_decode_any = msgspec.json.Decoder(Envelope).decode
+_decode_liquidates = msgspec.json.Decoder(list[Liquidate] | Liquidate).decode
 
-# How a contract's events are computed (_liquidation's branches, per contract and catalogue):
-_PRICE_ONLY = 0  # unlisted, quanto, or inverse without a USD quote: qty and usd None
-_INVERSE = 1  # usd = contracts × contract value, qty = usd / price
-_LINEAR = 2  # qty = contracts × contract size (no USD quote)
-_LINEAR_USD = 3  # qty = contracts × size, usd = qty × price (÷ price_unit)
-_SLOW = 4  # contract digits that are not exact in a double: _liquidation decides
-# (mode, coin, price divisor, contract value digits, their places, price_unit, id prefix)
-_Route = tuple[int, str, float, float, int, float, str]
-_EXACT_SIZE = 2**53  # |size| below this is exact as a float
+# Per contract and catalogue: (mode, coin, price divisor, contract size digits, their places,
+# price unit, id prefix); the digits as `numbers.exact_digits` reads the contract size.
+_Route = tuple[int, str, float, int, int, float, str]
+# SLOW: contract size digits not exact in a double, left to `_event` (its price divisor is nan)
+PRICE_ONLY, INVERSE, LINEAR, LINEAR_USD, SLOW = 0, 1, 2, 3, 4
 
 
 def _route(contract: str, cat: Catalogue) -> _Route:
     inst = cat.resolve(VENUE, contract, derive)
     prefix = f"{VENUE}:{contract}:"
     if inst is None:
-        coin, bundle = normalize_coin(_base(contract))
-        return (_PRICE_ONLY, coin, bundle, 0.0, 0, 1.0, prefix)
-    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: _liquidation words the error
-        return (_SLOW, inst.coin, 1.0, 0.0, 0, 1.0, prefix)
-    size = exact_digits(inst.contract_size)  # as exact_product reads it
-    size_digits, size_places = size if size is not None else (0.0, 0)
+        coin, bundle = normalize_coin(base_of(contract))
+        return (PRICE_ONLY, coin, bundle, 0, 0, 1.0, prefix)
+    unit = inst.price_unit if 0.0 < inst.price_unit < INF else math.nan  # broken: no price is right
+    exact = exact_digits(inst.contract_size)
+    digits, places = (int(exact[0]), exact[1]) if exact is not None else (0, 0)
     if inst.kind == "inverse":
-        mode = (_INVERSE if size else _SLOW) if inst.usd_quoted else _PRICE_ONLY
-        return (mode, inst.coin, 1.0, size_digits, size_places, 1.0, prefix)
+        mode = (INVERSE if exact else SLOW) if inst.usd_quoted else PRICE_ONLY
+        return (mode, inst.coin, 1.0 if mode != SLOW else math.nan, digits, places, 1.0, prefix)
     if inst.kind == "linear":
-        mode = (_LINEAR_USD if inst.usd_quoted else _LINEAR) if size else _SLOW
-        return (mode, inst.coin, inst.price_unit, size_digits, size_places, inst.price_unit, prefix)
-    return (_PRICE_ONLY, inst.coin, inst.price_unit, 0.0, 0, 1.0, prefix)
+        mode = (LINEAR_USD if inst.usd_quoted else LINEAR) if exact else SLOW
+        return (mode, inst.coin, unit if mode != SLOW else math.nan, digits, places, unit, prefix)
+    return (PRICE_ONLY, inst.coin, unit, 0, 0, 1.0, prefix)  # quanto
 
 
-def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
+def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One decode into typed liquidations, then per liquidation a fast path that gives what
-    `_liquidation` gives for integer or decimal sizes and plain decimal prices
-    (`numbers.plain_digits` inline: digit products below 2**53 divided once by an exact power
-    of ten); anything else goes to `_liquidation`, frames of any other shape to `_parse`.
+    One path: an update is decoded once into typed liquidations; each becomes an event by the
+    rules in `_event`, inlined in the loop for the ones they plainly cover (integer or decimal
+    size, plain decimal price, digit products below 2**53 divided once by an exact power of ten);
+    other frames go to `_parse_other`, which words the error of broken ones.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         try:
-            push = _decode_fast(frame)
+            push = _decode_push(frame)
         except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            return refuse_impossible(_parse_other(frame, recv_ts, cat), max_usd, min_ts)
         if push.channel != CHANNEL or push.event != "update":
             return []
         result = push.result
         if result is None:
-            return refuse_impossible(_parse(frame, recv_ts, cat), max_usd, min_ts)
+            return refuse_impossible(_parse_other(frame, recv_ts, cat), max_usd, min_ts)
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
-        short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
-        out: list[Liquidation] = []
+        out = []
         check = False
         for liq in result if isinstance(result, list) else [result]:
+            # the rules of `_event`, inline for speed; any liquidation they do not plainly cover is `_event`'s
             contract = liq.contract
-            route = routes.get(contract)
-            if route is None:
+            try:
+                route = routes[contract]
+            except KeyError:
                 route = routes[contract] = _route(contract, cat)
             mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
             size = liq.size
-            price_text = liq.price
-            head, _, tail = price_text.partition(".")
-            price_digits = head + tail
-            price_places = len(tail)
+            p = liq.price
             time = liq.time
             ts = time * 1000 if time < SECONDS_BELOW else time
-            if (
-                mode == _SLOW
-                or not price_digits.isdecimal()
-                or price_places > 22
-                or not (short or len(price_text) < MAX_DIGITS)
-                or time <= 0
-                or ts >= _MAX_MS
-            ):
-                out.append(_one(liq, recv_ts, cat))
-                check = True
-                continue
-            # The size as size_text writes it (`signed`), its sign and its digits.
-            signed: int | str = size  # an int formats as str(size)
+            p_head, _, p_tail = p.partition(".")
+            p_digits = p_head + p_tail
+            p_places = len(p_tail)
+            signed: int | str = size  # the size as the id writes it: an int as str(size) does
             if isinstance(size, int):
                 negative = size < 0
-                count = float(-size if negative else size) if -_EXACT_SIZE < size < _EXACT_SIZE else 0.0
-                places = size_places  # of count × contract value
+                count = -size if negative else size
+                places = size_places
             else:  # X-Gate-Size-Decimal: -?[0-9]+(.[0-9]+)?, trailing zeros of the fraction dropped
-                negative = size.startswith("-")
+                negative = size[:1] == "-"
                 head, dot, tail = (size[1:] if negative else size).partition(".")
-                if not (head.isdigit() and head.isascii() and (not dot or (tail.isdigit() and tail.isascii()))):
-                    out.append(_one(liq, recv_ts, cat))
+                if not (head + tail).isascii() or not head.isdigit() or not (tail.isdigit() or not dot):
+                    out.append(_event(liq, recv_ts, cat))
                     check = True
                     continue
                 tail = tail.rstrip("0")
                 signed = f"-{head}" if negative else head
                 if tail:
                     signed = f"{signed}.{tail}"
-                count = float(head + tail) if len(signed) <= 40 and (short or len(size) < MAX_DIGITS) else 0.0
+                count = int(head + tail) if len(signed) <= 40 else 0
                 places = len(tail) + size_places
-            price_value = float(price_digits)
-            qty: float | None = None
+            try:
+                p_int = int(p_digits) if p_digits.isascii() and p_digits.isdecimal() else 0
+            except ValueError:  # more digits than int() reads
+                p_int = 0
+            value = count * size_digits  # the contract value's digits, exact
+            price = p_int / POW10[p_places] if p_int < _EXACT_INT and p_places < 23 else 0.0
             usd: float | None = None
-            if mode == _LINEAR_USD:
-                value_digits = count * size_digits
-                usd_digits = value_digits * price_value
-                # usd_digits in (0, 2**53) with every factor an integer: all of them exact
-                if not (0.0 < usd_digits < EXACT_INT and places + price_places < 23):
-                    out.append(_one(liq, recv_ts, cat))
-                    check = True
-                    continue
-                price = price_value / POW10[price_places]
-                qty = value_digits / POW10[places]
-                usd = usd_digits / POW10[places + price_places]
-                if price_unit != 1.0:
-                    usd /= price_unit
-                    if not 0.0 < usd < INF:
-                        out.append(_one(liq, recv_ts, cat))
-                        check = True
-                        continue
+            qty: float | None = None
+            if mode == LINEAR_USD:
+                usd_digits = value * p_int
+                plain = 0 < usd_digits < _EXACT_INT and places + p_places < 23
+                if plain:
+                    qty = value / POW10[places]
+                    usd = usd_digits / POW10[places + p_places]
+                    if price_unit != 1.0:
+                        usd /= price_unit
+                        plain = 0.0 < usd < INF
             else:
-                value_digits = count * size_digits
-                if not (0.0 < count < EXACT_INT and 0.0 < price_value < EXACT_INT and places < 23):
-                    out.append(_one(liq, recv_ts, cat))
-                    check = True
-                    continue
-                price = price_value / POW10[price_places]
-                if mode == _INVERSE:
-                    usd = value_digits / POW10[places] if value_digits < EXACT_INT else 0.0
+                plain = 0 < count < _EXACT_INT and 0 < p_int < _EXACT_INT and value < _EXACT_INT and places < 23
+                if plain and mode == INVERSE:
+                    usd = value / POW10[places]
                     qty = usd / price
-                    if not 0.0 < qty < INF:
-                        out.append(_one(liq, recv_ts, cat))
-                        check = True
-                        continue
-                elif mode == _LINEAR:
-                    if not value_digits < EXACT_INT:
-                        out.append(_one(liq, recv_ts, cat))
-                        check = True
-                        continue
-                    qty = value_digits / POW10[places]
+                elif plain and mode == LINEAR:
+                    qty = value / POW10[places]
+            coin_price = price / divisor
+            # (qty and usd of plain digits are positive and finite; SLOW routes divide by nan)
+            if not (plain and time > 0 and ts < _MAX_MS and 0.0 < coin_price < INF):
+                out.append(_event(liq, recv_ts, cat))
+                check = True
+                continue
+            # ids.number_key inline for plain digits (see bybit.py)
+            if not (p >= "1" or "0." <= p < "0/"):
+                p = number_key(p)
+            elif p[-1] <= "0" and "." in p:
+                p = p.rstrip("0").rstrip(".")
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
-            # number_key without the call: the price is plain decimal text here
-            p = price_text
-            price_key = (
-                p if p[-1] not in "0." and (p[0] in "123456789" or p[1:2] == ".") and p.isascii() else number_key(p)
-            )
-            out.append(
-                Liquidation(
-                    VENUE,
-                    contract,
-                    coin,
-                    NEGATIVE_SIZE_SIDE if negative else POSITIVE_SIZE_SIDE,
-                    price / divisor,
-                    qty,
-                    usd,
-                    ts,
-                    recv_ts,
-                    COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED,
-                    f"{prefix}{ts}:{signed}:{price_key}",
-                )
-            )
+            side = NEGATIVE_SIZE_SIDE if negative else POSITIVE_SIZE_SIDE
+            cover = COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED
+            event_id = f"{prefix}{ts}:{signed}:{p}"
+            out.append(Liquidation(VENUE, contract, coin, side, coin_price, qty, usd, ts, recv_ts, cover, event_id))
         return refuse_impossible(out, max_usd, min_ts) if check else out
 
     return parse
 
 
+def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+    """Frames the typed decode does not take: [] for other channels, BadFrame naming what is wrong."""
+    try:
+        push = _decode_any(frame)
+        if push.channel != CHANNEL or push.event != "update":
+            return []
+        if not push.result:
+            raise BadFrame("gate: public_liquidates update without result")
+        decoded = _decode_liquidates(push.result)
+    except (msgspec.DecodeError, UnicodeError) as exc:
+        raise BadFrame(f"gate: {exc}") from None
+    return [_event(liq, recv_ts, cat) for liq in (decoded if isinstance(decoded, list) else [decoded])]
+
+
 parse = parser()
+
+
+def _event(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
+    """The rules: one liquidation → its event, or BadFrame naming what is wrong."""
+    contract = liq.contract
+    try:
+        size = liq.size
+        if isinstance(size, str) and not _DECIMAL.fullmatch(size):
+            raise BadNumber(f"size is not a decimal: {size!r}")
+        signed = str(size) if isinstance(size, int) or "." not in size else size.rstrip("0").rstrip(".")
+        if len(signed) > 40:
+            raise BadNumber(f"size is out of range: {signed!r}")
+        if float(signed) == 0:
+            raise BadNumber("size must not be zero")
+        contracts = Decimal(signed.lstrip("-"))
+        price = positive(liq.price, "price")
+        if liq.time <= 0:
+            raise BadNumber(f"time must be positive: {liq.time!r}")
+        ts = liq.time * 1000 if liq.time < SECONDS_BELOW else liq.time
+        if ts >= _MAX_MS:
+            raise BadNumber(f"time is out of range: {liq.time!r}")
+        inst = cat.resolve(VENUE, contract, derive)
+        qty: float | None = None
+        usd: float | None = None
+        if inst is None:  # quanto_multiplier is never guessed: unpriced
+            coin, bundle = normalize_coin(base_of(contract))
+            coin_price = price / bundle
+        elif inst.kind == "inverse":
+            coin, coin_price = inst.coin, price
+            if inst.usd_quoted:  # usd = contracts × contract value, qty = usd / price
+                usd = float(_EXACT.multiply(contracts, Decimal(repr(inst.contract_size))))
+                qty = usd / price
+        else:
+            coin, coin_price = inst.coin, price / inst.price_unit
+            if inst.kind == "linear":  # qty = contracts × contract size, usd = qty × price
+                value = _EXACT.multiply(contracts, Decimal(repr(inst.contract_size)))
+                qty = float(value)
+                if inst.usd_quoted:
+                    usd = float(_EXACT.multiply(value, Decimal(liq.price))) / inst.price_unit
+        for name, amount in (("price", coin_price), ("qty", qty), ("usd", usd)):
+            if amount is not None and not 0.0 < amount < INF:  # extreme inputs over/underflow
+                raise BadNumber(f"{name} is out of range: {amount!r}")
+    except (BadNumber, ArithmeticError, ValueError) as exc:  # ArithmeticError: decimal signals, / 0
+        raise BadFrame(f"gate {contract}: {exc}") from None
+    side = NEGATIVE_SIZE_SIDE if signed.startswith("-") else POSITIVE_SIZE_SIDE
+    cover = COMPLETE if ts >= COMPLETE_SINCE_MS else SAMPLED
+    event_id = f"{VENUE}:{contract}:{ts}:{signed}:{number_key(liq.price)}"
+    return Liquidation(VENUE, contract, coin, side, coin_price, qty, usd, ts, recv_ts, cover, event_id)
 
 
 def is_data(frame: Frame) -> bool:
@@ -417,11 +325,7 @@ def subscribe_at(channel: str, payload: Sequence[str]) -> Callable[[int], str]:
 
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
     return [
-        Connection(
-            name,
-            urls[name],
-            [subscribe_at(CHANNEL, ["!all"]), subscribe_at(TICKERS, [COMPANION[name]])],
-        )
+        Connection(name, urls[name], [subscribe_at(CHANNEL, ["!all"]), subscribe_at(TICKERS, [COMPANION[name]])])
         for name in ("usdt", "btc")
         if name in urls
     ]
@@ -429,78 +333,6 @@ def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
 
 def _ping(now_ms: int) -> str:
     return msgspec.json.encode({"time": now_ms // 1000, "channel": "futures.ping"}).decode()
-
-
-def instrument(name: str, kind: str | None, quanto_multiplier: str | None, source: str) -> Instrument | None:
-    """The catalogue entry of one contract; None when its contract value is not known."""
-    base, _, quote = name.partition("_")
-    if not base or not quote:
-        return None
-    coin, bundle = normalize_coin(base)
-    if kind == "inverse":
-        usd = INVERSE_USD_PER_CONTRACT.get(name)
-        return None if usd is None else Instrument(VENUE, name, coin, "inverse", usd, "USD", 1.0, source)
-    if kind != "direct" or quanto_multiplier is None:
-        return None
-    try:
-        positive(quanto_multiplier, "quanto_multiplier")
-        size = exact_product(quanto_multiplier, bundle)
-    except (BadNumber, ValueError, OverflowError):
-        return None
-    return Instrument(VENUE, name, coin, "linear", size, quote, bundle, source)
-
-
-class _Contract(msgspec.Struct):
-    name: str
-    type: str | None = None  # direct (USDT-settled, linear) | inverse (BTC-settled)
-    quanto_multiplier: str | None = None  # direct: base-coin units per contract
-    in_delisting: bool | None = None
-
-
-class _ContractInfo(msgspec.Struct):
-    contract: str
-    quanto_multiplier: str | None = None
-
-
-_decode_contract_info = msgspec.json.Decoder(list[_ContractInfo] | _ContractInfo).decode
-
-_SETTLE_KIND = {"usdt": "direct", "btc": "inverse"}
-
-
-def parse_contract_info(frame: Frame, settle: str = "usdt") -> list[Instrument]:
-    """A `futures.contract_info` push on the `settle` connection → Instruments for the catalogue."""
-    try:
-        push = _decode_push(frame)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"gate: {exc}") from None
-    if push.channel != CONTRACT_INFO or push.event not in ("all", "update") or not push.result:
-        return []
-    try:
-        decoded = _decode_contract_info(push.result)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"gate contract_info: {exc}") from None
-    infos = decoded if isinstance(decoded, list) else [decoded]
-    kind = _SETTLE_KIND.get(settle)
-    found = (instrument(info.contract, kind, info.quanto_multiplier, "rest") for info in infos)
-    return [inst for inst in found if inst is not None]
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest(f"/api/v4/futures/{settle}/contracts") for settle in ("usdt", "btc")]
-
-
-def parse_instruments(req: RestRequest, body: bytes) -> InstrumentsPage:
-    try:
-        contracts = msgspec.json.decode(body, type=list[_Contract])
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"gate contracts: {exc}") from None
-    settle = req.path.rstrip("/").split("/")[-2] if req.path.count("/") >= 2 else ""
-    out = []
-    for contract in contracts:
-        inst = instrument(contract.name, contract.type or _SETTLE_KIND.get(settle), contract.quanto_multiplier, "rest")
-        if inst is not None:
-            out.append(inst)
-    return InstrumentsPage(out)
 
 
 NOTE = (
