@@ -61,7 +61,6 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 
 
 parse = parser()
-_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
 # BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.

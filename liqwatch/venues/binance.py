@@ -272,9 +272,6 @@ def _event(
         raise BadFrame(f"binance {order.s}: {exc}") from None
 
 
-_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
-
-
 def is_data(frame: Frame) -> bool:
     return (b'"e"' in frame) if isinstance(frame, bytes) else ('"e"' in frame)
 

@@ -220,7 +220,6 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 
 
 parse = parser()
-_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 # Per symbol and catalogue: (coin, bundle, the catalogue's quote, id prefix); None: unlisted.
 _Route = tuple[str, float, str, str] | None

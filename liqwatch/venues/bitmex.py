@@ -202,7 +202,6 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
 
 
 parse = parser()
-_parse = parse  # one path: the reference parse IS the parse (tests/venues/test_fast_paths.py)
 
 
 def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float) -> list[Liquidation]:

@@ -15,7 +15,7 @@ from liqwatch.numbers import BadNumber, Decimalish, exact_digits, exact_product
 PRICE_ONLY = 0  # unlisted or quanto: qty and usd None
 INVERSE = 1  # value = size × contract value; qty = value / price; usd = value (USD quote)
 LINEAR = 2  # qty = size × contract size; usd = size × contract size / price_unit × price (USD quote)
-SLOW = 3  # contract digits that are not exact in a double: the venue's reference path decides
+SLOW = 3  # contract digits that are not exact in a double: the venue's rule function (`_event`) decides
 SKIP = 4  # not a liquidation instrument (e.g. options): no event
 
 # (mode, coin, price divisor, size digits, size places, usd factor digits, usd factor places,
@@ -29,7 +29,7 @@ def price_only(coin: str, bundle: float, prefix: str) -> Route:
 
 def contract_route(inst: Instrument, prefix: str) -> Route:
     """The route of a listed instrument, sizes read exactly as `numbers.exact_product` reads them."""
-    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: the reference path words the error
+    if not 0.0 < inst.price_unit < math.inf:  # a broken catalogue entry: the venue's rule function words the error
         return (SLOW, inst.coin, 1.0, 0.0, 0, 0.0, 0, False, prefix)
     size = exact_digits(inst.contract_size)
     size_digits, size_places = size if size is not None else (0.0, 0)

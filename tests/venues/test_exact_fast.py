@@ -63,7 +63,7 @@ def decimal_product(a: str, b: str) -> float:
 @example("94999.99999999999", "0.001")
 @example("9007199254740993", "1")  # just beyond 2**53: the integer path
 @example("0." + "0" * 30 + "1", "1")  # beyond 10**22: the integer path
-@example("1.5 ", "2")  # trailing space: the integer path reads 15 / 10**2, and so must the fast path
+@example("1.5 ", "2")  # trailing space: refused on both paths (read as 15 / 10**2 before)
 @example("1.0_5", "2")
 @example("1.5e3", "2")
 def test_exact_product2_equals_the_integer_path(a: str, b: str) -> None:

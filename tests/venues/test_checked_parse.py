@@ -1,18 +1,16 @@
-"""Every venue's fast parse gives exactly what its reference parse gives, frame by frame.
+"""Every venue's registered parse checks the plausibility bounds inline (`checked_parse`) and must
+refuse exactly what its plain parse behind `venues.plausible` refuses, with the same words, and give
+the same events otherwise: on every fixture frame, frames with one or two leaves swapped for odd
+values, and frames at the bounds, under odd catalogues.
 
-Each venue module keeps its reference `_parse` (the plain, validated path) next to `parser()`,
-whose fast path decodes once into stricter structs, memoizes per-symbol routes and computes
-exact products on floats. Whatever arrives — real frames, frames with one or two leaves swapped
-for odd values, odd catalogues — both must give the same events (same floats, same ids) or the
-same error, and the registry's inline plausibility check must word its refusal as
-`venues.plausible` does.
+(Each venue has ONE parse path, issue 11; what the events must be is checked against oracles written
+from the documented rules in test_rules_<venue>.py and the goldens.)
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from types import ModuleType
 
 import msgspec
 import pytest
@@ -20,21 +18,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
-from liqwatch.venues import REGISTRY, aster, binance, bitget, bitmex, plausible
+from liqwatch.venues import _SPECS, REGISTRY, plausible
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame
 from tests.venues.golden import frames
 
-MODULES: dict[str, ModuleType] = {
-    "binance_usdm": binance,
-    "binance_coinm": binance,
-    "bitmex": bitmex,
-    "bitget": bitget,
-    "aster": aster,
-}
+PLAIN = {spec.id: spec.parse for spec in _SPECS}  # the parse a venue module exports, bounds unchecked
+CHECKED = sorted(spec.id for spec in _SPECS if spec.checked_parse is not None)
 
 
 def odd_catalogue() -> Catalogue:
-    """Contract sizes and price units the fast paths must hand back to the reference path."""
+    """Contract sizes and price units that push parses to their edges (underflow, zero units, quanto)."""
     cat = bundled()
     rows = [
         ("binance_usdm", "BTCUSDT", "linear", 1e-300, "USDT", 1.0),
@@ -43,6 +36,16 @@ def odd_catalogue() -> Catalogue:
         ("bitmex", "XBTUSD", "linear", 0.5, "USD", 2.0),
         ("bitmex", "XBTUSDT", "inverse", 1e-20, "USDT", 0.0),
         ("bitget", "BTCUSDT", "linear", 1.0, "USDT", 0.0),
+        ("bybit", "BTCUSDT", "inverse", 10.0, "USD", 1.0),
+        ("bybit", "ETHUSDT", "linear", 1.0, "USDT", 0.0),
+        ("gate", "BTC_USDT", "linear", 1e-25, "USDT", 1.0),
+        ("gate", "ETH_USDT", "linear", 0.01, "USDT", 0.0),
+        ("okx", "BTC-USDT-SWAP", "linear", 1e-30, "USDT", 1.0),
+        ("okx", "ETH-USDT-SWAP", "linear", 0.1, "USDT", 1000.0),
+        ("okx", "SOL-USDT-SWAP", "quanto", 1.0, "USDT", 1.0),
+        ("okx", "BTC-USD-SWAP", "inverse", 3.0000000000000004, "USD", 0.0),
+        ("deribit", "BTC-PERPETUAL", "linear", 0.1, "USD", 10.0),
+        ("deribit", "ETH-PERPETUAL", "inverse", 1.0, "EUR", 0.0),
     ]
     cat.update(Instrument(v, s, s[:3], kind, size, quote, unit, "rest") for v, s, kind, size, quote, unit in rows)  # type: ignore[arg-type]
     return cat
@@ -55,29 +58,20 @@ RECV_TS = 1_700_000_000_000
 def outcome(parse: Callable[[Frame, int, Catalogue], object], frame: Frame, recv_ts: int, cat: Catalogue) -> object:
     try:
         events = parse(frame, recv_ts, cat)
-    except Exception as exc:  # the reference may raise anything: the fast path must raise the same
+    except Exception as exc:  # the plain parse may raise anything: the checked one must raise the same
         return (type(exc).__name__, str(exc))
     assert isinstance(events, list)
     return [(repr(e), msgspec.json.encode(e)) for e in events]
 
 
 def assert_same(venue: str, frame: Frame) -> None:
-    reference = plausible(MODULES[venue]._parse)
+    reference = plausible(PLAIN[venue])
     for cat in CATALOGUES.values():
         for recv_ts in (RECV_TS, MIN_TS, MIN_TS - 1):
-            want = outcome(reference, frame, recv_ts, cat)
-            assert outcome(REGISTRY[venue].parse, frame, recv_ts, cat) == want
-            assert outcome(MODULES[venue].parse, frame, recv_ts, cat) == outcome(
-                MODULES[venue]._parse, frame, recv_ts, cat
-            )
+            assert outcome(REGISTRY[venue].parse, frame, recv_ts, cat) == outcome(reference, frame, recv_ts, cat)
 
 
-# Venues written in the one-parse-path shape (issue 11) have no second path to compare with.
-# Their rules are checked against oracles written in the tests instead (test_rules_<venue>.py).
-SINGLE_PATH = frozenset(
-    {"dydx", "lighter", "kraken_futures", "bitfinex", "htx", "hyperliquid", "okx", "deribit", "bybit", "gate"}
-)
-REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames() if p.parent.name in MODULES]
+REAL = [(p.parent.name, p.read_bytes().strip()) for p in frames() if p.parent.name in CHECKED]
 
 
 @pytest.mark.parametrize(("venue", "frame"), REAL, ids=[f"{v}-{i}" for i, (v, _) in enumerate(REAL)])
@@ -148,6 +142,17 @@ def boundary_frames() -> list[tuple[str, str]]:
         out.append(("binance_usdm", json.dumps({"e": "forceOrder", "o": order})))
         coinm = {**order, "s": "BTCUSD_PERP", "z": z.replace("100000", "100000000")}
         out.append(("binance_coinm", json.dumps({"e": "forceOrder", "o": coinm})))
+        entry = {"T": t, "s": "BTCUSDT", "S": "Buy", "v": z, "p": "100000"}
+        out.append(("bybit", json.dumps({"topic": "allLiquidation.BTCUSDT", "ts": t, "data": [entry]})))
+        detail = {
+            "bkPx": "95000",
+            "posSide": "net",
+            "side": "sell",
+            "sz": z.replace("100000", "100000000"),
+            "ts": str(t),
+        }
+        data = [{"details": [detail], "instId": "BTC-USD-SWAP", "instType": "SWAP"}]
+        out.append(("okx", json.dumps({"arg": {"channel": "liquidation-orders", "instType": "SWAP"}, "data": data})))
         amount = float(z) * 100000
         row = {"orderID": "a", "symbol": "XBTUSD", "side": "Sell", "price": 95000.5, "leavesQty": amount}
         out.append(("bitmex", json.dumps({"table": "liquidation", "action": "insert", "data": [row]})))
@@ -163,11 +168,6 @@ def test_boundaries(venue: str, frame: str) -> None:
     assert_same(venue, frame)
 
 
-def test_every_registered_venue_has_a_reference_parse() -> None:
-    assert set(REGISTRY) == set(MODULES) | SINGLE_PATH
-
-
-def test_every_venue_with_a_fast_path_is_compared() -> None:
-    """Venues with one parse path (no `parser()` beside `_parse`) have nothing to compare."""
-    fast = {venue for venue in REGISTRY if hasattr(MODULES.get(venue), "_parse") or venue in MODULES}
-    assert fast == set(REGISTRY) - SINGLE_PATH
+def test_the_venues_that_check_inline_are_the_ones_compared() -> None:
+    assert {venue for venue, _ in REAL} == set(CHECKED)
+    assert {venue for venue, _ in boundary_frames()} <= set(CHECKED)
