@@ -23,7 +23,7 @@ The id forms (venue modules build them; `canonical_id` rewrites the ids stores h
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
 
 def number_key(text: str) -> str:
@@ -48,7 +48,9 @@ def number_key(text: str) -> str:
         return text
     if not value.is_finite():
         return text
-    canonical = format(value.normalize(), "f")
+    # normalize() rounds to its context's precision (28 digits by default): give it every digit
+    exact = Context(prec=max(28, len(value.as_tuple().digits)), Emax=MAX_EMAX, Emin=MIN_EMIN)
+    canonical = format(value.normalize(exact), "f")
     return "0" if canonical in ("-0", "0") else canonical
 
 

@@ -56,6 +56,9 @@ def test_number_key_is_canonical_and_idempotent() -> None:
         "0": "0",
         "0.0": "0",
         "2329": "2329",
+        # more significant digits than Decimal's default precision (28): never rounded
+        "0012345678901234567890123456789.10": "12345678901234567890123456789.1",
+        "1.00000000000000000000000000000001e2": "100.000000000000000000000000000001",
     }
     for text, key in cases.items():
         assert number_key(text) == key, text
