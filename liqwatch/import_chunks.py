@@ -68,7 +68,7 @@ def read_chunk(
     its receive time, or before 2017, is a dead letter (venues.base.refuse_implausible_time), as in
     the live path."""
     if kind == import_kinds.TARDIS_CSV:
-        out = _tardis_chunk(name, first, _lines(data), timeline, max_ahead_ms)
+        out = _tardis_chunk(name, first, data, timeline, max_ahead_ms)
     elif kind == import_kinds.NODE_FILLS:
         out = _node_fills_chunk(name, first, _lines(data), timeline)
     else:
@@ -185,17 +185,50 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
     return out
 
 
-def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
+def _tardis_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
+    try:
+        text = data.decode("utf-8")  # the usual chunk: decoded at once
+    except UnicodeDecodeError:
+        lines: Sequence[str | bytes] = _lines(data)  # each line decoded on its own: a bad one costs only itself
+    else:
+        lines = _lines_of(text)
+    out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=False)
+    if out.events and not _plausible(out.events, max_ahead_ms):
+        # an event's time is refused: the chunk again, row by row, so the dead letters say which
+        out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=True)
+    return out
+
+
+def _lines_of(text: str) -> list[str]:
+    if not text:
+        return []
+    return (text[:-1] if text.endswith("\n") else text).split("\n")
+
+
+def _tardis_lines(
+    name: str,
+    first: int,
+    lines: Sequence[str | bytes],
+    timeline: CatalogueTimeline,
+    max_ahead_ms: int,
+    checked: bool,
+) -> Outcome:
+    """The events of Tardis rows; with `checked`, each row's events are refused for an implausible
+    time (refuse_implausible_time) one by one, else _tardis_chunk checks them all at once."""
     out = Outcome([])
     lo, hi = 1, 0
     catalogue = timeline.base
+    parsers: dict[str, Parse] = {}
     for offset, raw in enumerate(lines):
         lineno = first + offset
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            out.letters.append(DeadLine(name, lineno, f"not UTF-8 text: {exc}", shown(raw)))
-            continue
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                out.letters.append(DeadLine(name, lineno, f"not UTF-8 text: {exc}", shown(raw)))
+                continue
+        else:
+            line = raw
         if not line.strip() or (lineno == 1 and tardis.is_header(line)):
             continue
         try:
@@ -214,9 +247,11 @@ def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogue
             venue, frame, recv_ts = tardis.frame_of(row)
             if not lo <= recv_ts < hi:
                 catalogue, lo, hi = timeline.at(recv_ts)
-            out.events += refuse_implausible_time(
-                REGISTRY[venue].parse(frame, recv_ts, catalogue), recv_ts, max_ahead_ms
-            )
+            parse = parsers.get(venue)
+            if parse is None:
+                parse = parsers[venue] = REGISTRY[venue].parse
+            found = parse(frame, recv_ts, catalogue)
+            out.events += refuse_implausible_time(found, recv_ts, max_ahead_ms) if checked else found
         except (BadFrame, tardis.BadRow) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line, venue, None, False))
     return out
