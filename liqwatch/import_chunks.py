@@ -62,17 +62,18 @@ def read_chunk(
     data: bytes,
     timeline: CatalogueTimeline,
     max_ahead_ms: int = MAX_AHEAD_MS,
+    count: int | None = None,
 ) -> Outcome:
     """The events of a chunk of file `name`: `data` is its lines `first`, `first` + 1, … as read
-    (whole lines, newline-separated). A frame whose event is stamped more than `max_ahead_ms` after
-    its receive time, or before 2017, is a dead letter (venues.base.refuse_implausible_time), as in
-    the live path."""
+    (whole lines, newline-separated; `count` of them, when the caller has counted). A frame whose
+    event is stamped more than `max_ahead_ms` after its receive time, or before 2017, is a dead
+    letter (venues.base.refuse_implausible_time), as in the live path."""
     if kind == import_kinds.TARDIS_CSV:
         out = _tardis_chunk(name, first, data, timeline, max_ahead_ms)
     elif kind == import_kinds.NODE_FILLS:
         out = _node_fills_chunk(name, first, _lines(data), timeline)
     else:
-        out = _journal_chunk(name, first, data, timeline, max_ahead_ms)
+        out = _journal_chunk(name, first, data, timeline, max_ahead_ms, count)
     out.unpriced = list(map(_usd, out.events)).count(None)
     return out
 
@@ -84,13 +85,15 @@ def _lines(data: bytes) -> list[bytes]:
     return (data[:-1] if data.endswith(b"\n") else data).split(b"\n")
 
 
-def _journal_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
+def _journal_chunk(
+    name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int, count: int | None
+) -> Outcome:
     letters: list[DeadLine] = []
 
     def bad_line(lineno: int, reason: str, text: bytes) -> None:
         letters.append(DeadLine(name, lineno, reason, shown(text)))
 
-    records, linenos = decode_block(data, first, bad_line)
+    records, linenos = decode_block(data, first, bad_line, count)
     # Per frame only what must be: the venue's parser (looked up once per venue) and the catalogue
     # (looked up again only when the receive time leaves the span it is in force for). The time
     # bounds are checked over the whole chunk at C speed afterwards; a chunk that breaks one is read

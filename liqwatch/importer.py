@@ -368,7 +368,7 @@ def _import_one(
     skipped: dict[str, int] = {}
     # reading and inflating the file (mostly outside Python's lock) runs a chunk or two ahead
     for first, data, count in read_ahead(_chunks(path, tail), name="liqwatch-import-reader"):
-        outcome = read_chunk(kind, name, first, data, timeline, max_ahead_ms)
+        outcome = read_chunk(kind, name, first, data, timeline, max_ahead_ms, count)
         lines += count
         frames += outcome.frames
         report.unpriced += outcome.unpriced

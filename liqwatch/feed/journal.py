@@ -459,11 +459,14 @@ def line_count(data: bytes) -> int:
     return data.count(b"\n") + (not data.endswith(b"\n")) if data else 0
 
 
-def decode_block(data: bytes, first: int, on_bad: BadLine) -> tuple[list[JournalRecord], Sequence[int]]:
+def decode_block(
+    data: bytes, first: int, on_bad: BadLine, count: int | None = None
+) -> tuple[list[JournalRecord], Sequence[int]]:
     """decode_lines for a block of whole lines as read (newline-separated bytes, numbered from
-    `first`). The newlines become the commas of one JSON array (a newline is never inside a JSON
-    value), so the usual block is decoded without a bytes object per line; a block with an
-    unreadable or a blank line, or two records on one line, is split and decoded line by line."""
+    `first`; `count`: its line_count, when the caller has it). The newlines become the commas of
+    one JSON array (a newline is never inside a JSON value), so the usual block is decoded without
+    a bytes object per line; a block with an unreadable or a blank line, or two records on one
+    line, is split and decoded line by line."""
     body = data[:-1] if data.endswith(b"\n") else data
     if body:
         try:
@@ -471,7 +474,7 @@ def decode_block(data: bytes, first: int, on_bad: BadLine) -> tuple[list[Journal
         except (msgspec.DecodeError, ValueError):
             pass  # an unreadable or blank line: found below
         else:
-            if len(records) == line_count(data):  # one record per line, never two on one
+            if len(records) == (line_count(data) if count is None else count):  # one record per line, never two
                 return records, range(first, first + len(records))
     return decode_lines(body.split(b"\n") if data else [], first, on_bad)
 
