@@ -97,13 +97,16 @@ def is_header(line: str) -> bool:
     return line.strip().lstrip("\ufeff").replace(" ", "") == HEADER
 
 
-def row_of(cells: list[str]) -> Row:
-    """A Row from the eight cells of a CSV line; BadRow when a cell is malformed."""
+def row_of(cells: list[str], stripped: bool = False) -> Row:
+    """A Row from the eight cells of a CSV line (`stripped`: the caller knows no cell has white
+    space around it); BadRow when a cell is malformed."""
     if len(cells) != len(COLUMNS):
         raise BadRow(f"expected {len(COLUMNS)} columns, got {len(cells)}")
     # A backfill reads millions of rows: the checks below are the cheap string methods where they
     # say the same as a pattern (ASCII digits, at most 19 of them; a plain decimal number)
-    exchange, symbol, timestamp, local_timestamp, id_, side, price, amount = [c.strip() for c in cells]
+    exchange, symbol, timestamp, local_timestamp, id_, side, price, amount = (
+        cells if stripped else [c.strip() for c in cells]
+    )
     if not symbol:
         raise BadRow("empty symbol")
     if side != "buy" and side != "sell":
@@ -135,6 +138,13 @@ def _json(obj: object) -> str:
     return msgspec.json.encode(obj).decode()
 
 
+def _quoted(text: str) -> str:
+    """_json(text) for a text; a plain symbol (ASCII letters, digits, `_`, `-`) needs no escape."""
+    if text.isascii() and text.replace("_", "").replace("-", "").isalnum():
+        return f'"{text}"'
+    return _json(text)
+
+
 def frame_of(row: Row) -> tuple[str, Frame, int]:
     """(venue id, the venue frame, the receive time in ms) for a row; BadRow for other exchanges."""
     venue = venue_of(row)
@@ -144,7 +154,7 @@ def frame_of(row: Row) -> tuple[str, Frame, int]:
     ts = row.ts_ms
     recv = row.local_ms
     if venue == "binance_usdm":  # most rows of a backfill: written out directly (price and amount are digits)
-        order = f'{{"s":{_json(row.symbol)},"S":"{"BUY" if short else "SELL"}","p":"{row.price}","ap":"{row.price}",'
+        order = f'{{"s":{_quoted(row.symbol)},"S":"{"BUY" if short else "SELL"}","p":"{row.price}","ap":"{row.price}",'
         order += f'"X":"FILLED","z":"{row.amount}","T":{ts}}}'
         return venue, f'{{"e":"forceOrder","E":{ts},"o":{order}}}', recv
     if venue == "bybit":

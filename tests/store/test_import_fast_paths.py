@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liqwatch import import_kinds
+from liqwatch import import_kinds, tardis
 from liqwatch.catalogue_history import CatalogueTimeline
 from liqwatch.feed.journal import decode_block, decode_lines, line_count
 from liqwatch.import_chunks import DeadLine, read_chunk
@@ -178,3 +178,20 @@ def test_dead_lines_keep_their_text() -> None:
     _, data = block_of(["good", "bad utf-8", "good"], True)
     (letter,) = read_chunk(import_kinds.JOURNAL, "j.jsonl", 1, data, TIMELINE).letters
     assert letter == DeadLine("j.jsonl", 2, letter.reason, LINES["bad utf-8"](1).decode("utf-8", "backslashreplace"))
+
+
+@given(st.text(max_size=20))
+def test_a_symbol_is_quoted_as_json_would(text: str) -> None:
+    assert tardis._quoted(text) == tardis._json(text)
+
+
+def test_tardis_cells_with_white_space_around_them_read_as_without() -> None:
+    rows = [tardis_row(i, RECV + i, RECV + i + 2) for i in range(6)]
+    padded = [
+        ",".join(f"{pad}{cell}{pad}" for cell in row.split(","))
+        for row, pad in zip(rows, [" ", "\t", "\xa0"] * 2, strict=True)
+    ]
+    plain = read_chunk(import_kinds.TARDIS_CSV, "t.csv", 2, "\n".join(rows).encode(), TIMELINE)
+    spaced = read_chunk(import_kinds.TARDIS_CSV, "t.csv", 2, "\r\n".join(padded).encode(), TIMELINE)
+    assert len(plain.events) == 6 and not plain.letters
+    assert spaced.events == plain.events and not spaced.letters
