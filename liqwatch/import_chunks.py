@@ -1,33 +1,34 @@
 """One chunk of an importable file → its events, counts and dead letters: the importer's pure core.
 
-A chunk is a run of consecutive lines of one file (bytes, without newlines) and the number of its
-first line. `read_chunk` decodes and parses every line of it with the catalogue in force at each
-line's receive time and never raises for content: a line that cannot be read and a frame that
-fails to parse come back as dead letters (file, line, reason, text). The importer runs chunks in
-its own process for small imports and in worker processes for big ones (importer.py): the same
-function, so both give the same events in the same order.
+A chunk is a run of consecutive whole lines of one file (the bytes as read, newline-separated) and
+the number of its first line. `read_chunk` decodes and parses every line of it with the catalogue
+in force at each line's receive time and never raises for content: a line that cannot be read and
+a frame that fails to parse come back as dead letters (file, line, reason, text).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import attrgetter, sub
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from liqwatch import import_kinds, tardis
-from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_lines
+from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_block
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY
-from liqwatch.venues.base import MAX_AHEAD_MS, BadFrame, refuse_implausible_time
+from liqwatch.venues.base import MAX_AHEAD_MS, PLAUSIBLE_SINCE_TS, BadFrame, Parse, refuse_implausible_time
 
 if TYPE_CHECKING:
     from liqwatch.catalogue_history import CatalogueTimeline
 
 
 _ts = attrgetter("ts")
+_recv_ts = attrgetter("recv_ts")
+_usd = attrgetter("usd")
+_line = attrgetter("line")
 
 
 class DeadLine(msgspec.Struct, omit_defaults=True):
@@ -58,54 +59,78 @@ def read_chunk(
     kind: str,
     name: str,
     first: int,
-    lines: list[bytes],
+    data: bytes,
     timeline: CatalogueTimeline,
     max_ahead_ms: int = MAX_AHEAD_MS,
+    count: int | None = None,
 ) -> Outcome:
-    """The events of a chunk of file `name` (its lines `first`, `first` + 1, …). A frame whose event
-    is stamped more than `max_ahead_ms` after its receive time, or before 2017, is a dead letter
-    (venues.base.refuse_implausible_time), as in the live path."""
+    """The events of a chunk of file `name`: `data` is its lines `first`, `first` + 1, … as read
+    (whole lines, newline-separated; `count` of them, when the caller has counted). A frame whose
+    event is stamped more than `max_ahead_ms` after its receive time, or before 2017, is a dead
+    letter (venues.base.refuse_implausible_time), as in the live path."""
     if kind == import_kinds.TARDIS_CSV:
-        out = _tardis_chunk(name, first, lines, timeline, max_ahead_ms)
+        out = _tardis_chunk(name, first, data, timeline, max_ahead_ms)
     elif kind == import_kinds.NODE_FILLS:
-        out = _node_fills_chunk(name, first, lines, timeline)
+        out = _node_fills_chunk(name, first, _lines(data), timeline)
     else:
-        out = _journal_chunk(name, first, lines, timeline, max_ahead_ms)
-    out.unpriced = sum(1 for e in out.events if e.usd is None)
+        out = _journal_chunk(name, first, data, timeline, max_ahead_ms, count)
+    out.unpriced = list(map(_usd, out.events)).count(None)
     return out
 
 
+def _lines(data: bytes) -> list[bytes]:
+    """The lines of a chunk, without their newlines."""
+    if not data:
+        return []
+    return (data[:-1] if data.endswith(b"\n") else data).split(b"\n")
+
+
 def _journal_chunk(
-    name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline, max_ahead_ms: int
+    name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int, count: int | None
 ) -> Outcome:
     letters: list[DeadLine] = []
 
     def bad_line(lineno: int, reason: str, text: bytes) -> None:
         letters.append(DeadLine(name, lineno, reason, shown(text)))
 
-    records, linenos = decode_lines(lines, first, bad_line)
+    records, linenos = decode_block(data, first, bad_line, count)
+    # Per frame only what must be: the venue's parser (looked up once per venue) and the catalogue
+    # (looked up again only when the receive time leaves the span it is in force for). The time
+    # bounds are checked over the whole chunk at C speed afterwards; a chunk that breaks one is read
+    # again frame by frame (_journal_chunk_checked), so the dead letters are the same either way.
     events: list[Liquidation] = []
+    parsers: dict[str, Parse] = {}
     lo, hi = 1, 0  # the receive times the current catalogue is in force for: none yet
     catalogue = timeline.base
-    venues = REGISTRY
     for index, record in enumerate(records):
-        spec = venues.get(record.venue)
-        if spec is None:
-            reason = f"frame of unknown venue {record.venue!r}"
-            letters.append(DeadLine(name, linenos[index], reason, record.frame, record.venue, record.ts, False))
-            continue
+        parse = parsers.get(record.venue)
+        if parse is None:
+            spec = REGISTRY.get(record.venue)
+            if spec is None:
+                reason = f"frame of unknown venue {record.venue!r}"
+                letters.append(DeadLine(name, linenos[index], reason, record.frame, record.venue, record.ts, False))
+                continue
+            parse = parsers[record.venue] = spec.parse
         ts = record.ts
         if not lo <= ts < hi:
             catalogue, lo, hi = timeline.at(ts)
         try:
-            events += refuse_implausible_time(spec.parse(record.frame, ts, catalogue), ts, max_ahead_ms)
+            events += parse(record.frame, ts, catalogue)
         except BadFrame as exc:
             letters.append(DeadLine(name, linenos[index], str(exc), record.frame, record.venue, ts, False))
-    if events and not 0 < min(map(_ts, events)) <= max(map(_ts, events)) <= MAX_TS:
-        # an exchange time no store can hold (beyond int64): rare, so found again frame by frame
-        return _journal_chunk_checked(name, records, linenos, timeline, letters)
-    letters.sort(key=lambda d: d.line)
+    if events and not _plausible(events, max_ahead_ms):
+        return _journal_chunk_checked(name, records, linenos, timeline, letters, max_ahead_ms)
+    letters.sort(key=_line)
     return Outcome(events, len(records), letters=letters)
+
+
+def _plausible(events: list[Liquidation], max_ahead_ms: int) -> bool:
+    """No event of the chunk would be refused for its time: none before 2017 or beyond what a store
+    holds, none stamped more than max_ahead_ms after its receive time (every parser gives its
+    events the receive time it was called with, so this is refuse_implausible_time's test)."""
+    times: list[int] = list(map(_ts, events))
+    ahead: int = max(map(sub, times, map(_recv_ts, events)))
+    return min(times) >= PLAUSIBLE_SINCE_TS and max(times) <= MAX_TS and ahead <= max_ahead_ms
 
 
 def _journal_chunk_checked(
@@ -114,22 +139,31 @@ def _journal_chunk_checked(
     linenos: Sequence[int],
     timeline: CatalogueTimeline,
     letters: list[DeadLine],
+    max_ahead_ms: int,
 ) -> Outcome:
-    """_journal_chunk's events without those whose time no store holds, each a dead letter with its
-    line (the letters of the first pass are kept; frames that failed are not parsed again)."""
+    """_journal_chunk's events frame by frame, for a chunk where some event's time is refused: a
+    frame with an implausible time (refuse_implausible_time), or an event time no store can hold
+    (beyond int64), is a dead letter with its line. The letters of unknown venues and frames that
+    failed to parse are kept, and those frames not parsed again."""
     failed = {d.line for d in letters}
     events: list[Liquidation] = []
     for record, lineno in zip(records, linenos, strict=True):
         spec = REGISTRY.get(record.venue)
         if spec is None or lineno in failed:
             continue
-        for event in spec.parse(record.frame, record.ts, timeline.at(record.ts)[0]):
+        ts = record.ts
+        try:
+            found = refuse_implausible_time(spec.parse(record.frame, ts, timeline.at(ts)[0]), ts, max_ahead_ms)
+        except BadFrame as exc:
+            letters.append(DeadLine(name, lineno, str(exc), record.frame, record.venue, ts, False))
+            continue
+        for event in found:
             if 0 < event.ts <= MAX_TS:
                 events.append(event)
             else:
                 reason = f"event time {event.ts} is not epoch ms a store can hold"
-                letters.append(DeadLine(name, lineno, reason, record.frame, record.venue, record.ts, False))
-    letters.sort(key=lambda d: d.line)
+                letters.append(DeadLine(name, lineno, reason, record.frame, record.venue, ts, False))
+    letters.sort(key=_line)
     return Outcome(events, len(records), letters=letters)
 
 
@@ -154,23 +188,60 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
     return out
 
 
-def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
+def _tardis_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
+    try:
+        text = data.decode("utf-8")  # the usual chunk: decoded at once
+    except UnicodeDecodeError:
+        lines: Sequence[str | bytes] = _lines(data)  # each line decoded on its own: a bad one costs only itself
+    else:
+        lines = _lines_of(text)
+    out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=False)
+    if out.events and not _plausible(out.events, max_ahead_ms):
+        # an event's time is refused: the chunk again, row by row, so the dead letters say which
+        out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=True)
+    return out
+
+
+def _lines_of(text: str) -> list[str]:
+    if not text:
+        return []
+    return (text[:-1] if text.endswith("\n") else text).split("\n")
+
+
+def _tardis_lines(
+    name: str,
+    first: int,
+    lines: Sequence[str | bytes],
+    timeline: CatalogueTimeline,
+    max_ahead_ms: int,
+    checked: bool,
+) -> Outcome:
+    """The events of Tardis rows; with `checked`, each row's events are refused for an implausible
+    time (refuse_implausible_time) one by one, else _tardis_chunk checks them all at once."""
     out = Outcome([])
     lo, hi = 1, 0
     catalogue = timeline.base
+    parsers: dict[str, Parse] = {}
     for offset, raw in enumerate(lines):
         lineno = first + offset
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            out.letters.append(DeadLine(name, lineno, f"not UTF-8 text: {exc}", shown(raw)))
-            continue
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                out.letters.append(DeadLine(name, lineno, f"not UTF-8 text: {exc}", shown(raw)))
+                continue
+        else:
+            line = raw
         if not line.strip() or (lineno == 1 and tardis.is_header(line)):
             continue
         try:
-            # Tardis writes no quotes: a plain split is exact and several times faster than csv
-            cells = line.rstrip("\r").split(",") if '"' not in line else next(csv.reader([line]))
-            row = tardis.row_of(cells)
+            # Tardis writes no quotes: a plain split is exact and several times faster than csv;
+            # nor white space (none of which is printable but the space): then no cell is stripped
+            if '"' in line:
+                row = tardis.row_of(next(csv.reader([line])))
+            else:
+                text = line.rstrip("\r")
+                row = tardis.row_of(text.split(","), stripped=" " not in text and text.isprintable())
         except (tardis.BadRow, csv.Error, StopIteration) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line))
             continue
@@ -183,9 +254,11 @@ def _tardis_chunk(name: str, first: int, lines: list[bytes], timeline: Catalogue
             venue, frame, recv_ts = tardis.frame_of(row)
             if not lo <= recv_ts < hi:
                 catalogue, lo, hi = timeline.at(recv_ts)
-            out.events += refuse_implausible_time(
-                REGISTRY[venue].parse(frame, recv_ts, catalogue), recv_ts, max_ahead_ms
-            )
+            parse = parsers.get(venue)
+            if parse is None:
+                parse = parsers[venue] = REGISTRY[venue].parse
+            found = parse(frame, recv_ts, catalogue)
+            out.events += refuse_implausible_time(found, recv_ts, max_ahead_ms) if checked else found
         except (BadFrame, tardis.BadRow) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line, venue, None, False))
     return out

@@ -47,7 +47,7 @@ MAX_TS = 2**53
 Ts = Annotated[int, msgspec.Meta(ge=0, le=MAX_TS)]
 
 
-class JournalRecord(msgspec.Struct, frozen=True):
+class JournalRecord(msgspec.Struct, frozen=True, gc=False):  # ints and strs only: no cycles to track
     ts: Ts  # local receive time, ms since epoch
     venue: str  # venue id
     frame: str  # the exact text frame as received
@@ -452,6 +452,31 @@ def decode_lines(lines: list[bytes], first: int, on_bad: BadLine) -> tuple[list[
             continue
         numbers.append(first + offset)
     return records, numbers
+
+
+def line_count(data: bytes) -> int:
+    """The lines in a block of whole lines as read (a last line may lack its newline)."""
+    return data.count(b"\n") + (not data.endswith(b"\n")) if data else 0
+
+
+def decode_block(
+    data: bytes, first: int, on_bad: BadLine, count: int | None = None
+) -> tuple[list[JournalRecord], Sequence[int]]:
+    """decode_lines for a block of whole lines as read (newline-separated bytes, numbered from
+    `first`; `count`: its line_count, when the caller has it). The newlines become the commas of
+    one JSON array (a newline is never inside a JSON value), so the usual block is decoded without
+    a bytes object per line; a block with an unreadable or a blank line, or two records on one
+    line, is split and decoded line by line."""
+    body = data[:-1] if data.endswith(b"\n") else data
+    if body:
+        try:
+            records = _decode_many(b"[" + body.replace(b"\n", b",") + b"]")
+        except (msgspec.DecodeError, ValueError):
+            pass  # an unreadable or blank line: found below
+        else:
+            if len(records) == (line_count(data) if count is None else count):  # one record per line, never two
+                return records, range(first, first + len(records))
+    return decode_lines(body.split(b"\n") if data else [], first, on_bad)
 
 
 class DamagedStream(Exception):
