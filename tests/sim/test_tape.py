@@ -13,8 +13,9 @@ import pytest
 
 from liqwatch.sim import markets as mk
 from liqwatch.sim.model import Push
+from liqwatch.sim.regimes import PHASES
 from liqwatch.sim.server import replay_tape
-from liqwatch.sim.tape import PHASES, SCENARIOS, PriceBook, liquidations, scenario_tape
+from liqwatch.sim.tape import SCENARIOS, PriceBook, liquidations, scenario_tape
 from liqwatch.venues import REGISTRY
 from tests.sim.helpers import NOW, sim_catalogue
 
@@ -60,8 +61,8 @@ def test_every_venue_both_sides_heavy_tailed_sizes() -> None:
     assert 500 < median < 10_000  # many small…
     assert usd[-1] > 100 * median  # …rare huge
     assert sum(usd[-len(usd) // 100 :]) > 0.2 * sum(usd)  # the top 1% carry a big share of the total
-    # at about 1.4 liquidations a second
-    assert 1.0 < len(liqs) / 1800 < 2.5
+    # at about 0.9 liquidations a second (~75,000 on a calm day, all venues)
+    assert 0.5 < len(liqs) / 1800 < 1.6
 
 
 def test_squeezes_liquidate_shorts_and_crashes_liquidate_longs() -> None:
