@@ -36,7 +36,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 
 from liqwatch import import_kinds
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
-from liqwatch.feed.journal import MAX_TS, DamagedStream, newline_blocks
+from liqwatch.feed.journal import MAX_TS, DamagedStream, JournalRecord, newline_blocks
 from liqwatch.import_chunks import DeadLine, read_chunk
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
@@ -358,7 +358,21 @@ def _import_one(
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
-    chunks = _chunks(path, tail)
+    _import_chunks(name, kind, _chunks(path, tail), tail, timeline, writer, letters, report, max_ahead_ms)
+
+
+def _import_chunks(
+    name: str,
+    kind: str,
+    chunks: Iterable[tuple[int, list[bytes]]],
+    tail: list[DeadLine],
+    timeline: CatalogueTimeline,
+    writer: _Writer,
+    letters: DeadLetterFile,
+    report: ImportReport,
+    max_ahead_ms: int = MAX_AHEAD_MS,
+) -> None:
+    """The chunks of lines of one source `name` (a file) → events to the store, counted in `report`."""
     outcomes = ((read_chunk(kind, name, first, lines, timeline, max_ahead_ms), len(lines)) for first, lines in chunks)
     batch: list[Liquidation] = []
     frames = bad = lines = 0
@@ -387,7 +401,40 @@ def _import_one(
     report.frames += frames
     report.lines += lines
     if frames == 0 and bad:
-        report.unreadable.append(f"{path}: none of its {lines:,} lines could be read")
+        report.unreadable.append(f"{name}: none of its {lines:,} lines could be read")
+
+
+def import_records(
+    name: str, records: Iterable[JournalRecord], store: Store, *, catalogue: Catalogue, chunk: int = 5_000
+) -> ImportReport:
+    """Import capture-journal records held in memory (the simulator's generated past, for the demo)
+    exactly as a journal file of those lines: the same decoding, parsers, catalogue timeline, dead
+    letters (counted, not written) and store writes; `name` stands for the file in problems."""
+    report = ImportReport()
+    letters = DeadLetterFile(None)
+    timeline = CatalogueTimeline(catalogue, store.instrument_versions())
+    writer = _Writer(store)
+
+    def chunks() -> Iterator[tuple[int, list[bytes]]]:
+        lines: list[bytes] = []
+        first = 1
+        for record in records:
+            lines.append(_encode(record))
+            if len(lines) >= chunk:
+                yield first, lines
+                first += len(lines)
+                lines = []
+        if lines:
+            yield first, lines
+
+    try:
+        _import_chunks(name, import_kinds.JOURNAL, chunks(), [], timeline, writer, letters, report)
+    finally:
+        writer.close()
+    report.stored = writer.stored
+    report.repriced = writer.repriced
+    report.dead_letter_count = letters.count
+    return report
 
 
 def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> None:

@@ -126,8 +126,10 @@ class PriceBook:
         if bar is None:
             bars[minute] = [price, price, price, price, 1]
         else:
-            bar[1] = max(bar[1], price)
-            bar[2] = min(bar[2], price)
+            if price > bar[1]:
+                bar[1] = price
+            elif price < bar[2]:
+                bar[2] = price
             bar[3] = price
 
     def last(self, coin: str) -> float:
@@ -211,18 +213,33 @@ class _State:
     returns: deque[float]  # BTC per-second log returns, last 60 s
     excitation: float = 0.0
     trade_id: int = 312_000_000
+    _weights: tuple[list[str], list[float], dict[str, list[float]]] | None = None
+
+    def weights(self, universe: dict[str, list[Market]]) -> tuple[list[str], list[float], dict[str, list[float]]]:
+        """The venues, their cumulative shares, and each venue's markets' cumulative weights (once)."""
+        if self._weights is None:
+            venues = list(universe)
+            self._weights = (
+                venues,
+                list(itertools.accumulate(mk.VENUE_SHARE[v] for v in venues)),
+                {v: list(itertools.accumulate(m.weight for m in universe[v])) for v in venues},
+            )
+        return self._weights
+
+
+_LOG_BASES = [(coin, math.log(base), beta, idio) for coin, (base, beta, idio) in mk.COINS.items()]
 
 
 def _advance_prices(state: _State, phase: Phase, t0: int, vol_factor: float = 1.0) -> None:
-    rng = state.rng
+    gauss = state.rng.gauss
     vol = phase.vol * vol_factor
-    r_btc = phase.drift / phase.seconds + vol * rng.gauss(0.0, 1.0)
+    r_btc = phase.drift / phase.seconds + vol * gauss(0.0, 1.0)
     state.returns.append(r_btc)
-    for coin, (base, beta, idio) in mk.COINS.items():
-        r = r_btc if coin == "BTC" else beta * r_btc + idio * vol * rng.gauss(0.0, 1.0)
-        r -= REVERSION_PER_S * (state.log_price[coin] - math.log(base))
-        state.log_price[coin] += r
-        state.book.record(coin, t0, math.exp(state.log_price[coin]))
+    log_price, record = state.log_price, state.book.record
+    for coin, log_base, beta, idio in _LOG_BASES:
+        r = r_btc if coin == "BTC" else beta * r_btc + idio * vol * gauss(0.0, 1.0)
+        log_price[coin] += r - REVERSION_PER_S * (log_price[coin] - log_base)
+        record(coin, t0, math.exp(log_price[coin]))
 
 
 def pressure(ret60: float, vol: float) -> float:
@@ -242,14 +259,12 @@ def _new_liquidations(
     n = min(poisson(rng, lam), MAX_PER_SECOND)
     state.excitation = state.excitation * decay + phase.excite * (1 - decay) * n
     p_long = min(0.97, max(0.03, 0.5 + phase.long_bias - 25.0 * ret60))
-    venues = list(universe)
-    weights = [mk.VENUE_SHARE[v] for v in venues]
+    venues, venue_weights, market_weights = state.weights(universe)
     taken: set[tuple[str, str, int]] = set()  # (venue, symbol, ms): one liquidation each, stable ids
     out: list[Liq] = []
     for _ in range(n):
-        venue = rng.choices(venues, weights)[0]
-        choices = universe[venue]
-        m = rng.choices(choices, [c.weight for c in choices])[0]
+        venue = rng.choices(venues, cum_weights=venue_weights)[0]
+        m = rng.choices(universe[venue], cum_weights=market_weights[venue])[0]
         side: Side = LONG if rng.random() < p_long else SHORT
         tail, cap = COIN_SIZE.get(m.coin, (0.3, 5e6))
         usd = notional(rng, phase.size, tail * VENUE_SIZE.get(m.venue, SMALL_VENUE_SIZE), cap)
