@@ -53,7 +53,7 @@ class InfoServer:
     ) -> None:
         self.book = book
         self.now_ms = now_ms
-        self.state = hl.HyperliquidState(seed, wallets)
+        self.state = hl.HyperliquidState(seed, wallets, hl.marks(book), now_ms())  # opened now, at the marks
         self.host = host
         self.port = port
         self.weight_per_min = weight_per_min
