@@ -3,7 +3,8 @@
 A scenario opens with its named episode once (`PHASES`: a squeeze tape starts with 10 calm minutes,
 a 15-minute rally, a 5-minute spike and 20 minutes of cooling), so a short run and the tests see it.
 Then the market goes on the way markets do, never on a fixed cycle: calm stretches of random length
-(exponential, at least `MIN_CALM_S`), broken by episodes drawn from the scenario's mix (a squeeze
+(exponential, at least `MIN_CALM_S`; after an episode, now and then only a short one: turmoil
+clusters), broken by episodes drawn from the scenario's mix (a squeeze
 tape mostly squeezes, now and then flushes longs or just chops), each stretched, shortened,
 strengthened or softened at random. Calm volatility wanders too: a slow mean-reverting factor
 (hours), so quiet and nervous stretches alternate. How many liquidations arrive in a second then
@@ -68,6 +69,7 @@ MIX: dict[str, tuple[tuple[float, tuple[Phase, ...]], ...]] = {
 }
 CALM_MEAN_S: dict[str, float] = {"calm": 9_000.0, "squeeze": 6_000.0, "cascade": 6_000.0, "crash": 6_000.0}
 MIN_CALM_S = 900
+AFTERSHOCK = 0.3  # the share of episodes followed by another after a short calm
 VOL_HALF_LIFE_S = 3 * 3_600  # how slowly calm volatility wanders…
 VOL_SPREAD = 0.35  # …and how far (σ of its log, at rest): mostly between 0.5× and 2×
 VOL_STEP_S = 10  # it moves every 10 tape seconds
@@ -75,7 +77,7 @@ VOL_STEP_S = 10  # it moves every 10 tape seconds
 
 def varied(rng: random.Random, episode: tuple[Phase, ...]) -> list[Phase]:
     """One occurrence of `episode`: each phase 0.6–1.6× as long, its move ×~0.5–2, rate and sizes ±30%."""
-    strength = math.exp(rng.gauss(0.0, 0.35))
+    strength = min(2.0, max(0.5, math.exp(rng.gauss(0.0, 0.35))))
     out = []
     for phase in episode:
         out.append(
@@ -96,7 +98,10 @@ def schedule(scenario: str, rng: random.Random) -> Iterator[Phase]:
     weights = [w for w, _ in MIX[scenario]]
     episodes = [e for _, e in MIX[scenario]]
     while True:
-        calm_s = MIN_CALM_S + round(rng.expovariate(1.0 / CALM_MEAN_S[scenario]))
+        if rng.random() < AFTERSHOCK:  # turmoil comes in clusters: another episode soon
+            calm_s = rng.randint(MIN_CALM_S, 2 * MIN_CALM_S)
+        else:
+            calm_s = MIN_CALM_S + round(rng.expovariate(1.0 / CALM_MEAN_S[scenario]))
         yield replace(CALM, seconds=calm_s)
         yield from varied(rng, rng.choices(episodes, weights)[0])
 

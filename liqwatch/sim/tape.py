@@ -244,9 +244,9 @@ def _advance_prices(state: _State, phase: Phase, t0: int, vol_factor: float = 1.
 
 def pressure(ret60: float, vol: float) -> float:
     """How much the last minute's move raises the arrival rate: 1 on average for a random walk of
-    per-second σ `vol`, more the further the price ran (stops and liquidations cluster there), ≤ 4."""
+    per-second σ `vol`, more the further the price ran (stops and liquidations cluster there), ≤ 3."""
     moved = ret60 / (vol * 7.746)  # σ of a minute: vol × √60
-    return min(4.0, 0.5 + 0.5 * moved * moved)
+    return min(3.0, 0.5 + 0.5 * moved * moved)
 
 
 def _new_liquidations(
