@@ -470,9 +470,9 @@ async def _demo(
             settings, specs, store, fetch_instruments=list(rest), sinks=[recent, *sinks], clock=sim.tape_now
         )
         async with live as rig:
-            if sim.history:
+            if history_s:  # generated as it is imported, off the event loop
                 imported = await asyncio.to_thread(
-                    import_records, "simulated history", sim.history, store, catalogue=rig.catalogue
+                    import_records, "simulated history", sim.history(), store, catalogue=rig.catalogue
                 )
                 rig.seeded += seed_windows(rig.windows, store, sim.tape_now())
                 console.print(
@@ -481,7 +481,6 @@ async def _demo(
                     highlight=False,
                     soft_wrap=True,
                 )
-                sim.history = []  # imported: the memory back
             dropped = only_overridden(rig.collector, urls)
             if dropped:
                 console.print(

@@ -371,6 +371,7 @@ def _import_chunks(
     letters: DeadLetterFile,
     report: ImportReport,
     max_ahead_ms: int = MAX_AHEAD_MS,
+    batch_size: int = BATCH,
 ) -> None:
     """The chunks of lines of one source `name` (a file) → events to the store, counted in `report`."""
     outcomes = ((read_chunk(kind, name, first, lines, timeline, max_ahead_ms), len(lines)) for first, lines in chunks)
@@ -387,7 +388,7 @@ def _import_chunks(
         for exchange, n in outcome.skipped.items():
             skipped[exchange] = skipped.get(exchange, 0) + n
         batch += outcome.events
-        if len(batch) >= BATCH:
+        if len(batch) >= batch_size:
             _flush(name, batch, writer, report)
             batch = []
     _flush(name, batch, writer, report)
@@ -407,9 +408,11 @@ def _import_chunks(
 def import_records(
     name: str, records: Iterable[JournalRecord], store: Store, *, catalogue: Catalogue, chunk: int = 5_000
 ) -> ImportReport:
-    """Import capture-journal records held in memory (the simulator's generated past, for the demo)
-    exactly as a journal file of those lines: the same decoding, parsers, catalogue timeline, dead
-    letters (counted, not written) and store writes; `name` stands for the file in problems."""
+    """Import capture-journal records held in memory or generated as they are read (the simulator's
+    past, for the demo) exactly as a journal file of those lines: the same decoding, parsers,
+    catalogue timeline, dead letters (counted, not written) and store writes; `name` stands for the
+    file in problems. Batches are smaller than a file's, so the store writes (on their own thread)
+    overlap the making of the next records."""
     report = ImportReport()
     letters = DeadLetterFile(None)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
@@ -428,7 +431,9 @@ def import_records(
             yield first, lines
 
     try:
-        _import_chunks(name, import_kinds.JOURNAL, chunks(), [], timeline, writer, letters, report)
+        _import_chunks(
+            name, import_kinds.JOURNAL, chunks(), [], timeline, writer, letters, report, batch_size=4 * chunk
+        )
     finally:
         writer.close()
     report.stored = writer.stored

@@ -89,8 +89,8 @@ class SimConfig:
     # Write Hyperliquid's liquidations as a node's fills files here (sim/node_writer.py); None: no node.
     hyperliquid_node_dir: Path | None = None
     # A scenario tape's past: the tape starts this many seconds before start_ms, and what it publishes
-    # before start_ms is generated at start() as fast as it can be, kept as capture-journal records
-    # (`Simulator.history`) instead of being sent; the prices and the venues' recent trades follow it.
+    # before start_ms is generated as fast as it can be by iterating `Simulator.history()` (capture-
+    # journal records) instead of being sent; the prices and the venues' recent trades follow it.
     history_s: int = 0
     # The tape clock stands at its start until `release()` (the demo releases it once the collector
     # has connected, so nothing published is missed).
@@ -483,7 +483,8 @@ class Simulator:
         self._paused_at: int | None = None
         self._held = config.held
         self._released: asyncio.Event | None = None
-        self.history: list[JournalRecord] = []  # with history_s: the tape before start_ms, as received
+        self._past: Iterator[Push] | None = None  # with history_s: the tape before start_ms, not read yet
+        self._rest: Iterator[Push] = iter(())  # the tape from start_ms, once the past is read
         self.book = PriceBook(config.start_ms or 0, config.seed)
         self.servers: dict[str, VenueServer] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -525,18 +526,35 @@ class Simulator:
         self.book.start_ms = begin  # the book's synthetic bars end where the tape begins
         return start, scenario_tape(config.scenario, config.seed, self.tape_venues(), begin, self.book)
 
-    def _take_history(self, tape: Iterator[Push], until: int) -> tuple[list[Push], Iterator[Push]]:
-        """The pushes published before `until` (clock markers left out), and the rest of the tape."""
-        past: list[Push] = []
+    def history(self) -> Iterator[JournalRecord]:
+        """The tape before start_ms (SimConfig.history_s) as the journal records a collector would
+        have written, generated as they are read (a day takes seconds: read it off the event loop,
+        before `release()`). The venues' recent trades and the book's prices follow it; the watched
+        wallets open at its end. Once; a past nobody reads is skipped when the clock is released."""
+        past, self._past = self._past, None
+        if past is None:
+            return
         # Both Binance hosts push the same frames: a collector journals both and keeps one of each
         # liquidation; the past keeps one copy.
         copy = "binance_coinm" if "binance_usdm" in self.config.venues else ""
-        for push in tape:
-            if push.at >= until:
-                return past, itertools.chain([push], tape)
-            if push.venue and push.venue != copy:
-                past.append(push)
-        return past, iter(())
+        start = self._clock.start_ms
+        for push in past:
+            if push.at >= start:
+                self._rest = itertools.chain([push], past)
+                break
+            if not push.venue or push.venue == copy:
+                continue
+            server = self.servers.get(push.venue)
+            if server is not None:  # its recent trades and open orders (REST, subscribe snapshots)
+                server.state.published(push)
+            yield JournalRecord(push.at, push.venue, push.text)
+        if self.info is not None:
+            self.info.reopen(start)  # the wallets open at the prices the past ended on
+
+    def _live_tape(self) -> Iterator[Push]:
+        for _ in self.history():  # not read by anyone: skipped
+            pass
+        yield from self._rest
 
     def tape_venues(self) -> tuple[str, ...]:
         """Venues whose liquidations the tape carries: Hyperliquid's only when a node directory is written."""
@@ -550,10 +568,8 @@ class Simulator:
         start_ms, tape = self._tape()
         if config.replay:
             self.book.start_ms = start_ms
-        past: list[Push] = []
-        if config.history_s:  # seconds of work for a day of tape: off the event loop
-            past, tape = await asyncio.to_thread(self._take_history, tape, start_ms)
-        self.history = [JournalRecord(p.at, p.venue, p.text) for p in past]
+        if config.history_s:
+            self._past, tape = tape, self._live_tape()
         self._clock = _Clock(time.monotonic(), start_ms)  # = loop.time(), readable from any thread
         self._started = True
         self._released = asyncio.Event()
@@ -578,9 +594,6 @@ class Simulator:
                 self.urls[key] = f"ws://{host}:{server.port}{path}"
             if rest.has_rest(venue):
                 self.rest_urls[venue] = f"http://{host}:{server.port}{_rest_prefix(venue)}"
-        for push in past:  # the venues' recent trades and open orders (REST, subscribe snapshots)
-            if push.venue in self.servers:
-                self.servers[push.venue].state.published(push)
         if "hyperliquid" in config.venues:
             self.info = InfoServer(self.book, self.tape_now, config.seed, host=host)
             await self.info.start()

@@ -23,7 +23,7 @@ def test_tape_time_can_be_read_from_another_thread_and_runs_at_the_speed() -> No
 
 def test_a_history_is_the_same_tape_before_the_start_and_the_held_clock_waits_for_release() -> None:
     """`history_s`: what the tape publishes in the hour before start_ms comes back as journal records
-    (one copy of Binance's two hosts), the same frames the endless tape gives; the prices of that
+    (one copy of Binance's two hosts) as it is read, the same frames the endless tape gives; the prices of that
     hour are in the book; a held clock stands at the start until `release()`."""
     from liqwatch.sim.tape import PriceBook, scenario_tape
 
@@ -33,7 +33,8 @@ def test_a_history_is_the_same_tape_before_the_start_and_the_held_clock_waits_fo
     async def main() -> tuple[list[tuple[int, str, str]], list[int], float]:
         config = SimConfig(venues=venues, scenario="squeeze", speed=1000, start_ms=start, history_s=3600, held=True)
         async with Simulator(config) as sim:
-            history = [(r.ts, r.venue, r.frame) for r in sim.history]
+            history = [(r.ts, r.venue, r.frame) for r in sim.history()]
+            assert list(sim.history()) == []  # once
             held = [sim.tape_now()]
             await asyncio.sleep(0.05)
             held.append(sim.tape_now())
