@@ -213,6 +213,7 @@ class _State:
     returns: deque[float]  # BTC per-second log returns, last 60 s
     excitation: float = 0.0
     trade_id: int = 312_000_000
+    btc_moved: float = 0.0  # BTC's log return since the other coins last moved
     _weights: tuple[list[str], list[float], dict[str, list[float]]] | None = None
 
     def weights(self, universe: dict[str, list[Market]]) -> tuple[list[str], list[float], dict[str, list[float]]]:
@@ -227,18 +228,27 @@ class _State:
         return self._weights
 
 
-_LOG_BASES = [(coin, math.log(base), beta, idio) for coin, (base, beta, idio) in mk.COINS.items()]
+_LOG_BASES = [(coin, math.log(base), beta, idio) for coin, (base, beta, idio) in mk.COINS.items() if coin != "BTC"]
+_LOG_BTC = math.log(mk.COINS["BTC"][0])
+ALT_STEP_S = 5  # the other coins move every 5 tape seconds (BTC every second): a day takes a fifth of the work
 
 
 def _advance_prices(state: _State, phase: Phase, t0: int, vol_factor: float = 1.0) -> None:
     gauss = state.rng.gauss
     vol = phase.vol * vol_factor
+    log_price, record = state.log_price, state.book.record
     r_btc = phase.drift / phase.seconds + vol * gauss(0.0, 1.0)
     state.returns.append(r_btc)
-    log_price, record = state.log_price, state.book.record
+    log_price["BTC"] += r_btc - REVERSION_PER_S * (log_price["BTC"] - _LOG_BTC)
+    record("BTC", t0, math.exp(log_price["BTC"]))
+    state.btc_moved += r_btc
+    if t0 // 1000 % ALT_STEP_S:
+        return
+    moved, state.btc_moved = state.btc_moved, 0.0
+    spread = vol * ALT_STEP_S**0.5
     for coin, log_base, beta, idio in _LOG_BASES:
-        r = r_btc if coin == "BTC" else beta * r_btc + idio * vol * gauss(0.0, 1.0)
-        log_price[coin] += r - REVERSION_PER_S * (log_price[coin] - log_base)
+        r = beta * moved + idio * spread * gauss(0.0, 1.0)
+        log_price[coin] += r - REVERSION_PER_S * ALT_STEP_S * (log_price[coin] - log_base)
         record(coin, t0, math.exp(log_price[coin]))
 
 
