@@ -50,7 +50,7 @@ from liqwatch.feed.clock import now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
 from liqwatch.feed.node_follow import Position, save_position
 from liqwatch.importer import import_records
-from liqwatch.live import open_live, seed_windows, stop_on_signals, usd_short
+from liqwatch.live import open_live, stop_on_signals, usd_short
 from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.model import Gap, Liquidation
 from liqwatch.rig import LiveRig
@@ -470,11 +470,17 @@ async def _demo(
             settings, specs, store, fetch_instruments=list(rest), sinks=[recent, *sinks], clock=sim.tape_now
         )
         async with live as rig:
-            if history_s:  # generated as it is imported, off the event loop
+            if history_s:  # generated as it is imported, off the event loop; the windows take what is stored
+                rig.windows.advance(sim.tape_now())
                 imported = await asyncio.to_thread(
-                    import_records, "simulated history", sim.history(), store, catalogue=rig.catalogue
+                    import_records,
+                    "simulated history",
+                    sim.history(),
+                    store,
+                    catalogue=rig.catalogue,
+                    also=rig.windows.write,
                 )
-                rig.seeded += seed_windows(rig.windows, store, sim.tape_now())
+                rig.seeded += imported.stored
                 console.print(
                     f"liqwatch demo: {imported.stored:,} events of the simulated past {history_s / 3600:g} hours "
                     f"imported ({imported.frames:,} frames) in {time.monotonic() - started:.1f} s",

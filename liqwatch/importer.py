@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -144,8 +144,9 @@ class _Writer:
     """Writes batches to the store on a thread of its own, so the store's work (mostly outside
     Python's lock) overlaps the parsing of the next batch. One batch waits at most."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, also: Callable[[list[Liquidation]], object] | None = None) -> None:
         self.store = store
+        self.also = also  # given every batch once the store took it
         self.rejected: list[tuple[str, Liquidation, str]] = []  # (file, event, reason): read after close
         self.stored = 0
         self.repriced = 0
@@ -192,7 +193,10 @@ class _Writer:
                 if problem is not None:
                     self.rejected.append((file, event, problem))
             self.stored += self.store.write_events(good)
+            events = good
         self.repriced += getattr(self.store, "repriced", 0) - before
+        if self.also is not None:
+            self.also(events)
 
 
 def _unstorable(event: Liquidation) -> str | None:
@@ -406,17 +410,24 @@ def _import_chunks(
 
 
 def import_records(
-    name: str, records: Iterable[JournalRecord], store: Store, *, catalogue: Catalogue, chunk: int = 5_000
+    name: str,
+    records: Iterable[JournalRecord],
+    store: Store,
+    *,
+    catalogue: Catalogue,
+    chunk: int = 5_000,
+    also: Callable[[list[Liquidation]], object] | None = None,
 ) -> ImportReport:
     """Import capture-journal records held in memory or generated as they are read (the simulator's
     past, for the demo) exactly as a journal file of those lines: the same decoding, parsers,
     catalogue timeline, dead letters (counted, not written) and store writes; `name` stands for the
     file in problems. Batches are smaller than a file's, so the store writes (on their own thread)
-    overlap the making of the next records."""
+    overlap the making of the next records. `also` gets each batch the store took, on the store's
+    thread (the demo's live windows: no second read of what was just written)."""
     report = ImportReport()
     letters = DeadLetterFile(None)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
-    writer = _Writer(store)
+    writer = _Writer(store, also)
 
     def chunks() -> Iterator[tuple[int, list[bytes]]]:
         lines: list[bytes] = []

@@ -29,12 +29,21 @@ def test_records_in_memory_import_like_the_same_journal_file(tmp_path: Path) -> 
     in_memory = DuckDBStore(str(tmp_path / "memory.duckdb"))
     try:
         by_file = import_files([journal], from_file, catalogue=catalogue)
-        by_records = import_records("history", records, in_memory, catalogue=catalogue, chunk=700)
+        taken: list[str] = []
+        by_records = import_records(
+            "history",
+            records,
+            in_memory,
+            catalogue=catalogue,
+            chunk=700,
+            also=lambda batch: taken.extend(e.id for e in batch),
+        )
         assert by_records.frames == by_file.frames == len(records)
         assert by_records.stored == by_file.stored > 1000
         assert by_records.bad_frames == by_file.bad_frames == 1
         assert by_records.events == by_file.events
         assert list(in_memory.events(EventFilter())) == list(from_file.events(EventFilter()))
+        assert sorted(set(taken)) == sorted(e.id for e in in_memory.events(EventFilter()))  # `also` saw them all
         again = import_records("history", records, in_memory, catalogue=catalogue)
         assert again.stored == 0  # idempotent
     finally:
