@@ -396,7 +396,7 @@ def run_demo(
 
 def demo_extras(sim: Simulator, options: DemoOptions, web: socket.socket | None) -> Extras:
     """The dashboard, and the simulator's Hyperliquid wallets watched by a permissive leaderboard rule
-    (polled every few simulated minutes), so every panel of the dashboard has something to show."""
+    (positions and fills polled every five simulated minutes), so every panel has something to show."""
     wallets = None
     if sim.info is not None:
         base = sim.info.url
@@ -405,6 +405,9 @@ def demo_extras(sim: Simulator, options: DemoOptions, web: socket.socket | None)
             leaderboard_url=f"{base}/Mainnet/leaderboard",
             leaderboard=LeaderboardRule(min_all_time_pnl=0, min_month_volume=0, min_account_value=0, max_wallets=24),
             interval_s=max(1.0, 300 / options.speed),
+            fills=True,  # the wallets' liquidations (positions the price path reached) in their panel
+            # the simulator's /info counts its budget per minute of its own, faster clock
+            weight_per_min=round(1000 * max(1.0, options.speed)),
         )
     return Extras(web=web, wallets=wallets)
 

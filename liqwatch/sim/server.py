@@ -507,6 +507,9 @@ class Simulator:
         elapsed = time.monotonic() - self._clock.t0
         return self._clock.start_ms + int(elapsed * self.config.speed * 1000)
 
+    def _tape_seconds(self) -> float:
+        return self.tape_now() / 1000
+
     # -- lifecycle ------------------------------------------------------------------------------
 
     def _tape(self) -> tuple[int, Iterator[Push]]:
@@ -595,7 +598,8 @@ class Simulator:
             if rest.has_rest(venue):
                 self.rest_urls[venue] = f"http://{host}:{server.port}{_rest_prefix(venue)}"
         if "hyperliquid" in config.venues:
-            self.info = InfoServer(self.book, self.tape_now, config.seed, host=host)
+            # Hyperliquid's budget is per minute of its clock: the tape's (at 60×, a wall second is a minute)
+            self.info = InfoServer(self.book, self.tape_now, config.seed, host=host, clock=self._tape_seconds)
             await self.info.start()
         if config.sent_log is not None:
             self._sent_log = SentLog(Path(config.sent_log))
