@@ -31,7 +31,7 @@ class Phase:
     excite: float  # branching ratio of the self-exciting arrivals (< 1)
 
 
-CALM = Phase(600, 0.0, 8e-5, 0.45, 1.0, 0.0, 0.3)
+CALM = Phase(600, 0.0, 8e-5, 0.7, 1.0, 0.0, 0.3)
 _COOL = Phase(1200, -0.01, 1.2e-4, 1.0, 1.5, 0.0, 0.35)
 SHORT_SQUEEZE = (
     Phase(900, 0.05, 2.5e-4, 1.8, 3.0, -0.25, 0.5),  # rally: shorts liquidated in bursts
