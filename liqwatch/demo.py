@@ -11,6 +11,15 @@ demo runs on it throughout (receive times, the windows' now, the times shown), s
 hours pass in 24 minutes at 60×. It starts in the past (`tape_start`) so that no event is
 stamped after the wall clock's now.
 
+History: the dashboard opens on a full day. The simulator generates the day before its start
+from the same tape (SimConfig.history_s: same prices, coins, venues, sizes, squeezes), as the
+frames the venues would have pushed; they are imported as capture-journal records through the
+real importer (`importer.import_records`) before the collector starts, and the market poll then
+reads that day's candles from the simulator's REST like any other. The tape clock is held until
+the collector's feeds are connected (`Simulator.release`), so the live tape goes on from the
+last second of the history: no seam, nothing missed, nothing twice. A store that already holds
+events of that day (an earlier demo run) gets no second history.
+
 `render` (Summary, collector Status, recent events → a Rich renderable) and `text_line` /
 `final_report` (plain text) are pure; `run_demo` does the rest.
 """
@@ -40,11 +49,12 @@ from liqwatch.config import Settings
 from liqwatch.feed.clock import now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
 from liqwatch.feed.node_follow import Position, save_position
+from liqwatch.importer import import_records
 from liqwatch.live import open_live, stop_on_signals, usd_short
 from liqwatch.live_tasks import Extras, extra_sinks, extra_tasks
 from liqwatch.model import Gap, Liquidation
 from liqwatch.rig import LiveRig
-from liqwatch.store.base import Store
+from liqwatch.store.base import EventFilter, Store
 from liqwatch.timeparse import iso
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.lifecycle import LIVE_VENUE_IDS
@@ -335,6 +345,10 @@ def tape_start(now: int, speed: float, seconds: float | None) -> int:
     return (now - round(lead)) // 1000 * 1000
 
 
+HISTORY_S = 86_400  # a day before the live tape, so every window (up to 24h) is full at start
+RELEASE_WAIT_S = 15.0  # at most this long for the feeds to connect before the tape clock starts
+
+
 @dataclass(frozen=True)
 class DemoOptions:
     scenario: str = "squeeze"
@@ -343,6 +357,14 @@ class DemoOptions:
     seconds: float | None = None  # stop by itself after this long (None: at Ctrl-C)
     refresh: float = 0.5  # seconds between Live view frames
     text_interval: float = 2.0  # seconds between plain lines when stdout is not a terminal
+    history_s: int = HISTORY_S
+
+
+def history_needed(store: Store, start_ms: int, history_s: int) -> bool:
+    """A history only for a store with no event in its span (an earlier demo run's stay as they are)."""
+    if history_s <= 0:
+        return False
+    return next(iter(store.events(EventFilter(since=start_ms - history_s * 1000), limit=1)), None) is None
 
 
 def only_overridden(collector: Collector, overrides: Mapping[str, str]) -> list[str]:
@@ -374,7 +396,7 @@ def run_demo(
 
 def demo_extras(sim: Simulator, options: DemoOptions, web: socket.socket | None) -> Extras:
     """The dashboard, and the simulator's Hyperliquid wallets watched by a permissive leaderboard rule
-    (polled every few simulated minutes), so every panel of the dashboard has something to show."""
+    (positions and fills polled every five simulated minutes), so every panel has something to show."""
     wallets = None
     if sim.info is not None:
         base = sim.info.url
@@ -383,6 +405,9 @@ def demo_extras(sim: Simulator, options: DemoOptions, web: socket.socket | None)
             leaderboard_url=f"{base}/Mainnet/leaderboard",
             leaderboard=LeaderboardRule(min_all_time_pnl=0, min_month_volume=0, min_account_value=0, max_wallets=24),
             interval_s=max(1.0, 300 / options.speed),
+            fills=True,  # the wallets' liquidations (positions the price path reached) in their panel
+            # the simulator's /info counts its budget per minute of its own, faster clock
+            weight_per_min=round(1000 * max(1.0, options.speed)),
         )
     return Extras(web=web, wallets=wallets)
 
@@ -400,6 +425,14 @@ async def _demo(
     started = time.monotonic()
     start_ms = tape_start(now_ms(), options.speed, options.seconds)
     node_dir = demo_node(settings, start_ms)
+    history_s = options.history_s if history_needed(store, start_ms, options.history_s) else 0
+    if options.history_s and not history_s:
+        console.print(
+            "liqwatch demo: the store already holds events of the day before the start (an earlier demo run?): "
+            "no simulated history is added (a new --db starts with a full day)",
+            highlight=False,
+            soft_wrap=True,
+        )
     config = SimConfig(
         # the live venues over WebSocket (BitMEX closed); hyperliquid: the watched wallets' POST /info
         venues=(*(v for v in LIVE_VENUE_IDS if REGISTRY[v].urls), "hyperliquid"),
@@ -408,11 +441,13 @@ async def _demo(
         speed=options.speed,
         start_ms=start_ms,
         hyperliquid_node_dir=node_dir,  # and Hyperliquid's market-wide liquidations, as a node's fills files
+        history_s=history_s,
+        held=True,  # released once the collector's feeds are connected
     )
     sim = Simulator(config)
     console.print(
         f"liqwatch demo: starting the exchange simulator (scenario {options.scenario}, seed {options.seed}, "
-        f"speed {options.speed:g}×)",
+        f"speed {options.speed:g}×" + (f", with the {history_s / 3600:g} hours before it" if history_s else "") + ")",
         highlight=False,
         soft_wrap=True,
     )
@@ -438,22 +473,40 @@ async def _demo(
             settings, specs, store, fetch_instruments=list(rest), sinks=[recent, *sinks], clock=sim.tape_now
         )
         async with live as rig:
+            if history_s:  # generated as it is imported, off the event loop; the windows take what is stored
+                rig.windows.advance(sim.tape_now())
+                imported = await asyncio.to_thread(
+                    import_records,
+                    "simulated history",
+                    sim.history(),
+                    store,
+                    catalogue=rig.catalogue,
+                    also=rig.windows.write,
+                )
+                rig.seeded += imported.stored
+                console.print(
+                    f"liqwatch demo: {imported.stored:,} events of the simulated past {history_s / 3600:g} hours "
+                    f"imported ({imported.frames:,} frames) in {time.monotonic() - started:.1f} s",
+                    highlight=False,
+                    soft_wrap=True,
+                )
             dropped = only_overridden(rig.collector, urls)
             if dropped:
                 console.print(
                     f"liqwatch demo: not simulated, skipped: {', '.join(dropped)}", highlight=False, soft_wrap=True
                 )
-            if rig.seeded:
+            if rig.seeded and not history_s:
                 console.print(
                     f"liqwatch demo: {rig.seeded:,} events from earlier demo runs are still in the windows",
                     highlight=False,
                     soft_wrap=True,
                 )
             say = lambda line: console.print(line, highlight=False, soft_wrap=True)  # noqa: E731
-            tasks = [*extra_tasks(rig, extras, hub, sim.tape_now, say)]
+            released = asyncio.Event()
+            tasks = [*extra_tasks(rig, extras, hub, sim.tape_now, say), _release_when_connected(rig, sim, released)]
             tasks.append(_show(rig, recent, console, options, started, settings.db))
-            if options.seconds is not None:  # counted from the simulator's start
-                tasks.append(_stop_after(options.seconds - (time.monotonic() - started), sim, stopped, main))
+            if options.seconds is not None:  # counted from the start of the tape clock
+                tasks.append(_stop_after(options.seconds, sim, stopped, main, released))
             await rig.run(*tasks)
         # everything received was stamped at or before this: the moment the tape stopped (a timed
         # run), or now (Ctrl-C)
@@ -478,9 +531,28 @@ async def _demo(
     return 0
 
 
-async def _stop_after(seconds: float, sim: Simulator, stopped: list[int], main: asyncio.Task[object] | None) -> None:
-    """Stop the tape at its current time (however long the shutdown then takes, nothing later is
-    sent: under load it would otherwise run past the wall clock), then the demo."""
+async def _release_when_connected(rig: LiveRig, sim: Simulator, released: asyncio.Event) -> None:
+    """Start the simulator's held tape clock once every feed of the collector is connected (or after
+    RELEASE_WAIT_S: the tape must go on even if a feed cannot connect)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + RELEASE_WAIT_S
+    while loop.time() < deadline:
+        venues = rig.collector.status().venues.values()
+        if venues and all(v.connected for v in venues):
+            await asyncio.sleep(0.3)  # the subscriptions answered after the connection opened
+            break
+        await asyncio.sleep(0.05)
+    sim.release()
+    released.set()
+
+
+async def _stop_after(
+    seconds: float, sim: Simulator, stopped: list[int], main: asyncio.Task[object] | None, released: asyncio.Event
+) -> None:
+    """`seconds` after the tape clock started, stop the tape at its current time (however long the
+    shutdown then takes, nothing later is sent: under load it would otherwise run past the wall
+    clock), then the demo."""
+    await released.wait()
     await asyncio.sleep(seconds)
     await sim.pause()
     stopped.append(sim.tape_now())

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
@@ -37,7 +37,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 
 from liqwatch import import_kinds
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
-from liqwatch.feed.journal import MAX_TS, DamagedStream, line_count, newline_blocks
+from liqwatch.feed.journal import MAX_TS, DamagedStream, JournalRecord, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, read_chunk
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
@@ -147,8 +147,9 @@ class _Writer:
     """Writes batches to the store on a thread of its own, so the store's work (mostly outside
     Python's lock) overlaps the parsing of the next batch. One batch waits at most."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, also: Callable[[list[Liquidation]], object] | None = None) -> None:
         self.store = store
+        self.also = also  # given every batch once the store took it
         self.rejected: list[tuple[str, Liquidation, str]] = []  # (file, event, reason): read after close
         self.stored = 0
         self.repriced = 0
@@ -195,7 +196,10 @@ class _Writer:
                 if problem is not None:
                     self.rejected.append((file, event, problem))
             self.stored += self.store.write_events(good)
+            events = good
         self.repriced += getattr(self.store, "repriced", 0) - before
+        if self.also is not None:
+            self.also(events)
 
 
 def _unstorable(event: Liquidation) -> str | None:
@@ -363,12 +367,32 @@ def _import_one(
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
+    # reading and inflating the file (mostly outside Python's lock) runs a chunk or two ahead
+    chunks = read_ahead(_chunks(path, tail), name="liqwatch-import-reader")
+    _import_chunks(name, kind, chunks, tail, timeline, writer, letters, report, max_ahead_ms)
+
+
+def _import_chunks(
+    name: str,
+    kind: str,
+    chunks: Iterable[tuple[int, bytes, int]],
+    tail: list[DeadLine],
+    timeline: CatalogueTimeline,
+    writer: _Writer,
+    letters: DeadLetterFile,
+    report: ImportReport,
+    max_ahead_ms: int = MAX_AHEAD_MS,
+    batch_size: int = BATCH,
+) -> None:
+    """The chunks of one source `name` (a file): (first line number, whole lines as bytes, how many
+    lines) → events to the store, counted in `report`."""
+    outcomes = (
+        (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count) for first, data, count in chunks
+    )
     batch: list[Liquidation] = []
     frames = bad = lines = 0
     skipped: dict[str, int] = {}
-    # reading and inflating the file (mostly outside Python's lock) runs a chunk or two ahead
-    for first, data, count in read_ahead(_chunks(path, tail), name="liqwatch-import-reader"):
-        outcome = read_chunk(kind, name, first, data, timeline, max_ahead_ms, count)
+    for outcome, count in outcomes:
         lines += count
         frames += outcome.frames
         report.unpriced += outcome.unpriced
@@ -378,7 +402,7 @@ def _import_one(
         for exchange, n in outcome.skipped.items():
             skipped[exchange] = skipped.get(exchange, 0) + n
         batch += outcome.events
-        if len(batch) >= BATCH:
+        if len(batch) >= batch_size:
             _flush(name, batch, writer, report)
             batch = []
     _flush(name, batch, writer, report)
@@ -392,7 +416,51 @@ def _import_one(
     report.frames += frames
     report.lines += lines
     if frames == 0 and bad:
-        report.unreadable.append(f"{path}: none of its {lines:,} lines could be read")
+        report.unreadable.append(f"{name}: none of its {lines:,} lines could be read")
+
+
+def import_records(
+    name: str,
+    records: Iterable[JournalRecord],
+    store: Store,
+    *,
+    catalogue: Catalogue,
+    chunk: int = 5_000,
+    also: Callable[[list[Liquidation]], object] | None = None,
+) -> ImportReport:
+    """Import capture-journal records held in memory or generated as they are read (the simulator's
+    past, for the demo) exactly as a journal file of those lines: the same decoding, parsers,
+    catalogue timeline, dead letters (counted, not written) and store writes; `name` stands for the
+    file in problems. Batches are smaller than a file's, so the store writes (on their own thread)
+    overlap the making of the next records. `also` gets each batch the store took, on the store's
+    thread (the demo's live windows: no second read of what was just written)."""
+    report = ImportReport()
+    letters = DeadLetterFile(None)
+    timeline = CatalogueTimeline(catalogue, store.instrument_versions())
+    writer = _Writer(store, also)
+
+    def chunks() -> Iterator[tuple[int, bytes, int]]:
+        lines: list[bytes] = []
+        first = 1
+        for record in records:
+            lines.append(_encode(record))
+            if len(lines) >= chunk:
+                yield first, b"\n".join(lines) + b"\n", len(lines)
+                first += len(lines)
+                lines = []
+        if lines:
+            yield first, b"\n".join(lines) + b"\n", len(lines)
+
+    try:
+        _import_chunks(
+            name, import_kinds.JOURNAL, chunks(), [], timeline, writer, letters, report, batch_size=4 * chunk
+        )
+    finally:
+        writer.close()
+    report.stored = writer.stored
+    report.repriced = writer.repriced
+    report.dead_letter_count = letters.count
+    return report
 
 
 def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> None:

@@ -53,7 +53,8 @@ class InfoServer:
     ) -> None:
         self.book = book
         self.now_ms = now_ms
-        self.state = hl.HyperliquidState(seed, wallets)
+        self.seed, self.wallets = seed, wallets
+        self.state = hl.HyperliquidState(seed, wallets, hl.marks(book), now_ms())  # opened now, at the marks
         self.host = host
         self.port = port
         self.weight_per_min = weight_per_min
@@ -61,6 +62,10 @@ class InfoServer:
         self.log: list[InfoRequest] = []
         self._window: deque[tuple[float, int]] = deque()
         self._server: asyncio.Server | None = None
+
+    def reopen(self, opened_ms: int) -> None:
+        """The wallets open again, at `opened_ms` and the book's marks now (after a generated past)."""
+        self.state = hl.HyperliquidState(self.seed, self.wallets, hl.marks(self.book), opened_ms)
 
     @property
     def url(self) -> str:

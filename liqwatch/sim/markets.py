@@ -17,6 +17,7 @@ The REST instrument responses (`sim/rest/`) describe exactly these markets, so l
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -358,12 +359,18 @@ def universe(venues: Sequence[str]) -> list[Market]:
     return [m for m in MARKETS if m.venue in chosen]
 
 
+@functools.lru_cache(maxsize=256)
+def _step(step: str) -> tuple[Decimal, Decimal]:
+    """A step's increment and the quantum its multiples are written with (its decimals)."""
+    increment = Decimal(step)
+    exponent = increment.as_tuple().exponent
+    return increment, increment if isinstance(exponent, int) and exponent < 0 else Decimal(1)
+
+
 def quantize(value: Decimal, step: str) -> Decimal:
     """`value` rounded to a multiple of `step`, written with the step's decimals."""
-    increment = Decimal(step)
-    multiple = (value / increment).to_integral_value(ROUND_HALF_EVEN) * increment
-    exponent = increment.as_tuple().exponent
-    return multiple.quantize(increment if isinstance(exponent, int) and exponent < 0 else Decimal(1))
+    increment, quantum = _step(step)
+    return ((value / increment).to_integral_value(ROUND_HALF_EVEN) * increment).quantize(quantum)
 
 
 def text(value: Decimal) -> str:
@@ -371,22 +378,36 @@ def text(value: Decimal) -> str:
     return format(value, "f")
 
 
+@functools.lru_cache(maxsize=256)
+def _grid(step: str) -> tuple[float, int]:
+    """A step as a float and its number of decimals."""
+    exponent = Decimal(step).as_tuple().exponent
+    return float(step), -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def on_grid(value: float, step: str) -> str:
+    """`value` rounded to a multiple of `step` (at least one step), written with the step's decimals.
+    Floats, not Decimals: the tape writes a few hundred thousand of these a simulated day, and any
+    multiple of the step is a valid wire value (the truth is computed from the text, exactly)."""
+    size, decimals = _grid(step)
+    return f"{max(1, round(value / size)) * size:.{decimals}f}"
+
+
 def price_text(m: Market, coin_price: float) -> str:
     """The venue's quoted price for a coin price: per `bundle` coins, on the tick, at least one tick."""
-    quoted = quantize(Decimal(repr(coin_price)) * m.bundle, m.tick)
-    return text(max(quoted, Decimal(m.tick)))
+    return on_grid(coin_price * m.bundle, m.tick)
 
 
 def size_text(m: Market, usd: float, price: str, btc_price: float) -> str:
     """The wire size of about `usd` of notional at `price`, on the lot, at least one lot."""
+    if m.kind == "linear":
+        return on_grid(usd * m.bundle / (float(m.unit) * float(price)), m.lot)
+    if m.kind == "inverse" or m.kind == "unpriced":
+        return on_grid(usd / float(m.unit), m.lot)
     quoted = Decimal(price)
     unit = Decimal(m.unit)
     target = Decimal(repr(usd))
-    if m.kind == "linear":
-        units = target * m.bundle / (unit * quoted)
-    elif m.kind == "inverse" or m.kind == "unpriced":
-        units = target / unit
-    elif m.kind == "quote":
+    if m.kind == "quote":
         coins = quantize(target * m.bundle / quoted, m.lot)
         coins = max(coins, Decimal(m.lot))
         return text((coins * quoted / m.bundle).normalize())

@@ -88,6 +88,13 @@ class SimConfig:
     start_ms: int | None = None  # tape start (exchange clock); None: now (scenario) / first record (replay)
     # Write Hyperliquid's liquidations as a node's fills files here (sim/node_writer.py); None: no node.
     hyperliquid_node_dir: Path | None = None
+    # A scenario tape's past: the tape starts this many seconds before start_ms, and what it publishes
+    # before start_ms is generated as fast as it can be by iterating `Simulator.history()` (capture-
+    # journal records) instead of being sent; the prices and the venues' recent trades follow it.
+    history_s: int = 0
+    # The tape clock stands at its start until `release()` (the demo releases it once the collector
+    # has connected, so nothing published is missed).
+    held: bool = False
 
     def __post_init__(self) -> None:
         known = (*VENUE_IDS, *SIM_VENUES)
@@ -102,6 +109,8 @@ class SimConfig:
             raise ValueError("speed must be > 0")
         if not self.tick_s > 0:
             raise ValueError("tick_s must be > 0")
+        if self.history_s < 0 or (self.history_s and self.replay):
+            raise ValueError("history_s must be >= 0, and only with a scenario tape")
 
 
 class SentLog:
@@ -472,6 +481,10 @@ class Simulator:
         self.replay_done: asyncio.Event | None = None  # set when a replay has been played out
         self._clock = _Clock()
         self._paused_at: int | None = None
+        self._held = config.held
+        self._released: asyncio.Event | None = None
+        self._past: Iterator[Push] | None = None  # with history_s: the tape before start_ms, not read yet
+        self._rest: Iterator[Push] = iter(())  # the tape from start_ms, once the past is read
         self.book = PriceBook(config.start_ms or 0, config.seed)
         self.servers: dict[str, VenueServer] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -485,7 +498,7 @@ class Simulator:
 
     def tape_now(self) -> int:
         """Tape (exchange) time now, ms: runs `speed` times faster than the wall clock."""
-        if not self._started:
+        if not self._started or self._held:
             return self._clock.start_ms
         if self._paused_at is not None:  # a paused tape's clock stands still
             return self._paused_at
@@ -493,6 +506,9 @@ class Simulator:
         # can be read from any thread: the demo's API answers on worker threads with this clock.
         elapsed = time.monotonic() - self._clock.t0
         return self._clock.start_ms + int(elapsed * self.config.speed * 1000)
+
+    def _tape_seconds(self) -> float:
+        return self.tape_now() / 1000
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -509,7 +525,39 @@ class Simulator:
             start = first.at if config.start_ms is None else min(config.start_ms, first.at)
             return start, itertools.chain([first], tape)
         start = config.start_ms if config.start_ms is not None else now_ms() // 1000 * 1000
-        return start, scenario_tape(config.scenario, config.seed, self.tape_venues(), start, self.book)
+        begin = start - config.history_s * 1000
+        self.book.start_ms = begin  # the book's synthetic bars end where the tape begins
+        return start, scenario_tape(config.scenario, config.seed, self.tape_venues(), begin, self.book)
+
+    def history(self) -> Iterator[JournalRecord]:
+        """The tape before start_ms (SimConfig.history_s) as the journal records a collector would
+        have written, generated as they are read (a day takes seconds: read it off the event loop,
+        before `release()`). The venues' recent trades and the book's prices follow it; the watched
+        wallets open at its end. Once; a past nobody reads is skipped when the clock is released."""
+        past, self._past = self._past, None
+        if past is None:
+            return
+        # Both Binance hosts push the same frames: a collector journals both and keeps one of each
+        # liquidation; the past keeps one copy.
+        copy = "binance_coinm" if "binance_usdm" in self.config.venues else ""
+        start = self._clock.start_ms
+        for push in past:
+            if push.at >= start:
+                self._rest = itertools.chain([push], past)
+                break
+            if not push.venue or push.venue == copy:
+                continue
+            server = self.servers.get(push.venue)
+            if server is not None:  # its recent trades and open orders (REST, subscribe snapshots)
+                server.state.published(push)
+            yield JournalRecord(push.at, push.venue, push.text)
+        if self.info is not None:
+            self.info.reopen(start)  # the wallets open at the prices the past ended on
+
+    def _live_tape(self) -> Iterator[Push]:
+        for _ in self.history():  # not read by anyone: skipped
+            pass
+        yield from self._rest
 
     def tape_venues(self) -> tuple[str, ...]:
         """Venues whose liquidations the tape carries: Hyperliquid's only when a node directory is written."""
@@ -521,9 +569,15 @@ class Simulator:
             return
         config = self.config
         start_ms, tape = self._tape()
-        self.book.start_ms = start_ms
+        if config.replay:
+            self.book.start_ms = start_ms
+        if config.history_s:
+            self._past, tape = tape, self._live_tape()
         self._clock = _Clock(time.monotonic(), start_ms)  # = loop.time(), readable from any thread
         self._started = True
+        self._released = asyncio.Event()
+        if not self._held:
+            self._released.set()
         self.replay_done = asyncio.Event()
         try:
             for index, venue in enumerate(config.venues):
@@ -544,7 +598,8 @@ class Simulator:
             if rest.has_rest(venue):
                 self.rest_urls[venue] = f"http://{host}:{server.port}{_rest_prefix(venue)}"
         if "hyperliquid" in config.venues:
-            self.info = InfoServer(self.book, self.tape_now, config.seed, host=host)
+            # Hyperliquid's budget is per minute of its clock: the tape's (at 60×, a wall second is a minute)
+            self.info = InfoServer(self.book, self.tape_now, config.seed, host=host, clock=self._tape_seconds)
             await self.info.start()
         if config.sent_log is not None:
             self._sent_log = SentLog(Path(config.sent_log))
@@ -558,6 +613,14 @@ class Simulator:
         if restart is not None:
             self._tasks.append(asyncio.create_task(self._restarts(*restart), name="sim-restarts"))
         log.info("sim: %s on %s", ", ".join(f"{v}:{s.port}" for v, s in self.servers.items()), host)
+
+    def release(self) -> None:
+        """Start the held tape clock (SimConfig.held) from where it stands: now is its start."""
+        if self._held:
+            self._clock = _Clock(time.monotonic(), self._clock.start_ms)
+            self._held = False
+            if self._released is not None:
+                self._released.set()
 
     async def pause(self) -> None:
         """Stop publishing (tape and ticks) and the tape clock; connections stay open (tests drain a
@@ -609,6 +672,8 @@ class Simulator:
     async def _feed(self, tape: Iterator[Push]) -> None:
         loop = asyncio.get_running_loop()
         speed = self.config.speed
+        if self._released is not None:
+            await self._released.wait()  # a held clock: nothing is published before release()
         t0, start_ms = self._clock.t0, self._clock.start_ms
         for count, push in enumerate(tape, 1):
             due = t0 + (push.at - start_ms) / 1000.0 / speed

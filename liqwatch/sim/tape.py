@@ -5,14 +5,16 @@ A tape is a time-ordered iterator of `Push`es: one frame a venue endpoint publis
 
 - `scenario_tape(scenario, seed, venues, start_ms)`: a seeded market. Every second of tape time the
   coins' prices move (BTC drives, the others follow with their own beta and noise), liquidations
-  arrive as a self-exciting (Hawkes) process whose base rate, drift, size scale and side bias come
-  from the scenario's phases; sizes are heavy-tailed (a lognormal body, a Pareto tail: many small,
-  rare huge); the side follows the last minute's price move (a fall liquidates longs). Each venue then
-  publishes them its own way (see FRAMERS): Binance at most the latest per symbol per second, Bybit
-  500 ms batches per symbol, OKX 250 ms batches per instType, BitMEX an insert then a delete per order,
-  Deribit 100 ms trade batches per currency (a few trades liquidate both sides: "MT"), Bitget the
-  largest long and short per symbol per second, Gate 1 s aggregates per contract (≤ 20 a push).
-  Endless; the same (scenario, seed, venues, start_ms) always gives the same tape.
+  arrive as a self-exciting (Hawkes) process whose base rate (raised by the last minute's price
+  move), drift, size scale and side bias come from the market's regime (regimes.py: the scenario's
+  episode first, then calm stretches and episodes at random times); sizes are heavy-tailed (a
+  lognormal body, a Pareto tail: many small, rare huge); the side follows the last minute's price
+  move (a fall liquidates longs). Each venue then publishes them its own way (see FRAMERS): Binance
+  at most the latest per symbol per second, Bybit 500 ms batches per symbol, OKX 250 ms batches per
+  instType, BitMEX an insert then a delete per order, Deribit 100 ms trade batches per currency (a
+  few trades liquidate both sides: "MT"), Bitget the largest long and short per symbol per second,
+  Gate 1 s aggregates per contract (≤ 20 a push). Endless; the same (scenario, seed, venues,
+  start_ms) always gives the same tape.
 - replayed capture journals: `replay_push` turns one recorded data frame into a Push (the server
   reads the files: `server.replay_tape`).
 
@@ -22,6 +24,7 @@ REST context endpoints (klines, mark prices, open interest).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -39,56 +42,17 @@ from liqwatch.sim import encode
 from liqwatch.sim import markets as mk
 from liqwatch.sim.markets import Market
 from liqwatch.sim.model import Liq, Push, truth
-
-SCENARIOS = ("calm", "squeeze", "cascade", "crash")
-
+from liqwatch.sim.regimes import PHASES, SCENARIOS, Phase, regime_seconds
 
 # ── scenarios ──────────────────────────────────────────────────────────────────────────────────
+# The market's regimes (calm, squeezes, cascades, crashes at random times) are liqwatch.sim.regimes.
 
-
-@dataclass(frozen=True)
-class Phase:
-    seconds: int
-    drift: float  # BTC log return over the whole phase
-    vol: float  # BTC per-second log-return σ
-    rate: float  # base liquidations per second, all venues
-    size: float  # notional scale (× the calm median)
-    long_bias: float  # added to P(long liquidated)
-    excite: float  # branching ratio of the self-exciting arrivals (< 1)
-
-
-# Each scenario is a cycle of phases (tape seconds), repeated for as long as the tape is read:
-#   calm     one steady hour: ~1.4 liquidations/s, half longs, ~$35M an hour
-#   squeeze  10 min calm, 15 min rally (+5%) and 5 min spike (+3%): shorts liquidated in bursts; 20 min cooling
-#   cascade  10 min calm, 10 min slide, 10 min cascade (-7% in all): self-exciting long liquidations; 20 min calm
-#   crash    10 min calm, a 10 min crash (-15%): ~40 liquidations/s, mostly longs, $1M+ orders; 30 min recovery
-_CALM = Phase(600, 0.0, 8e-5, 1.0, 1.0, 0.0, 0.3)
-PHASES: dict[str, tuple[Phase, ...]] = {
-    "calm": (Phase(3600, 0.0, 8e-5, 1.0, 1.0, 0.0, 0.3),),
-    "squeeze": (
-        _CALM,
-        Phase(900, 0.05, 2.5e-4, 5.0, 2.0, -0.25, 0.5),
-        Phase(300, 0.03, 4e-4, 12.0, 3.0, -0.35, 0.6),
-        Phase(1200, -0.01, 1.2e-4, 2.5, 1.2, 0.0, 0.35),
-    ),
-    "cascade": (
-        _CALM,
-        Phase(600, -0.02, 2e-4, 3.0, 1.5, 0.15, 0.6),
-        Phase(600, -0.05, 3.5e-4, 5.0, 2.5, 0.3, 0.75),
-        Phase(1200, 0.01, 1.2e-4, 2.0, 1.2, 0.0, 0.35),
-    ),
-    "crash": (
-        _CALM,
-        Phase(600, -0.15, 6e-4, 12.0, 4.0, 0.4, 0.7),
-        Phase(1800, 0.04, 2e-4, 4.0, 1.5, 0.0, 0.4),
-    ),
-}
 HAWKES_DECAY_S = 8.0  # excitation half-life scale (e-folding seconds)
 CAP_USD = 150e6
-# Prices drift back toward where the tape started (half-life 40 minutes): a scenario's cycle repeats
-# for as long as the tape is read, and without this each repeat would add its rally or slide to the
-# last (a squeeze tape read for 9 hours took BTC up 122 %); with it BTC stays within about 10 % of
-# its start on a squeeze or cascade day and about 20 % in a crash.
+# Prices drift back toward where the tape started (half-life 40 minutes): episodes keep coming for as
+# long as the tape is read, and without this each would add its rally or slide to the last (a squeeze
+# tape read for 9 hours once took BTC up 122 %); with it BTC stays within about 10 % of its start on
+# a squeeze or cascade day and about 20 % in a crash.
 REVERSION_PER_S = math.log(2) / 2_400
 # How big a coin's and a venue's largest liquidations get: (scale of the heavy tail, cap in USD).
 # BTC's book takes $100M+ orders; a meme coin's or a small venue's does not (no $60M PEPE order on Gate).
@@ -107,16 +71,6 @@ COIN_SIZE: dict[str, tuple[float, float]] = {
 VENUE_SIZE: dict[str, float] = {"binance_usdm": 1.0, "bybit": 0.9, "okx": 0.8, "binance_coinm": 0.7}
 SMALL_VENUE_SIZE = 0.5
 MAX_PER_SECOND = 2_000  # a safety cap on arrivals (the Hawkes process stays far below it)
-
-
-def phase_at(phases: Sequence[Phase], second: int) -> Phase:
-    cycle = sum(p.seconds for p in phases)
-    second %= cycle
-    for phase in phases:
-        if second < phase.seconds:
-            return phase
-        second -= phase.seconds
-    return phases[-1]
 
 
 def notional(rng: random.Random, scale: float, tail: float = 1.0, cap: float = CAP_USD) -> float:
@@ -173,8 +127,10 @@ class PriceBook:
         if bar is None:
             bars[minute] = [price, price, price, price, 1]
         else:
-            bar[1] = max(bar[1], price)
-            bar[2] = min(bar[2], price)
+            if price > bar[1]:
+                bar[1] = price
+            elif price < bar[2]:
+                bar[2] = price
             bar[3] = price
 
     def last(self, coin: str) -> float:
@@ -258,35 +214,71 @@ class _State:
     returns: deque[float]  # BTC per-second log returns, last 60 s
     excitation: float = 0.0
     trade_id: int = 312_000_000
+    btc_moved: float = 0.0  # BTC's log return since the other coins last moved
+    _weights: tuple[list[str], list[float], dict[str, list[float]]] | None = None
+
+    def weights(self, universe: dict[str, list[Market]]) -> tuple[list[str], list[float], dict[str, list[float]]]:
+        """The venues, their cumulative shares, and each venue's markets' cumulative weights (once)."""
+        if self._weights is None:
+            venues = list(universe)
+            self._weights = (
+                venues,
+                list(itertools.accumulate(mk.VENUE_SHARE[v] for v in venues)),
+                {v: list(itertools.accumulate(m.weight for m in universe[v])) for v in venues},
+            )
+        return self._weights
 
 
-def _advance_prices(state: _State, phase: Phase, t0: int) -> None:
-    rng = state.rng
-    r_btc = phase.drift / phase.seconds + phase.vol * rng.gauss(0.0, 1.0)
+_LOG_BASES = [(coin, math.log(base), beta, idio) for coin, (base, beta, idio) in mk.COINS.items() if coin != "BTC"]
+_LOG_BTC = math.log(mk.COINS["BTC"][0])
+ALT_STEP_S = 5  # the other coins move every 5 tape seconds (BTC every second): a day takes a fifth of the work
+
+
+def _advance_prices(state: _State, phase: Phase, t0: int, vol_factor: float = 1.0) -> None:
+    gauss = state.rng.gauss
+    vol = phase.vol * vol_factor
+    log_price, record = state.log_price, state.book.record
+    r_btc = phase.drift / phase.seconds + vol * gauss(0.0, 1.0)
     state.returns.append(r_btc)
-    for coin, (base, beta, idio) in mk.COINS.items():
-        r = r_btc if coin == "BTC" else beta * r_btc + idio * phase.vol * rng.gauss(0.0, 1.0)
-        r -= REVERSION_PER_S * (state.log_price[coin] - math.log(base))
-        state.log_price[coin] += r
-        state.book.record(coin, t0, math.exp(state.log_price[coin]))
+    log_price["BTC"] += r_btc - REVERSION_PER_S * (log_price["BTC"] - _LOG_BTC)
+    record("BTC", t0, math.exp(log_price["BTC"]))
+    state.btc_moved += r_btc
+    if t0 // 1000 % ALT_STEP_S:
+        return
+    moved, state.btc_moved = state.btc_moved, 0.0
+    spread = vol * ALT_STEP_S**0.5
+    for coin, log_base, beta, idio in _LOG_BASES:
+        r = beta * moved + idio * spread * gauss(0.0, 1.0)
+        log_price[coin] += r - REVERSION_PER_S * ALT_STEP_S * (log_price[coin] - log_base)
+        record(coin, t0, math.exp(log_price[coin]))
 
 
-def _new_liquidations(state: _State, phase: Phase, t0: int, universe: dict[str, list[Market]]) -> list[Liq]:
+def pressure(ret60: float, vol: float) -> float:
+    """How much the last minute's move raises the arrival rate: 1 on average for a random walk of
+    per-second σ `vol`, more the further the price ran (stops and liquidations cluster there), ≤ 3."""
+    moved = ret60 / (vol * 7.746)  # σ of a minute: vol × √60
+    return min(3.0, 0.5 + 0.5 * moved * moved)
+
+
+def _new_liquidations(
+    state: _State, phase: Phase, t0: int, universe: dict[str, list[Market]], vol_factor: float = 1.0
+) -> list[Liq]:
     rng = state.rng
     decay = math.exp(-1.0 / HAWKES_DECAY_S)
-    lam = phase.rate + state.excitation
+    ret60 = sum(state.returns)
+    lam = phase.rate * pressure(ret60, phase.vol * vol_factor) + state.excitation
     n = min(poisson(rng, lam), MAX_PER_SECOND)
     state.excitation = state.excitation * decay + phase.excite * (1 - decay) * n
-    ret60 = sum(state.returns)
     p_long = min(0.97, max(0.03, 0.5 + phase.long_bias - 25.0 * ret60))
-    venues = list(universe)
-    weights = [mk.VENUE_SHARE[v] for v in venues]
+    venues, venue_weights, market_weights = state.weights(universe)
     taken: set[tuple[str, str, int]] = set()  # (venue, symbol, ms): one liquidation each, stable ids
     out: list[Liq] = []
+    random_ = rng.random
     for _ in range(n):
-        venue = rng.choices(venues, weights)[0]
-        choices = universe[venue]
-        m = rng.choices(choices, [c.weight for c in choices])[0]
+        # what rng.choices(population, cum_weights=…) draws, without its per-call overhead
+        venue = venues[bisect.bisect(venue_weights, random_() * venue_weights[-1])]
+        cum = market_weights[venue]
+        m = universe[venue][bisect.bisect(cum, random_() * cum[-1])]
         side: Side = LONG if rng.random() < p_long else SHORT
         tail, cap = COIN_SIZE.get(m.coin, (0.3, 5e6))
         usd = notional(rng, phase.size, tail * VENUE_SIZE.get(m.venue, SMALL_VENUE_SIZE), cap)
@@ -548,10 +540,7 @@ def scenario_tape(
     With `clock`, a marker Push (venue "") opens every second of tape time, so a consumer can pace
     itself and the PriceBook never runs more than a second ahead of what was consumed.
     """
-    try:
-        phases = PHASES[scenario]
-    except KeyError:
-        raise ValueError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})") from None
+    regimes = regime_seconds(scenario, seed)  # raises ValueError for an unknown scenario
     rng = random.Random(f"liqwatch-sim/{scenario}/{seed}")
     book = book if book is not None else PriceBook(start_ms, seed)
     chosen = [m for m in mk.universe(venues)]
@@ -565,19 +554,19 @@ def scenario_tape(
         log_price={coin: math.log(base) for coin, (base, _, _) in mk.COINS.items()},
         returns=deque(maxlen=60),
     )
-    framers = sorted({_framer_of(v) for v in universe})
+    framer_of = {v: _framer_of(v) for v in mk.VENUE_SHARE}
     pending: list[tuple[int, int, Push]] = []
     sequence = itertools.count()
-    for second in itertools.count():
+    for second, (phase, vol_factor) in enumerate(regimes):
         t0 = start_ms + second * 1000
-        phase = phase_at(phases, second)
-        _advance_prices(state, phase, t0)
-        liqs = _new_liquidations(state, phase, t0, universe) if universe else []
-        for name in framers:
-            group = [liq for liq in liqs if _framer_of(liq.venue) == name]
-            if group:
-                for push in FRAMERS[name](group, t0, rng, binance_endpoints):
-                    heapq.heappush(pending, (push.at, next(sequence), push))
+        _advance_prices(state, phase, t0, vol_factor)
+        liqs = _new_liquidations(state, phase, t0, universe, vol_factor) if universe else []
+        by_framer: dict[str, list[Liq]] = defaultdict(list)
+        for liq in liqs:
+            by_framer[framer_of[liq.venue]].append(liq)
+        for name in sorted(by_framer):
+            for push in FRAMERS[name](by_framer[name], t0, rng, binance_endpoints):
+                heapq.heappush(pending, (push.at, next(sequence), push))
         if clock:
             yield Push(t0, "", "", "", "")
         horizon = t0 + 1000

@@ -13,8 +13,9 @@ import pytest
 
 from liqwatch.sim import markets as mk
 from liqwatch.sim.model import Push
+from liqwatch.sim.regimes import PHASES
 from liqwatch.sim.server import replay_tape
-from liqwatch.sim.tape import PHASES, SCENARIOS, PriceBook, liquidations, scenario_tape
+from liqwatch.sim.tape import SCENARIOS, PriceBook, liquidations, scenario_tape
 from liqwatch.venues import REGISTRY
 from tests.sim.helpers import NOW, sim_catalogue
 
@@ -51,7 +52,7 @@ def test_the_tape_does_not_depend_on_what_consumes_it() -> None:
 
 
 def test_every_venue_both_sides_heavy_tailed_sizes() -> None:
-    liqs = list(liquidations(tape("calm", 7, 1800)))
+    liqs = list(liquidations(tape("calm", 7, 3600)))
     assert {liq.venue for liq in liqs} == set(mk.VENUE_SHARE)
     sides = Counter(liq.side for liq in liqs)
     assert 0.35 < sides["long"] / len(liqs) < 0.65
@@ -59,9 +60,9 @@ def test_every_venue_both_sides_heavy_tailed_sizes() -> None:
     median = statistics.median(usd)
     assert 500 < median < 10_000  # many small…
     assert usd[-1] > 100 * median  # …rare huge
-    assert sum(usd[-len(usd) // 100 :]) > 0.2 * sum(usd)  # the top 1% carry a big share of the total
-    # at about 1.4 liquidations a second
-    assert 1.0 < len(liqs) / 1800 < 2.5
+    assert sum(usd[-len(usd) // 100 :]) > 0.15 * sum(usd)  # the top 1% carry a big share of the total
+    # at about 1 liquidation a second (~85,000 on a calm day, all venues): a small venue is rarely a minute without one
+    assert 0.35 < len(liqs) / 3600 < 1.3
 
 
 def test_squeezes_liquidate_shorts_and_crashes_liquidate_longs() -> None:

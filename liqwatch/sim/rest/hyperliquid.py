@@ -2,9 +2,18 @@
 (GET /Mainnet/leaderboard), answered from scenario state. Pure.
 
 The scenario holds `WALLETS` generated wallets (deterministic from the seed) with known positions:
-entry prices near the scenario's starting prices, marks that follow the simulator's PriceBook. So a
+entry prices near the marks when they open, marks that follow the simulator's PriceBook. So a
 client's unrealized PnL is known exactly: Σ szi × (mark − entry). Liquidation prices follow the
 documented formula (research/analytics.md §4.3), written here independently of liqwatch.wallets.
+
+The positions obey the margin rules, for as long as the tape runs: each opens with margin above
+its maintenance requirement and its liquidation price at least `LIQ_BUFFER` beyond the mark (the
+leverage is lowered until it is); a wallet holds at most one cross position (the others are
+isolated), so every liquidation price is fixed for the position's life — a long's below its entry,
+a short's above. When the price path (the book's 1-minute bars) reaches a position's liquidation
+price, `HyperliquidState.advance` liquidates it: it leaves the account, its margin is lost, and a
+fill with Hyperliquid's `liquidation` field appears in the wallet's userFills. So no answer ever
+shows a live position whose mark is beyond its liquidation price.
 Weights are Hyperliquid's documented ones (1200 per minute per IP): clearinghouseState 2,
 metaAndAssetCtxs 20, userFills 20 + 1 per 20 fills returned.
 """
@@ -12,7 +21,8 @@ metaAndAssetCtxs 20, userFills 20 + 1 per 20 fills returned.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import msgspec
@@ -22,6 +32,7 @@ from liqwatch.sim.rest.common import Reply, json_reply
 from liqwatch.sim.tape import PriceBook
 
 WALLETS = 24
+LIQ_BUFFER = 0.01  # a new position's liquidation price lies at least 1% beyond its mark
 WEIGHT_PER_MIN = 1200
 WEIGHTS = {"clearinghouseState": 2, "l2Book": 2, "allMids": 2, "userRole": 60}
 DEFAULT_WEIGHT = 20
@@ -84,22 +95,70 @@ class SimWallet:
     liquidated_coin: str | None  # a past liquidation in its fills
 
 
-def generate_wallets(seed: int, count: int = WALLETS) -> list[SimWallet]:
-    """`count` wallets, the same for the same seed: addresses, deposits, positions, leaderboard figures."""
+@dataclass(frozen=True)
+class Liquidated:
+    """A position the price path liquidated (HyperliquidState.advance)."""
+
+    position: SimPosition
+    px: float  # its liquidation price
+    time: int  # ms: the minute the path reached it
+    margin: float  # what it lost
+
+
+def liquidation_px(p: SimPosition, margin: float) -> float:
+    """The fixed liquidation price of a position backed by `margin` (its isolated margin, or the
+    account's cross value at entry): the documented formula, in which the mark cancels out."""
+    lev = 1 / (2 * BY_NAME[p.coin].max_leverage)
+    per_coin = margin / abs(p.szi)
+    return (p.entry_px - per_coin) / (1 - lev) if p.szi > 0 else (p.entry_px + per_coin) / (1 + lev)
+
+
+def crossed(p: SimPosition, liq: float, mark: float) -> bool:
+    """Has the mark reached the liquidation price (a long's from above, a short's from below)?"""
+    return mark <= liq if p.szi > 0 else mark >= liq
+
+
+def _clear_of_mark(p: SimPosition, liq: float, mark: float) -> bool:
+    return liq < mark * (1 - LIQ_BUFFER) if p.szi > 0 else liq > mark * (1 + LIQ_BUFFER)
+
+
+def _open_position(rng: random.Random, market: HlMarket, mark: float, isolated: bool) -> SimPosition:
+    """A position near `mark` whose isolated liquidation price is clear of it (leverage lowered until it is)."""
+    entry = sig(mark * (1 + rng.uniform(-0.04, 0.04)))
+    usd = rng.choice((20_000.0, 100_000.0, 500_000.0, 2_000_000.0)) * rng.uniform(0.5, 1.5)
+    size = round(usd / entry, market.sz_decimals) or 10.0**-market.sz_decimals
+    side = 1 if rng.random() < 0.5 else -1
+    leverage = rng.randint(2, market.max_leverage)
+    while True:
+        p = SimPosition(market.name, side * size, entry, leverage, isolated)
+        if leverage <= 2 or _clear_of_mark(p, liquidation_px(p, p.isolated_margin), mark):
+            return p
+        leverage -= 1
+
+
+def generate_wallets(seed: int, count: int = WALLETS, marks: dict[str, float] | None = None) -> list[SimWallet]:
+    """`count` wallets, the same for the same seed and marks (default: the coins' starting prices):
+    addresses, deposits, positions, leaderboard figures."""
     rng = random.Random(f"liqwatch-sim/hyperliquid/wallets/{seed}")
     out: list[SimWallet] = []
     for i in range(count):
         address = "0x" + "".join(rng.choice("0123456789abcdef") for _ in range(40))
         positions: list[SimPosition] = []
+        cross_taken = False
         for market in rng.sample(HL_MARKETS, rng.randint(0 if i % 7 == 6 else 1, 4)):
-            start = mk.COINS[market.coin][0] * market.bundle
-            entry = sig(start * (1 + rng.uniform(-0.08, 0.08)))
-            usd = rng.choice((20_000.0, 100_000.0, 500_000.0, 2_000_000.0)) * rng.uniform(0.5, 1.5)
-            size = round(usd / entry, market.sz_decimals) or 10.0**-market.sz_decimals
-            side = 1 if rng.random() < 0.5 else -1
-            leverage = rng.randint(2, market.max_leverage)
-            positions.append(SimPosition(market.name, side * size, entry, leverage, rng.random() < 0.4))
-        deposit = round(sum(abs(p.szi) * p.entry_px for p in positions) / 3 + rng.uniform(50_000, 500_000), 2)
+            mark = marks[market.name] if marks else sig(mk.COINS[market.coin][0] * market.bundle)
+            isolated = cross_taken or rng.random() < 0.4
+            cross_taken = cross_taken or not isolated
+            positions.append(_open_position(rng, market, mark, isolated))
+        isolated_margin = sum(p.isolated_margin for p in positions if p.isolated)
+        cross = [p for p in positions if not p.isolated]
+        # the cross position's equity: its initial margin and a cushion (an account leverage of 1.5–10×)
+        equity = sum(abs(p.szi) * p.entry_px / rng.uniform(1.5, min(10.0, p.leverage)) for p in cross)
+        deposit = round(isolated_margin + equity + rng.uniform(50_000, 500_000), 2)
+        for p in cross:  # clear of the mark at open, as the isolated ones are
+            mark = marks[p.coin] if marks else sig(mk.COINS[BY_NAME[p.coin].coin][0] * BY_NAME[p.coin].bundle)
+            while not _clear_of_mark(p, liquidation_px(p, deposit - isolated_margin), mark):
+                deposit = round(deposit + abs(p.szi) * p.entry_px * 0.05, 2)
         all_time = round(rng.choice((-1.0, 0.2, 1.0, 3.0)) * rng.uniform(80_000, 4_000_000), 2)
         out.append(
             SimWallet(
@@ -117,11 +176,49 @@ def generate_wallets(seed: int, count: int = WALLETS) -> list[SimWallet]:
 
 
 class HyperliquidState:
-    """The scenario's wallets, addressable by address."""
+    """The scenario's wallets, addressable by address, opened at `opened_ms` at `marks`; `advance`
+    liquidates the positions the price path has reached since."""
 
-    def __init__(self, seed: int, count: int = WALLETS) -> None:
-        self.wallets = generate_wallets(seed, count)
+    def __init__(
+        self, seed: int, count: int = WALLETS, marks: dict[str, float] | None = None, opened_ms: int = 0
+    ) -> None:
+        self.wallets = generate_wallets(seed, count, marks)
         self.by_address = {w.address: w for w in self.wallets}
+        self.checked_ms = opened_ms  # the price path is checked up to this minute (exclusive)
+        self.liquidated: dict[str, list[Liquidated]] = {}
+
+    def advance(self, book: PriceBook, now_ms: int) -> list[Liquidated]:
+        """Liquidate every position whose coin's 1-minute range (its mark, 6 significant digits) reached
+        its liquidation price between the last check and `now_ms`; returns them."""
+        start = self.checked_ms - self.checked_ms % 60_000
+        if now_ms < start:
+            return []
+        ranges: dict[str, list[tuple[int, float, float]]] = {}
+        for m in HL_MARKETS:
+            bars = book.bars(m.coin, start, now_ms)
+            ranges[m.name] = [(t, sig(low * m.bundle), sig(high * m.bundle)) for t, _, high, low, _ in bars]
+        found: list[Liquidated] = []
+        for index, wallet in enumerate(self.wallets):
+            kept: list[SimPosition] = []
+            deposit = wallet.deposit
+            isolated_margin = sum(p.isolated_margin for p in wallet.positions if p.isolated)
+            for p in wallet.positions:
+                margin = p.isolated_margin if p.isolated else wallet.deposit - isolated_margin
+                liq = liquidation_px(p, margin)
+                hit = next((t for t, low, high in ranges[p.coin] if crossed(p, liq, low if p.szi > 0 else high)), None)
+                if hit is None:
+                    kept.append(p)
+                    continue
+                gone = Liquidated(p, sig(liq), max(hit, self.checked_ms), margin)
+                found.append(gone)
+                self.liquidated.setdefault(wallet.address, []).append(gone)
+                deposit -= margin
+            if len(kept) != len(wallet.positions):
+                changed = replace(wallet, positions=tuple(kept), deposit=round(max(deposit, 0.0), 2))
+                self.wallets[index] = changed
+                self.by_address[wallet.address] = changed
+        self.checked_ms = now_ms // 60_000 * 60_000  # the current minute is checked again next time
+        return found
 
 
 def marks(book: PriceBook) -> dict[str, float]:
@@ -165,18 +262,16 @@ def clearinghouse_state(wallet: SimWallet | None, book: PriceBook, now_ms: int) 
     cross_value = (wallet.deposit if wallet else 0.0) - sum(p.isolated_margin for p in positions if p.isolated)
     cross_value += sum(upnl[p.coin] for p in cross)
     cross_mm = sum(_maintenance(p, prices[p.coin]) for p in cross)
+    cross_margin = (wallet.deposit if wallet else 0.0) - sum(p.isolated_margin for p in positions if p.isolated)
     rows = []
     for p in positions:
         mark = prices[p.coin]
-        side = 1 if p.szi > 0 else -1
-        lev = 1 / (2 * BY_NAME[p.coin].max_leverage)
         if p.isolated:
             margin = p.isolated_margin + upnl[p.coin]
-            available = margin - _maintenance(p, mark)
+            liq = liquidation_px(p, p.isolated_margin)  # = mark − side × available / |szi| / (1 − l × side)
         else:
             margin = abs(p.szi) * mark / p.leverage
-            available = cross_value - cross_mm
-        liq = mark - side * available / abs(p.szi) / (1 - lev * side)
+            liq = liquidation_px(p, cross_margin)  # available = cross value − cross maintenance
         leverage: dict[str, Any] = {"type": "isolated" if p.isolated else "cross", "value": p.leverage}
         if p.isolated:
             leverage["rawUsd"] = text(margin - p.szi * mark)
@@ -216,13 +311,20 @@ def clearinghouse_state(wallet: SimWallet | None, book: PriceBook, now_ms: int) 
     }
 
 
-def user_fills(wallet: SimWallet | None, now_ms: int) -> list[dict[str, Any]]:
-    """The fills that opened each position (an hour ago) and, for some wallets, a past liquidation."""
+def user_fills(wallet: SimWallet | None, now_ms: int, liquidated: Sequence[Liquidated] = ()) -> list[dict[str, Any]]:
+    """The fills that opened each position (an hour ago), for some wallets a past liquidation, and
+    the liquidations of positions the price path reached (HyperliquidState.advance)."""
     if wallet is None:
         return []
     fills = []
     for i, p in enumerate(wallet.positions):
         fills.append(_fill(wallet, p.coin, p.entry_px, p.szi, now_ms - 3_600_000 - i * 1000, i + 1))
+    for i, gone in enumerate(liquidated):
+        p = gone.position
+        fill = _fill(wallet, p.coin, gone.px, -p.szi, gone.time, 50 + i % 40, closing=True)
+        fill["closedPnl"] = text(-gone.margin)
+        fill["liquidation"] = {"liquidatedUser": wallet.address, "markPx": text(gone.px), "method": "market"}
+        fills.append(fill)
     if wallet.liquidated_coin:
         coin = wallet.liquidated_coin
         px = sig(mk.COINS[BY_NAME[coin].coin][0] * BY_NAME[coin].bundle * 0.9)
@@ -308,9 +410,10 @@ def info(body: bytes, state: HyperliquidState, book: PriceBook, now_ms: int) -> 
         return json_reply(meta_and_asset_ctxs(book, now_ms)), 0
     if request.type in ("clearinghouseState", "userFills") and not user:
         return Reply(422, b"Failed to deserialize the JSON body into the target type"), 0
+    state.advance(book, now_ms)
     if request.type == "clearinghouseState":
         return json_reply(clearinghouse_state(state.by_address.get(user), book, now_ms)), 0
     if request.type == "userFills":
-        fills = user_fills(state.by_address.get(user), now_ms)
+        fills = user_fills(state.by_address.get(user), now_ms, state.liquidated.get(user, ()))
         return json_reply(fills), len(fills)
     return Reply(422, b"Failed to deserialize the JSON body into the target type"), 0

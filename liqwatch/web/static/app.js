@@ -101,6 +101,9 @@
   }
   const venueName = (v) => VENUE_NAMES[v] || v;
   const serverNow = () => Date.now() + state.offset;
+  // resolved once the server's clock is known (the demo's runs ahead of yours): ages wait for it
+  let clockKnown = () => {};
+  const clockReady = new Promise((resolve) => { clockKnown = resolve; });
   function tierOf(usd) {
     for (let i = 0; i < TIERS.length; i++) if (usd >= TIERS[i]) return 4 - i;
     return 0;
@@ -184,7 +187,7 @@
   function renderSummary(doc) {
     if (!doc || !doc.windows) return;
     state.summary = doc;
-    if (typeof doc.at === "number") state.offset = doc.at - Date.now();
+    if (typeof doc.at === "number") { state.offset = doc.at - Date.now(); clockKnown(); }
     const names = Object.keys(doc.windows);
     if (names.length && names.join() !== state.windows.join()) {
       state.windows = names;
@@ -834,7 +837,7 @@
     setInterval(updateRate, 2000);
   }
   // shared with the levels and wallets panels (levels.js, wallets.js)
-  window.liqwatch = { fmtUsd, fmtInt, fmtPrice, fmtQty, fmtTime, fmtDate, fmtStamp, fmtMinute, fields, tzName, fmtAge, tierOf, state, el, numEl, api, guarded, serverNow, priceCoin };
+  window.liqwatch = { fmtUsd, fmtInt, fmtPrice, fmtQty, fmtTime, fmtDate, fmtStamp, fmtMinute, fields, tzName, fmtAge, tierOf, state, el, numEl, api, guarded, serverNow, clockReady, priceCoin };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

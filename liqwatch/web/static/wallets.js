@@ -107,8 +107,9 @@
   const refresh = () => guarded("wallets", load);
 
   function start() {
-    refresh();
-    setInterval(refresh, REFRESH_MS);
+    // the poll's age needs the server's clock (the demo's runs ahead of yours): wait for it, ≤ 3 s
+    const clock = Promise.race([L.clockReady || Promise.resolve(), new Promise((r) => setTimeout(r, 3000))]);
+    clock.then(() => { refresh(); setInterval(refresh, REFRESH_MS); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
