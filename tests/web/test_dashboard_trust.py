@@ -129,6 +129,18 @@ def test_no_table_is_cut_off(browser: Any, server: LiveServer, width: int, heigh
                 .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
         )
         assert clipped == []
+        # every feed row shows its whole quantity @ price and USD (a narrow row wraps, never cuts)
+        cut_rows = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=feed-item]')].flatMap(li => {
+                const row = li.getBoundingClientRect();
+                return [...li.querySelectorAll('.q, .u, .v, b')].filter(e => {
+                    const r = e.getBoundingClientRect();
+                    return r.width > 0 && (r.right > row.right + 1 || e.scrollWidth > e.clientWidth + 1);
+                }).map(e => e.textContent);
+            })"""
+        )
+        assert page.locator('[data-testid="feed-item"] [data-field="qty"]').count() > 0
+        assert cut_rows == [], f"feed figures cut off at {width} px: {cut_rows[:5]}"
         assert console.errors == []
     finally:
         context.close()

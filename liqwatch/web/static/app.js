@@ -237,7 +237,7 @@
   }
   function feedRow(e, fresh) {
     const tier = tierOf(e.usd || 0);
-    const qty = e.qty === null || e.qty === undefined ? "" : `${fmtQty(e.qty)} ${e.coin} @ ${fmtPrice(e.price)}`;
+    const qty = e.qty === null || e.qty === undefined ? "" : `${fmtQty(e.qty)} @ ${fmtPrice(e.price)}`; // the coin is beside it
     const li = el("li", {
       class: `${e.side} t${tier}${fresh ? " new" : ""}`, "data-testid": "feed-item", "data-id": e.id,
       "data-usd": String(e.usd), "data-side": e.side, "data-coin": e.coin, "data-venue": e.venue,
