@@ -47,6 +47,9 @@ H = schema.BUCKET_MS
 DAY_MS = 86_400_000
 
 
+CLOSE_WAIT_S = 60.0  # close() waits this long at most for a write in progress
+
+
 class DuckDBStore(AggregateTables, WalletTables, SharedStore):
     """The Store protocol on one DuckDB file (see the module docstring for the design; the reads
     both stores share: store/shared.py, store/wallet_shared.py)."""
@@ -137,10 +140,16 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             raise
 
     def close(self) -> None:
+        # A write still running on another thread (a cancelled task's asyncio.to_thread goes on) is let
+        # finish: closing under it fails with "connection is busy" and loses the closing checkpoint.
+        waited = self._write_lock.acquire(timeout=CLOSE_WAIT_S)
         try:
             self._con.close()
         except duckdb.Error as exc:  # the closing checkpoint on a full disk: the WAL still holds the writes
             raise StoreError(f"{self.path}: closing failed: {first_line(exc)}") from None
+        finally:
+            if waited:
+                self._write_lock.release()
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor of its own for one read: reads may come from any thread."""

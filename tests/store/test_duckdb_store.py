@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -517,3 +518,19 @@ def test_using_a_closed_store_is_a_store_error(tmp_path: Path) -> None:
 def test_schema_version_is_recorded(store: DuckDBStore) -> None:
     meta = dict(store._con.execute("SELECT key, value FROM meta").fetchall())
     assert meta == {"application": "liqwatch", "schema_version": str(schema.SCHEMA_VERSION)}
+
+
+def test_close_waits_for_a_write_running_on_another_thread(tmp_path: Path) -> None:
+    """A cancelled task's `asyncio.to_thread` write goes on after shutdown begins: close() lets it
+    finish instead of failing with "connection is busy" (and the write is kept)."""
+    path = tmp_path / "busy.duckdb"
+    store = DuckDBStore(path)
+    events = [ev(AT - k, 10.0 + k % 7, id=f"busy-{k}") for k in range(200_000)]
+    writer = threading.Thread(target=store.write_events, args=(events,))
+    writer.start()
+    while not store._write_lock.locked() and writer.is_alive():
+        pass  # the write has begun when it holds the lock
+    store.close()
+    writer.join()
+    with DuckDBStore(path, read_only=True) as again:
+        assert again.count() == len(events)
