@@ -362,7 +362,11 @@ def levels_events(
     """'Broke through a major liquidation level' events (analytics.levels_events.BreakThrough) in (since, until]."""
     candles, oi = levels_inputs(store, coin, since - lookback_ms, until)
     liqs = list(store.events(EventFilter(since=since - HOUR_MS, until=until + DEFAULT_EVENTS.follow_ms, coins=(coin,))))
-    return break_throughs(candles, oi, liqs, since=since, until=until)
+    spans = store.venue_spans()
+    first = min((s.first_ts for s in spans), default=None)
+    if first is None:  # nothing recorded at all: no realized figure anywhere
+        return break_throughs(candles, oi, None, since=since, until=until)
+    return break_throughs(candles, oi, liqs, since=since, until=until, recorded_since=first)
 
 
 def levels_backtest(

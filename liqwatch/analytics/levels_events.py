@@ -132,11 +132,18 @@ def break_throughs(
     *,
     since: int | None = None,
     until: int | None = None,
+    recorded_since: int | None = None,
 ) -> list[BreakThrough]:
-    """Break-through events of bars ending in (since, until], oldest first."""
+    """Break-through events of bars ending in (since, until], oldest first. `recorded_since`: when the
+    liquidation record begins (the first stored event); a bar that opened before it has realized
+    None, never a $0 nobody recorded."""
     liqs = None if liquidations is None else sorted(liquidations, key=lambda e: (e.ts, e.id))
     model = LevelsModel(candles, open_interest, params)
     size = model.bin_size
+
+    def recorded(bar: Candle) -> Sequence[Liquidation] | None:
+        return liqs if recorded_since is None or bar.open_ts >= recorded_since else None
+
     out: list[BreakThrough] = []
     for i, bar in enumerate(model.path):
         end = model.bar_end(i)
@@ -152,7 +159,9 @@ def break_throughs(
             )
             for side, hit, after in sides:
                 event = (
-                    _event(model.coin, side, bar, end, hit, after, before_price, size, events, liqs) if hit else None
+                    _event(model.coin, side, bar, end, hit, after, before_price, size, events, recorded(bar))
+                    if hit
+                    else None
                 )
                 if event is not None:
                     out.append(event)

@@ -43,6 +43,11 @@ def test_break_through_a_major_short_level() -> None:
     # no liquidations given: the check is unavailable, the event stays; a threshold above realized drops it
     assert break_throughs(bars, stats, None, TIERS, EventParams(percentile=0.5))[0].realized_usd is None
     assert break_throughs(bars, stats, liqs, TIERS, EventParams(percentile=0.5, min_realized_usd=10_000)) == []
+    # a bar that opened before the record began has nothing to count: None ("not recorded"), never $0
+    late = break_throughs(bars, stats, liqs, TIERS, EventParams(percentile=0.5), recorded_since=T0 + 4 * H + 1)
+    assert (late[0].realized_usd, late[0].realized_count) == (None, None)
+    on_time = break_throughs(bars, stats, liqs, TIERS, EventParams(percentile=0.5), recorded_since=T0 + 4 * H)
+    assert on_time[0].realized_usd == 5_000
 
 
 def test_minor_levels_are_not_events() -> None:

@@ -227,7 +227,10 @@
       el("td", {}, [el("span", { class: "side " + e.side, text: e.side === "short" ? "shorts ↑" : "longs ↓" })]),
       numEl("td", "level_price", e.level_price, fmtPrice(e.level_price), "num"),
       numEl("td", "fuel_cleared_usd", e.fuel_cleared_usd, fmtUsd(e.fuel_cleared_usd), "num " + (e.side === "long" ? "l" : "s")),
-      numEl("td", "realized_usd", e.realized_usd, e.realized_usd === null ? "n/a" : `${fmtUsd(e.realized_usd)} (${e.realized_count})`, "num"),
+      e.realized_usd === null
+        ? el("td", { class: "num dim", "data-field": "realized_usd", "data-value": "", text: "not recorded",
+            title: "liqwatch's record of liquidations begins after this bar: nothing to count, not $0" })
+        : numEl("td", "realized_usd", e.realized_usd, `${fmtUsd(e.realized_usd)} (${e.realized_count})`, "num"),
       nextLevelCell(e),
     ]));
     const empty = el("tr", {}, [el("td", { colspan: 6, class: "empty", text: "no break-through in the last 7 days" })]);
