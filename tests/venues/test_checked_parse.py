@@ -21,6 +21,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.venues import _SPECS, REGISTRY, plausible
 from liqwatch.venues.base import MAX_USD, MIN_TS, Frame
 from tests.venues.golden import frames
+from tests.venues.oracle_frames import leaves, replaced
 
 PLAIN = {spec.id: spec.parse for spec in _SPECS}  # the parse a venue module exports, bounds unchecked
 CHECKED = sorted(spec.id for spec in _SPECS if spec.checked_parse is not None)
@@ -102,23 +103,6 @@ ODD_VALUES = [
     {},
 ]
 values = st.sampled_from(ODD_TEXT + ODD_VALUES) | st.integers() | st.floats() | st.text(max_size=8)
-
-
-def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def replaced(node: object, path: tuple[object, ...], value: object) -> object:
-    if not path:
-        return value
-    head, *rest = path
-    copy = json.loads(json.dumps(node))
-    copy[head] = replaced(copy[head], tuple(rest), value)
-    return copy
 
 
 OBJECTS = [(v, json.loads(f)) for v, f in REAL if f.startswith(b"{")]

@@ -12,6 +12,7 @@ from liqwatch.instruments import bundled
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import BadFrame
 from tests.venues.golden import frames
+from tests.venues.oracle_frames import leaves, replaced
 
 CATALOGUE = bundled()
 VENUES = sorted(REGISTRY)
@@ -51,23 +52,8 @@ def test_arbitrary_json(venue: str, value: object) -> None:
 def _mutations(frame: dict[str, object]) -> st.SearchStrategy[object]:
     """Replace any one leaf of a real frame with a random JSON value."""
 
-    def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        if isinstance(node, dict):
-            return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-        if isinstance(node, list):
-            return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-        return [path]
-
-    def replace(node: object, path: tuple[object, ...], value: object) -> object:
-        if not path:
-            return value
-        head, *rest = path
-        copy = json.loads(json.dumps(node))
-        copy[head] = replace(copy[head], tuple(rest), value)  # type: ignore[index]
-        return copy
-
     paths = leaves(frame)
-    return st.tuples(st.sampled_from(paths), json_values).map(lambda pv: replace(frame, pv[0], pv[1]))
+    return st.tuples(st.sampled_from(paths), json_values).map(lambda pv: replaced(frame, pv[0], pv[1]))
 
 
 REAL_FRAMES = [(p.parent.name, json.loads(p.read_text())) for p in frames() if p.read_text().startswith("{")]

@@ -23,6 +23,7 @@ from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_sy
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, aster, binance
 from liqwatch.venues.base import MAX_USD, MIN_TS, BadFrame
+from tests.venues.oracle_frames import leaves, replaced
 
 FIXTURES = Path(__file__).parent / "fixtures"
 VENUES = ("binance_usdm", "binance_coinm", "aster")
@@ -264,23 +265,6 @@ ODD_TEXT = [
 ]  # fmt: skip
 ODD_VALUES: list[object] = [0, -1, 1, 2, 10**20, 2**63, 1763712000, 1e-320, 1e308, 2.17e-06, True, None, [], {}]
 values = st.sampled_from(ODD_TEXT + ODD_VALUES) | st.integers() | st.text(max_size=6)
-
-
-def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def replaced(node: object, path: tuple[object, ...], value: object) -> object:
-    if not path:
-        return value
-    head, *rest = path
-    copy = json.loads(json.dumps(node))
-    copy[head] = replaced(copy[head], tuple(rest), value)
-    return copy
 
 
 OBJECTS = [(v, json.loads(f)) for v, f in REAL]

@@ -24,6 +24,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled, normalize_coin
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, bitmex
 from liqwatch.venues.base import MAX_USD, MIN_TS, BadFrame
+from tests.venues.oracle_frames import leaves, replaced
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bitmex"
 RECV_TS = 1_700_000_000_000
@@ -217,23 +218,6 @@ ODD_VALUES: list[object] = [
     "XBTUSDC", "XBTZ24", "1000PEPEUSDT", "ZZZ", "43250.5",
 ]  # fmt: skip
 values = st.sampled_from(ODD_VALUES) | st.integers() | st.floats(allow_nan=False) | st.text(max_size=6)
-
-
-def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def replaced(node: object, path: tuple[object, ...], value: object) -> object:
-    if not path:
-        return value
-    head, *rest = path
-    copy = json.loads(json.dumps(node))
-    copy[head] = replaced(copy[head], tuple(rest), value)
-    return copy
 
 
 OBJECTS = [json.loads(f) for f in REAL if f.startswith("{")]

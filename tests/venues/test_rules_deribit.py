@@ -24,6 +24,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled, normalize_coin
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, deribit
 from liqwatch.venues.base import MAX_USD, MIN_TS, BadFrame
+from tests.venues.oracle_frames import leaves, replaced
 
 FIXTURES = Path(__file__).parent / "fixtures" / "deribit"
 RECV_TS = 1_700_000_000_000
@@ -202,23 +203,6 @@ ODD = [
     "trades.x", "ticker.x", "BTC-PERPETUAL", "BTC-26DEC25-100000-C", "BTC_USDC-PERPETUAL", "BTC_EURR-PERPETUAL",
     "nodash", "ETH-26DEC25", "1000PEPE_USDC-PERPETUAL",
 ]  # fmt: skip
-
-
-def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def replaced(node: object, path: tuple[object, ...], value: object) -> object:
-    if not path:
-        return value
-    head, *rest = path
-    copy = json.loads(json.dumps(node))
-    copy[head] = replaced(copy[head], tuple(rest), value)
-    return copy
 
 
 @pytest.mark.parametrize("frame", OBJECTS, ids=[str(i) for i in range(len(OBJECTS))])

@@ -25,6 +25,7 @@ from liqwatch.instruments import Catalogue, Instrument, bundled, normalize_coin
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY, okx
 from liqwatch.venues.base import MAX_USD, MIN_TS, BadFrame
+from tests.venues.oracle_frames import leaves, replaced
 
 FIXTURES = Path(__file__).parent / "fixtures" / "okx"
 RECV_TS = 1_700_000_000_000
@@ -229,23 +230,6 @@ ODD = [
     "BTC-USD-260925-70000-C", "XYZ-USDT-SWAP", "BTC-USDT", "1000PEPE-USDT-SWAP", "ETH-USD-SWAP",
     0, -1, 10**20, 1.5, True, None, [], {},
 ]  # fmt: skip
-
-
-def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    if isinstance(node, dict):
-        return [p for k, v in node.items() for p in leaves(v, (*path, k))] + [path]
-    if isinstance(node, list):
-        return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] + [path]
-    return [path]
-
-
-def replaced(node: object, path: tuple[object, ...], value: object) -> object:
-    if not path:
-        return value
-    head, *rest = path
-    copy = json.loads(json.dumps(node))
-    copy[head] = replaced(copy[head], tuple(rest), value)
-    return copy
 
 
 @pytest.mark.parametrize("frame", OBJECTS, ids=[str(i) for i in range(len(OBJECTS))])
