@@ -14,6 +14,7 @@ from liqwatch.analytics.summary import parse_windows, summarize, summary_to_json
 from liqwatch.cli import app
 from liqwatch.instruments import bundled
 from liqwatch.model import Liquidation
+from liqwatch.store.duckdb import DuckDBStore
 from liqwatch.venues import REGISTRY
 from tests.venues.golden import frames
 
@@ -170,3 +171,17 @@ def test_status_without_a_collector(tmp_path: Path, journal: Path) -> None:
     assert set(rows) == set(REGISTRY)
     assert rows["bybit"]["collector"] == "never run"
     assert rows["binance_usdm"]["dead_letters"] == 1
+
+
+def test_summary_names_a_numbered_market_by_its_coin(tmp_path: Path) -> None:
+    """Lighter's symbols are market numbers: the largest order reads "ETH (market 0)", not "0"."""
+    db = str(tmp_path / "l.duckdb")
+    at = 1_767_225_600_000
+    big = Liquidation(
+        "lighter", "0", "ETH", "long", 3000.0, 10.0, 30_000.0, at - 60_000, at - 60_000, "complete", "l:1"
+    )
+    with DuckDBStore(db) as store:
+        store.write_events([big])
+    code, out, _ = run("summary", "--db", db, "--at", str(at), "--windows", "1h")
+    assert code == 0
+    assert "ETH (market" in out and " 0 long" not in out  # the table may fold the cell; never the bare number

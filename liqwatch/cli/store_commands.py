@@ -258,7 +258,10 @@ def print_summary(result: Summary) -> None:
     for w in result.windows:
         largest = "—"
         if w.largest is not None:
-            largest = f"{money(w.largest.usd)} {w.largest.symbol} {w.largest.side} on {w.largest.venue}"
+            e = w.largest
+            # Lighter names its markets by number: "0" alone says nothing to a reader
+            symbol = f"{e.coin} (market {e.symbol})" if e.symbol.isdigit() else e.symbol
+            largest = f"{money(e.usd)} {symbol} {e.side} on {e.venue}"
         top = "\n".join(coin_total(coin, t) for coin, t in list(w.by_coin.items())[:3])
         table.add_row(
             w.label,
