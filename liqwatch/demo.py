@@ -46,7 +46,7 @@ from rich.text import Text
 from liqwatch.analytics.summary import Summary, WindowSummary
 from liqwatch.analytics.windows import slices
 from liqwatch.config import Settings
-from liqwatch.feed.clock import now_ms
+from liqwatch.feed.clock import FastClock, now_ms
 from liqwatch.feed.collector import Collector, Status, apply_url_overrides
 from liqwatch.feed.node_follow import Position, save_position
 from liqwatch.importer import import_records
@@ -469,8 +469,14 @@ async def _demo(
         extras = demo_extras(sim, options, web)
         sinks, hub = extra_sinks(extras)
         # One clock, the simulator's: receive times (BitMEX's event times), gaps, status, windows.
+        clock = FastClock(sim.tape_now, options.speed)
         live = open_live(
-            settings, specs, store, fetch_instruments=list(rest), sinks=[recent, *sinks], clock=sim.tape_now
+            settings,
+            specs,
+            store,
+            fetch_instruments=list(rest),
+            sinks=[recent, *sinks],
+            clock=clock,
         )
         async with live as rig:
             if history_s:  # generated as it is imported, off the event loop; the windows take what is stored
@@ -503,7 +509,7 @@ async def _demo(
                 )
             say = lambda line: console.print(line, highlight=False, soft_wrap=True)  # noqa: E731
             released = asyncio.Event()
-            tasks = [*extra_tasks(rig, extras, hub, sim.tape_now, say), _release_when_connected(rig, sim, released)]
+            tasks = [*extra_tasks(rig, extras, hub, clock, say), _release_when_connected(rig, sim, released)]
             tasks.append(_show(rig, recent, console, options, started, settings.db))
             if options.seconds is not None:  # counted from the start of the tape clock
                 tasks.append(_stop_after(options.seconds, sim, stopped, main, released))

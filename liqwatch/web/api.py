@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from liqwatch import queries
 from liqwatch.analytics.covers import covers_json
+from liqwatch.feed.clock import speed_of
 from liqwatch.feed.collector import Status
 from liqwatch.model import Liquidation
 from liqwatch.store.base import EventFilter
@@ -241,7 +242,8 @@ def api_router(ctx: WebContext) -> APIRouter:
         now = ctx.clock()
         statuses = await ctx.statuses()
         activity = await asyncio.to_thread(queries.activity, ctx.store, now)
-        return json_response({"venues": venue_rows(statuses, activity, now), "writes": write_failures(statuses, now)})
+        rows = venue_rows(statuses, activity, now, speed_of(ctx.clock))
+        return json_response({"venues": rows, "writes": write_failures(statuses, now)})
 
     @router.get(
         "/health",

@@ -17,6 +17,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from liqwatch import queries
 from liqwatch.analytics.summary import summary_to_json
+from liqwatch.feed.clock import speed_of
 from liqwatch.web.access import allowed
 from liqwatch.web.context import WebContext
 from liqwatch.web.hub import StreamClient, parse_filter
@@ -35,7 +36,7 @@ async def venues_doc(ctx: WebContext) -> list[dict[str, Any]]:
     now = ctx.clock()
     statuses = await ctx.statuses()
     activity = await asyncio.to_thread(queries.activity, ctx.store, now)
-    return venue_rows(statuses, activity, now)
+    return venue_rows(statuses, activity, now, speed_of(ctx.clock))
 
 
 async def tick_forever(ctx: WebContext) -> None:

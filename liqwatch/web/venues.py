@@ -30,7 +30,9 @@ def freshest(statuses: Sequence[Status], now: int) -> dict[str, tuple[VenueStatu
     return found
 
 
-def state_of(state: VenueStatus | None, running: bool, now: int) -> str:
+def state_of(state: VenueStatus | None, running: bool, now: int, speed: float = 1.0) -> str:
+    """`speed`: how fast the clock `now` comes from runs (feed.clock.speed_of): a venue's silence
+    bound is wall time."""
     if state is not None and closed_note(state.venue):
         return "closed"
     if state is not None and state.not_covered and running:
@@ -40,7 +42,7 @@ def state_of(state: VenueStatus | None, running: bool, now: int) -> str:
     if not state.connected:
         return "down"
     spec = REGISTRY.get(state.venue)
-    silence_ms = (spec.silence_s if spec is not None else 60.0) * 1000
+    silence_ms = (spec.silence_s if spec is not None else 60.0) * 1000 * speed
     since = state.last_data_ts or state.connected_since
     if since is not None and now - since > silence_ms:
         return "silent"
@@ -62,7 +64,9 @@ def write_failures(statuses: Sequence[Status], now: int) -> dict[str, Any]:
     }
 
 
-def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], now: int) -> list[dict[str, Any]]:
+def venue_rows(
+    statuses: Sequence[Status], activity: Sequence[VenueActivity], now: int, speed: float = 1.0
+) -> list[dict[str, Any]]:
     live = freshest(statuses, now)
     stored = {a.venue: a for a in activity}
     names = [v for v in REGISTRY if v in live or v in stored] or list(REGISTRY)
@@ -70,7 +74,7 @@ def venue_rows(statuses: Sequence[Status], activity: Sequence[VenueActivity], no
     for venue in names:
         state, running = live.get(venue, (None, False))
         act = stored.get(venue)
-        status = "closed" if closed_note(venue) else state_of(state, running, now)
+        status = "closed" if closed_note(venue) else state_of(state, running, now, speed)
         rows.append(
             {
                 "venue": venue,
