@@ -261,10 +261,6 @@ def _event(
         else:
             qty = filled * contract_size
             coin_price = price / price_unit
-            both = order.z + price_text
-            if usd_quoted and ("_" in both or "".join(both.split()) != both):
-                # float() reads "1.5 " and "1_0.5"; the exact product would misread them (15, 1050)
-                raise BadNumber(f"z and price must be plain decimal text: {order.z!r}, {price_text!r}")
             usd = exact_product2(order.z, price_text) if usd_quoted else None
         event_id = f"{id_prefix}{order.T}:{order.S}:{number_key(order.z)}"
         return Liquidation(venue, order.s, coin, side, coin_price, qty, usd, order.T, recv_ts, SAMPLED, event_id)
