@@ -82,3 +82,33 @@ def history_ranks_json(ranks: HistoryRanks) -> dict[str, object]:
     if ranks.best is not None:
         doc["best"] = msgspec.to_builtins(ranks.best) | {"is_record": ranks.best.is_record}
     return doc
+
+
+class ImportedDays(msgspec.Struct, frozen=True):
+    """Imported aggregate history of one coin by UTC day, on one named basis (for the daily chart)."""
+
+    basis: str  # "Coinalyze, 6 exchanges", "CoinGlass, every exchange it aggregates"
+    days: list[tuple[int, float, float]]  # (UTC day start ms, long USD, short USD), oldest first
+
+
+def imported_days(store: Store, coin: str, since: int, until: int) -> ImportedDays | None:
+    """The stored aggregate family of `coin` that knows the most whole days in [since, until), None
+    when none does. Its exchanges are those known on at least 95% of the days the best-covered one
+    is; a day counts only when every one of them is known (never a partial sum under a full name)."""
+    best: ImportedDays | None = None
+    for basis in b.aggregate_bases(store.aggregates(coin, since=since - DAY_MS, until=until)):
+        lanes = {v: {d: pair for d, pair in lane.items() if since <= d < until} for v, lane in basis.lanes.items()}
+        widest = max((len(lane) for lane in lanes.values()), default=0)
+        chosen = sorted(v for v, lane in lanes.items() if lane and len(lane) >= 0.95 * widest)
+        if not chosen:
+            continue
+        shared = set.intersection(*(set(lanes[v]) for v in chosen))
+        days = [(d, sum(lanes[v][d][0] for v in chosen), sum(lanes[v][d][1] for v in chosen)) for d in sorted(shared)]
+        if days and (best is None or len(days) > len(best.days)):
+            best = ImportedDays(b.basis_name(basis, chosen), days)
+    return best
+
+
+def imported_coins(store: Store) -> list[str]:
+    """The coins the store holds imported aggregate history of."""
+    return sorted({s.coin for s in store.aggregate_series()})

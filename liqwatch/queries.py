@@ -314,9 +314,22 @@ def history(
 
 
 from liqwatch.analytics.basis import HistoryRanks  # noqa: E402
-from liqwatch.history_reads import history_ranks, history_ranks_json, history_ranks_of  # noqa: E402
+from liqwatch.history_reads import (  # noqa: E402
+    history_ranks,
+    history_ranks_json,
+    history_ranks_of,
+    imported_coins,
+    imported_days,
+)
 
-__all__ = ["HistoryRanks", "history_ranks", "history_ranks_json", "history_ranks_of"]
+__all__ = [
+    "HistoryRanks",
+    "history_ranks",
+    "history_ranks_json",
+    "history_ranks_of",
+    "imported_coins",
+    "imported_days",
+]
 
 
 # --- liquidation levels (analytics.levels) ---------------------------------------------------------

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from liqwatch import queries
 from liqwatch.analytics.basis import last_complete, period_at
+from liqwatch.analytics.history import DAY_MS
 from liqwatch.web import params
 from liqwatch.web.api import json_response
 from liqwatch.web.context import WebContext
@@ -51,5 +52,35 @@ def history_router(ctx: WebContext) -> APIRouter:
         name = params.coin_param("coin", coin) if coin else None
         ranks = queries.history_ranks(ctx.store, period, span, side, name)
         return json_response(queries.history_ranks_json(ranks))
+
+    @router.get(
+        "/imported",
+        summary="Imported aggregate history of one coin by UTC day, on one named basis (the daily chart)",
+        description=(
+            "From the aggregate series `liqwatch import`/`backfill` stored (Coinalyze, CoinGlass), kept apart "
+            "from liqwatch's own events: the series knowing the most whole days in [since, until), with "
+            "`basis` naming it. Without `coin`: `coins` lists the coins that have such history."
+        ),
+    )
+    def imported(
+        coin: str | None = Query(None, description="One coin, e.g. BTC.", pattern=COIN_PATTERN),
+        since: str | None = Query(
+            None, description="Start: ISO 8601 or epoch ms (default: until − 365d).", pattern=TIME_PATTERN
+        ),
+        until: str | None = Query(
+            None, description="End (exclusive): ISO 8601 or epoch ms (default: now).", pattern=TIME_PATTERN
+        ),
+    ) -> Response:
+        if coin is None:
+            return json_response({"coins": queries.imported_coins(ctx.store)})
+        name = params.coin_param("coin", coin)
+        lo, hi = params.time_range(since, until)
+        hi = ctx.clock() if hi is None else hi
+        lo = hi - 365 * DAY_MS if lo is None else lo
+        if lo >= hi:
+            raise ParamError("since", "must be before until")
+        found = queries.imported_days(ctx.store, name, lo, hi)
+        points = [] if found is None else [{"ts": d, "long_usd": lu, "short_usd": su} for d, lu, su in found.days]
+        return json_response({"coin": name, "basis": None if found is None else found.basis, "points": points})
 
     return router

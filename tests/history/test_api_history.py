@@ -4,6 +4,7 @@ series where they do not; the same document the CLI prints."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -99,3 +100,30 @@ def test_the_report_of_a_calendar_period(client: TestClient) -> None:
 def test_the_far_future_is_a_422_not_a_500(client: TestClient) -> None:
     response = client.get("/api/history/rank", params={"period": "month", "on": "9999-12-15T00:00:00Z"})
     assert response.status_code == 422, response.text
+
+
+def test_imported_daily_history_for_the_daily_chart(client: TestClient, store: DuckDBStore) -> None:
+    """/api/history/imported: the aggregate series that knows the most whole days, named; without a
+    coin, the coins that have one. Exchanges of a family are summed only on days all of them know."""
+    assert client.get("/api/history/imported").json() == {"coins": ["BTC"]}
+    doc = client.get("/api/history/imported", params={"coin": "BTC", "since": T0 + 5 * D, "until": T0 + 8 * D}).json()
+    assert doc["basis"] == "Coinalyze, Binance"
+    assert doc["points"] == [{"ts": T0 + k * D, "long_usd": 500.0 + k, "short_usd": 1.0} for k in (5, 6, 7)]
+    assert client.get("/api/history/imported", params={"coin": "ETH"}).json()["basis"] is None
+    assert client.get("/api/history/imported", params={"coin": "B-T"}).status_code == 422
+
+
+def test_imported_days_never_sum_part_of_a_family(tmp_path: Path) -> None:
+    with DuckDBStore(tmp_path / "f.duckdb") as s:
+        rows = [
+            AggregateRow("coinalyze", v, "ETH", D, T0 + k * D, 10.0, 20.0)
+            for v in ("Binance", "OKX")
+            for k in range(20)
+        ]
+        rows.append(AggregateRow("coinalyze", "Bybit", "ETH", D, T0 + 3 * D, 1.0, 1.0))  # one day only
+        rows = [r for r in rows if not (r.venues == "OKX" and r.start_ts == T0 + 7 * D)]  # OKX misses a day
+        s.write_aggregates(rows)
+        found = queries.imported_days(s, "ETH", T0, T0 + 20 * D)
+    assert found is not None and found.basis == "Coinalyze, 2 exchanges"  # Bybit (one day) is not chosen
+    assert [d for d, _, _ in found.days] == [T0 + k * D for k in range(20) if k != 7]
+    assert found.days[0][1:] == (20.0, 40.0)

@@ -6,11 +6,13 @@ status dot is green only while a venue is collected, and an empty or old store r
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from liqwatch.aggregates import ALL, AggregateRow
 from liqwatch.model import Liquidation
 from liqwatch.store.duckdb import DuckDBStore
 from tests.web.dashboard_helpers import LiveServer
@@ -187,7 +189,7 @@ def test_an_empty_or_old_store_reads_as_such(browser: Any, tmp_path: Path) -> No
             for w in ("1h", "24h"):
                 card = page.locator(f'.card[data-window="{w}"]')
                 assert "none" in (card.locator(".split").get_attribute("class") or "")
-                assert card.locator('[data-field="largest"]').text_content() == "no liquidations in this window"
+                assert card.locator('[data-field="largest"]').text_content() == "no liquidation recorded in this window"
             assert value(page, '.card[data-window="24h"] [data-field="count"]') == 0
             assert page.is_visible('[data-testid="chart-empty"]')
             labels = page.evaluate("[...document.querySelectorAll('#chart .u-axis')].map(a => a.textContent)")
@@ -202,3 +204,31 @@ def test_an_empty_or_old_store_reads_as_such(browser: Any, tmp_path: Path) -> No
             assert console.errors == []
         finally:
             context.close()
+
+
+def test_the_daily_chart_shows_imported_history_by_its_basis(browser: Any, tmp_path: Path) -> None:
+    """A store holding only imported aggregate history (a new install after `liqwatch import` of
+    CoinGlass): the daily chart says which coin has it, and with that coin picked draws its days,
+    naming the source; never adds it to liqwatch's own events."""
+    day = 86_400_000
+    today = int(time.time() * 1000) // day * day
+    rows = [AggregateRow("coinglass", ALL, "BTC", day, today - k * day, 1e6 * k, 2e6 * k) for k in range(1, 11)]
+    with DuckDBStore(tmp_path / "agg.duckdb") as store, LiveServer(store) as bare:
+        store.write_aggregates(rows)
+        context, page, console = open_page(browser, bare, 1280, 800)
+        try:
+            basis = page.locator('[data-testid="daily-basis"]')
+            page.wait_for_function("() => document.querySelector('#daily-chart').dataset.imported === '0'")
+            assert "imported daily history of BTC: pick the coin" in (basis.text_content() or "")
+            page.select_option("#coin", "BTC")
+            page.wait_for_function("() => document.querySelector('#daily-chart').dataset.imported === '10'")
+            text = basis.text_content() or ""
+            assert "10 days liqwatch did not record, from imported history (CoinGlass" in text
+            assert document_covered(page) == "0"  # liqwatch's own events: none
+            assert console.errors == []
+        finally:
+            context.close()
+
+
+def document_covered(page: Any) -> str:
+    return str(page.evaluate("document.querySelector('#daily-chart').dataset.covered"))

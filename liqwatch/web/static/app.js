@@ -215,7 +215,7 @@
         big.title = `${e.symbol} ${e.side} ${fmtUsd(e.usd)} on ${venueName(e.venue)} at ${fmtStamp(e.ts)}`;
       } else {
         big.dataset.value = "";
-        big.append(s.count ? "largest: unpriced" : "no liquidations in this window");
+        big.append(s.count ? "largest: unpriced" : "no liquidation recorded in this window");
       }
       card.classList.toggle("none", !s.count);
       card.title = s.unpriced_count ? `${s.unpriced_count} liquidations without a USD price are counted but not summed` : "";
@@ -587,25 +587,40 @@
     if (!daily) return;
     const end = Math.floor(serverNow() / DAY_MS) * DAY_MS + DAY_MS; // the end of today (UTC)
     const start = end - state.daysRange * DAY_MS;
-    const doc = await api(`/api/history?interval=1d&since=${start}&until=${end}${coinParam()}`);
+    const [doc, imported] = await Promise.all([
+      api(`/api/history?interval=1d&since=${start}&until=${end}${coinParam()}`),
+      // imported aggregate history (Coinalyze, CoinGlass) is per coin and kept apart from liqwatch's
+      // own events: it fills only the days they do not cover, and the line below names both bases
+      api(state.coin === ALL ? "/api/history/imported" : `/api/history/imported?since=${start}&until=${end}${coinParam()}`),
+    ]);
     const xs = [], shorts = [], longs = [];
     const byDay = new Map((doc.points || []).map((p) => [p.ts, p]));
-    let first = null, covered = 0;
+    const importedDay = new Map((imported.points || []).map((p) => [p.ts, p]));
+    let first = null, covered = 0, filled = 0;
     for (let t = start; t < end; t += DAY_MS) {
       // a point is stamped with its bucket's end; a day without one stored liquidation is blank:
       // the store cannot tell a quiet day from a day nothing was collected, so it never draws a zero
       const p = byDay.get(t + DAY_MS) || byDay.get(t);
       const seen = p && (p.long_count || 0) + (p.short_count || 0) > 0;
+      const other = seen ? null : importedDay.get(t);
       xs.push(t / 1000);
-      shorts.push(seen ? p.short_usd || 0 : null);
-      longs.push(seen ? -(p.long_usd || 0) : null);
+      shorts.push(seen ? p.short_usd || 0 : other ? other.short_usd : null);
+      longs.push(seen ? -(p.long_usd || 0) : other ? -other.long_usd : null);
       if (seen) { covered++; if (first === null) first = t; }
+      if (other) filled++;
     }
     daily.setData([xs, shorts, longs]);
     const basis = doc.basis || "liqwatch's own events";
-    $("#daily-basis").textContent = covered
-      ? `${basis} · ${covered} of ${state.daysRange} days hold stored liquidations, the first ${fmtDate(first)} · days without any are blank, not zero`
-      : `no stored liquidations in the last ${state.daysRange} days (${basis})`;
+    const parts = [];
+    if (covered) parts.push(`${basis} · ${covered} of ${state.daysRange} days hold stored liquidations, the first ${fmtDate(first)}`);
+    if (filled) parts.push(`${filled} days liqwatch did not record, from imported history (${imported.basis}, ${state.coin})`);
+    for (const c of imported.coins || []) addOption($("#coin"), c, c); // the hint's coins can be picked
+    const hint = state.coin === ALL && (imported.coins || []).length
+      ? ` · imported daily history of ${(imported.coins || []).join(", ")}: pick the coin to see it` : "";
+    $("#daily-basis").textContent = parts.length
+      ? `${parts.join(" · ")} · days without any are blank, not zero${hint}`
+      : `no stored liquidations in the last ${state.daysRange} days (${basis})${hint}`;
+    $("#daily-chart").dataset.imported = String(filled);
     $("#daily-chart").dataset.days = String(xs.length);
     $("#daily-chart").dataset.covered = String(covered);
     $("#daily-scope").textContent = "· " + coinWords();
@@ -659,7 +674,7 @@
       shareCell(c.long_usd, c.short_usd),
       numEl("td", "count", c.count, fmtInt(c.count), "num"),
     ]));
-    $("#coins-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(7, "no liquidations in this window")]));
+    $("#coins-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(7, "no liquidation recorded in this window")]));
     updateCoinChoices((doc.coins || []).map((c) => c.coin));
   }
   async function loadExchanges() {
@@ -670,7 +685,7 @@
       shareCell(x.long_usd, x.short_usd),
       numEl("td", "count", x.count, fmtInt(x.count), "num"),
     ]));
-    $("#exchanges-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(6, "no liquidations in this window")]));
+    $("#exchanges-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(6, "no liquidation recorded in this window")]));
   }
   async function loadLargest() {
     const since = serverNow() - WINDOW_MS[state.tableWindow];
@@ -682,7 +697,7 @@
       numEl("td", "usd", e.usd, fmtUsd(e.usd), "num " + (e.side === "long" ? "l" : "s")),
       el("td", { text: venueName(e.venue) }),
     ]));
-    $("#largest-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(5, "no liquidations in this window")]));
+    $("#largest-table tbody").replaceChildren(...(rows.length ? rows : [emptyRow(5, "no liquidation recorded in this window")]));
   }
   function renderVenues(venues) {
     state.venuesLive = (venues || []).filter((v) => v.state === "connected").length;
