@@ -57,9 +57,7 @@ async def coinalyze(
     plan = []
     for chunk in chunks:
         task = f"coinalyze:{coin}:{interval}:{hashlib.sha1(','.join(chunk).encode()).hexdigest()[:12]}"
-        done = store.mark(task)
-        report.resumed = report.resumed or (done is not None and done > since)
-        start = max(since, done or since) // step * step
+        start = report.resume(since, store.mark(task)) // step * step
         plan.append((task, chunk, list(src.windows(start, until, src.COINALYZE_WINDOW_MS[interval]))))
     with Steps(f"Coinalyze {coin} {interval}", sum(len(w) for _, _, w in plan), progress) as bar:
         for task, chunk, spans in plan:
@@ -101,9 +99,7 @@ async def coinglass(
     until = now // step * step
     venues = ",".join(x.strip() for x in exchanges.split(",") if x.strip())
     task = f"coinglass:{coin}:{interval}:{venues}"
-    done = store.mark(task)
-    report.resumed = done is not None and done > since
-    start = max(since, done or since) // step * step
+    start = report.resume(since, store.mark(task)) // step * step
     spans = list(src.windows(start, until, src.COINGLASS_LIMIT * step))
     with Steps(f"CoinGlass {coin} {interval}", len(spans), progress) as bar:
         for lo, hi in spans:

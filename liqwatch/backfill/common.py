@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from liqwatch.feed.rest import RestClient, RestError
+from liqwatch.model import Liquidation
 from liqwatch.venues.base import BadFrame, RestRequest
 
 T = TypeVar("T")
@@ -35,6 +36,18 @@ class BackfillReport:
     candles: int = 0
     resumed: bool = False
     notes: list[str] = field(default_factory=list)
+
+    def resume(self, since: int, done: int | None) -> int:
+        """Where a task starts: `since`, or later where its mark says it got to (then noted as resumed)."""
+        start = max(since, done or since)
+        self.resumed = self.resumed or start > since
+        return start
+
+    def publish(self, publish: Callable[[list[Liquidation]], int], events: list[Liquidation]) -> None:
+        """Write parsed events (`publish` returns how many were new) and count both."""
+        if events:
+            self.events += len(events)
+            self.stored += publish(events)
 
     def describe(self) -> str:
         parts = [f"{self.source}: {self.requests:,} request{'s' * (self.requests != 1)}"]

@@ -79,11 +79,8 @@ class _TardisSink:
                 self.flush()
 
     def flush(self) -> None:
-        if self.batch:
-            events = list(self.batch.values())
-            self.report.events += len(events)
-            self.report.stored += self.publish(events)
-            self.batch.clear()
+        self.report.publish(self.publish, list(self.batch.values()))
+        self.batch.clear()
 
 
 async def _tardis_day(http: httpx.AsyncClient, url: str, headers: dict[str, str], sink: _TardisSink) -> bool:
@@ -216,8 +213,7 @@ async def okx_backfill(
     with Steps("OKX", len(families), progress) as bar:
         for family in families:
             task = f"okx:{family}"
-            floor = max(since, store.mark(task) or since)
-            report.resumed = report.resumed or floor > since
+            floor = report.resume(since, store.mark(task))
             after = ""
             while True:
                 if report.requests:
@@ -227,9 +223,7 @@ async def okx_backfill(
                     client, base, request, report, lambda body: okx.parse_rest_liquidations(body, now, catalogue)
                 )
                 fresh = plausible([e for e in events if e.ts > floor], report)
-                if fresh:
-                    report.events += len(fresh)
-                    report.stored += publish(fresh)
+                report.publish(publish, fresh)
                 if not events:
                     break
                 oldest = min(e.ts for e in events)
@@ -260,17 +254,14 @@ async def deribit_backfill(
     with Steps("Deribit", len(currencies), progress) as bar:
         for currency in currencies:
             task = f"deribit:{currency}"
-            start = max(since, store.mark(task) or since)
-            report.resumed = report.resumed or start > since
+            start = report.resume(since, store.mark(task))
             request: RestRequest | None = deribit.backfill_request(currency, start, now)
             while request is not None:
                 if report.requests:
                     await sleep(pace)
                 parsed, request = await fetch(client, base, request, report, _deribit_page(request, now, catalogue))
                 events = plausible(parsed, report)
-                if events:
-                    report.events += len(events)
-                    report.stored += publish(events)
+                report.publish(publish, events)
                 done = int(request.params["start_timestamp"]) if request is not None else now
                 store.write_mark(task, done, now)
             bar.step(f"Deribit {currency}")
