@@ -181,7 +181,8 @@ class _Market(_Totals):
     def _period_noun(self) -> str:
         if self.length == DAY_MS and self.at % DAY_MS == 0:
             return "for a single day"
-        return f"for a {words.period_adjective(self.length)} period"
+        adjective = words.period_adjective(self.length)
+        return f"for {words.article(adjective)} {adjective} period"
 
     def _past_when(self, p: PastPeriod) -> str:
         if self.length == DAY_MS and self.at % DAY_MS == 0:

@@ -283,7 +283,7 @@ class _Totals(_StateBase):
         usd = b.events("largest.usd", "largest", e.usd, words.money(e.usd), s, at)
         b.derived("largest.id", e.id, e.id, "id", "id of the largest event", ["largest.usd"])
         text = (
-            f"The largest single liquidation was a {usd} {e.side} position in the "
+            f"The largest single liquidation was {words.article(words.money(e.usd))} {usd} {e.side} position in the "
             f"{words.instrument(e.symbol, e.coin)} on {words.venue_name(e.venue)}, at {self.when(e.ts)}"
         )
         coin = self.main.by_coin.get(e.coin)

@@ -120,6 +120,8 @@ def _set_sentence(book: Book, inputs: Inputs, cli: str) -> str:
         )
     noun = "wallet" if holding == 1 else "wallets"
     if len(sizes) == 1:
+        if holding == wallets.members.get(wallets.sets[0][0], 0):  # "11 of the 11" reads as a slip
+            return f"All {sizes[0]} watched wallets held positions."
         return f"{held} of the {sizes[0]} watched wallets held positions."
     return f"{held} {noun} of the watched sets held positions."
 

@@ -59,6 +59,15 @@ def join(items: list[str]) -> str:
 # --- money and numbers: liqwatch.money is the one house style -----------------------------------
 
 money = _money.prose  # observed sums in text: "$748.3 million"
+
+
+def article(figure: str) -> str:
+    """ "a" or "an" before a figure as it is read aloud: "an $8 million", "an $11.2 million", "an
+    $18,000", "an 8-hour"; "a $1.2 billion", "a $180,000", "a 24-hour"."""
+    digits = figure.lstrip("$").split(",")[0].split(".")[0].split(" ")[0].split("-")[0]
+    return "an" if digits.startswith("8") or digits in ("11", "18") else "a"
+
+
 money_short = _money.table  # tables: "$748.3M"
 estimate = _money.estimate  # modelled amounts: "about $960,000"
 count = _money.count

@@ -191,3 +191,22 @@ def test_no_wallet_section_when_the_last_poll_is_stale(scenario: tuple[str, int,
     db, at, _ = scenario
     doc = report(db, at + 5 * H)
     assert all(s["key"] != "wallets" for s in doc["sections"])
+
+
+def test_every_watched_wallet_holding_reads_all_not_n_of_n() -> None:
+    from types import SimpleNamespace
+
+    from liqwatch.report.common import Book
+    from liqwatch.report.model import WalletInputs
+    from liqwatch.report.sections_wallets import _set_sentence
+
+    def sentence(holding: int) -> str:
+        positions = [SimpleNamespace(wallet=f"0x{k}") for k in range(holding)]
+        wallets = WalletInputs(positions, [("abc", RULE)], {"abc": 4})  # type: ignore[arg-type]
+        book = Book()
+        text = _set_sentence(book, SimpleNamespace(wallets=wallets), "liqwatch wallets pnl")  # type: ignore[arg-type]
+        assert book.figures["wallets.holding"].value == holding and book.figures["wallets.set.0.members"].value == 4
+        return text
+
+    assert sentence(4) == "All 4 watched wallets held positions."
+    assert sentence(3) == "3 of the 4 watched wallets held positions."
