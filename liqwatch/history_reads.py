@@ -96,7 +96,7 @@ def imported_days(store: Store, coin: str, since: int, until: int) -> ImportedDa
     when none does. Its exchanges are those known on at least 95% of the days the best-covered one
     is; a day counts only when every one of them is known (never a partial sum under a full name)."""
     best: ImportedDays | None = None
-    for basis in b.aggregate_bases(store.aggregates(coin, since=since - DAY_MS, until=until)):
+    for basis in b.aggregate_bases(store.aggregates(coin, since=since, until=until)):
         lanes = {v: {d: pair for d, pair in lane.items() if since <= d < until} for v, lane in basis.lanes.items()}
         widest = max((len(lane) for lane in lanes.values()), default=0)
         chosen = sorted(v for v, lane in lanes.items() if lane and len(lane) >= 0.95 * widest)
