@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from liqwatch import import_kinds, tardis
+from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD
 from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_block
 from liqwatch.model import Liquidation
 from liqwatch.venues import REGISTRY
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from liqwatch.catalogue_history import CatalogueTimeline
 
 
+_encode = msgspec.json.Encoder().encode
 _ts = attrgetter("ts")
 _recv_ts = attrgetter("recv_ts")
 _usd = attrgetter("usd")
@@ -49,6 +51,23 @@ class Outcome(msgspec.Struct):
     unpriced: int = 0
     letters: list[DeadLine] = msgspec.field(default_factory=list)
     skipped: dict[str, int] = msgspec.field(default_factory=dict)  # Tardis rows of exchanges not read
+
+
+def unstorable(event: Liquidation) -> str | None:
+    """Why no store can hold the event (a time beyond int64, an absurd USD value), or None."""
+    if not 0 < event.ts <= MAX_TS or not 0 <= event.recv_ts <= MAX_TS:
+        return f"event time {event.ts} / receive time {event.recv_ts} is not epoch ms a store can hold"
+    if event.usd is not None and not _usd_storable(event.usd):
+        return f"usd {event.usd!r} is not a value a store holds (at most 9.2e10 per event)"
+    return None
+
+
+def _usd_storable(usd: float) -> bool:
+    """The stores' test (store.event_arrow.usd_units): finite, and at most MAX_UNITS once in units."""
+    try:
+        return abs(round(usd * UNITS_PER_USD)) <= MAX_UNITS
+    except (ValueError, OverflowError):
+        return False
 
 
 def shown(raw: bytes) -> str:
@@ -125,9 +144,10 @@ def _journal_chunk(
 
 
 def _plausible(events: list[Liquidation], max_ahead_ms: int) -> bool:
-    """No event of the chunk would be refused for its time: none before 2017 or beyond what a store
-    holds, none stamped more than max_ahead_ms after its receive time (every parser gives its
-    events the receive time it was called with, so this is refuse_implausible_time's test)."""
+    """No event of the chunk would be refused: none before 2017 or beyond what a store holds, none
+    stamped more than max_ahead_ms after its receive time (every parser gives its events the
+    receive time it was called with, so this is refuse_implausible_time's test). No USD value is
+    beyond what a store holds either: every parse refuses one over venues.base.MAX_USD (1e10)."""
     times: list[int] = list(map(_ts, events))
     ahead: int = max(map(sub, times, map(_recv_ts, events)))
     return min(times) >= PLAUSIBLE_SINCE_TS and max(times) <= MAX_TS and ahead <= max_ahead_ms
@@ -141,9 +161,9 @@ def _journal_chunk_checked(
     letters: list[DeadLine],
     max_ahead_ms: int,
 ) -> Outcome:
-    """_journal_chunk's events frame by frame, for a chunk where some event's time is refused: a
-    frame with an implausible time (refuse_implausible_time), or an event time no store can hold
-    (beyond int64), is a dead letter with its line. The letters of unknown venues and frames that
+    """_journal_chunk's events frame by frame, for a chunk where some event is refused: a frame with
+    an implausible time (refuse_implausible_time), or an event no store can hold (unstorable: a time
+    beyond int64, an absurd USD value), is a dead letter with its line. The letters of unknown venues and frames that
     failed to parse are kept, and those frames not parsed again."""
     failed = {d.line for d in letters}
     events: list[Liquidation] = []
@@ -158,11 +178,11 @@ def _journal_chunk_checked(
             letters.append(DeadLine(name, lineno, str(exc), record.frame, record.venue, ts, False))
             continue
         for event in found:
-            if 0 < event.ts <= MAX_TS:
+            problem = unstorable(event)
+            if problem is None:
                 events.append(event)
             else:
-                reason = f"event time {event.ts} is not epoch ms a store can hold"
-                letters.append(DeadLine(name, lineno, reason, record.frame, record.venue, ts, False))
+                letters.append(DeadLine(name, lineno, problem, record.frame, record.venue, ts, False))
     letters.sort(key=_line)
     return Outcome(events, len(records), letters=letters)
 
@@ -181,6 +201,9 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
             found = spec.parse(raw, 0, timeline.base)
             for event in found:
                 refuse_implausible_time([event], event.ts)
+                problem = unstorable(event)
+                if problem is not None:
+                    raise BadFrame(problem)
         except BadFrame as exc:
             out.letters.append(DeadLine(name, first + offset, str(exc), shown(raw), spec.id, None, False))
             continue
@@ -197,7 +220,7 @@ def _tardis_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimelin
         lines = _lines_of(text)
     out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=False)
     if out.events and not _plausible(out.events, max_ahead_ms):
-        # an event's time is refused: the chunk again, row by row, so the dead letters say which
+        # an event is refused: the chunk again, row by row, so the dead letters say which
         out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=True)
     return out
 
@@ -258,7 +281,12 @@ def _tardis_lines(
             if parse is None:
                 parse = parsers[venue] = REGISTRY[venue].parse
             found = parse(frame, recv_ts, catalogue)
-            out.events += refuse_implausible_time(found, recv_ts, max_ahead_ms) if checked else found
+            if checked:
+                found = refuse_implausible_time(found, recv_ts, max_ahead_ms)
+                problem = next(filter(None, map(unstorable, found)), None)
+                if problem is not None:
+                    raise BadFrame(problem)
+            out.events += found
         except (BadFrame, tardis.BadRow) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line, venue, None, False))
     return out

@@ -11,38 +11,42 @@ collector keeps beside its journal, else the catalogue given (cache, bundled sna
 instruments a file's own catalogue brought are then kept in the store, so the data carries them.
 
 A file is read in chunks of whole lines (import_chunks.read_chunk, the pure core: decode, parse,
-dead letters). Three threads share the work, each on what the others do not need Python's lock
-for: one reads and inflates the file a chunk or two ahead (read_ahead), this one decodes and
-parses, and one writes batches of events to the store (_Writer), whose work is mostly DuckDB's.
+dead letters). The work is shared so that each part runs beside the others, not between them:
+one thread reads and inflates the file a chunk or two ahead (read_ahead); worker processes, one a
+core, decode and parse the chunks (import_pool: that work holds Python's lock, so threads could
+not share it), or this thread does on one core or for a few megabytes; and one thread writes
+batches of events to the store (_Writer), whose work is mostly DuckDB's.
 
-Never loses a line, never lies: every line that cannot be read and every frame that fails to parse
-is written to the dead-letter file with its file, line number and reason, and counted; it costs
-only itself (a block of journal lines is decoded again line by line; a store batch an event cannot
-enter is written again without it). A file that is no known kind is refused before anything is
+Never loses a line, never lies: every line that cannot be read, every frame that fails to parse
+and every event no store can hold (import_chunks.unstorable) is written to the dead-letter file
+with its file, line number and reason, and counted; it costs only itself (a block of journal
+lines is decoded again line by line). A file that is no known kind is refused before anything is
 imported (import_kinds.Unreadable); a file of which no line could be read is reported unreadable.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Queue
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from liqwatch import import_kinds
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
-from liqwatch.feed.journal import MAX_TS, DamagedStream, JournalRecord, line_count, newline_blocks
+from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, read_chunk
+from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
 from liqwatch.read_ahead import read_ahead
-from liqwatch.store.base import Store, StoreError
+from liqwatch.store.base import Store
 from liqwatch.venues.base import MAX_AHEAD_MS
 
 BATCH = 150_000  # events per store write: more than a DuckDB row group (122,880 rows), which then goes
@@ -150,17 +154,17 @@ class _Writer:
     def __init__(self, store: Store, also: Callable[[list[Liquidation]], object] | None = None) -> None:
         self.store = store
         self.also = also  # given every batch once the store took it
-        self.rejected: list[tuple[str, Liquidation, str]] = []  # (file, event, reason): read after close
         self.stored = 0
         self.repriced = 0
-        self._queue: Queue[tuple[str, list[Liquidation]] | None] = Queue(maxsize=1)
+        self._queue: Queue[list[Liquidation] | Any] = Queue(maxsize=1)  # None: no more
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="liqwatch-import-writer", daemon=True)
         self._thread.start()
 
-    def put(self, file: str, events: list[Liquidation]) -> None:
+    def put(self, events: list[Liquidation] | Any) -> None:
+        """Events to write: a list, or an Arrow table of them (event_arrow.event_table)."""
         self._raise()
-        self._queue.put((file, events))
+        self._queue.put(events)
 
     def close(self) -> None:
         self._queue.put(None)
@@ -177,39 +181,20 @@ class _Writer:
             if self._error is not None:
                 continue  # drain: the error is raised in the importing thread
             try:
-                self._write(*item)
+                self._write(item)
             except BaseException as exc:
                 self._error = exc
 
-    def _write(self, file: str, events: list[Liquidation]) -> None:
+    def _write(self, events: list[Liquidation] | Any) -> None:
         before = getattr(self.store, "repriced", 0)
-        try:
+        # every event is one a store holds (read_chunk refused the others): an error is the store's own
+        if isinstance(events, list):
             self.stored += self.store.write_events(events)
-        except (ValueError, OverflowError, StoreError):
-            # An event no store can hold (a time beyond int64, an absurd USD value) fails its whole
-            # batch, which is rolled back: write the others, dead-letter exactly the ones refused.
-            good = [event for event in events if _unstorable(event) is None]
-            if len(good) == len(events):
-                raise  # not the events' fault (the store's own error): the import stops and says so
-            for event in events:
-                problem = _unstorable(event)
-                if problem is not None:
-                    self.rejected.append((file, event, problem))
-            self.stored += self.store.write_events(good)
-            events = good
+        else:  # an Arrow table (import_pool's workers make them for a store that takes them)
+            self.stored += self.store.write_event_table(events)  # type: ignore[attr-defined]
         self.repriced += getattr(self.store, "repriced", 0) - before
         if self.also is not None:
             self.also(events)
-
-
-def _unstorable(event: Liquidation) -> str | None:
-    from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD
-
-    if not 0 < event.ts <= MAX_TS or not 0 <= event.recv_ts <= MAX_TS:
-        return f"event time {event.ts} / receive time {event.recv_ts} outside what a store holds"
-    if event.usd is not None and not abs(event.usd) * UNITS_PER_USD <= MAX_UNITS:
-        return f"usd {event.usd!r} is not a value a store holds (at most 9.2e10 per event)"
-    return None
 
 
 def import_files(
@@ -221,17 +206,44 @@ def import_files(
     progress: bool = False,
     coin: str | None = None,
     max_ahead_ms: int = MAX_AHEAD_MS,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import the files (their kinds decided by import_kinds; a file of no kind is reported
     unreadable and skipped here: the CLI refuses it before calling this). An event stamped more
     than `max_ahead_ms` after its receive time (or before 2017) is refused as implausible
-    (venues.base.implausible_time)."""
+    (venues.base.implausible_time). `workers`: processes that read the chunks (0: this one does;
+    default: one a core, when there is enough to read to make up for starting them)."""
     paths = list(files)
     report = ImportReport(dead_letters=dead_letters)
     letters = DeadLetterFile(dead_letters)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
-    total = sum(p.stat().st_size for p in paths)
     plans = _plan(paths, timeline, report, letters)
+    size = sum(p.stat().st_size for p in paths if str(p) in plans)
+    pool = _pool(plans, workers, size, tables=hasattr(store, "write_event_table"))
+    try:
+        with getattr(store, "one_thread", contextlib.nullcontext)():
+            brought = _import_events(paths, plans, store, pool, report, letters, coin, max_ahead_ms, progress)
+    finally:
+        if pool is not None:
+            pool.close()
+    report.dead_letter_count = letters.count
+    if brought:
+        store.adopt_instruments(list(brought.values()))  # only where the store knew none
+    return report
+
+
+def _import_events(
+    paths: list[Path],
+    plans: dict[str, Plan],
+    store: Store,
+    pool: ChunkPool | None,
+    report: ImportReport,
+    letters: DeadLetterFile,
+    coin: str | None,
+    max_ahead_ms: int,
+    progress: bool,
+) -> dict[tuple[str, str], Instrument]:
+    """import_files' files, in turn; returns the instruments the catalogues beside them brought."""
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -240,11 +252,11 @@ def import_files(
         disable=not progress,
         transient=True,
     )
-    writer = _Writer(store)
+    writer = _Writer(store)  # its thread starts after the pool's workers are forked
     brought: dict[tuple[str, str], Instrument] = {}
     try:
         with bar:
-            task = bar.add_task("importing", total=total)
+            task = bar.add_task("importing", total=sum(p.stat().st_size for p in paths))
             for path in paths:
                 plan = plans.get(str(path))
                 if plan is None:
@@ -256,24 +268,16 @@ def import_files(
                 if kind in import_kinds.NOT_EVENTS:
                     _import_other(path, kind, store, report, coin)
                 else:
-                    _import_one(path, kind, file_timeline, writer, letters, report, max_ahead_ms)
+                    _import_one(path, kind, file_timeline, writer, letters, report, max_ahead_ms, pool)
                 bar.advance(task, path.stat().st_size)
     finally:
         try:
             writer.close()
         finally:
-            for file, event, reason in writer.rejected:
-                report.bad_frames += 1
-                report.events -= 1
-                _problem(report, f"{file}: event {event.id}: {reason}")
-                letters.write(DeadLine(file, 0, reason, _encode(event).decode(), event.venue, event.recv_ts, False))
             letters.close()
     report.stored = writer.stored
     report.repriced = writer.repriced
-    report.dead_letter_count = letters.count
-    if brought:
-        store.adopt_instruments(list(brought.values()))  # only where the store knew none
-    return report
+    return brought
 
 
 CHUNK_BYTES = 1 << 20  # decompressed bytes of lines decoded and parsed as one chunk
@@ -297,6 +301,14 @@ def _plan(
         beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
         plans[str(path)] = (kind, beside, timeline.under(beside) if beside is not None else timeline)
     return plans
+
+
+def _pool(plans: dict[str, Plan], workers: int | None, size: int, tables: bool) -> ChunkPool | None:
+    """The worker processes that read the event files' chunks, or None (this process reads them)."""
+    if workers is None:
+        workers = default_workers() if size >= MIN_PARALLEL_BYTES else 0
+    timelines = {name: timeline for name, (kind, _, timeline) in plans.items() if kind not in import_kinds.NOT_EVENTS}
+    return ChunkPool(timelines, workers, tables) if workers > 0 and timelines else None
 
 
 def _import_other(path: Path, kind: str, store: Store, report: ImportReport, coin: str | None) -> None:
@@ -364,12 +376,13 @@ def _import_one(
     letters: DeadLetterFile,
     report: ImportReport,
     max_ahead_ms: int = MAX_AHEAD_MS,
+    pool: ChunkPool | None = None,
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
     # reading and inflating the file (mostly outside Python's lock) runs a chunk or two ahead
     chunks = read_ahead(_chunks(path, tail), name="liqwatch-import-reader")
-    _import_chunks(name, kind, chunks, tail, timeline, writer, letters, report, max_ahead_ms)
+    _import_chunks(name, kind, chunks, tail, timeline, writer, letters, report, max_ahead_ms, pool=pool)
 
 
 def _import_chunks(
@@ -383,16 +396,23 @@ def _import_chunks(
     report: ImportReport,
     max_ahead_ms: int = MAX_AHEAD_MS,
     batch_size: int = BATCH,
+    pool: ChunkPool | None = None,
 ) -> None:
     """The chunks of one source `name` (a file): (first line number, whole lines as bytes, how many
-    lines) → events to the store, counted in `report`."""
+    lines) → events to the store, counted in `report`; read by the pool's workers when given."""
     outcomes = (
-        (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count) for first, data, count in chunks
+        pool.outcomes(kind, name, chunks, max_ahead_ms)
+        if pool is not None
+        else (
+            (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count, None)
+            for first, data, count in chunks
+        )
     )
     batch: list[Liquidation] = []
+    tables: list[Any] = []  # the events as Arrow tables, when a pool's workers made them
     frames = bad = lines = 0
     skipped: dict[str, int] = {}
-    for outcome, count in outcomes:
+    for outcome, count, table in outcomes:
         lines += count
         frames += outcome.frames
         report.unpriced += outcome.unpriced
@@ -401,11 +421,14 @@ def _import_chunks(
             _letter(report, letters, letter)
         for exchange, n in outcome.skipped.items():
             skipped[exchange] = skipped.get(exchange, 0) + n
-        batch += outcome.events
-        if len(batch) >= batch_size:
-            _flush(name, batch, writer, report)
-            batch = []
-    _flush(name, batch, writer, report)
+        if table is None:
+            batch += outcome.events
+        else:
+            tables.append(table)
+        if len(batch) >= batch_size or sum(t.num_rows for t in tables) >= batch_size:
+            _flush(batch, tables, writer, report)
+            batch, tables = [], []
+    _flush(batch, tables, writer, report)
     for letter in tail:
         bad += 1
         _letter(report, letters, letter)
@@ -474,8 +497,14 @@ def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> 
     letters.write(letter)
 
 
-def _flush(file: str, batch: list[Liquidation], writer: _Writer, report: ImportReport) -> None:
+def _flush(batch: list[Liquidation], tables: list[Any], writer: _Writer, report: ImportReport) -> None:
     """Queue a batch for the store and count its events."""
     if batch:
         report.events += len(batch)
-        writer.put(file, batch)
+        writer.put(batch)
+    if tables:
+        import pyarrow as pa
+
+        table = pa.concat_tables(tables)
+        report.events += table.num_rows
+        writer.put(table)

@@ -18,9 +18,17 @@ from liqwatch.instruments import bundled
 from liqwatch.store.base import StoreError
 
 
-def import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: str, coin: str | None = None) -> None:
+def import_paths(
+    settings: Settings,
+    paths: list[Path],
+    *,
+    quiet: bool,
+    verb: str,
+    coin: str | None = None,
+    workers: int | None = None,
+) -> None:
     """`liqwatch import` (verb "import") and `liqwatch reprice` (verb "reprice") of `paths`;
-    `coin`: the coin of a CoinGlass file whose name does not say it."""
+    `coin`: the coin of a CoinGlass file whose name does not say it; `workers`: see import_files."""
     from liqwatch.cli.common import err, fail, open_store
     from liqwatch.state_files import where_now
 
@@ -53,6 +61,7 @@ def import_paths(settings: Settings, paths: list[Path], *, quiet: bool, verb: st
                 progress=not quiet and err.is_terminal,
                 coin=coin,
                 max_ahead_ms=int(settings.max_event_ahead_s * 1000),
+                workers=workers,
             )
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
             raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None

@@ -57,6 +57,16 @@ def import_(
         str | None, typer.Option("--coin", help="The coin of a CoinGlass file whose name does not say it.")
     ] = None,
     max_event_ahead: AheadOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes that decode and parse the files (default: one a core, for more than 2 MB of files; "
+            "0: this process alone).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Replay capture journals or Tardis CSV files through the venue parsers into the store; load
     aggregate liquidation history and candles.
@@ -67,7 +77,7 @@ def import_(
     from liqwatch.cli.importing import import_paths
 
     settings = settings_from(db, config_file, max_event_ahead_s=max_event_ahead)
-    import_paths(settings, files, quiet=quiet, verb="import", coin=coin)
+    import_paths(settings, files, quiet=quiet, verb="import", coin=coin, workers=workers)
 
 
 @app.command()

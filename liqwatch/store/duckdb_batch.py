@@ -10,29 +10,21 @@ all; pyarrow is imported on the first big batch.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import Any
 
 import duckdb
 
-from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD
 from liqwatch.model import Liquidation
-from liqwatch.store import schema
+from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS, event_columns, table_of, usd_units
 
 SMALL_BATCH_ROWS = 512  # events: up to this many rows go in as SQL parameters, more as Arrow
 SMALL_TABLE_ROWS = 10_000  # other tables: the whole instrument catalogue (a few thousand rows) too
 _CHUNK = 128  # rows per INSERT … VALUES statement
 
-EVENT_COLUMNS = (*schema.EVENT_COLUMNS, "usd_units")
-
 # Arrow types of the columns that may be all None in one write (the others are inferred); by name
 # so that pyarrow is imported only when a big batch needs it.
 _ARROW_KINDS: dict[str, dict[str, str]] = {
-    "events": {
-        **dict.fromkeys(("venue", "symbol", "coin", "side", "coverage", "id"), "string"),
-        **dict.fromkeys(("price", "qty", "usd"), "float64"),
-        **dict.fromkeys(("ts", "recv_ts", "usd_units"), "int64"),
-    },
+    "events": ARROW_TYPES,
     "wallet_polls": {"ts": "int64", "account_value": "float64", "positions": "int64"},
     "wallet_positions": {
         **dict.fromkeys(("venue_pnl", "liquidation_px", "leverage", "margin_used", "funding_since_open"), "float64"),
@@ -89,14 +81,19 @@ class Batch:
             con.execute("DROP TABLE IF EXISTS _batch")
 
     def _arrow(self) -> Any:
-        import pyarrow as pa  # only here: see the module docstring
+        columns = [v if isinstance(v, list) else list(v) for v in self._columns_of()]
+        return table_of(columns, self.columns, _ARROW_KINDS.get(self.table, {}))
 
-        kinds = _ARROW_KINDS.get(self.table, {})
-        arrays = [
-            pa.array(list(values), getattr(pa, kinds[name])() if name in kinds else None)
-            for name, values in zip(self.columns, self._columns_of(), strict=True)
-        ]
-        return pa.Table.from_arrays(arrays, names=list(self.columns))
+
+class TableBatch(Batch):
+    """Events already in an Arrow table of EVENT_COLUMNS (event_arrow.event_table)."""
+
+    def __init__(self, table: Any) -> None:
+        super().__init__("events", EVENT_COLUMNS, table.num_rows, list, list, small_up_to=-1)
+        self._table = table
+
+    def _arrow(self) -> Any:
+        return self._table
 
 
 def rows_batch(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> Batch:
@@ -105,15 +102,7 @@ def rows_batch(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) 
 
 def event_batch(events: list[Liquidation]) -> Batch:
     """The events (sorted, distinct) with their exact usd_units; ValueError for a usd no store holds."""
-    usd = list(map(attrgetter("usd"), events))
-    try:
-        units = [None if u is None else round(u * UNITS_PER_USD) for u in usd]
-    except (ValueError, OverflowError):
-        bad = next(e for e in events if e.usd is not None and not (abs(e.usd) < float("inf")))
-        raise ValueError(f"event {bad.id!r} has usd {bad.usd!r}: not finite") from None
-    present = [u for u in units if u is not None]
-    if present and max(max(present), -min(present)) > MAX_UNITS:
-        raise ValueError("usd out of range (more than 9.2e10 USD in one event)")
+    _, units = usd_units(events)  # checked now, not when the batch is attached
 
     def rows() -> list[tuple[Any, ...]]:
         return [
@@ -121,9 +110,4 @@ def event_batch(events: list[Liquidation]) -> Batch:
             for e, u in zip(events, units, strict=True)
         ]
 
-    def columns() -> list[list[Any]]:
-        # map(attrgetter) builds a column without a Python frame per event: ~40% faster
-        named = [usd if name == "usd" else list(map(attrgetter(name), events)) for name in schema.EVENT_COLUMNS]
-        return [*named, units]
-
-    return Batch("events", EVENT_COLUMNS, len(events), rows, columns)
+    return Batch("events", EVENT_COLUMNS, len(events), rows, lambda: event_columns(events))

@@ -93,7 +93,9 @@ def batch_rows(events: Sequence[Liquidation]) -> list[Liquidation]:
     if len(set(ids)) == len(ids):  # the usual batch: checked at C speed, no per-event Python
         times = list(map(_by_ts, events))
         return list(events) if times == sorted(times) else sorted(events, key=_by_ts)
-    unique = {e.id: e for e in reversed(events)}
+    unique: dict[str, Liquidation] = {}
+    for event in events:
+        unique.setdefault(event.id, event)  # in the order of first occurrence
     return sorted(unique.values(), key=_by_ts)
 
 
