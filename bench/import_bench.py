@@ -10,6 +10,7 @@ Printed, interleaved over `--runs` rounds (the machine is shared: the best round
 - parse only: the frames, already in memory, through the venue parser (the reference rate);
 - import: a gzip capture journal of those frames → `import_files` → a fresh DuckDB file (read,
   decode, parse, dedup, store, rollups), and the same file again (every event already stored);
+  then into a fresh file with no worker processes (`--workers 0`: decoded and parsed in process);
 - Tardis CSV: the .csv.gz through `import_files` into a fresh DuckDB file.
 
     python bench/import_bench.py                       # 500,000 frames, 3 rounds
@@ -128,7 +129,9 @@ def parse_only(frames: list[tuple[int, str]], catalogue: Catalogue) -> Rate:
     return timed(len(frames), work)
 
 
-def imported(files: list[Path], db: Path, catalogue: Catalogue, n: int, again: bool) -> list[Rate]:
+def imported(
+    files: list[Path], db: Path, catalogue: Catalogue, n: int, again: bool, workers: int | None = None
+) -> list[Rate]:
     """Rates of a fresh import, and of the same files again (when `again`)."""
     rates: list[Rate] = []
     with DuckDBStore(db) as store:
@@ -137,7 +140,7 @@ def imported(files: list[Path], db: Path, catalogue: Catalogue, n: int, again: b
 
             def work() -> None:
                 nonlocal report
-                report = import_files(files, store, catalogue=catalogue)
+                report = import_files(files, store, catalogue=catalogue, workers=workers)
 
             rates.append(timed(n, work))
             assert report is not None and report.frames == n and not report.bad_frames, report
@@ -172,6 +175,9 @@ def main() -> None:
             rates = {"parse only": parse_only(frames, catalogue)}
             fresh, again = imported([journal], Path(tmp) / "j.duckdb", catalogue, n, True)
             rates["import, fresh store"], rates["import, all already stored"] = fresh, again
+            (rates["import, fresh store, one process (--workers 0)"],) = imported(
+                [journal], Path(tmp) / "o.duckdb", catalogue, n, False, workers=0
+            )
             (rates["Tardis CSV import, fresh store"],) = imported(
                 [csv_path], Path(tmp) / "t.duckdb", catalogue, rows, False
             )

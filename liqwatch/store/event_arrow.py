@@ -58,8 +58,22 @@ def table_of(columns: list[list[Any]], names: tuple[str, ...], types: dict[str, 
 
 
 def event_table(events: list[Liquidation]) -> Any:
-    """The events as an Arrow table of EVENT_COLUMNS; ValueError for a usd no store holds."""
-    return table_of(event_columns(events), EVENT_COLUMNS, ARROW_TYPES)
+    """The events as an Arrow table of EVENT_COLUMNS; ValueError for a usd no store holds. The
+    units are usd_units' (round half to even of usd × 1e8), computed by Arrow: a quarter of the time."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    named = [list(map(attrgetter(name), events)) for name in schema.EVENT_COLUMNS]
+    table = table_of(named, schema.EVENT_COLUMNS, ARROW_TYPES)
+    try:
+        units = pc.cast(pc.round(pc.multiply(table.column("usd"), float(UNITS_PER_USD))), pa.int64())
+    except pa.ArrowInvalid:
+        usd_units(events)  # names the event
+        raise
+    largest = pc.max(pc.abs(units)).as_py()
+    if largest is not None and largest > MAX_UNITS:
+        raise ValueError("usd out of range (more than 9.2e10 USD in one event)")
+    return table.append_column("usd_units", units)
 
 
 def distinct_sorted(table: Any) -> Any:

@@ -9,12 +9,9 @@ import gzip
 import itertools
 import json
 from pathlib import Path
-from typing import Any
 
 import msgspec
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from liqwatch import import_kinds, importer
@@ -24,13 +21,11 @@ from liqwatch.feed.journal import JournalRecord
 from liqwatch.import_chunks import read_chunk
 from liqwatch.import_pool import ChunkPool, default_workers
 from liqwatch.importer import ImportReport, import_files
-from liqwatch.model import LONG, SHORT, Liquidation
 from liqwatch.sim.tape import scenario_tape
 from liqwatch.store.base import EventFilter, Store, StoreError
 from liqwatch.store.duckdb import DuckDBStore
-from liqwatch.store.event_arrow import distinct_sorted, event_table
+from liqwatch.store.event_arrow import event_table
 from liqwatch.store.postgres import PostgresStore
-from liqwatch.store.shared import batch_rows
 from liqwatch.tardis import HEADER
 from tests.sim.helpers import NOW, sim_catalogue
 
@@ -173,27 +168,3 @@ def test_the_cli_takes_a_number_of_workers(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["import", str(journal), "--db", str(tmp_path / "x.duckdb"), "--workers", "-1"])
     assert refused.exit_code == 2 and "greater than or equal to 0" in " ".join(refused.stderr.split())
     assert default_workers() in (0, *range(2, 9))
-
-
-def event(i: int, ts: int, key: int) -> Liquidation:
-    return Liquidation(
-        "okx",
-        "BTC-USDT-SWAP",
-        "BTC",
-        LONG if i % 2 else SHORT,
-        90_000.5,
-        0.01 * i,
-        900.005 * i,
-        ts,
-        ts + 1,
-        "complete",
-        f"okx:{key}",
-    )
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 30)), min_size=0, max_size=60))
-def test_distinct_sorted_is_batch_rows_for_a_table(pairs: list[tuple[int, int]]) -> None:
-    events = [event(i, NOW + t, key) for i, (t, key) in enumerate(pairs, start=1)]
-    as_table: Any = distinct_sorted(event_table(events))
-    assert as_table.equals(event_table(batch_rows(events)))
