@@ -1,7 +1,8 @@
 """The `import` and `reprice` commands' work: files → kinds → the importer → one-line messages.
 
 Exit codes: 0 imported (dead letters are reported, not fatal); 1 a file of which not one line could
-be read; 2 a path that cannot be imported at all (nothing is imported then).
+be read; 2 a path that cannot be imported at all (nothing is imported then); 3 the store failed
+part-way (disk full, …): the batches written before it are kept, and importing again finishes.
 """
 
 from __future__ import annotations
@@ -64,7 +65,9 @@ def import_paths(
                 workers=workers,
             )
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
-            raise fail(escape(f"{exc} (batches written before it are stored; import again to finish)")) from None
+            raise fail(
+                escape(f"{exc} (batches written before it are stored; import again to finish)"), code=3
+            ) from None
         still = store.unpriced_count() if verb == "reprice" else None
     err.print(report.describe(), highlight=False, markup=False, soft_wrap=True)
     if still is not None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import subprocess
 from pathlib import Path
 
 import msgspec
 import pytest
 from typer.testing import CliRunner
 
-from liqwatch import import_kinds, importer
+from liqwatch import import_kinds, import_pool, importer
 from liqwatch.catalogue_history import CatalogueTimeline
 from liqwatch.cli import app
 from liqwatch.feed.journal import JournalRecord
@@ -168,3 +169,25 @@ def test_the_cli_takes_a_number_of_workers(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["import", str(journal), "--db", str(tmp_path / "x.duckdb"), "--workers", "-1"])
     assert refused.exit_code == 2 and "greater than or equal to 0" in " ".join(refused.stderr.split())
     assert default_workers() in (0, *range(2, 9))
+
+
+def test_a_full_disk_stops_the_import_with_code_3_and_keeps_what_was_written(tmp_path: Path) -> None:
+    mount = tmp_path / "fs"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        journal = tmp_path / "big.jsonl.gz"
+        lines = (json.dumps({"ts": NOW + i + 3, "venue": "binance_usdm", "frame": binance(i)}) for i in range(400_000))
+        journal.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n", 1))
+        db = mount / "s.duckdb"
+        assert journal.stat().st_size > import_pool.MIN_PARALLEL_BYTES  # read by worker processes
+        result = CliRunner().invoke(app, ["import", str(journal), "--db", str(db), "-q"])
+        assert result.exit_code == 3, result.stderr
+        message = " ".join(result.stderr.split())
+        assert "import again to finish" in message and "Traceback" not in message
+        with DuckDBStore(db, read_only=True) as store:
+            assert 0 < store.count() < 400_000  # the batches before the failure
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
