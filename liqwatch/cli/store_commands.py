@@ -72,7 +72,8 @@ def import_(
     aggregate liquidation history and candles.
 
     Importing twice changes nothing (but for events stored unpriced that are now priced).
-    Exits 1 when a file could not be read at all, 2 when a file is of no known kind (nothing imported),
+
+    Exits 1 when a file could not be read at all; 2 when a file is of no known kind (nothing imported);
     3 when the store failed part-way (disk full: what was written stays; import again to finish).
     """
     from liqwatch.cli.importing import import_paths
