@@ -92,7 +92,7 @@ class ChunkPool:
     ) -> None:
         global _timelines, _ring
         if tables:
-            import pyarrow  # noqa: F401  once here rather than in every worker (~0.2 s each)
+            import pyarrow.compute  # noqa: F401  once here rather than in every worker (~0.2 s each)
         self.workers = workers
         self.tables = tables
         self._slots = 2 * workers  # chunks in flight: every worker busy, one waiting each
