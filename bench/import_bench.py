@@ -9,7 +9,8 @@ liquidations CSV (.csv.gz) and imported, for the backfill path.
 Printed, interleaved over `--runs` rounds (the machine is shared: the best round of each is kept):
 - parse only: the frames, already in memory, through the venue parser (the reference rate);
 - import: a gzip capture journal of those frames → `import_files` → a fresh DuckDB file (read,
-  decode, parse, dedup, store, rollups), and the same file again (every event already stored);
+  decode, parse, dedup, store, rollups, the closing checkpoint), and the same file again (every
+  event already stored);
   then into a fresh file with no worker processes (`--workers 0`: decoded and parsed in process);
 - Tardis CSV: the .csv.gz through `import_files` into a fresh DuckDB file.
 
@@ -132,18 +133,19 @@ def parse_only(frames: list[tuple[int, str]], catalogue: Catalogue) -> Rate:
 def imported(
     files: list[Path], db: Path, catalogue: Catalogue, n: int, again: bool, workers: int | None = None
 ) -> list[Rate]:
-    """Rates of a fresh import, and of the same files again (when `again`)."""
+    """Rates of a fresh import, and of the same files again (when `again`), each as `liqwatch import`
+    does it: the store opened, the files imported, the store closed (DuckDB's closing checkpoint)."""
     rates: list[Rate] = []
-    with DuckDBStore(db) as store:
-        for _ in range(2 if again else 1):
-            report = None
+    for _ in range(2 if again else 1):
+        report = None
 
-            def work() -> None:
-                nonlocal report
+        def work() -> None:
+            nonlocal report
+            with DuckDBStore(db) as store:
                 report = import_files(files, store, catalogue=catalogue, workers=workers)
 
-            rates.append(timed(n, work))
-            assert report is not None and report.frames == n and not report.bad_frames, report
+        rates.append(timed(n, work))
+        assert report is not None and report.frames == n and not report.bad_frames, report
     db.unlink()
     return rates
 
