@@ -15,7 +15,7 @@ dead letters). The work is shared so that each part runs beside the others, not 
 one thread reads and inflates the file a chunk or two ahead (read_ahead); worker processes, one a
 core, decode and parse the chunks (import_pool: that work holds Python's lock, so threads could
 not share it), or this thread does on one core or for a few megabytes; and one thread writes
-batches of events to the store (_Writer), whose work is mostly DuckDB's.
+batches of events to the store (StoreWriter), whose work is mostly DuckDB's.
 
 Never loses a line, never lies: every line that cannot be read, every frame that fails to parse
 and every event no store can hold (import_chunks.unstorable) is written to the dead-letter file
@@ -28,12 +28,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from queue import Queue
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -43,15 +41,13 @@ from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
 from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, read_chunk
 from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
+from liqwatch.import_writer import StoreWriter
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
 from liqwatch.read_ahead import read_ahead
 from liqwatch.store.base import Store
 from liqwatch.venues.base import MAX_AHEAD_MS
 
-BATCH = 122_880  # events per store write: one DuckDB row group, which goes straight to the database file;
-# a part of one goes through the write-ahead log and is written again by the closing checkpoint (measured:
-# batches of 150,000 took 60 % more CPU, the checkpoint 0.3 s after 500,000 events instead of 0.01 s)
 KEEP_PROBLEMS = 1000
 
 
@@ -148,93 +144,6 @@ def _problem(report: ImportReport, text: str) -> None:
         report.problems.append(text)
 
 
-class _Writer:
-    """Writes batches of exactly `batch_size` events (the rest at close) to the store on a thread of
-    its own, so the store's work (mostly outside Python's lock) overlaps the parsing of the next
-    batch. One batch waits at most."""
-
-    def __init__(
-        self, store: Store, also: Callable[[list[Liquidation]], object] | None = None, batch_size: int = BATCH
-    ) -> None:
-        self.store = store
-        self.also = also  # given every batch once the store took it
-        self.batch_size = batch_size
-        self.stored = 0
-        self.repriced = 0
-        self._events: list[Liquidation] = []  # not sent yet
-        self._tables: list[Any] = []  # not sent yet: Arrow tables of events
-        self._table_rows = 0
-        self._queue: Queue[list[Liquidation] | Any] = Queue(maxsize=1)  # None: no more
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="liqwatch-import-writer", daemon=True)
-        self._thread.start()
-
-    def add(self, events: list[Liquidation] | Any) -> None:
-        """Events to write: a list, or an Arrow table of them (event_arrow.event_table)."""
-        size = self.batch_size
-        if isinstance(events, list):
-            self._events += events
-            while len(self._events) >= size:
-                self._put(self._events[:size])
-                del self._events[:size]
-            return
-        self._tables.append(events)
-        self._table_rows += events.num_rows
-        if self._table_rows >= size:
-            import pyarrow as pa
-
-            table = pa.concat_tables(self._tables)
-            while table.num_rows >= size:
-                self._put(table.slice(0, size))
-                table = table.slice(size)
-            self._tables, self._table_rows = [table], table.num_rows
-
-    def close(self, write_rest: bool = True) -> None:
-        """Write what is left (unless the import failed: not `write_rest`), then stop; raises the
-        store's error, if any."""
-        try:
-            if self._events and write_rest:
-                self._put(self._events)
-            if self._table_rows and write_rest:
-                import pyarrow as pa
-
-                self._put(pa.concat_tables(self._tables))
-        finally:
-            self._events, self._tables, self._table_rows = [], [], 0
-            self._queue.put(None)
-            self._thread.join()
-        self._raise()
-
-    def _put(self, batch: list[Liquidation] | Any) -> None:
-        self._raise()
-        self._queue.put(batch)
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # drain: the error is raised in the importing thread
-            try:
-                self._write(item)
-            except BaseException as exc:
-                self._error = exc
-
-    def _write(self, events: list[Liquidation] | Any) -> None:
-        before = getattr(self.store, "repriced", 0)
-        # every event is one a store holds (read_chunk refused the others): an error is the store's own
-        if isinstance(events, list):
-            self.stored += self.store.write_events(events)
-        else:  # an Arrow table (import_pool's workers make them for a store that takes them)
-            self.stored += self.store.write_event_table(events)  # type: ignore[attr-defined]
-        self.repriced += getattr(self.store, "repriced", 0) - before
-        if self.also is not None:
-            self.also(events)
-
-
 def import_files(
     files: Iterable[Path],
     store: Store,
@@ -290,7 +199,7 @@ def _import_events(
         disable=not progress,
         transient=True,
     )
-    writer = _Writer(store)  # its thread starts after the pool's workers are forked
+    writer = StoreWriter(store)  # its thread starts after the pool's workers are forked
     brought: dict[tuple[str, str], Instrument] = {}
     try:
         with bar:
@@ -415,7 +324,7 @@ def _import_one(
     path: Path,
     kind: str,
     timeline: CatalogueTimeline,
-    writer: _Writer,
+    writer: StoreWriter,
     letters: DeadLetterFile,
     report: ImportReport,
     max_ahead_ms: int = MAX_AHEAD_MS,
@@ -434,7 +343,7 @@ def _import_chunks(
     chunks: Iterable[tuple[int, bytes, int]],
     tail: list[DeadLine],
     timeline: CatalogueTimeline,
-    writer: _Writer,
+    writer: StoreWriter,
     letters: DeadLetterFile,
     report: ImportReport,
     max_ahead_ms: int = MAX_AHEAD_MS,
@@ -495,7 +404,7 @@ def import_records(
     report = ImportReport()
     letters = DeadLetterFile(None)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
-    writer = _Writer(store, also, batch_size=4 * chunk)
+    writer = StoreWriter(store, also, batch_size=4 * chunk)
 
     def chunks() -> Iterator[tuple[int, bytes, int]]:
         lines: list[bytes] = []
