@@ -1,12 +1,14 @@
 """The `import` and `reprice` commands' work: files → kinds → the importer → one-line messages.
 
 Exit codes: 0 imported (dead letters are reported, not fatal); 1 a file of which not one line could
-be read; 2 a path that cannot be imported at all (nothing is imported then); 3 the store failed
-part-way (disk full, …): the batches written before it are kept, and importing again finishes.
+be read; 2 a path that cannot be imported at all (nothing is imported then); 3 the import stopped
+part-way (the store failed: disk full, …; a worker process died): the batches written before it
+are kept, and importing again finishes.
 """
 
 from __future__ import annotations
 
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from rich.markup import escape
@@ -67,6 +69,12 @@ def import_paths(
         except StoreError as exc:  # the store's own failure (disk full, …): what was written stays
             raise fail(
                 escape(f"{exc} (batches written before it are stored; import again to finish)"), code=3
+            ) from None
+        except BrokenProcessPool:  # a worker killed (out of memory, …): what was written stays
+            raise fail(
+                "a worker process of the import died (killed, or out of memory?); batches written before it are "
+                "stored: import again to finish, with --workers 1 or 0 to use less memory",
+                code=3,
             ) from None
         still = store.unpriced_count() if verb == "reprice" else None
     err.print(report.describe(), highlight=False, markup=False, soft_wrap=True)

@@ -74,7 +74,7 @@ def import_(
     Importing twice changes nothing (but for events stored unpriced that are now priced).
 
     Exits 1 when a file could not be read at all; 2 when a file is of no known kind (nothing imported);
-    3 when the store failed part-way (disk full: what was written stays; import again to finish).
+    3 when it stopped part-way (the store failed, a worker process died): what was written stays.
     """
     from liqwatch.cli.importing import import_paths
 

@@ -8,7 +8,11 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+import os
+import signal
 import subprocess
+import threading
+import time
 from pathlib import Path
 
 import msgspec
@@ -191,3 +195,45 @@ def test_a_full_disk_stops_the_import_with_code_3_and_keeps_what_was_written(tmp
             assert 0 < store.count() < 400_000  # the batches before the failure
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def forked_children() -> list[int]:
+    """The pids of this process's forked children (its command line: not a server a fixture started)."""
+    found = []
+    ours = Path("/proc/self/cmdline").read_bytes()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if ppid == os.getpid() and cmdline == ours:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_worker_stops_the_import_with_code_3_and_one_line(tmp_path: Path) -> None:
+    journal = tmp_path / "big.jsonl.gz"
+    lines = (json.dumps({"ts": NOW + i + 3, "venue": "binance_usdm", "frame": binance(i)}) for i in range(300_000))
+    journal.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n", 1))
+    killed: list[int] = []
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 30
+        while not killed and time.monotonic() < deadline:
+            for pid in forked_children():
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                break
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    try:
+        result = CliRunner().invoke(app, ["import", str(journal), "--db", str(tmp_path / "s.duckdb"), "-q"])
+    finally:
+        killer.join()
+    assert killed, "no worker process was seen"
+    assert result.exit_code == 3, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "a worker process of the import died" in message and "Traceback" not in message
