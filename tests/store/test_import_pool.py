@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from liqwatch.store.event_arrow import event_table
 from liqwatch.store.postgres import PostgresStore
 from liqwatch.tardis import HEADER
 from tests.sim.helpers import NOW, sim_catalogue
+from tests.tmpfs import tmpfs
 
 VENUES = ("binance_usdm", "okx", "bybit", "deribit", "bitget", "gate", "bitfinex", "kraken_futures", "htx")
 
@@ -176,12 +176,7 @@ def test_the_cli_takes_a_number_of_workers(tmp_path: Path) -> None:
 
 
 def test_a_full_disk_stops_the_import_with_code_3_and_keeps_what_was_written(tmp_path: Path) -> None:
-    mount = tmp_path / "fs"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "fs", "3m") as mount:
         journal = tmp_path / "big.jsonl.gz"
         lines = (json.dumps({"ts": NOW + i + 3, "venue": "binance_usdm", "frame": binance(i)}) for i in range(400_000))
         journal.write_bytes(gzip.compress("\n".join(lines).encode() + b"\n", 1))
@@ -193,8 +188,6 @@ def test_a_full_disk_stops_the_import_with_code_3_and_keeps_what_was_written(tmp
         assert "import again to finish" in message and "Traceback" not in message
         with DuckDBStore(db, read_only=True) as store:
             assert 0 < store.count() < 400_000  # the batches before the failure
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def forked_children() -> list[int]:
