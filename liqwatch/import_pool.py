@@ -15,8 +15,8 @@ Otherwise the events come back as MessagePack (~0.2 µs an event to encode, ~0.4
 The workers are forked when the pool is made, before the importer starts its reader and writer
 threads, and inherit the timelines and a ring of shared memory: a chunk is copied into a slot of
 the ring and the worker told where (a pipe would cost ~0.6 µs of CPU a line on the two sides).
-Where fork is not how this platform starts processes, or one core is all there is, the import
-reads its chunks itself.
+Elsewhere than on Linux (fork without exec is unsafe on macOS, absent on Windows), or on one core,
+the import reads its chunks itself.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import mmap
 import multiprocessing
 import os
 import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -49,9 +50,15 @@ _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(Outcome).decode
 
 
+def supported() -> bool:
+    """Whether this platform forks workers safely: Linux (fork without exec is unsafe on macOS and
+    absent on Windows)."""
+    return sys.platform.startswith("linux")
+
+
 def default_workers() -> int:
     """The worker processes an import uses: one a core this process may run on (0: none)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not supported():
         return 0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, MAX_WORKERS) if cores > 1 else 0

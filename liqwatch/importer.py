@@ -36,7 +36,7 @@ from typing import BinaryIO
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from liqwatch import import_kinds
+from liqwatch import import_kinds, import_pool
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
 from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, read_chunk
@@ -259,6 +259,8 @@ def _pool(plans: dict[str, Plan], workers: int | None, size: int, tables: bool) 
     """The worker processes that read the event files' chunks, or None (this process reads them)."""
     if workers is None:
         workers = default_workers() if size >= MIN_PARALLEL_BYTES else 0
+    if not import_pool.supported():
+        workers = 0
     timelines = {name: timeline for name, (kind, _, timeline) in plans.items() if kind not in import_kinds.NOT_EVENTS}
     return ChunkPool(timelines, workers, tables) if workers > 0 and timelines else None
 

@@ -63,7 +63,7 @@ def import_(
             "--workers",
             min=0,
             help="Processes that decode and parse the files (default: one a core, for more than 2 MB of files; "
-            "0: this process alone).",
+            "0: this process alone; Linux only, elsewhere always 0).",
             show_default=False,
         ),
     ] = None,
