@@ -54,12 +54,19 @@ def _wait(condition: Any, seconds: float, failure: str) -> None:
     pytest.fail(failure)
 
 
+def _start(command: list[str], log: Path) -> subprocess.Popen[str]:
+    with log.open("w") as out:
+        return subprocess.Popen(command, stderr=out, text=True, env=ENV)
+
+
 def _get(url: str) -> Any:
     with urllib.request.urlopen(url, timeout=10) as response:
         return json.loads(response.read())
 
 
-def _answers(url: str) -> bool:
+def _answers(url: str, process: subprocess.Popen[str], log: Path) -> bool:
+    if process.poll() is not None:  # it stopped (a port taken since _free_port?): say why, now
+        pytest.fail(f"serve exited {process.returncode}: {log.read_text()[-2000:]}")
     try:
         _get(url)
         return True
@@ -71,6 +78,7 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
     sent_log = tmp_path / "sent.jsonl"
     runner = SimThread(SimConfig(scenario="crash", seed=6, speed=300, sent_log=sent_log, tick_s=0.2))
     processes: list[subprocess.Popen[str]] = []
+    logs = [tmp_path / f"process-{i}.log" for i in range(4)]  # files, not pipes: a full pipe blocks its writer
     try:
         with runner as sim:
             flags = sim.run_flags()[2:]  # the URL overrides; each collector picks its own venues
@@ -78,11 +86,11 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
             for group, state in zip(GROUPS, states, strict=True):
                 command = [sys.executable, "-m", "liqwatch", "run", "--venues", group, "--no-serve"]
                 command += ["--db", pg_dsn, "--state-dir", str(state), *flags]
-                processes.append(subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=ENV))
+                processes.append(_start(command, logs[len(processes)]))
             ports = [_free_port(), _free_port()]
             for port in ports:
                 command = [sys.executable, "-m", "liqwatch", "serve", "--db", pg_dsn, "--port", str(port)]
-                processes.append(subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=ENV))
+                processes.append(_start(command, logs[len(processes)]))
             status_files = [state / "status.json" for state in states]
             _wait(lambda: all(sum(_frames(f).values()) > 50 for f in status_files), 90, "collectors got no frames")
             runner.call(sim.pause())
@@ -93,8 +101,9 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
                 return all(got.get(v) == n for v, n in sent.items() if v in ",".join(GROUPS).split(","))
 
             _wait(received_all, 60, "the collectors did not receive every frame sent")
-            for port in ports:
-                _wait(lambda p=port: _answers(f"http://127.0.0.1:{p}/api/summary"), 60, "serve did not answer")
+            for port, server, log in zip(ports, processes[2:], logs[2:], strict=True):
+                url = f"http://127.0.0.1:{port}/api/summary"
+                _wait(lambda u=url, s=server, f=log: _answers(u, s, f), 60, "serve did not answer")
             expected, _ = parse_sent(read_sent(sent_log), sim_catalogue())
             with PostgresStore(pg_dsn, read_only=True) as pg:
                 _wait(lambda: pg.count() >= len({e.id for e in expected}), 30, "not everything was stored")
@@ -106,7 +115,7 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
             process.send_signal(signal.SIGINT)
         for process in processes:
             try:
-                process.communicate(timeout=60)
+                process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
     ids = [e.id for e in stored]
