@@ -50,7 +50,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive, refuse_padding
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.ids import number_key
 from liqwatch.venues.okx_rest import INST_TYPES, instrument_requests, parse_instruments, rest_rows_as_push
@@ -162,12 +162,13 @@ def _event(inst_id: str, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquid
             raise BadNumber(f"no side for a one-way (posSide {detail.posSide!r}) liquidation")
         price = positive(detail.bkPx, "bkPx")
         positive(detail.sz, "sz")
+        refuse_padding(detail.sz)  # like every venue's exact path: "1.5 " and "1_5" are no decimal
+        refuse_padding(detail.bkPx)
         ts_text = detail.ts
         if not (ts_text.isascii() and ts_text.isdigit()) or len(ts_text) > _MAX_MS_DIGITS or int(ts_text) <= 0:
             raise BadNumber(f"ts is not a positive ms timestamp: {ts_text!r}")
         ts = int(ts_text)
-        # the decimals the texts state (numbers.exact_product reads "1.5 " as 0.15): also the id's
-        sz, px = number_key(detail.sz), number_key(detail.bkPx)
+        sz, px = number_key(detail.sz), number_key(detail.bkPx)  # the decimals stated: also the id's
         inst = cat.resolve(VENUE, inst_id, derive)
         if inst is None:  # unlisted: priced only
             coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
@@ -279,7 +280,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         ok = 0.0 < in_qty < INF
                     if ok:
                         plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
-                        px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
+                        if plain and px.replace(".", "", 1).isdigit():
+                            px_key = px
+                        else:  # float() reads "1.5 " and "1_5": `_event` refuses them
+                            px_key = number_key(px)
+                            ok = px == px.strip() and "_" not in px
                 if not ok:
                     out.append(_event(inst_id, detail, recv_ts, cat))
                     check = True
