@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.venues import gate
+from liqwatch.venues import gate, gate_rest
 from liqwatch.venues.base import BadFrame, RestRequest
 from tests.conftest import shared_fixture
 from tests.venues.golden import FIXTURES, RECV_TS, encode
@@ -135,7 +135,7 @@ def test_shared_contract_info_push() -> None:
 
 def test_shared_subscribe_request_shape() -> None:
     doc = json.loads(shared_fixture("gate_ws_contract_info_subscribe_doc.json"))
-    ours = json.loads(gate.subscribe_frame("futures.contract_info", ["BTC_USDT"]))
+    ours = json.loads(gate_rest.subscribe_frame("futures.contract_info", ["BTC_USDT"]))
     assert set(ours) == set(doc) and ours["event"] == doc["event"] and ours["payload"] == doc["payload"]
 
 
