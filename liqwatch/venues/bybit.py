@@ -51,10 +51,7 @@ from liqwatch.venues.ids import number_key
 
 VENUE = "bybit"
 
-URLS = {
-    "linear": "wss://stream.bybit.com/v5/public/linear",
-    "inverse": "wss://stream.bybit.com/v5/public/inverse",
-}
+URLS = {"linear": "wss://stream.bybit.com/v5/public/linear", "inverse": "wss://stream.bybit.com/v5/public/inverse"}
 REST = "https://api.bybit.com"
 
 SIDES = {"Buy": LONG, "Sell": SHORT}  # position side → liquidated side

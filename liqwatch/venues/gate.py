@@ -40,27 +40,16 @@ import msgspec
 from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Liquidation, Side
 from liqwatch.numbers import POW10, BadNumber, exact_digits, positive
+from liqwatch.venues import gate_rest
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
-from liqwatch.venues.gate_rest import (
-    CHANNEL,
-    base_of,
-    connections,
-    derive,
-    instrument_requests,
-    parse_instruments,
-    ping,
-)
+from liqwatch.venues.gate_rest import CHANNEL, base_of, derive
 from liqwatch.venues.gate_rest import parse_contract_info as parse_contract_info  # re-exported: tests
 from liqwatch.venues.ids import number_key
 
 VENUE = "gate"
 
-URLS = {
-    "usdt": "wss://fx-ws.gateio.ws/v4/ws/usdt",
-    "btc": "wss://fx-ws.gateio.ws/v4/ws/btc",
-}
+URLS = {"usdt": "wss://fx-ws.gateio.ws/v4/ws/usdt", "btc": "wss://fx-ws.gateio.ws/v4/ws/btc"}
 REST = "https://api.gateio.ws"
-
 
 # UNCONFIRMED (research §8): a negative `size` is a sell liquidation order, which closes a LONG.
 NEGATIVE_SIZE_SIDE: Side = LONG
@@ -312,13 +301,13 @@ GATE_SPEC = VenueSpec(
     coverage=COMPLETE,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=gate_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=10.0, ping=ping),
+    heartbeat=Heartbeat(interval_s=10.0, ping=gate_rest.ping),
     silence_s=60.0,  # BTC_USD (btc-settled) trades less often than BTC_USDT
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=gate_rest.instrument_requests,
+    parse_instruments=gate_rest.parse_instruments,
     notes=NOTE,
     checked_parse=parser,
 )
