@@ -43,16 +43,9 @@ import msgspec
 from liqwatch.instruments import Catalogue
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
+from liqwatch.venues import bitmex_rest
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
-from liqwatch.venues.bitmex_rest import (
-    PING_INTERVAL_S,
-    coin_of,
-    connections,
-    derive,
-    instrument_requests,
-    parse_instruments,
-    ping,
-)
+from liqwatch.venues.bitmex_rest import coin_of, derive
 from liqwatch.venues.routes import INVERSE, LINEAR, PRICE_ONLY, Route, contract_route, price_only
 
 VENUE = "bitmex"
@@ -258,13 +251,13 @@ BITMEX_SPEC = VenueSpec(
     coverage=COMPLETE,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=bitmex_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=PING_INTERVAL_S, ping=ping),
+    heartbeat=Heartbeat(interval_s=bitmex_rest.PING_INTERVAL_S, ping=bitmex_rest.ping),
     silence_s=30.0,
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=bitmex_rest.instrument_requests,
+    parse_instruments=bitmex_rest.parse_instruments,
     notes=(
         "BitMEX publishes no liquidation timestamp (receive time is used) and sizes orders by their "
         "open quantity at insert; quanto contracts (e.g. ETHUSD) have no USD value."
