@@ -199,9 +199,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             inst_id = entry.instId
             if (entry.instType or arg.instType or ("OPTION" if inst_id.count("-") == 4 else "")) == "OPTION":
                 continue  # `bkPx` is a premium (an instId names an option by its five parts)
-            route = routes.get(inst_id)
-            if route is None:
-                route = routes[inst_id] = _route(inst_id, cat)
+            route = routes.get(inst_id) or routes.setdefault(inst_id, _route(inst_id, cat))
             mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
             for detail in entry.details:
                 side = _SIDES[detail.posSide].get(detail.side)
