@@ -266,9 +266,7 @@ def _event(
         size = positive(v, "v (size)")
         price = positive(p, "p (bankruptcy price)")
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
-        route = routes.get(symbol)
-        if route is None:
-            route = routes[symbol] = _route(symbol, cat)
+        route = routes.get(symbol) or routes.setdefault(symbol, _route(symbol, cat))
         mode, coin, divisor, contract_size, usd_quoted, _ = route
         qty: float | None = None
         usd: float | None = None
