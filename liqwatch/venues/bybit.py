@@ -16,15 +16,10 @@ Size: `v` is the executed size, `p` the BANKRUPTCY price (not a fill price).
   Linear vs inverse: the catalogue (`contractType` of /v5/market/instruments-info), else the
   documented symbol convention (`derive`); neither → unpriced (venues/base.py UNLISTED SYMBOLS).
 Coverage: complete. `allLiquidation` pushes every liquidation, batched every 500 ms (a frame may
-  carry several entries: each is an event). The deprecated v5 `liquidation.{symbol}` (at most one
-  per second per symbol, removed from the docs 2025-11-19) and pre-v5 v2 frames are parsed too, so
-  old captures import; their events are "sampled".
+  carry several entries: each is an event). The deprecated v5 and pre-v5 `liquidation.{symbol}`
+  frames (bybit_legacy.py) are parsed too, so old captures import; their events are "sampled".
 Id: `bybit:{s}:{T}:{S}:{v}:{p}` (research §0.5; v and p canonical, venues/ids.py, so Bybit's
-  "45171.00" and Tardis's "45171" agree); T falls back to the envelope `ts`. Deprecated and legacy
-  frames: the same fields under their names (symbol, updatedTime/time, side, size/qty, price).
-  Legacy pre-v5 (tardis 2021: `{"topic":"liquidation.BTCUSDT","data":{"symbol","side","price",
-  "qty","time"}}`) differ from deprecated v5 only in names: one struct reads both; v2 REST
-  liq-records (a list) carry JSON numbers.
+  "45171.00" and Tardis's "45171" agree); T falls back to the envelope `ts`.
 Subscriptions: one topic per symbol, no wildcard, a `tickers.*` topic per connection proves it
   alive; requests split to keep `args` within 21,000 characters (bybit_subscribe.py, UNCONFIRMED
   wording). Heartbeat: `{"op":"ping"}` every 20 s (idle connections are cut after ~10 min).
@@ -44,6 +39,7 @@ from liqwatch.instruments import Catalogue
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation
 from liqwatch.numbers import POW10, BadNumber, positive, text_of
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.bybit_legacy import OLD_TOPIC, OldEntry, old_entries
 from liqwatch.venues.bybit_rest import derive as derive  # re-exported: sim/tape.py, tests
 from liqwatch.venues.bybit_rest import instrument_requests, parse_instruments
 from liqwatch.venues.bybit_subscribe import connections
@@ -56,7 +52,6 @@ REST = "https://api.bybit.com"
 
 SIDES = {"Buy": LONG, "Sell": SHORT}  # position side → liquidated side
 LIQ_TOPIC = "allLiquidation."
-OLD_TOPIC = "liquidation."  # deprecated v5 and pre-v5 (v2): at most one per second per symbol
 
 _MAX_TS = 2**63 - 1
 _EXACT_INT = 2**53  # integers below this are exact in a double
@@ -74,16 +69,6 @@ class Entry(msgspec.Struct, frozen=True, gc=False):  # one `allLiquidation` entr
     T: int = 0  # updated time, ms (else the envelope `ts`)
 
 
-class OldEntry(msgspec.Struct, frozen=True, gc=False):  # deprecated v5 `liquidation.{symbol}`, pre-v5
-    symbol: str
-    side: str  # POSITION side, same rule as `S`
-    price: str | int | float  # bankruptcy price (a JSON number in v2 REST liq-records)
-    size: str = ""  # deprecated v5: same unit as `v`
-    qty: str | int | float = ""  # pre-v5 (v2) name of `size`
-    updatedTime: int = 0  # deprecated v5, ms (the doc table says updateTime, every example updatedTime)
-    time: int = 0  # pre-v5 (v2) name of `updatedTime`
-
-
 class Push(msgspec.Struct, frozen=True, gc=False):  # allLiquidation entries or an OldEntry, in one pass
     topic: str = ""  # "allLiquidation.ROSEUSDT", "tickers.BTCUSDT"; absent on acks and pongs
     ts: int = 0  # push time, ms
@@ -99,7 +84,6 @@ class Envelope(msgspec.Struct, frozen=True):  # any frame (acks, pongs too), `da
 _decode_push = msgspec.json.Decoder(Push).decode
 _decode_any = msgspec.json.Decoder(Envelope).decode
 _decode_entries = msgspec.json.Decoder(list[Entry]).decode
-_decode_old = msgspec.json.Decoder(OldEntry | list[OldEntry]).decode
 
 
 # Per symbol and catalogue: (mode, coin, price divisor, contract size, usd_quoted, id prefix).
@@ -222,12 +206,7 @@ def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation
                 raise BadFrame(f"bybit {topic}: no data")
             return _all_events(_decode_entries(msg.data), msg.ts, recv_ts, cat)
         if topic.startswith(OLD_TOPIC):
-            if not msg.data:
-                raise BadFrame(f"bybit {topic}: no data")
-            decoded = _decode_old(msg.data)
-            return [
-                _old_event(topic, old, recv_ts, cat) for old in (decoded if isinstance(decoded, list) else [decoded])
-            ]
+            return [_old_event(topic, old, recv_ts, cat) for old in old_entries(topic, msg.data)]
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"bybit: {exc}") from None
     return []
