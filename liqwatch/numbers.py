@@ -14,6 +14,7 @@ JSON numbers arrive as floats; `float_digits` recovers the digits of their short
 
 from __future__ import annotations
 
+import decimal
 import math
 
 _POWERS = [10**i for i in range(64)]
@@ -28,6 +29,9 @@ _ROUNDER = 2.0**52  # (x + 2**52) - 2**52 is x rounded to an integer, for 0 <= x
 # Longer digit strings (leading zeros) take the integer path, whose int() refuses more than
 # sys.get_int_max_str_digits() digits (at least 640 whatever the setting).
 MAX_DIGITS = 600
+# Products of decimal text without rounding (`float` then rounds once): the rules functions of the
+# venues whose hot loops multiply digits (Gate, Bybit) state their products in it.
+EXACT_DECIMAL = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 class BadNumber(ValueError):

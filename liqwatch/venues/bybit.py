@@ -29,7 +29,6 @@ UNCONFIRMED: whether the server still serves the deprecated `liquidation.{symbol
 
 from __future__ import annotations
 
-import decimal
 import math
 from decimal import Decimal
 
@@ -37,7 +36,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation
-from liqwatch.numbers import POW10, BadNumber, positive, text_of
+from liqwatch.numbers import EXACT_DECIMAL, POW10, BadNumber, positive, text_of
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.bybit_legacy import OLD_TOPIC, OldEntry, old_entries
 from liqwatch.venues.bybit_rest import derive as derive  # re-exported: sim/tape.py, tests
@@ -55,9 +54,6 @@ LIQ_TOPIC = "allLiquidation."
 
 _MAX_TS = 2**63 - 1
 _EXACT_INT = 2**53  # integers below this are exact in a double
-# Products of decimal text without rounding (`float` then rounds once): the rule the hot loop's
-# digit products equal. Decimal, not numbers.exact_product2, which reads "1.5 " and "1.0_5" wrong.
-_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 INF = math.inf
 
 
@@ -254,7 +250,7 @@ def _event(
             qty = usd / price
         elif mode == LINEAR:
             qty = size * contract_size
-            usd = float(_EXACT.multiply(Decimal(v), Decimal(p))) if usd_quoted else None  # exact, rounded once
+            usd = float(EXACT_DECIMAL.multiply(Decimal(v), Decimal(p))) if usd_quoted else None  # exact, rounded once
         coin_price = price / divisor
         for value in (coin_price, qty, usd):  # extreme inputs over/underflow once multiplied
             if value is not None and not 0.0 < value < INF:

@@ -30,7 +30,6 @@ Instruments (gate_rest.py): `GET /api/v4/futures/{usdt,btc}/contracts` and the `
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
 from decimal import Decimal
@@ -39,7 +38,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import POW10, BadNumber, exact_digits, positive
+from liqwatch.numbers import EXACT_DECIMAL, POW10, BadNumber, exact_digits, positive
 from liqwatch.venues import gate_rest
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.gate_rest import CHANNEL, base_of, derive
@@ -61,9 +60,6 @@ _MAX_MS = 10**15
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _EXACT_INT = 2**53  # integers below this are exact in a double
-# Products of decimal text without rounding (`float` then rounds once): the rule the hot loop's
-# digit products equal. Decimal, not numbers.exact_product, which reads "1.5 " as 0.15.
-_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 INF = math.inf
 
 
@@ -264,15 +260,15 @@ def _event(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
         elif inst.kind == "inverse":
             coin, coin_price = inst.coin, price
             if inst.usd_quoted:  # usd = contracts × contract value, qty = usd / price
-                usd = float(_EXACT.multiply(contracts, Decimal(repr(inst.contract_size))))
+                usd = float(EXACT_DECIMAL.multiply(contracts, Decimal(repr(inst.contract_size))))
                 qty = usd / price
         else:
             coin, coin_price = inst.coin, price / inst.price_unit
             if inst.kind == "linear":  # qty = contracts × contract size, usd = qty × price
-                value = _EXACT.multiply(contracts, Decimal(repr(inst.contract_size)))
+                value = EXACT_DECIMAL.multiply(contracts, Decimal(repr(inst.contract_size)))
                 qty = float(value)
                 if inst.usd_quoted:
-                    usd = float(_EXACT.multiply(value, Decimal(liq.price))) / inst.price_unit
+                    usd = float(EXACT_DECIMAL.multiply(value, Decimal(liq.price))) / inst.price_unit
         for name, amount in (("price", coin_price), ("qty", qty), ("usd", usd)):
             if amount is not None and not 0.0 < amount < INF:  # extreme inputs over/underflow
                 raise BadNumber(f"{name} is out of range: {amount!r}")
