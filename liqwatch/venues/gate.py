@@ -11,21 +11,18 @@ Side (UNCONFIRMED officially): `size` is SIGNED and taken as the liquidation ORD
 Size: `size` is in CONTRACTS, a JSON integer, or a decimal string when the connection sends the
   header `X-Gate-Size-Decimal: 1`; both are read. Zero size is a bad frame.
   USDT-settled (type direct): qty = |size| × quanto_multiplier, usd = qty × price (one exact product).
-  BTC-settled (type inverse): the USD value of a contract is UNCONFIRMED, so usd comes from the
-  catalogue only when it lists a value (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd
-  and qty are None. An unknown contract gives usd None and qty None: quanto_multiplier varies per
-  contract (BTC 0.0001, ETH 0.01, …) and is never guessed.
-  Multiplier-prefixed names (a 1000XXX_USDT contract) quote a bundle: qty in coins, price per coin.
-Time: `result[].time` was seconds until 2026-08-20 and is milliseconds since: ts = t × 1000 when
-  t < 1e12, else t.
+  BTC-settled (type inverse): a contract's USD value is UNCONFIRMED: usd only where the catalogue
+  lists one (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd and qty None. An
+  unknown contract gives usd and qty None: quanto_multiplier varies per contract (BTC 0.0001, ETH
+  0.01, …) and is never guessed. A 1000XXX_USDT contract quotes a bundle: qty in coins, price per coin.
+Time: `result[].time` was seconds until 2026-08-20, milliseconds since: ts = t × 1000 if t < 1e12.
 Coverage: "complete" for events with ts ≥ 2026-08-20 00:00 UTC (`COMPLETE_SINCE_MS`): Gate then
   switched to an aggregated push of every liquidation order (merged per contract per 1 s, or as soon
   as 20 are cached); "sampled" before (at most one order per contract per second).
 Id: `gate:{contract}:{ts}:{size}:{price}` (research §0.5) with ts in ms and size written without
   trailing zeros, so the integer and the decimal form of one liquidation get the same id.
-Connections, heartbeat, subscribe `time`: gate_rest.py (what liqwatch sends).
-Instruments (gate_rest.py): `GET /api/v4/futures/{usdt,btc}/contracts` and the `futures.contract_info`
-  push (2026-08-20) of quanto_multiplier changes (`parse_contract_info` → `Catalogue.update`).
+Connections, heartbeat, subscribe `time`, instruments (`GET /api/v4/futures/{usdt,btc}/contracts`)
+  and `futures.contract_info` pushes of quanto_multiplier changes: gate_rest.py.
 """
 
 from __future__ import annotations
