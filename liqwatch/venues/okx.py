@@ -180,7 +180,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     division by an exact power of ten; every other detail is `_event`'s, other frames `_other`'s.
     """
 
+    memo_cat: Catalogue | None = None  # the last catalogue and its routes memo (Catalogue.memo keeps it)
+    memo_routes: dict[object, _Route] = {}
+
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        nonlocal memo_cat, memo_routes
         try:
             push = _decode_push(frame)
         except (msgspec.DecodeError, UnicodeError) as exc:
@@ -191,7 +195,10 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
         entries = push.data
         if entries is None:
             raise BadFrame("okx: liquidation-orders push without data")
-        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        routes = memo_routes
+        if cat is not memo_cat:
+            routes = memo_routes = cat.memo(VENUE)  # type: ignore[assignment]
+            memo_cat = cat
         short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
         out: list[Liquidation] = []
         check = False

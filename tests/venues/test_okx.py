@@ -244,6 +244,18 @@ def test_usdc_settlement_counts_as_usd() -> None:
     assert (event.qty, event.usd) == (0.004, 240.0)
 
 
+def test_a_catalogue_update_reprices_the_next_frame() -> None:
+    # parse keeps the last catalogue's routes memo between frames; an update empties it in place
+    cat = Catalogue([Instrument("okx", "BTC-USDC-SWAP", "BTC", "linear", 0.0001, "USDC")])
+    memo = cat.memo("okx")
+    text = frame(entry("BTC-USDC-SWAP", detail(sz="40", bk_px="60000")))
+    assert one(text, cat).usd == 240.0
+    cat.update([Instrument("okx", "BTC-USDC-SWAP", "BTC", "linear", 0.001, "USDC")])
+    assert cat.memo("okx") is memo
+    assert one(text, cat).usd == 2400.0
+    assert one(text, Catalogue()).usd is None  # another catalogue: its own memo
+
+
 def test_unknown_instrument_has_no_size() -> None:
     event = one(frame(entry("NEW-USDT-SWAP", detail())))
     assert (event.coin, event.qty, event.usd, event.price) == ("NEW", None, None, 61234.5)
