@@ -62,9 +62,7 @@ INF = math.inf
 PONGS = ("pong", b"pong")
 
 
-class Entry(msgspec.Struct, frozen=True, gc=False):
-    """One liquidation as the hot path reads it: the decoder (lax) reads `price` text as a float."""
-
+class Entry(msgspec.Struct, frozen=True, gc=False):  # the hot path's: the lax decoder reads `price` text
     symbol: str  # e.g. BTCUSDT (usdt-futures), BTCUSD (coin-futures), BTCPERP (usdc-futures)
     side: Literal["buy", "sell"]  # POSITION side: buy (a long was liquidated) or sell (a short)
     price: float  # liquidation price, quote per coin (per bundle for 1000X symbols)
@@ -85,18 +83,14 @@ class Arg(msgspec.Struct, frozen=True, gc=False):
     topic: str = ""  # "liquidation", "ticker", …
 
 
-class Push(msgspec.Struct, frozen=True, gc=False):
-    """Pushes (`{"action","arg","data","ts"}`), acks and errors (`{"event","arg",…}`) in one shape."""
-
+class Push(msgspec.Struct, frozen=True, gc=False):  # pushes {"action","arg","data"}, acks {"event","arg"}
     arg: Arg | None = None
     action: str = ""  # snapshot / update on pushes
     event: str = ""  # subscribe / error on control frames
     data: list[Entry] | None = None  # decoded in the same pass; other frames fail it
 
 
-class Envelope(msgspec.Struct, frozen=True, gc=False):
-    """Push, with `data` left undecoded (a list of AnyEntry on `liquidation` pushes)."""
-
+class Envelope(msgspec.Struct, frozen=True, gc=False):  # Push, `data` undecoded (AnyEntry on liquidations)
     arg: Arg | None = None
     action: str = ""
     event: str = ""
@@ -240,8 +234,7 @@ def is_data(frame: Frame) -> bool:
 
 
 def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    args: list[dict[str, str]] = [{"instType": t, "topic": LIQ_TOPIC} for t in INST_TYPES]
-    args.append(TICKER_ARG)
+    args = [*({"instType": t, "topic": LIQ_TOPIC} for t in INST_TYPES), TICKER_ARG]
     subscribe = msgspec.json.encode({"op": "subscribe", "args": args}).decode()
     return [Connection("public", urls["public"], [subscribe])]
 
