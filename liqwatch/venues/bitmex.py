@@ -17,16 +17,14 @@ Limits, said plainly: the size is `leavesQty` at insert time (BitMEX does not pu
   order first seen in a `partial` is counted with the `leavesQty` still open then.
 Side: `side` is the liquidation ORDER side: Buy closes (liquidates) a short, Sell closes a long.
 Time: the table has no timestamp field, so `ts` is the local receive time (`ts == recv_ts`).
-Size (from the instrument catalogue):
-  inverse (isInverse, e.g. XBTUSD): one contract is `multiplier / underlyingToSettleMultiplier`
-    quote units (XBTUSD: 1 USD) → usd = leavesQty × that, qty = usd / price.
-  linear (neither inverse nor quanto, e.g. XBTUSDT): one contract is `1 / underlyingToPositionMultiplier`
-    coins (XBTUSDT: 1/1000000 BTC) → qty = leavesQty / uTPM, usd = qty × price (USDT at par).
+Size (contract values from the catalogue, bitmex_rest.py):
+  inverse (isInverse, e.g. XBTUSD: 1 USD a contract): usd = leavesQty × value, qty = usd / price.
+  linear (e.g. XBTUSDT: 1/1000000 BTC a contract): qty = leavesQty / underlyingToPositionMultiplier,
+    usd = qty × price (USDT at par).
   quanto (isQuanto, e.g. ETHUSD): the value is `leavesQty × multiplier × price` satoshis, which
-    needs the XBT/USD price to become USD; a pure parser does not have it, so usd and qty are None.
-  Unknown symbols (not in the catalogue): only XBTUSD (and BTCUSD, in case the API drops the XBT
-    alias — UNCONFIRMED, see INVERSE_1USD) is derived, as the documented 1-USD inverse perpetual;
-    anything else gets usd None and qty None (never guessed), its coin and bundle from the name.
+    needs the XBT/USD price to become USD: a pure parser lacks it, so usd and qty are None.
+  Unlisted: only XBTUSD and BTCUSD (UNCONFIRMED alias, INVERSE_1USD) are derived, as the 1-USD
+    inverse perpetual; anything else gets usd and qty None (never guessed), coin from the name.
   Prices are JSON numbers (e.g. 2.17e-06); products are exact (`numbers.exact_product` on their repr).
 Coverage: complete (every liquidation order appears in the table).
 Id: `bitmex:{symbol}:{orderID}` (venues/ids.py).
@@ -101,10 +99,9 @@ def _route(symbol: str, cat: Catalogue) -> Route:
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    `_event`'s rules inline for the rows of an insert or partial they plainly cover: a known side,
-    leavesQty and price as the exact digits of their shortest repr (numbers.float_digits), products
-    below 2**53 divided once by an exact power of ten (routes.contract_route); frames of any other
-    shape go to `_parse_other`.
+    `_event`'s rules inline for the insert/partial rows they plainly cover (known side, exact digits
+    of leavesQty and price, products below 2**53 divided once by a power of ten); other frames go
+    to `_parse_other`.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -179,8 +176,7 @@ parse = parser()
 
 
 def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float) -> list[Liquidation]:
-    """A frame that is not a plain liquidation insert/partial: [] for other tables, info frames, acks
-    and update/delete rows; BadFrame naming what is wrong with a broken one."""
+    """[] for other tables, info frames, acks, update/delete rows; BadFrame naming what is broken."""
     try:
         msg = _decode_any(frame)
     except (msgspec.DecodeError, UnicodeError) as exc:
