@@ -59,7 +59,6 @@ _QUOTES = ("USDT", "USDC")
 _COIN_FUTURES = re.compile(r"^([A-Z0-9]+?)USD(?:[FGHJKMNQUVXZ]\d{2}|_\d{6})?$")
 _MAX_TS = 2**63 - 1
 INF = math.inf
-PONGS = ("pong", b"pong")
 
 
 class Entry(msgspec.Struct, frozen=True, gc=False):  # the hot path's: the lax decoder reads `price` text
@@ -124,7 +123,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
-        if len(frame) < 8 and frame.strip() in PONGS:
+        if len(frame) < 8 and frame.strip() == (b"pong" if isinstance(frame, bytes) else "pong"):
             return []
         try:
             msg = _decode_push(frame)
