@@ -86,10 +86,12 @@ class Catalogue:
         for instrument in instruments:
             self._known[(instrument.venue, instrument.symbol)] = instrument
         self._derived.clear()
-        self._memos.clear()
+        for memo in self._memos.values():  # emptied in place: a parser may hold its memo between calls
+            memo.clear()
 
     def memo(self, owner: str) -> dict[object, object]:
-        """A per-owner cache of values computed from this catalogue, emptied whenever it changes."""
+        """A per-owner cache of values computed from this catalogue, emptied whenever it changes (the
+        same dict for the catalogue's life, so a caller may keep it)."""
         try:
             return self._memos[owner]
         except KeyError:

@@ -14,6 +14,7 @@ JSON numbers arrive as floats; `float_digits` recovers the digits of their short
 
 from __future__ import annotations
 
+import decimal
 import math
 
 _POWERS = [10**i for i in range(64)]
@@ -28,6 +29,9 @@ _ROUNDER = 2.0**52  # (x + 2**52) - 2**52 is x rounded to an integer, for 0 <= x
 # Longer digit strings (leading zeros) take the integer path, whose int() refuses more than
 # sys.get_int_max_str_digits() digits (at least 640 whatever the setting).
 MAX_DIGITS = 600
+# Products of decimal text without rounding (`float` then rounds once): the rules functions of the
+# venues whose hot loops multiply digits (Gate, Bybit) state their products in it.
+EXACT_DECIMAL = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 class BadNumber(ValueError):
@@ -60,7 +64,7 @@ def text_of(value: Decimalish) -> str:
 MAX_EXPONENT = 400  # beyond any float: no real size or price is written with a larger one
 
 
-def _refuse_padding(text: str) -> None:
+def refuse_padding(text: str) -> None:
     """int() and float() accept what no venue's decimal holds and the places count would misread
     ("1.5 " has three characters after its point): surrounding whitespace and digit underscores."""
     if "_" in text or text != text.strip():
@@ -70,7 +74,7 @@ def _refuse_padding(text: str) -> None:
 def _digits(value: Decimalish) -> tuple[int, int]:
     """(integer of all digits, places after the point) of a decimal: "39021.00" → (3902100, 2)."""
     text = text_of(value)
-    _refuse_padding(text)
+    refuse_padding(text)
     if "e" in text or "E" in text:
         mantissa, _, exponent = text.lower().partition("e")
         digits, places = _digits(mantissa)
@@ -159,8 +163,8 @@ def exact_product2(a: str, b: str) -> float:
 
 def _exact_product2_int(a: str, b: str) -> float:
     """exact_product2 on Python integers: any text, any size (the reference the fast path equals)."""
-    _refuse_padding(a)
-    _refuse_padding(b)
+    refuse_padding(a)
+    refuse_padding(b)
     dot_a = a.find(".")
     dot_b = b.find(".")
     try:

@@ -31,6 +31,7 @@ from liqwatch.model import SAMPLED
 from liqwatch.venues import binance
 from liqwatch.venues.base import Heartbeat, InstrumentsPage, Parse, RestRequest, VenueSpec
 from liqwatch.venues.binance_rest import ExchangeInfo
+from liqwatch.venues.binance_rest import connections as binance_connections
 
 VENUE = "aster"
 URLS = {"market": "wss://fstream.asterdex.com/stream"}
@@ -64,7 +65,7 @@ parse = parser()
 
 
 # BTCUSDT's mark price ticks every second: it proves the socket alive between liquidations.
-connections = binance.connections("!forceOrder@arr", "btcusdt@markPrice@1s")
+connections = binance_connections("!forceOrder@arr", "btcusdt@markPrice@1s")
 
 
 def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:

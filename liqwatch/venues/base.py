@@ -9,16 +9,20 @@ THE SHAPE OF A VENUE MODULE (copy `aster.py` for a Binance clone, `bitget.py` fo
    how usd and qty follow), Coverage (complete/sampled and why), Id (the form in ids.py), limits,
    and every UNCONFIRMED rule;
 2. constants (URLs, side table), the wire Structs (only the fields read), the decoders;
-3. `derive(symbol)`: the venue's documented naming, for symbols the catalogue does not list;
+3. `derive(symbol)`: the venue's documented naming, for symbols the catalogue does not list
+   (here, or in the sibling below);
 4. `parser(max_usd, min_ts)` → `parse`: decode once into typed Structs → route (per symbol and
    catalogue version, memoized in `cat.memo(VENUE)`) → event (one function holds the rules; a hot
-   loop may inline them for the entries it plainly covers) → id (venues/ids.py); errors are
-   BadFrame with a reason; `VenueSpec.checked_parse = parser` so the bounds cost nothing;
-5. connections, heartbeat, `is_data`, the instruments request/parser, and the VenueSpec.
-A venue's secondary REST jobs (its instruments endpoint, REST history for backfill) may live in a
-sibling `<venue>_rest.py` (binance_rest, bitmex_rest, okx_rest, deribit_rest), so the module
-holds the stream; REST history goes through the same `parse` (okx.parse_rest_liquidations wraps
-REST rows as the push that would carry them), so both give the same events and ids.
+   loop may inline them for the entries it plainly covers, and hands a frame with any other entry
+   whole to the rules) → id (venues/ids.py: `number_key` is cheap on text already canonical);
+   errors are BadFrame with a reason; `VenueSpec.checked_parse = parser` so the bounds cost nothing;
+5. `is_data`, the heartbeat and the VenueSpec.
+What the module sends and the names it reads may live in a sibling `<venue>_rest.py` (binance_rest,
+bitmex_rest, okx_rest, deribit_rest, gate_rest, bybit_rest + bybit_subscribe): the subscribe and
+ping builders, the instruments endpoint and naming (`derive`), REST history for backfill; the
+module holds the stream's evidence and its parse. REST history goes through the same `parse`
+(okx.parse_rest_liquidations wraps REST rows as the push that would carry them), so both give the
+same events and ids.
 
 UNLISTED SYMBOLS, one rule for every venue: a symbol the catalogue does not list and the venue's
 documented naming cannot size (Binance "UNKNOWN404", a Bitget symbol without a known quote, a

@@ -29,26 +29,15 @@ UNCONFIRMED: "latest" or "largest" liquidation per symbol per second (the connec
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import msgspec
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation
 from liqwatch.numbers import MAX_DIGITS, POW10, BadNumber, exact_product2
-from liqwatch.venues.base import (
-    BadFrame,
-    Connection,
-    Frame,
-    Heartbeat,
-    InstrumentsPage,
-    Parse,
-    RestRequest,
-    VenueSpec,
-    impossible,
-    refuse_impossible,
-    unlisted,
-)
+from liqwatch.venues import binance_rest
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, RestRequest, VenueSpec, refuse_impossible, unlisted
 from liqwatch.venues.binance_rest import derive_coinm, derive_usdm, parse_coinm_instruments, parse_usdm_instruments
 from liqwatch.venues.ids import number_key
 
@@ -66,8 +55,7 @@ INF = math.inf
 EXACT_DIGITS = 2**53  # numbers.EXACT_INT as an int: digit products below it are exact in a double
 
 
-class Order(msgspec.Struct, frozen=True, gc=False):
-    # Only the fields liqwatch reads are decoded (q, l, o, f, ps are skipped unparsed).
+class Order(msgspec.Struct, frozen=True, gc=False):  # the fields read (q, l, o, f, ps are skipped)
     s: str  # symbol, e.g. BTCUSDT, BTCUSD_PERP
     S: str  # liquidation ORDER side: SELL (closes a long) or BUY (closes a short)
     p: str  # order (bankruptcy-side limit) price
@@ -83,9 +71,7 @@ class Event(msgspec.Struct, frozen=True, gc=False):
     st: int = 0  # symbol type after the 2026 integration: 1 = UM, 2 = CM
 
 
-class Envelope(msgspec.Struct, frozen=True, gc=False):
-    """Raw stream payloads, combined-stream wrappers and SUBSCRIBE acks in one shape."""
-
+class Envelope(msgspec.Struct, frozen=True, gc=False):  # raw payloads, combined-stream wrappers, acks
     e: str = ""
     o: Order | None = None
     st: int = 0
@@ -101,15 +87,12 @@ def is_coinm(symbol: str, symbol_type: int) -> bool:
     return symbol.split("_", 1)[0].endswith("USD")
 
 
-# What a symbol's events need, per (symbol, st) and catalogue version (a plain tuple: unpacking it is
-# cheaper than a NamedTuple's): venue, coin, inverse, contract_size (USD per contract if inverse,
-# else coins per unit of z), price_unit, usd_quoted, id_prefix.
+# Per (symbol, st) and catalogue version: venue, coin, inverse, contract_size (USD per contract if
+# inverse, else coins per unit of z), price_unit, usd_quoted, id_prefix.
 _Route = tuple[str, str, bool, float, float, bool, str]
 # A symbol's route, or the venue id alone for a symbol it cannot size (stored unpriced, base.py).
 RouteOf = Callable[[str, int, Catalogue], _Route | str]
 Routes = dict[object, _Route]  # (symbol, st) → route, memoized per catalogue version
-Connections = Callable[[Mapping[str, str], Catalogue], list[Connection]]
-Instruments = Callable[[RestRequest, bytes], InstrumentsPage]
 
 
 def _route(symbol: str, symbol_type: int, cat: Catalogue) -> _Route | str:
@@ -129,11 +112,9 @@ def parser(
 ) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One path: the frame is decoded once into typed Structs; a final forceOrder becomes an event by
-    the rules written in `_event`, inlined here for the orders they plainly cover (known side, a
-    memoized route, plain positive numbers). `route_of` maps (symbol, st, catalogue) to the
-    symbol's venue and contract, memoized under `memo`: Binance's own by default; clones (aster.py)
-    pass theirs.
+    A final forceOrder becomes an event by `_event`'s rules, inline for the orders they plainly
+    cover (known side, a memoized route, plain positive numbers). `route_of` maps (symbol, st,
+    catalogue) to the venue and contract, memoized under `memo`; clones (aster.py) pass theirs.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -184,10 +165,9 @@ def parser(
             # whole contracts, as a rule: canonical unless a leading zero
             key = z if z.isdecimal() and z.isascii() and (z[0] != "0" or len(z) == 1) else number_key(z)
         else:
-            # numbers.plain_digits inline (the fast rule of numbers.exact_product2): plain decimal z
-            # and ap whose digit product is exact. float(z) and float(ap) are then the digits over
-            # their exact powers of ten, and usd the one correctly rounded division.
-            # (A frame shorter than MAX_DIGITS holds no digit string int() would refuse.)
+            # numbers.exact_product2's fast rule inline: plain decimal z and ap with an exact digit
+            # product, one correctly rounded division (a frame shorter than MAX_DIGITS holds no
+            # digit string int() would refuse)
             head, _, tail = z.partition(".")
             z_digits = head + tail
             z_places = len(tail)
@@ -208,12 +188,9 @@ def parser(
             # plain decimal text: canonical unless a trailing zero or point, or a leading zero
             key = z if z[-1] not in "0." and (z[0] in "123456789" or z[1:2] == ".") and z.isascii() else number_key(z)
         ts = order.T
-        event = Liquidation(
-            venue, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, SAMPLED, f"{id_prefix}{ts}:{side_text}:{key}"
-        )
-        if ts < min_ts or (usd is not None and usd > max_usd):
-            raise impossible(event)
-        return [event]
+        event_id = f"{id_prefix}{ts}:{side_text}:{key}"
+        out = [Liquidation(venue, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, SAMPLED, event_id)]
+        return refuse_impossible(out, max_usd, min_ts) if ts < min_ts or (usd is not None and usd > max_usd) else out
 
     def slow(order: Order, symbol_type: int, recv_ts: int, cat: Catalogue, routes: Routes) -> list[Liquidation]:
         return refuse_impossible([_event(order, symbol_type, recv_ts, cat, routes, route_of)], max_usd, min_ts)
@@ -272,26 +249,21 @@ def is_data(frame: Frame) -> bool:
     return (b'"e"' in frame) if isinstance(frame, bytes) else ('"e"' in frame)
 
 
-def connections(*streams: str) -> Connections:
-    """One `market` socket subscribed to `streams` (the pure VenueSpec.connections)."""
-    request = msgspec.json.encode({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
-    return lambda urls, _cat: [Connection("market", urls["market"], [request])]
-
-
-# A companion mark price ticks every second: it proves the socket alive between liquidations
-# (the all-symbol `!markPrice@arr@1s` would journal ~8 GB a day).
-usdm_connections = connections("!forceOrder@arr", "btcusdt@markPrice@1s")
-coinm_connections = connections("!forceOrder@arr", "btcusd_perp@markPrice@1s")
 NOTE = "Binance pushes at most one liquidation per symbol per second: totals are lower bounds."
 
 
-def _spec(venue: str, urls: dict[str, str], rest: str, conns: Connections, path: str, page: Instruments) -> VenueSpec:
+Instruments = binance_rest.Instruments
+
+
+def _spec(venue: str, urls: dict[str, str], rest: str, mark: str, path: str, page: Instruments) -> VenueSpec:
+    """`mark`: the symbol whose mark price ticks every second and proves the socket alive between
+    liquidations (the all-symbol `!markPrice@arr@1s` would journal ~8 GB a day)."""
     return VenueSpec(
         id=venue,
         coverage=SAMPLED,
         urls=urls,
         rest_base=rest,
-        connections=conns,
+        connections=binance_rest.connections("!forceOrder@arr", f"{mark}@markPrice@1s"),
         parse=parse,
         is_data=is_data,
         heartbeat=Heartbeat(interval_s=60.0),  # the server pings every 3 min; the client library pongs
@@ -303,5 +275,5 @@ def _spec(venue: str, urls: dict[str, str], rest: str, conns: Connections, path:
     )
 
 
-USDM_SPEC = _spec(USDM, USDM_URLS, USDM_REST, usdm_connections, "/fapi/v1/exchangeInfo", parse_usdm_instruments)
-COINM_SPEC = _spec(COINM, COINM_URLS, COINM_REST, coinm_connections, "/dapi/v1/exchangeInfo", parse_coinm_instruments)
+USDM_SPEC = _spec(USDM, USDM_URLS, USDM_REST, "btcusdt", "/fapi/v1/exchangeInfo", parse_usdm_instruments)
+COINM_SPEC = _spec(COINM, COINM_URLS, COINM_REST, "btcusd_perp", "/dapi/v1/exchangeInfo", parse_coinm_instruments)

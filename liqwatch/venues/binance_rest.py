@@ -5,20 +5,31 @@ USD-M: a linear contract per symbol, its coin and bundle from `baseAsset` (1000P
 COIN-M: an inverse contract of `contractSize` USD (symbols without one are skipped, never guessed).
 Unlisted symbols: USD-M by the quote suffix (FDUSD, BUSD, USDT, USDC; a 1000… prefix is a bundle);
 COIN-M `<COIN>USD_…` contracts of 100 USD (BTC) or 10 USD (others). Anything else: unsized.
-Aster (a Binance clone) reads its own list with `ExchangeInfo`.
+Aster (a Binance clone) reads its own list with `ExchangeInfo`. `connections`: the SUBSCRIBE
+request of one `market` socket (Binance's and Aster's).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import msgspec
 
-from liqwatch.instruments import Instrument, normalize_coin, split_symbol
-from liqwatch.venues.base import InstrumentsPage, RestRequest
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
+from liqwatch.venues.base import Connection, InstrumentsPage, RestRequest
 
 USDM = "binance_usdm"
 COINM = "binance_coinm"
 # Quote assets of USD-M symbols, longest first so "USDC" is not read as "USD" + "C".
 USDM_QUOTES = ("FDUSD", "BUSD", "USDT", "USDC")
+Connections = Callable[[Mapping[str, str], Catalogue], list[Connection]]
+Instruments = Callable[[RestRequest, bytes], InstrumentsPage]
+
+
+def connections(*streams: str) -> Connections:
+    """One `market` socket subscribed to `streams` (the pure VenueSpec.connections)."""
+    request = msgspec.json.encode({"method": "SUBSCRIBE", "params": streams, "id": 1}).decode()
+    return lambda urls, _cat: [Connection("market", urls["market"], [request])]
 
 
 class Symbol(msgspec.Struct):

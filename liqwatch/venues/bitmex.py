@@ -7,67 +7,48 @@ Docs: https://www.bitmex.com/app/wsAPI (subscriptions, heartbeats)
       support.bitmex.com "How Do I Calculate Contract Size…" (inverse / linear / quanto values)
 URLs: `wss://ws.bitmex.com/realtime`; REST `https://www.bitmex.com`. Instruments, and the naming
   rules for symbols the catalogue lacks: venues/bitmex_rest.py.
-The table lists the liquidation orders ACTIVE on the book: `partial` (sent on subscribe: the orders
-  active right now), `insert` (a liquidation order was created), `update` (its `leavesQty` changed
-  while it fills) and `delete` (it is done). Every row of an `insert` yields one event, and so does
-  every row of a `partial`, with the SAME id the insert has, so the partial replayed after a
-  reconnect never double counts an order already seen. `update` and `delete` rows yield nothing
-  (they describe the same order again).
+The table lists the liquidation orders ACTIVE on the book: `partial` (sent on subscribe: those
+  active now), `insert` (one was created), `update` (its `leavesQty` changed while it fills) and
+  `delete` (it is done). Every row of an `insert` or a `partial` yields one event, a partial's with
+  the id the insert has, so the partial replayed after a reconnect never double counts an order.
+  `update` and `delete` rows yield nothing (they describe the same order again).
 Limits, said plainly: the size is `leavesQty` at insert time (BitMEX does not publish how much of it
   filled in the book rather than by the insurance fund — UNCONFIRMED whether the two differ); an
   order first seen in a `partial` is counted with the `leavesQty` still open then.
 Side: `side` is the liquidation ORDER side: Buy closes (liquidates) a short, Sell closes a long.
 Time: the table has no timestamp field, so `ts` is the local receive time (`ts == recv_ts`).
-Size (from the instrument catalogue):
-  inverse (isInverse, e.g. XBTUSD): one contract is `multiplier / underlyingToSettleMultiplier`
-    quote units (XBTUSD: 1 USD) → usd = leavesQty × that, qty = usd / price.
-  linear (neither inverse nor quanto, e.g. XBTUSDT): one contract is `1 / underlyingToPositionMultiplier`
-    coins (XBTUSDT: 1/1000000 BTC) → qty = leavesQty / uTPM, usd = qty × price (USDT at par).
+Size (contract values from the catalogue, bitmex_rest.py):
+  inverse (isInverse, e.g. XBTUSD: 1 USD a contract): usd = leavesQty × value, qty = usd / price.
+  linear (e.g. XBTUSDT: 1/1000000 BTC a contract): qty = leavesQty / underlyingToPositionMultiplier,
+    usd = qty × price (USDT at par).
   quanto (isQuanto, e.g. ETHUSD): the value is `leavesQty × multiplier × price` satoshis, which
-    needs the XBT/USD price to become USD; a pure parser does not have it, so usd and qty are None.
-  Unknown symbols (not in the catalogue): only XBTUSD (and BTCUSD, in case the API drops the XBT
-    alias — UNCONFIRMED, see INVERSE_1USD) is derived, as the documented 1-USD inverse perpetual;
-    anything else gets usd None and qty None (never guessed), its coin and bundle from the name.
+    needs the XBT/USD price to become USD: a pure parser lacks it, so usd and qty are None.
+  Unlisted: only XBTUSD and BTCUSD (UNCONFIRMED alias, INVERSE_1USD) are derived, as the 1-USD
+    inverse perpetual; anything else gets usd and qty None (never guessed), coin from the name.
   Prices are JSON numbers (e.g. 2.17e-06); products are exact (`numbers.exact_product` on their repr).
 Coverage: complete (every liquidation order appears in the table).
 Id: `bitmex:{symbol}:{orderID}` (venues/ids.py).
-Heartbeat: the text `ping`, answered by the text `pong`; BitMEX recommends pinging after ~5 s
-  without a message (UNCONFIRMED value: PING_INTERVAL_S). The `instrument:<XBTUSD>` subscription
-  on the same socket ticks every few seconds and proves the feed alive between liquidations.
+Heartbeat and subscriptions (bitmex_rest.py): the text `ping` (answered `pong`) after ~5 s quiet
+  (UNCONFIRMED); `instrument:<XBTUSD>` on the same socket proves the feed alive.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import msgspec
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
-from liqwatch.venues.base import (
-    BadFrame,
-    Connection,
-    Frame,
-    Heartbeat,
-    Parse,
-    RestRequest,
-    VenueSpec,
-    refuse_impossible,
-)
-from liqwatch.venues.bitmex_rest import coin_of, derive, parse_instruments
+from liqwatch.venues import bitmex_rest
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.bitmex_rest import coin_of, derive
 from liqwatch.venues.routes import INVERSE, LINEAR, PRICE_ONLY, Route, contract_route, price_only
 
 VENUE = "bitmex"
 URLS = {"realtime": "wss://ws.bitmex.com/realtime"}
 REST = "https://www.bitmex.com"
-
-# UNCONFIRMED (research §5 ping wording): BitMEX suggests a ping after ~5 s without any message.
-PING_INTERVAL_S = 5.0
-# The instrument whose `instrument` table updates prove the socket alive. The first of these found in
-# the REST catalogue wins (UNCONFIRMED whether the API renames XBT… symbols to BTC…).
-COMPANION_SYMBOLS = ("XBTUSD", "BTCUSD")
 
 SIDES: dict[str, Side] = {"Sell": LONG, "Buy": SHORT}
 INF = math.inf
@@ -75,9 +56,7 @@ COUNTED_ACTIONS = frozenset({"insert", "partial"})
 IGNORED_ACTIONS = frozenset({"update", "delete"})
 
 
-class Row(msgspec.Struct, frozen=True, gc=False):
-    """One row of an `insert` or `partial` of the `liquidation` table."""
-
+class Row(msgspec.Struct, frozen=True, gc=False):  # a row of an `insert` or `partial`
     orderID: str  # guid of the liquidation order: with the symbol, the dedup key
     symbol: str  # venue-native instrument, e.g. XBTUSD
     side: str  # liquidation ORDER side: "Buy" (closes a short) or "Sell" (closes a long)
@@ -85,24 +64,18 @@ class Row(msgspec.Struct, frozen=True, gc=False):
     leavesQty: float  # open quantity in contracts (integer on the wire)
 
 
-class Table(msgspec.Struct, frozen=True, gc=False):
-    """A table frame with its rows decoded in the same pass (frames of other shapes fail it)."""
-
+class Table(msgspec.Struct, frozen=True, gc=False):  # a table frame, its rows decoded in the same pass
     table: str = ""  # "liquidation", "instrument", …
     action: str = ""  # "partial" | "insert" | "update" | "delete"
     data: list[Row] | None = None
 
 
-class KeyRow(msgspec.Struct, frozen=True):
-    """A row of an `update` or `delete`: only the keys are required; they yield no event."""
-
+class KeyRow(msgspec.Struct, frozen=True):  # a row of an `update` or `delete`: keys only, no event
     orderID: str
     symbol: str = ""
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """Any frame: table frames, the welcome/info frame, subscribe acks and errors in one shape."""
-
+class Envelope(msgspec.Struct, frozen=True):  # any frame: tables, the welcome/info frame, acks, errors
     table: str = ""  # "" for info/acks/errors
     action: str = ""
     data: msgspec.Raw = msgspec.Raw()  # rows, read only for the liquidation table (empty: absent)
@@ -126,11 +99,9 @@ def _route(symbol: str, cat: Catalogue) -> Route:
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One path: a liquidation insert or partial is decoded once into typed rows; each row becomes an
-    event by the rules written in `_event`, inlined here for the rows they plainly cover: a known
-    side, leavesQty and price as exact digits of their shortest repr (numbers.float_digits, integers
-    inline), products below 2**53 divided once by an exact power of ten (routes.contract_route).
-    Frames of any other shape go to `_parse_other`.
+    `_event`'s rules inline for the insert/partial rows they plainly cover (known side, exact digits
+    of leavesQty and price, products below 2**53 divided once by a power of ten); other frames go
+    to `_parse_other`.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -205,8 +176,7 @@ parse = parser()
 
 
 def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float) -> list[Liquidation]:
-    """A frame that is not a plain liquidation insert/partial: [] for other tables, info frames, acks
-    and update/delete rows; BadFrame naming what is wrong with a broken one."""
+    """[] for other tables, info frames, acks, update/delete rows; BadFrame naming what is broken."""
     try:
         msg = _decode_any(frame)
     except (msgspec.DecodeError, UnicodeError) as exc:
@@ -262,8 +232,7 @@ def _event(row: Row, recv_ts: int, cat: Catalogue) -> Liquidation:
     return Liquidation(VENUE, row.symbol, coin, side, coin_price, qty, usd, recv_ts, recv_ts, COMPLETE, event_id)
 
 
-def _sane(value: float, what: str) -> float:
-    """A product or quotient of positive inputs that neither overflowed nor underflowed."""
+def _sane(value: float, what: str) -> float:  # a product or quotient of positive inputs, in range
     if not (math.isfinite(value) and value > 0):
         raise BadNumber(f"{what} out of range: {value!r}")
     return value
@@ -273,43 +242,18 @@ def is_data(frame: Frame) -> bool:
     return (b'"table"' in frame) if isinstance(frame, bytes) else ('"table"' in frame)
 
 
-def ping(_now_ms: int) -> str:
-    return "ping"
-
-
-def companion_symbol(cat: Catalogue) -> str:
-    """XBTUSD unless the venue's own instrument list only knows the BTC… name."""
-    for symbol in COMPANION_SYMBOLS:
-        inst = cat.get(VENUE, symbol)
-        if inst is not None and inst.source == "rest":
-            return symbol
-    return COMPANION_SYMBOLS[0]
-
-
-def subscribe_message(companion: str) -> str:
-    return msgspec.json.encode({"op": "subscribe", "args": ["liquidation", f"instrument:{companion}"]}).decode()
-
-
-def connections(urls: Mapping[str, str], cat: Catalogue) -> list[Connection]:
-    return [Connection("realtime", urls["realtime"], [subscribe_message(companion_symbol(cat))])]
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest("/api/v1/instrument/active")]
-
-
 BITMEX_SPEC = VenueSpec(
     id=VENUE,
     coverage=COMPLETE,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=bitmex_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=PING_INTERVAL_S, ping=ping),
+    heartbeat=Heartbeat(interval_s=bitmex_rest.PING_INTERVAL_S, ping=bitmex_rest.ping),
     silence_s=30.0,
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=bitmex_rest.instrument_requests,
+    parse_instruments=bitmex_rest.parse_instruments,
     notes=(
         "BitMEX publishes no liquidation timestamp (receive time is used) and sizes orders by their "
         "open quantity at insert; quanto contracts (e.g. ETHUSD) have no USD value."

@@ -9,17 +9,22 @@ quanto (isQuanto, e.g. ETHUSD): kept with its multiplier; its USD value needs th
 Rows without these numbers (indices, spot pairs) are skipped, never guessed. Unlisted symbols: only
 XBTUSD and BTCUSD (UNCONFIRMED whether the API drops the XBT alias) are derived, as the documented
 1-USD inverse perpetual; any other gets its coin and bundle from the name, never a size.
+Requests: `instrument_requests`, and the stream's subscribe (`connections`): `liquidation` and
+`instrument:<XBTUSD>`, which ticks every few seconds and proves the feed alive between
+liquidations. Heartbeat: the text `ping`, answered by the text `pong`; BitMEX recommends pinging
+after ~5 s without a message (UNCONFIRMED value: PING_INTERVAL_S).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 
 import msgspec
 
-from liqwatch.instruments import Instrument, normalize_coin, split_symbol
-from liqwatch.venues.base import BadFrame, InstrumentsPage, RestRequest
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin, split_symbol
+from liqwatch.venues.base import BadFrame, Connection, InstrumentsPage, RestRequest
 
 VENUE = "bitmex"
 # Symbols the docs describe as 1-USD inverse perpetuals; used only when the catalogue lacks them.
@@ -94,3 +99,35 @@ def derive(symbol: str) -> Instrument | None:
     if symbol in INVERSE_1USD:
         return Instrument(VENUE, symbol, "BTC", "inverse", 1.0, "USD")
     return None
+
+
+# UNCONFIRMED (research §5 ping wording): BitMEX suggests a ping after ~5 s without any message.
+PING_INTERVAL_S = 5.0
+# The instrument whose `instrument` table updates prove the socket alive. The first of these found in
+# the REST catalogue wins (UNCONFIRMED whether the API renames XBT… symbols to BTC…).
+COMPANION_SYMBOLS = ("XBTUSD", "BTCUSD")
+
+
+def ping(_now_ms: int) -> str:
+    return "ping"
+
+
+def companion_symbol(cat: Catalogue) -> str:
+    """XBTUSD unless the venue's own instrument list only knows the BTC… name."""
+    for symbol in COMPANION_SYMBOLS:
+        inst = cat.get(VENUE, symbol)
+        if inst is not None and inst.source == "rest":
+            return symbol
+    return COMPANION_SYMBOLS[0]
+
+
+def subscribe_message(companion: str) -> str:
+    return msgspec.json.encode({"op": "subscribe", "args": ["liquidation", f"instrument:{companion}"]}).decode()
+
+
+def connections(urls: Mapping[str, str], cat: Catalogue) -> list[Connection]:
+    return [Connection("realtime", urls["realtime"], [subscribe_message(companion_symbol(cat))])]
+
+
+def instrument_requests() -> list[RestRequest]:
+    return [RestRequest("/api/v1/instrument/active")]

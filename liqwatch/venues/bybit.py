@@ -16,27 +16,19 @@ Size: `v` is the executed size, `p` the BANKRUPTCY price (not a fill price).
   Linear vs inverse: the catalogue (`contractType` of /v5/market/instruments-info), else the
   documented symbol convention (`derive`); neither → unpriced (venues/base.py UNLISTED SYMBOLS).
 Coverage: complete. `allLiquidation` pushes every liquidation, batched every 500 ms (a frame may
-  carry several entries: each is an event). The deprecated v5 `liquidation.{symbol}` (at most one
-  per second per symbol, removed from the docs 2025-11-19) and pre-v5 v2 frames are parsed too, so
-  old captures import; their events are "sampled".
+  carry several entries: each is an event). The deprecated v5 and pre-v5 `liquidation.{symbol}`
+  frames (bybit_legacy.py) are parsed too, so old captures import; their events are "sampled".
 Id: `bybit:{s}:{T}:{S}:{v}:{p}` (research §0.5; v and p canonical, venues/ids.py, so Bybit's
-  "45171.00" and Tardis's "45171" agree); T falls back to the envelope `ts`. Deprecated/legacy
-  frames: the same fields under their names (symbol, updatedTime/time, side, size/qty, price).
-Legacy pre-v5 frames (tardis 2021: `{"topic":"liquidation.BTCUSDT","data":{"symbol","side","price",
-  "qty","time"}}`) differ from the deprecated v5 shape only in names (`qty` for `size`, `time` for
-  `updatedTime`): one struct reads both; v2 REST liq-records (a list) carry JSON numbers.
-Subscriptions (bybit_subscribe.py): one topic per symbol, no wildcard; the catalogue's symbols split
-  into the linear and inverse connection, requests split to keep `args` within 21,000 characters;
-  a `tickers.*` topic per connection (100 ms) proves the socket alive between liquidations.
-Heartbeat: `{"op":"ping"}` every 20 s (idle connections are cut after ~10 min).
+  "45171.00" and Tardis's "45171" agree); T falls back to the envelope `ts`.
+Subscriptions: one topic per symbol, no wildcard, a `tickers.*` topic per connection proves it
+  alive; requests split to keep `args` within 21,000 characters (bybit_subscribe.py, UNCONFIRMED
+  wording). Heartbeat: `{"op":"ping"}` every 20 s (idle connections are cut after ~10 min).
 UNCONFIRMED: whether the server still serves the deprecated `liquidation.{symbol}` topic (we do not
-  subscribe to it); the limit wording ("args array ≤ 21,000 characters"): we count the JSON-encoded
-  array, the stricter reading (`MAX_ARGS_CHARS`).
+  subscribe to it).
 """
 
 from __future__ import annotations
 
-import decimal
 import math
 from decimal import Decimal
 
@@ -44,38 +36,28 @@ import msgspec
 
 from liqwatch.instruments import Catalogue
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Coverage, Liquidation
-from liqwatch.numbers import POW10, BadNumber, positive, text_of
+from liqwatch.numbers import EXACT_DECIMAL, POW10, BadNumber, positive, text_of
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.bybit_legacy import OLD_TOPIC, OldEntry, old_entries
 from liqwatch.venues.bybit_rest import derive as derive  # re-exported: sim/tape.py, tests
 from liqwatch.venues.bybit_rest import instrument_requests, parse_instruments
-from liqwatch.venues.bybit_subscribe import MAX_ARGS_CHARS as MAX_ARGS_CHARS  # re-exported for tests
 from liqwatch.venues.bybit_subscribe import connections
-from liqwatch.venues.bybit_subscribe import subscribe_messages as subscribe_messages  # re-exported for tests
 from liqwatch.venues.ids import number_key
 
 VENUE = "bybit"
 
-URLS = {
-    "linear": "wss://stream.bybit.com/v5/public/linear",
-    "inverse": "wss://stream.bybit.com/v5/public/inverse",
-}
+URLS = {"linear": "wss://stream.bybit.com/v5/public/linear", "inverse": "wss://stream.bybit.com/v5/public/inverse"}
 REST = "https://api.bybit.com"
 
 SIDES = {"Buy": LONG, "Sell": SHORT}  # position side → liquidated side
 LIQ_TOPIC = "allLiquidation."
-OLD_TOPIC = "liquidation."  # deprecated v5 and pre-v5 (v2): at most one per second per symbol
 
 _MAX_TS = 2**63 - 1
 _EXACT_INT = 2**53  # integers below this are exact in a double
-# Products of decimal text without rounding (`float` then rounds once): the rule the hot loop's
-# digit products equal. Decimal, not numbers.exact_product2, which reads "1.5 " and "1.0_5" wrong.
-_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 INF = math.inf
 
 
-class Entry(msgspec.Struct, frozen=True, gc=False):
-    """One `allLiquidation` entry."""
-
+class Entry(msgspec.Struct, frozen=True, gc=False):  # one `allLiquidation` entry
     s: str  # symbol, e.g. ROSEUSDT, BTCUSD
     S: str  # POSITION side: Buy (a long was liquidated) or Sell (a short)
     v: str  # executed size: base coin (linear) or USD contracts of 1 USD (inverse)
@@ -83,29 +65,13 @@ class Entry(msgspec.Struct, frozen=True, gc=False):
     T: int = 0  # updated time, ms (else the envelope `ts`)
 
 
-class OldEntry(msgspec.Struct, frozen=True, gc=False):
-    """The data of the deprecated v5 `liquidation.{symbol}` topic and of pre-v5 frames."""
-
-    symbol: str
-    side: str  # POSITION side, same rule as `S`
-    price: str | int | float  # bankruptcy price (a JSON number in v2 REST liq-records)
-    size: str = ""  # deprecated v5: same unit as `v`
-    qty: str | int | float = ""  # pre-v5 (v2) name of `size`
-    updatedTime: int = 0  # deprecated v5, ms (the doc table says updateTime, every example updatedTime)
-    time: int = 0  # pre-v5 (v2) name of `updatedTime`
-
-
-class Push(msgspec.Struct, frozen=True, gc=False):
-    """A push decoded in one pass: allLiquidation entries, or a deprecated/legacy object."""
-
+class Push(msgspec.Struct, frozen=True, gc=False):  # allLiquidation entries or an OldEntry, in one pass
     topic: str = ""  # "allLiquidation.ROSEUSDT", "tickers.BTCUSDT"; absent on acks and pongs
     ts: int = 0  # push time, ms
     data: list[Entry] | OldEntry | None = None
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """Any frame (acks and pongs `{"success","ret_msg","op"}` too), `data` left undecoded."""
-
+class Envelope(msgspec.Struct, frozen=True):  # any frame (acks, pongs too), `data` left undecoded
     topic: str = ""
     ts: int = 0
     data: msgspec.Raw = msgspec.Raw()
@@ -114,7 +80,6 @@ class Envelope(msgspec.Struct, frozen=True):
 _decode_push = msgspec.json.Decoder(Push).decode
 _decode_any = msgspec.json.Decoder(Envelope).decode
 _decode_entries = msgspec.json.Decoder(list[Entry]).decode
-_decode_old = msgspec.json.Decoder(OldEntry | list[OldEntry]).decode
 
 
 # Per symbol and catalogue: (mode, coin, price divisor, contract size, usd_quoted, id prefix).
@@ -138,10 +103,9 @@ def _route(symbol: str, cat: Catalogue) -> _Route:
 def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One path: a push is decoded once into typed entries; each becomes an event by the rules in
-    `_event`, inlined in the loop for the entries they plainly cover (listed symbol, known side,
-    plain decimal v and p whose digit product is exact in a double: `numbers.exact_product2`'s
-    fast rule); other frames go to `_parse_other`, which words the error of broken ones.
+    `_event`'s rules inline for the entries they plainly cover (listed symbol, known side, plain
+    decimal v and p whose digit product is exact in a double: `numbers.exact_product2`'s fast
+    rule); a push with any other goes whole to `_all_events`, other frames to `_parse_other`.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -192,9 +156,7 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 or side is None
                 or not (0 < ts <= _MAX_TS and plain and places < 23 and 0 < product < _EXACT_INT)
             ):
-                out.append(_event(symbol, side_text, v, p, ts, COMPLETE, recv_ts, cat))
-                check = True
-                continue
+                return _all_events(entries, msg.ts, recv_ts, cat, max_usd, min_ts)
             mode, coin, divisor, contract_size, usd_quoted, prefix = route
             size = v_value / POW10[v_places]
             price = p_value / POW10[p_places]
@@ -209,12 +171,9 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 qty = usd / price
             coin_price = price / divisor
             if not (0.0 < coin_price < INF and (qty is None or 0.0 < qty < INF)):
-                out.append(_event(symbol, side_text, v, p, ts, COMPLETE, recv_ts, cat))
-                check = True
-                continue
-            # ids.number_key inline: v and p are ASCII digits and at most one point here, so `x >= "1"`
-            # says x[0] is 1-9 and `"0." <= x < "0/"` that x starts with "0." (else the call); a
-            # decimal ending in 0 or a point drops them ("45171.00" → "45171")
+                return _all_events(entries, msg.ts, recv_ts, cat, max_usd, min_ts)
+            # ids.number_key inline for ASCII digits with at most one point: `x >= "1"` says x[0] is
+            # 1-9, `"0." <= x < "0/"` that x starts with "0."; trailing zeros and point dropped
             if not (v >= "1" or "0." <= v < "0/"):
                 v = number_key(v)
             elif v[-1] <= "0" and "." in v:
@@ -241,21 +200,22 @@ def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation
         if topic.startswith(LIQ_TOPIC):
             if not msg.data:
                 raise BadFrame(f"bybit {topic}: no data")
-            entries = _decode_entries(msg.data)
-            return [_event(e.s, e.S, e.v, e.p, e.T or msg.ts, COMPLETE, recv_ts, cat) for e in entries]
+            return _all_events(_decode_entries(msg.data), msg.ts, recv_ts, cat)
         if topic.startswith(OLD_TOPIC):
-            if not msg.data:
-                raise BadFrame(f"bybit {topic}: no data")
-            decoded = _decode_old(msg.data)
-            return [
-                _old_event(topic, old, recv_ts, cat) for old in (decoded if isinstance(decoded, list) else [decoded])
-            ]
+            return [_old_event(topic, old, recv_ts, cat) for old in old_entries(topic, msg.data)]
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"bybit: {exc}") from None
     return []
 
 
 parse = parser()
+
+
+def _all_events(
+    entries: list[Entry], push_ts: int, recv_ts: int, cat: Catalogue, max_usd: float = INF, min_ts: float = -INF
+) -> list[Liquidation]:
+    out = [_event(e.s, e.S, e.v, e.p, e.T or push_ts, COMPLETE, recv_ts, cat) for e in entries]
+    return refuse_impossible(out, max_usd, min_ts)
 
 
 def _old_event(topic: str, old: OldEntry, recv_ts: int, cat: Catalogue) -> Liquidation:
@@ -281,9 +241,7 @@ def _event(
         size = positive(v, "v (size)")
         price = positive(p, "p (bankruptcy price)")
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
-        route = routes.get(symbol)
-        if route is None:
-            route = routes[symbol] = _route(symbol, cat)
+        route = routes.get(symbol) or routes.setdefault(symbol, _route(symbol, cat))
         mode, coin, divisor, contract_size, usd_quoted, _ = route
         qty: float | None = None
         usd: float | None = None
@@ -292,7 +250,7 @@ def _event(
             qty = usd / price
         elif mode == LINEAR:
             qty = size * contract_size
-            usd = float(_EXACT.multiply(Decimal(v), Decimal(p))) if usd_quoted else None  # exact, rounded once
+            usd = float(EXACT_DECIMAL.multiply(Decimal(v), Decimal(p))) if usd_quoted else None  # exact, rounded once
         coin_price = price / divisor
         for value in (coin_price, qty, usd):  # extreme inputs over/underflow once multiplied
             if value is not None and not 0.0 < value < INF:
@@ -308,10 +266,6 @@ def is_data(frame: Frame) -> bool:
     return (b'"topic"' in frame) if isinstance(frame, bytes) else ('"topic"' in frame)
 
 
-def _ping(_now_ms: int) -> str:
-    return '{"op":"ping"}'
-
-
 BYBIT_SPEC = VenueSpec(
     id=VENUE,
     coverage=COMPLETE,
@@ -320,7 +274,9 @@ BYBIT_SPEC = VenueSpec(
     connections=connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=20.0, ping=_ping),  # idle connections are cut after ~10 min
+    heartbeat=Heartbeat(
+        interval_s=20.0, ping=lambda _now_ms: '{"op":"ping"}'
+    ),  # idle connections are cut after ~10 min
     silence_s=30.0,
     instrument_requests=instrument_requests,
     parse_instruments=parse_instruments,

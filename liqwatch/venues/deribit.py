@@ -6,59 +6,47 @@ Docs: https://docs.deribit.com/subscriptions/trades/tradeskindcurrencyinterval (
       https://docs.deribit.com/api-reference/market-data/public-get_last_trades_by_currency_and_time
 
 Feed: JSON-RPC `public/subscribe` to `trades.future.<CURRENCY>.100ms` for CURRENCIES (BTC, ETH and
-  the USDC/USDT-settled linear contracts). The `raw` interval needs authentication (research §6,
-  UNCONFIRMED as a hard rule; INTERVAL is one constant). The trades themselves tick constantly, so
-  they are also the liveness stream; `public/set_heartbeat` makes the server send `test_request`s,
-  which Heartbeat.reply answers with `public/test` (else the server closes the socket).
-Side: `direction` is the TAKER's direction; `liquidation` says who was liquidated:
-  "T" (taker): the liquidated order side is `direction` → sell ⇒ long, buy ⇒ short.
-  "M" (maker): the liquidated order side is the opposite of `direction` → buy ⇒ long, sell ⇒ short.
-  "MT" (both): two events, one long and one short, with the same amount.
-  Trades without `liquidation` yield nothing (and are not checked). Another flag or direction on a
-  liquidation trade: BadFrame.
+  the USDC/USDT-settled linear contracts). `raw` needs authentication (research §6, UNCONFIRMED as
+  a hard rule; INTERVAL is one constant). Trades tick constantly: they are the liveness stream too.
+  `public/set_heartbeat` makes the server send `test_request`s, which Heartbeat.reply answers with
+  `public/test` (else the server closes the socket).
+Side: `direction` is the TAKER's; `liquidation` says who was liquidated: "T" (taker): the
+  liquidated order side is `direction` → sell ⇒ long, buy ⇒ short. "M" (maker): the opposite →
+  buy ⇒ long, sell ⇒ short. "MT" (both): two events, long and short, the same amount. Trades
+  without `liquidation` yield nothing (unchecked); another flag or direction: BadFrame.
 Size (`amount`): inverse ("reversed") perpetuals and futures (BTC-PERPETUAL, ETH-25DEC26) give
-  USD → usd = amount, qty = amount / price. Linear USDC/USDT instruments (BTC_USDC-PERPETUAL) give
-  the base coin → qty = amount, usd = amount × price (USDC/USDT at par). The REST `contract_size`
-  (10 USD for BTC-PERPETUAL) is the order step, not the unit of `amount`, so it is not used.
-  Options (BTC-27DEC24-100000-C) and combos are skipped (no event): the `future` subscription does
-  not carry them and an option's amount is not a liquidated position notional.
+  USD → usd = amount, qty = amount / price. Linear USDC/USDT ones (BTC_USDC-PERPETUAL) give the
+  base coin → qty = amount, usd = amount × price (USDC/USDT at par). The REST `contract_size`
+  (10 USD for BTC-PERPETUAL) is the order step, not the unit of `amount`: not used. Options
+  (BTC-27DEC24-100000-C) and combos are skipped: the `future` subscription does not carry them
+  and an option's amount is not a liquidated position's notional.
 Time: `timestamp` (ms). Id: `deribit:<instrument>:<trade_id>:<long|short>` (venues/ids.py): the
-  suffix is the liquidated POSITION side, not the M/T flag (a Tardis row says "T" for a trade the
-  stream flagged "M"), so the two events of an "MT" trade get distinct ids and every source one id.
+  liquidated POSITION side, not the M/T flag (a Tardis row says "T" for a trade the stream flagged
+  "M"), so the two events of an "MT" trade get distinct ids and every source one id.
 Coverage: complete (every liquidation trade is public).
-Backfill: `public/get_last_trades_by_currency_and_time` returns the same trade objects (the docs say
-  the last 24 hours only); `backfill_request` / `parse_rest_trades` / `backfill_next` are pure, the
-  requests, pages and instruments endpoint are deribit_rest.py's job.
+Backfill: `public/get_last_trades_by_currency_and_time` returns the same trade objects (the last
+  24 hours only, say the docs); requests, pages, instruments and naming (`derive`): deribit_rest.py.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, normalize_coin
+from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import EXACT_INT, POW10, BadNumber, exact_product, float_digits, positive
-from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
-from liqwatch.venues.deribit_rest import backfill_next as backfill_next  # callers and tests use deribit.…
+from liqwatch.venues import deribit_rest
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.deribit_rest import backfill_next as backfill_next  # callers use deribit.…
 from liqwatch.venues.deribit_rest import backfill_request as backfill_request
-from liqwatch.venues.deribit_rest import instrument_requests, parse_instruments, rest_trades_as_push
 from liqwatch.venues.routes import INVERSE, LINEAR, SKIP, SLOW, Route, contract_route, price_only
 
 VENUE = "deribit"
 URLS = {"ws": "wss://www.deribit.com/ws/api/v2"}
 REST = "https://www.deribit.com/api/v2"
-
-# Settlement currencies whose futures are subscribed (docs allow BTC, ETH, USDC, USDT, EURR, any).
-CURRENCIES = ("BTC", "ETH", "USDC", "USDT")
-# UNCONFIRMED (research §6): `raw` needs an authenticated session, public clients use `100ms`.
-INTERVAL = "100ms"
-HEARTBEAT_S = 10  # public/set_heartbeat interval; the docs' minimum is 10 s
-# Quote currencies of linear instruments, written after an underscore: BTC_USDC-PERPETUAL.
-LINEAR_QUOTES = ("USDC", "USDT")
 
 # liquidation flag → the TAKER's direction → the liquidated POSITION sides of its events. T: the
 # taker's order side is `direction` (sell closes a long); M: the maker's is the opposite (the maker
@@ -71,9 +59,7 @@ SIDES: dict[str, dict[str, tuple[Side, ...]]] = {
 INF = math.inf
 
 
-class Trade(msgspec.Struct, frozen=True, gc=False):
-    """One public trade (`public_trade` schema, only the fields read); liquidation trades become events."""
-
+class Trade(msgspec.Struct, frozen=True, gc=False):  # `public_trade`, the fields read
     trade_id: str  # unique per trade; the dedup key with the instrument
     instrument_name: str  # BTC-PERPETUAL, ETH-25DEC26, BTC_USDC-PERPETUAL, …
     timestamp: int  # trade time, ms since epoch
@@ -89,58 +75,19 @@ class Params(msgspec.Struct, frozen=True, gc=False):
     type: str = ""  # heartbeat frames: "heartbeat" | "test_request"
 
 
-class Envelope(msgspec.Struct, frozen=True, gc=False):
-    """Notifications (trades decoded in the same pass), heartbeats and JSON-RPC responses in one shape."""
-
+class Envelope(msgspec.Struct, frozen=True, gc=False):  # notifications (trades decoded too), heartbeats, responses
     method: str = ""  # "subscription" | "heartbeat" | "" (responses)
     params: Params | None = None
 
 
-class Channel(msgspec.Struct, frozen=True):
-    channel: str = ""
-    type: str = ""
-
-
-class Header(msgspec.Struct, frozen=True):
-    """Any frame, data not read: is a frame that Envelope cannot read a trades notification? a test_request?"""
-
-    method: str = ""
-    params: Channel | None = None
-
-
 _decode = msgspec.json.Decoder(Envelope).decode
-_decode_header = msgspec.json.Decoder(Header).decode
-
-
-def is_option_or_combo(name: str) -> bool:
-    """Options have four dash parts (BTC-27DEC24-100000-C); combos have more than two.
-
-    A name without a dash is neither: it is an unlisted symbol, stored unpriced (venues/base.py).
-    """
-    return name.count("-") > 1
-
-
-def derive(name: str) -> Instrument | None:
-    """Deribit's naming convention: BASE-EXPIRY is inverse (amount in USD), BASE_QUOTE-EXPIRY linear."""
-    base, dash, expiry = name.partition("-")
-    if not dash or not base or not expiry or "-" in expiry:
-        return None
-    raw_base, underscore, quote = base.partition("_")
-    if not raw_base:
-        return None
-    coin, bundle = normalize_coin(raw_base)
-    if not underscore:
-        return Instrument(VENUE, name, coin, "inverse", 1.0, "USD")
-    if quote in LINEAR_QUOTES:
-        return Instrument(VENUE, name, coin, "linear", bundle, quote, bundle)
-    return None
 
 
 def _route(name: str, cat: Catalogue) -> Route:
     prefix = f"{VENUE}:{name}:"
-    if is_option_or_combo(name):
+    if deribit_rest.is_option_or_combo(name):
         return (SKIP, "", 1.0, 0.0, 0, 0.0, 0, False, prefix)
-    inst = cat.resolve(VENUE, name, derive)
+    inst = cat.resolve(VENUE, name, deribit_rest.derive)
     if inst is None:
         coin, bundle = normalize_coin(name.partition("-")[0].partition("_")[0])
         return price_only(coin, bundle, prefix)
@@ -158,9 +105,9 @@ def _events(trade: Trade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
             raise BadNumber(f"unknown direction {trade.direction!r}")
         positive(trade.amount, "amount")
         price = positive(trade.price, "price")
-        if is_option_or_combo(name):  # checked, then skipped: not a position's notional
+        if deribit_rest.is_option_or_combo(name):  # checked, then skipped: not a position's notional
             return []
-        inst = cat.resolve(VENUE, name, derive)
+        inst = cat.resolve(VENUE, name, deribit_rest.derive)
         qty = usd = None
         coin_price = price
         if inst is None:  # unlisted: priced only (venues/base.py)
@@ -189,8 +136,12 @@ def _events(trade: Trade, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     ]
 
 
-def _sane(value: float, what: str) -> float:
-    """A product or quotient of positive inputs that neither overflowed nor underflowed."""
+def _all_events(trades: list[Trade], recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float) -> list[Liquidation]:
+    out = [event for trade in trades for event in _events(trade, recv_ts, cat)]
+    return refuse_impossible(out, max_usd, min_ts)
+
+
+def _sane(value: float, what: str) -> float:  # a product or quotient of positive inputs, in range
     if not (math.isfinite(value) and value > 0):
         raise BadNumber(f"{what} out of range: {value!r}")
     return value
@@ -199,7 +150,7 @@ def _sane(value: float, what: str) -> float:
 def _other(frame: Frame, error: object) -> list[Liquidation]:
     """A frame Envelope cannot read: [] unless it is a trades notification, else BadFrame naming `error`."""
     try:
-        msg = _decode_header(frame)
+        msg = deribit_rest.decode_header(frame)
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"deribit: {exc}") from None
     if msg.method != "subscription" or msg.params is None or not msg.params.channel.startswith("trades."):
@@ -210,10 +161,9 @@ def _other(frame: Frame, error: object) -> list[Liquidation]:
 def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One decode into typed trades; per liquidation trade `_events`' rules inline where amount and
-    price are exact digits of their shortest repr (numbers.float_digits) whose products stay below
-    2**53, divided once by an exact power of ten; every other trade is `_events`', other frames
-    `_other`'s.
+    `_events`' rules inline where amount and price are the exact digits of their shortest repr
+    (numbers.float_digits) with products below 2**53, divided once by an exact power of ten; a
+    notification with any other trade is `_all_events`', other frames `_other`'s.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
@@ -237,23 +187,17 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             amount = trade.amount
             price = trade.price
             name = trade.instrument_name
-            route = routes.get(name)
-            if route is None:
-                route = routes[name] = _route(name, cat)
+            route = routes.get(name) or routes.setdefault(name, _route(name, cat))
             mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
             sides = SIDES[flag].get(trade.direction)
             if sides is None or mode == SLOW or not (0.0 < amount < INF and 0.0 < price < INF):
-                out.extend(_events(trade, recv_ts, cat))
-                check = True
-                continue
+                return _all_events(trades, recv_ts, cat, max_usd, min_ts)
             if amount.is_integer() and amount < EXACT_INT:  # its own digits (numbers.float_digits)
                 digits, places = amount, 0
             else:
                 found = float_digits(amount)
                 if found is None:
-                    out.extend(_events(trade, recv_ts, cat))
-                    check = True
-                    continue
+                    return _all_events(trades, recv_ts, cat, max_usd, min_ts)
                 digits, places = found
             if mode == SKIP:
                 continue
@@ -280,9 +224,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             else:
                 qty = usd = None
             if not ok:
-                out.extend(_events(trade, recv_ts, cat))
-                check = True
-                continue
+                return _all_events(trades, recv_ts, cat, max_usd, min_ts)
             ts = trade.timestamp
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
@@ -301,47 +243,11 @@ parse = parser()
 
 def parse_rest_trades(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     """The liquidations in a `get_last_trades_by_*_and_time` response, exactly as parse gives them."""
-    return parse(rest_trades_as_push(body), recv_ts, cat)
+    return parse(deribit_rest.rest_trades_as_push(body), recv_ts, cat)
 
 
 def is_data(frame: Frame) -> bool:
     return (b'"subscription"' in frame) if isinstance(frame, bytes) else ('"subscription"' in frame)
-
-
-def _rpc(method: str, params: Mapping[str, object], rpc_id: int) -> str:
-    return msgspec.json.encode({"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}).decode()
-
-
-TEST_REPLY = _rpc("public/test", {}, 9)
-
-
-def reply(frame: Frame) -> str | None:
-    """`public/test` for a server `test_request`; None for every other frame (never raises)."""
-    if (b"test_request" not in frame) if isinstance(frame, bytes) else ("test_request" not in frame):
-        return None
-    try:
-        msg = _decode_header(frame)
-    except (msgspec.DecodeError, UnicodeError):
-        return None
-    if msg.method == "heartbeat" and msg.params is not None and msg.params.type == "test_request":
-        return TEST_REPLY
-    return None
-
-
-def ping(now_ms: int) -> str:
-    return _rpc("public/test", {}, now_ms)
-
-
-def channels() -> list[str]:
-    return [f"trades.future.{currency}.{INTERVAL}" for currency in CURRENCIES]
-
-
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    subscribe = [
-        _rpc("public/set_heartbeat", {"interval": HEARTBEAT_S}, 1),
-        _rpc("public/subscribe", {"channels": channels()}, 2),
-    ]
-    return [Connection("ws", urls["ws"], subscribe)]
 
 
 DERIBIT_SPEC = VenueSpec(
@@ -349,13 +255,13 @@ DERIBIT_SPEC = VenueSpec(
     coverage=COMPLETE,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=deribit_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=30.0, ping=ping, reply=reply),
+    heartbeat=Heartbeat(interval_s=30.0, ping=deribit_rest.ping, reply=deribit_rest.reply),
     silence_s=60.0,
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=deribit_rest.instrument_requests,
+    parse_instruments=deribit_rest.parse_instruments,
     notes="Deribit liquidations are flagged public trades; options and combos are not counted.",
     checked_parse=parser,
 )

@@ -1,8 +1,14 @@
-"""Deribit REST (`deribit`): the instruments catalogue and the trades backfill's requests and pages.
+"""Deribit requests (`deribit`): the session's JSON-RPC (subscribe, heartbeat), the instruments
+catalogue, the trades backfill's requests and pages. deribit.py reads the trades.
 
-Docs: https://docs.deribit.com/api-reference/market-data/public-get_instruments
+Docs: https://docs.deribit.com/api-reference/session-management/public-set_heartbeat
+      https://docs.deribit.com/api-reference/market-data/public-get_instruments
       https://docs.deribit.com/api-reference/market-data/public-get_last_trades_by_currency_and_time
 
+Session: `public/set_heartbeat` (HEARTBEAT_S), then `public/subscribe` to `channels()`; a server
+  `test_request` is answered with `public/test` (`reply`), and `ping` sends one too.
+Naming (`derive`, for what the catalogue does not list): BASE-EXPIRY is inverse, BASE_QUOTE-EXPIRY
+  linear (USDC/USDT); options (four dash parts) and combos are neither.
 Instruments: `public/get_instruments?currency=any&kind=future`. `instrument_type` (older name
   `future_type`) `reversed` is inverse, its trades' `amount` in USD (contract size 1 here: the REST
   `contract_size`, 10 USD for BTC-PERPETUAL, is the order step, not the unit of `amount`); `linear`
@@ -16,14 +22,76 @@ Backfill: `public/get_last_trades_by_currency_and_time` returns the stream's tra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
-from liqwatch.instruments import Instrument, normalize_coin
-from liqwatch.venues.base import BadFrame, Frame, InstrumentsPage, RestRequest
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin
+from liqwatch.venues.base import BadFrame, Connection, Frame, InstrumentsPage, RestRequest
 
 VENUE = "deribit"
 BACKFILL_PATH = "/public/get_last_trades_by_currency_and_time"
 BACKFILL_COUNT = 1000  # the endpoint's maximum page size
+# Quote currencies of linear instruments, written after an underscore: BTC_USDC-PERPETUAL.
+LINEAR_QUOTES = ("USDC", "USDT")
+
+
+# Settlement currencies whose futures are subscribed (docs allow BTC, ETH, USDC, USDT, EURR, any).
+CURRENCIES = ("BTC", "ETH", "USDC", "USDT")
+# UNCONFIRMED (research §6): `raw` needs an authenticated session, public clients use `100ms`.
+INTERVAL = "100ms"
+HEARTBEAT_S = 10  # public/set_heartbeat interval; the docs' minimum is 10 s
+
+
+class Channel(msgspec.Struct, frozen=True):
+    channel: str = ""
+    type: str = ""
+
+
+class Header(msgspec.Struct, frozen=True):
+    """Any frame, data not read: is a frame that Envelope cannot read a trades notification? a test_request?"""
+
+    method: str = ""
+    params: Channel | None = None
+
+
+decode_header = msgspec.json.Decoder(Header).decode
+
+
+def _rpc(method: str, params: Mapping[str, object], rpc_id: int) -> str:
+    return msgspec.json.encode({"jsonrpc": "2.0", "id": rpc_id, "method": method, "params": params}).decode()
+
+
+TEST_REPLY = _rpc("public/test", {}, 9)
+
+
+def reply(frame: Frame) -> str | None:
+    """`public/test` for a server `test_request`; None for every other frame (never raises)."""
+    if (b"test_request" not in frame) if isinstance(frame, bytes) else ("test_request" not in frame):
+        return None
+    try:
+        msg = decode_header(frame)
+    except (msgspec.DecodeError, UnicodeError):
+        return None
+    if msg.method == "heartbeat" and msg.params is not None and msg.params.type == "test_request":
+        return TEST_REPLY
+    return None
+
+
+def ping(now_ms: int) -> str:
+    return _rpc("public/test", {}, now_ms)
+
+
+def channels() -> list[str]:
+    return [f"trades.future.{currency}.{INTERVAL}" for currency in CURRENCIES]
+
+
+def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    subscribe = [
+        _rpc("public/set_heartbeat", {"interval": HEARTBEAT_S}, 1),
+        _rpc("public/subscribe", {"channels": channels()}, 2),
+    ]
+    return [Connection("ws", urls["ws"], subscribe)]
 
 
 class _Instrument(msgspec.Struct):
@@ -52,6 +120,30 @@ def _instrument(raw: _Instrument) -> Instrument | None:
     if kind == "linear":
         quote = (raw.quote_currency or raw.counter_currency).upper()
         return Instrument(VENUE, raw.instrument_name, coin, "linear", bundle, quote, bundle, "rest")
+    return None
+
+
+def is_option_or_combo(name: str) -> bool:
+    """Options have four dash parts (BTC-27DEC24-100000-C); combos have more than two.
+
+    A name without a dash is neither: it is an unlisted symbol, stored unpriced (venues/base.py).
+    """
+    return name.count("-") > 1
+
+
+def derive(name: str) -> Instrument | None:
+    """Deribit's naming convention: BASE-EXPIRY is inverse (amount in USD), BASE_QUOTE-EXPIRY linear."""
+    base, dash, expiry = name.partition("-")
+    if not dash or not base or not expiry or "-" in expiry:
+        return None
+    raw_base, underscore, quote = base.partition("_")
+    if not raw_base:
+        return None
+    coin, bundle = normalize_coin(raw_base)
+    if not underscore:
+        return Instrument(VENUE, name, coin, "inverse", 1.0, "USD")
+    if quote in LINEAR_QUOTES:
+        return Instrument(VENUE, name, coin, "linear", bundle, quote, bundle)
     return None
 
 

@@ -11,61 +11,41 @@ Side (UNCONFIRMED officially): `size` is SIGNED and taken as the liquidation ORD
 Size: `size` is in CONTRACTS, a JSON integer, or a decimal string when the connection sends the
   header `X-Gate-Size-Decimal: 1`; both are read. Zero size is a bad frame.
   USDT-settled (type direct): qty = |size| × quanto_multiplier, usd = qty × price (one exact product).
-  BTC-settled (type inverse): the USD value of a contract is UNCONFIRMED, so usd comes from the
-  catalogue only when it lists a value (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd
-  and qty are None. An unknown contract gives usd None and qty None: quanto_multiplier varies per
-  contract (BTC 0.0001, ETH 0.01, …) and is never guessed.
-  Multiplier-prefixed names (a 1000XXX_USDT contract) quote a bundle: qty in coins, price per coin.
-Time: `result[].time` was seconds until 2026-08-20 and is milliseconds since: ts = t × 1000 when
-  t < 1e12, else t.
+  BTC-settled (type inverse): a contract's USD value is UNCONFIRMED: usd only where the catalogue
+  lists one (gate_rest.INVERSE_USD_PER_CONTRACT, empty until verified), else usd and qty None. An
+  unknown contract gives usd and qty None: quanto_multiplier varies per contract (BTC 0.0001, ETH
+  0.01, …) and is never guessed. A 1000XXX_USDT contract quotes a bundle: qty in coins, price per coin.
+Time: `result[].time` was seconds until 2026-08-20, milliseconds since: ts = t × 1000 if t < 1e12.
 Coverage: "complete" for events with ts ≥ 2026-08-20 00:00 UTC (`COMPLETE_SINCE_MS`): Gate then
   switched to an aggregated push of every liquidation order (merged per contract per 1 s, or as soon
   as 20 are cached); "sampled" before (at most one order per contract per second).
 Id: `gate:{contract}:{ts}:{size}:{price}` (research §0.5) with ts in ms and size written without
   trailing zeros, so the integer and the decimal form of one liquidation get the same id.
-Connections: one per settlement currency (`usdt`, `btc`), each subscribing the liquidations of all
-  contracts and `futures.tickers` of its BTC contract (BTC_USDT / BTC_USD), which ticks with the
-  market so a silent-but-open socket is detected. Heartbeat: `{"time","channel":"futures.ping"}`
-  every 10 s (as Gate's demo client), answered by `futures.pong` (a control frame).
-Subscribe `time`: the request envelope has a `time` (unix s; the doc: "gap between request time and
-  server time must not exceed 60 seconds"). The only reported rejections (REQUEST_EXPIRED) come from
-  signed requests; the docs' own public subscribe examples send `"time": 123456` with a success
-  reply, and some public clients omit it. The connection builds each subscribe frame at send time
-  (`subscribe_at`), so `time` is the real unix second, as the doc asks.
-Instruments (gate_rest.py): `GET /api/v4/futures/{usdt,btc}/contracts`; the `futures.contract_info`
-  WS channel (2026-08-20) pushes quanto_multiplier changes: `parse_contract_info` turns such a push
-  into Instruments that the collector can feed to `Catalogue.update`.
+Connections, heartbeat, subscribe `time`, instruments (`GET /api/v4/futures/{usdt,btc}/contracts`)
+  and `futures.contract_info` pushes of quanto_multiplier changes: gate_rest.py.
 """
 
 from __future__ import annotations
 
-import decimal
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
 import msgspec
 
 from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import POW10, BadNumber, exact_digits, positive
-from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
-from liqwatch.venues.gate_rest import base_of, derive, instrument_requests, parse_instruments
+from liqwatch.numbers import EXACT_DECIMAL, POW10, BadNumber, exact_digits, positive
+from liqwatch.venues import gate_rest
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.venues.gate_rest import CHANNEL, base_of, derive
 from liqwatch.venues.gate_rest import parse_contract_info as parse_contract_info  # re-exported: tests
 from liqwatch.venues.ids import number_key
 
 VENUE = "gate"
 
-URLS = {
-    "usdt": "wss://fx-ws.gateio.ws/v4/ws/usdt",
-    "btc": "wss://fx-ws.gateio.ws/v4/ws/btc",
-}
+URLS = {"usdt": "wss://fx-ws.gateio.ws/v4/ws/usdt", "btc": "wss://fx-ws.gateio.ws/v4/ws/btc"}
 REST = "https://api.gateio.ws"
-
-CHANNEL = "futures.public_liquidates"
-TICKERS = "futures.tickers"
-COMPANION = {"usdt": "BTC_USDT", "btc": "BTC_USD"}  # per connection: its busiest contract's ticker
 
 # UNCONFIRMED (research §8): a negative `size` is a sell liquidation order, which closes a LONG.
 NEGATIVE_SIZE_SIDE: Side = LONG
@@ -74,13 +54,9 @@ POSITIVE_SIZE_SIDE: Side = SHORT if NEGATIVE_SIZE_SIDE == LONG else LONG
 COMPLETE_SINCE_MS = 1_787_184_000_000  # 2026-08-20 00:00 UTC: every liquidation order from then on
 SECONDS_BELOW = 1_000_000_000_000  # `result[].time` below this is in seconds, else milliseconds
 _MAX_MS = 10**15
-SUBSCRIBE_TIME_S = 0  # the `time` of subscribe requests (only signed requests are checked)
 
 _DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _EXACT_INT = 2**53  # integers below this are exact in a double
-# Products of decimal text without rounding (`float` then rounds once): the rule the hot loop's
-# digit products equal. Decimal, not numbers.exact_product, which reads "1.5 " as 0.15.
-_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 INF = math.inf
 
 
@@ -91,9 +67,7 @@ class Liquidate(msgspec.Struct, frozen=True, gc=False):
     time: int  # seconds before 2026-08-20, milliseconds since
 
 
-class Push(msgspec.Struct, frozen=True, gc=False):
-    """A liquidation update with its result decoded in the same pass (other frames may fail it)."""
-
+class Push(msgspec.Struct, frozen=True, gc=False):  # an update, its result decoded in the same pass
     channel: str = ""  # futures.public_liquidates | futures.tickers | futures.pong | …
     event: str = ""  # update | all (data) | subscribe | unsubscribe (acks) | "" (pong)
     time: int = 0  # envelope time, s (not read: typed, so a malformed envelope is refused)
@@ -101,9 +75,7 @@ class Push(msgspec.Struct, frozen=True, gc=False):
     result: list[Liquidate] | Liquidate | None = None
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """Any frame, `result` left undecoded."""
-
+class Envelope(msgspec.Struct, frozen=True):  # any frame, `result` left undecoded
     channel: str = ""
     event: str = ""
     time: int = 0
@@ -143,32 +115,28 @@ def _route(contract: str, cat: Catalogue) -> _Route:
 def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
     """`parse`, refusing (BadFrame, as `venues.plausible` words it) an event above max_usd or before min_ts.
 
-    One path: an update is decoded once into typed liquidations; each becomes an event by the
-    rules in `_event`, inlined in the loop for the ones they plainly cover (integer or decimal
-    size, plain decimal price, digit products below 2**53 divided once by an exact power of ten);
-    other frames go to `_parse_other`, which words the error of broken ones.
+    `_event`'s rules inline for the liquidations they plainly cover (integer or decimal size, plain
+    decimal price, digit products below 2**53 divided once by an exact power of ten); an update
+    with any other goes whole to `_all_events`, other frames to `_parse_other`.
     """
 
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
         try:
             push = _decode_push(frame)
         except (msgspec.DecodeError, UnicodeError):
-            return refuse_impossible(_parse_other(frame, recv_ts, cat), max_usd, min_ts)
+            return _parse_other(frame, recv_ts, cat, max_usd, min_ts)
         if push.channel != CHANNEL or push.event != "update":
             return []
         result = push.result
         if result is None:
-            return refuse_impossible(_parse_other(frame, recv_ts, cat), max_usd, min_ts)
+            return _parse_other(frame, recv_ts, cat, max_usd, min_ts)
         routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
         out = []
         check = False
         for liq in result if isinstance(result, list) else [result]:
             # the rules of `_event`, inline for speed; any liquidation they do not plainly cover is `_event`'s
             contract = liq.contract
-            try:
-                route = routes[contract]
-            except KeyError:
-                route = routes[contract] = _route(contract, cat)
+            route = routes.get(contract) or routes.setdefault(contract, _route(contract, cat))
             mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
             size = liq.size
             p = liq.price
@@ -186,9 +154,7 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
                 negative = size[:1] == "-"
                 head, dot, tail = (size[1:] if negative else size).partition(".")
                 if not (head + tail).isascii() or not head.isdigit() or not (tail.isdigit() or not dot):
-                    out.append(_event(liq, recv_ts, cat))
-                    check = True
-                    continue
+                    return _all_events(result, recv_ts, cat, max_usd, min_ts)
                 tail = tail.rstrip("0")
                 signed = f"-{head}" if negative else head
                 if tail:
@@ -222,9 +188,7 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
             coin_price = price / divisor
             # (qty and usd of plain digits are positive and finite; SLOW routes divide by nan)
             if not (plain and time > 0 and ts < _MAX_MS and 0.0 < coin_price < INF):
-                out.append(_event(liq, recv_ts, cat))
-                check = True
-                continue
+                return _all_events(result, recv_ts, cat, max_usd, min_ts)
             # ids.number_key inline for plain digits (see bybit.py)
             if not (p >= "1" or "0." <= p < "0/"):
                 p = number_key(p)
@@ -241,7 +205,7 @@ def parser(max_usd: float = INF, min_ts: float = -INF) -> Parse:
     return parse
 
 
-def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float) -> list[Liquidation]:
     """Frames the typed decode does not take: [] for other channels, BadFrame naming what is wrong."""
     try:
         push = _decode_any(frame)
@@ -252,7 +216,14 @@ def _parse_other(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation
         decoded = _decode_liquidates(push.result)
     except (msgspec.DecodeError, UnicodeError) as exc:
         raise BadFrame(f"gate: {exc}") from None
-    return [_event(liq, recv_ts, cat) for liq in (decoded if isinstance(decoded, list) else [decoded])]
+    return _all_events(decoded, recv_ts, cat, max_usd, min_ts)
+
+
+def _all_events(
+    result: list[Liquidate] | Liquidate, recv_ts: int, cat: Catalogue, max_usd: float, min_ts: float
+) -> list[Liquidation]:
+    events = [_event(liq, recv_ts, cat) for liq in (result if isinstance(result, list) else [result])]
+    return refuse_impossible(events, max_usd, min_ts)
 
 
 parse = parser()
@@ -286,15 +257,15 @@ def _event(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
         elif inst.kind == "inverse":
             coin, coin_price = inst.coin, price
             if inst.usd_quoted:  # usd = contracts × contract value, qty = usd / price
-                usd = float(_EXACT.multiply(contracts, Decimal(repr(inst.contract_size))))
+                usd = float(EXACT_DECIMAL.multiply(contracts, Decimal(repr(inst.contract_size))))
                 qty = usd / price
         else:
             coin, coin_price = inst.coin, price / inst.price_unit
             if inst.kind == "linear":  # qty = contracts × contract size, usd = qty × price
-                value = _EXACT.multiply(contracts, Decimal(repr(inst.contract_size)))
+                value = EXACT_DECIMAL.multiply(contracts, Decimal(repr(inst.contract_size)))
                 qty = float(value)
                 if inst.usd_quoted:
-                    usd = float(_EXACT.multiply(value, Decimal(liq.price))) / inst.price_unit
+                    usd = float(EXACT_DECIMAL.multiply(value, Decimal(liq.price))) / inst.price_unit
         for name, amount in (("price", coin_price), ("qty", qty), ("usd", usd)):
             if amount is not None and not 0.0 < amount < INF:  # extreme inputs over/underflow
                 raise BadNumber(f"{name} is out of range: {amount!r}")
@@ -306,33 +277,10 @@ def _event(liq: Liquidate, recv_ts: int, cat: Catalogue) -> Liquidation:
     return Liquidation(VENUE, contract, coin, side, coin_price, qty, usd, ts, recv_ts, cover, event_id)
 
 
-def is_data(frame: Frame) -> bool:
-    """Liquidation and ticker updates (`"update"`) and contract_info pushes (`"all"`)."""
+def is_data(frame: Frame) -> bool:  # liquidation and ticker updates, contract_info pushes (`"all"`)
     if isinstance(frame, bytes):
         return b'"update"' in frame or b'"all"' in frame
     return '"update"' in frame or '"all"' in frame
-
-
-def subscribe_frame(channel: str, payload: Sequence[str], time_s: int = SUBSCRIBE_TIME_S) -> str:
-    request = {"time": time_s, "channel": channel, "event": "subscribe", "payload": list(payload)}
-    return msgspec.json.encode(request).decode()
-
-
-def subscribe_at(channel: str, payload: Sequence[str]) -> Callable[[int], str]:
-    """The subscribe request, stamped with the time it is sent (Gate checks it within 60 s)."""
-    return lambda now_ms: subscribe_frame(channel, payload, now_ms // 1000)
-
-
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    return [
-        Connection(name, urls[name], [subscribe_at(CHANNEL, ["!all"]), subscribe_at(TICKERS, [COMPANION[name]])])
-        for name in ("usdt", "btc")
-        if name in urls
-    ]
-
-
-def _ping(now_ms: int) -> str:
-    return msgspec.json.encode({"time": now_ms // 1000, "channel": "futures.ping"}).decode()
 
 
 NOTE = (
@@ -346,13 +294,13 @@ GATE_SPEC = VenueSpec(
     coverage=COMPLETE,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=gate_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=10.0, ping=_ping),
+    heartbeat=Heartbeat(interval_s=10.0, ping=gate_rest.ping),
     silence_s=60.0,  # BTC_USD (btc-settled) trades less often than BTC_USDT
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=gate_rest.instrument_requests,
+    parse_instruments=gate_rest.parse_instruments,
     notes=NOTE,
     checked_parse=parser,
 )

@@ -1,7 +1,17 @@
-"""Gate's contracts: `GET /api/v4/futures/{usdt,btc}/contracts` and the `futures.contract_info` push.
+"""What liqwatch sends Gate (subscribe, ping) and its contracts (REST `contracts`, `contract_info`).
 
 Docs: https://www.gate.com/docs/developers/apiv4/en/#list-all-futures-contracts
-      https://www.gate.com/docs/developers/futures/ws/en/ (contract_info; changelog 2026-08-20)
+      https://www.gate.com/docs/developers/futures/ws/en/ (contract_info, ping/pong; changelog 2026-08-20)
+
+Connections: one per settlement currency (`usdt`, `btc`), each subscribing the liquidations of all
+  contracts and `futures.tickers` of its BTC contract (BTC_USDT / BTC_USD), which ticks with the
+  market so a silent-but-open socket is detected. Heartbeat: `{"time","channel":"futures.ping"}`
+  every 10 s (as Gate's demo client), answered by `futures.pong` (a control frame).
+Subscribe `time`: the request envelope has a `time` (unix s; the doc: "gap between request time and
+  server time must not exceed 60 seconds"). The only reported rejections (REQUEST_EXPIRED) come from
+  signed requests; the docs' own public subscribe examples send `"time": 123456` with a success
+  reply, and some public clients omit it. The connection builds each subscribe frame at send time
+  (`subscribe_at`), so `time` is the real unix second, as the doc asks.
 
 USDT-settled contracts (type `direct`) are linear: one contract is `quanto_multiplier` coins
 (BTC 0.0001, ETH 0.01, …; no naming convention, so an unlisted contract is never guessed), times
@@ -13,13 +23,13 @@ quanto_multiplier changes; `parse_contract_info` turns a push into Instruments f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import msgspec
 
-from liqwatch.instruments import Instrument, normalize_coin
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.numbers import BadNumber, exact_product, positive
-from liqwatch.venues.base import BadFrame, Frame, InstrumentsPage, RestRequest
+from liqwatch.venues.base import BadFrame, Connection, Frame, InstrumentsPage, RestRequest
 
 VENUE = "gate"
 CONTRACT_INFO = "futures.contract_info"
@@ -27,6 +37,32 @@ CONTRACT_INFO = "futures.contract_info"
 # verified (e.g. {"BTC_USD": 1.0}); until then their events have usd None.
 INVERSE_USD_PER_CONTRACT: Mapping[str, float] = {}
 _SETTLE_KIND = {"usdt": "direct", "btc": "inverse"}
+CHANNEL = "futures.public_liquidates"
+TICKERS = "futures.tickers"
+COMPANION = {"usdt": "BTC_USDT", "btc": "BTC_USD"}  # per connection: its busiest contract's ticker
+SUBSCRIBE_TIME_S = 0  # the `time` of subscribe requests (only signed requests are checked)
+
+
+def subscribe_frame(channel: str, payload: Sequence[str], time_s: int = SUBSCRIBE_TIME_S) -> str:
+    request = {"time": time_s, "channel": channel, "event": "subscribe", "payload": list(payload)}
+    return msgspec.json.encode(request).decode()
+
+
+def subscribe_at(channel: str, payload: Sequence[str]) -> Callable[[int], str]:
+    """The subscribe request, stamped with the time it is sent (Gate checks it within 60 s)."""
+    return lambda now_ms: subscribe_frame(channel, payload, now_ms // 1000)
+
+
+def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    return [
+        Connection(name, urls[name], [subscribe_at(CHANNEL, ["!all"]), subscribe_at(TICKERS, [COMPANION[name]])])
+        for name in ("usdt", "btc")
+        if name in urls
+    ]
+
+
+def ping(now_ms: int) -> str:
+    return msgspec.json.encode({"time": now_ms // 1000, "channel": "futures.ping"}).decode()
 
 
 def base_of(contract: str) -> str:

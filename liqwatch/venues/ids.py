@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal, InvalidOperation
 
+_NONZERO = "123456789"
+
 
 def number_key(text: str) -> str:
     """Canonical decimal text of a number: no exponent, no leading or trailing zeros.
@@ -33,6 +35,10 @@ def number_key(text: str) -> str:
     is not a number is returned unchanged (the parser refuses it before an id is built). Plain
     ASCII decimals (what venues send) take the quick path; anything else goes through Decimal.
     """
+    # 1-9 at both ends, ASCII, no exponent or underscore: canonical (or no number: unchanged all the same)
+    plain = text and text[0] in _NONZERO and text[-1] in _NONZERO and text.isascii()
+    if plain and "e" not in text and "E" not in text and "_" not in text:
+        return text
     head, dot, tail = text.partition(".")
     if head.isdecimal() and text.isascii() and (len(head) == 1 or head[0] != "0"):
         if not dot:

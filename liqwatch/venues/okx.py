@@ -5,37 +5,34 @@ Docs: https://www.okx.com/docs-v5/en/#public-data-websocket-liquidation-orders-c
       https://www.okx.com/docs-v5/en/#public-data-rest-api-get-liquidation-orders
       https://www.okx.com/docs-v5/en/#overview-websocket-connect (30 s idle cut, text ping/pong)
 
-Side: `posSide` first: in hedge mode it is `long`/`short` and IS the liquidated position. In one-way
-  mode (`net`, or empty) `side` is the liquidation ORDER side: sell closes a long → long, buy closes
-  a short → short. Any other value, or one-way without `side`: BadFrame.
+Side: `posSide` first: in hedge mode `long`/`short` IS the liquidated position. In one-way mode
+  (`net`, or empty) `side` is the liquidation ORDER side: sell closes a long → long, buy closes a
+  short → short. Any other value, or one-way without `side`: BadFrame.
 Size: `sz` is in CONTRACTS for SWAP/FUTURES, `bkPx` the bankruptcy price (quote per coin).
   linear  (ctType linear, ctValCcy = the base coin): qty = sz × ctVal × ctMult, usd = qty × bkPx
           (one exact product sz × ctVal × ctMult × bkPx; settlement in USDT/USDC counts as USD).
   inverse (ctType inverse, ctValCcy USD): usd = sz × ctVal × ctMult, qty = usd / bkPx.
   MARGIN: `sz` is in base currency (the documented convention, `derive`): qty = sz, usd = sz × bkPx.
-  Contract values come from the catalogue (instruments endpoint, okx_rest.py, or the bundled
-  snapshot). Linear contract values differ per coin and have no convention, so an unknown linear
-  SWAP/FUTURES instrument gives usd None and qty None — never a guess. Inverse (coin-margined,
-  `-USD-`) contracts follow OKX's long-standing convention of 100 USD for BTC and 10 USD for every
-  other coin (captured instruments 2022, research §4): that rule (`INVERSE_USD`) prices expired
-  futures, which the instruments endpoint no longer lists, when old captures are imported.
-  OPTION entries (we do not subscribe) are skipped: `bkPx` is a premium.
-Every entry of `data[]` and every entry of each `details[]` is one liquidation (peers that read
-  only details[0] drop the rest).
-Coin: the first part of instId (BTC-USDT-SWAP → BTC, XRP-USD-230929 → XRP). ts: `details[].ts`.
+  Contract values: the catalogue (instruments endpoint or the bundled snapshot). Linear values
+  differ per coin with no convention: an unknown linear SWAP/FUTURES gives usd and qty None, never
+  a guess. Inverse (`-USD-`) contracts follow OKX's long-standing 100 USD for BTC, 10 USD for every
+  other coin (captured instruments 2022, research §4; `INVERSE_USD`), which prices expired futures
+  the endpoint no longer lists when old captures are imported. OPTION entries (not subscribed) are
+  skipped: `bkPx` is a premium. Padded number text ("1.5 ", "1_5") is refused (numbers.py).
+Every entry of `data[]` and of each `details[]` is one liquidation (peers reading details[0] drop
+  the rest). Coin: the first part of instId (BTC-USDT-SWAP → BTC). ts: `details[].ts`.
 Coverage: sampled. The doc: "This data doesn't represent the total number of liquidations on OKX";
   older sources say at most one order per contract per second. Pushes are not in time order.
 Id: `okx:{instId}:{ts}:{long|short}:{sz}:{bkPx}` (venues/ids.py: the liquidated POSITION side, not
-  side/posSide, which Tardis rows do not carry; sz and bkPx as canonical decimals).
-  The first push after subscribing can replay recent liquidations (tardis-node drops it): the ids
-  are stable, so a replay, a reconnect or the REST backfill overlapping the stream is stored once.
-Heartbeat: OKX cuts a connection that receives nothing for 30 s; the client sends the TEXT `ping`
-  every 20 s and the server answers the text `pong` (not JSON: `parse` returns [] for it).
-  The companion `mark-price` channel for BTC-USDT-SWAP pushes when the mark price changes (BTC's
-  moves many times a minute), so a silent-but-open socket is detected within `silence_s`.
-REST backfill: `GET /api/v5/public/liquidation-orders` (about the last day, ≤100 rows a call,
-  instFamily/uly and state required for SWAP/FUTURES; okx_rest.py builds it). The rows have the
-  stream's `data[]` shape (plus `totalLoss`): `parse_rest_liquidations` parses them as that push.
+  side/posSide, which Tardis rows lack; sz and bkPx canonical). The first push after subscribing
+  can replay recent liquidations (tardis-node drops it): stable ids store a replay, a reconnect or
+  a REST backfill overlapping the stream once.
+Heartbeat: OKX cuts a connection quiet for 30 s; the client sends the TEXT `ping` every 20 s,
+  answered by the text `pong` (`parse` returns [] for it). The `mark-price` companion of
+  BTC-USDT-SWAP pushes many times a minute: a silent-but-open socket shows within `silence_s`.
+REST backfill: `GET /api/v5/public/liquidation-orders` rows have the stream's `data[]` shape (plus
+  `totalLoss`): `parse_rest_liquidations` parses them as that push. The requests, subscribe and
+  naming rules (`derive`, `INVERSE_USD`): okx_rest.py.
 UNCONFIRMED: the verbatim REST response (research holds an assembled shape only); the coverage
   rule (≤1 per contract per second?) and the first-message replay.
 """
@@ -43,28 +40,25 @@ UNCONFIRMED: the verbatim REST response (research holds an assembled shape only)
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Literal
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, normalize_coin
+from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive
-from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive, refuse_padding
+from liqwatch.venues import okx_rest
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.ids import number_key
-from liqwatch.venues.okx_rest import INST_TYPES, instrument_requests, parse_instruments, rest_rows_as_push
+from liqwatch.venues.okx_rest import CHANNEL, derive
 from liqwatch.venues.okx_rest import LIQUIDATIONS_PATH as LIQUIDATIONS_PATH  # callers and tests use okx.…
 from liqwatch.venues.okx_rest import liquidation_orders_request as liquidation_orders_request
+from liqwatch.venues.okx_rest import subscribe_message as subscribe_message  # tests use okx.…
 from liqwatch.venues.routes import contract_amounts, in_range
 
 VENUE = "okx"
 URLS = {"public": "wss://ws.okx.com:8443/ws/v5/public"}
 REST = "https://www.okx.com"
-CHANNEL = "liquidation-orders"  # one subscription per instType (INST_TYPES) covers all its instruments
-COMPANION = {"channel": "mark-price", "instId": "BTC-USDT-SWAP"}
-INVERSE_USD = {"BTC": 100.0}  # USD per inverse contract; every other coin: INVERSE_USD_OTHER
-INVERSE_USD_OTHER = 10.0
 
 # Hedge mode: posSide names the liquidated position. One-way mode (posSide "net" or empty): side is
 # the liquidation ORDER side; sell closes a long. As a table: posSide → side → position (absent: error).
@@ -100,38 +94,19 @@ class Arg(msgspec.Struct, frozen=True, gc=False):
     instType: str = ""  # liquidation-orders: SWAP | FUTURES | MARGIN | OPTION
 
 
-class Push(msgspec.Struct, frozen=True, gc=False):
-    """A data push (`arg` + `data`) with its entries decoded in the same pass; acks/errors carry `event`."""
-
+class Push(msgspec.Struct, frozen=True, gc=False):  # `arg` + `data`, decoded in one pass; acks carry `event`
     arg: Arg | None = None
     data: list[Entry] | None = None
     event: str = ""  # subscribe | unsubscribe | error | notice: control frames
 
 
-class Envelope(msgspec.Struct, frozen=True):
-    """Any frame: is a push that Push cannot read a control frame, or a broken push?"""
-
+class Envelope(msgspec.Struct, frozen=True):  # a frame Push cannot read: control frame, or broken push?
     arg: Arg | None = None
     event: str = ""
 
 
 _decode_push = msgspec.json.Decoder(Push).decode
 _decode_envelope = msgspec.json.Decoder(Envelope).decode
-
-
-def derive(symbol: str) -> Instrument | None:
-    """MARGIN instIds (BASE-QUOTE): `sz` is base currency. Inverse BASE-USD-…: the USD convention.
-
-    Linear SWAP/FUTURES sizes: catalogue only.
-    """
-    parts = symbol.split("-")
-    if len(parts) == 3 and parts[1] == "USD" and parts[0]:
-        coin, _ = normalize_coin(parts[0])
-        return Instrument(VENUE, symbol, coin, "inverse", INVERSE_USD.get(coin, INVERSE_USD_OTHER), "USD")
-    if len(parts) != 2 or not parts[0] or not parts[1]:
-        return None
-    coin, bundle = normalize_coin(parts[0])
-    return Instrument(VENUE, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
 
 
 # (mode, coin, price divisor, contract value digits, their places, price_unit, id prefix)
@@ -155,19 +130,20 @@ def _route(inst_id: str, cat: Catalogue) -> _Route:
 
 
 def _event(inst_id: str, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquidation:
-    """THE RULES for one detail (`parse`'s loop inlines them for the details they plainly cover)."""
+    """THE RULES for one detail (`parse`'s loop inlines them where they plainly apply)."""
     try:
         side = _SIDES[detail.posSide].get(detail.side)  # unknown values: refused by the decoder
         if side is None:
             raise BadNumber(f"no side for a one-way (posSide {detail.posSide!r}) liquidation")
         price = positive(detail.bkPx, "bkPx")
         positive(detail.sz, "sz")
+        refuse_padding(detail.sz)  # like every venue's exact path: "1.5 " and "1_5" are no decimal
+        refuse_padding(detail.bkPx)
         ts_text = detail.ts
         if not (ts_text.isascii() and ts_text.isdigit()) or len(ts_text) > _MAX_MS_DIGITS or int(ts_text) <= 0:
             raise BadNumber(f"ts is not a positive ms timestamp: {ts_text!r}")
         ts = int(ts_text)
-        # the decimals the texts state (numbers.exact_product reads "1.5 " as 0.15): also the id's
-        sz, px = number_key(detail.sz), number_key(detail.bkPx)
+        sz, px = number_key(detail.sz), number_key(detail.bkPx)  # the decimals stated: also the id's
         inst = cat.resolve(VENUE, inst_id, derive)
         if inst is None:  # unlisted: priced only
             coin, bundle = normalize_coin(inst_id.split("-", 1)[0])
@@ -204,7 +180,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
     division by an exact power of ten; every other detail is `_event`'s, other frames `_other`'s.
     """
 
+    memo_cat: Catalogue | None = None  # the last catalogue and its routes memo (Catalogue.memo keeps it)
+    memo_routes: dict[object, _Route] = {}
+
     def parse(frame: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
+        nonlocal memo_cat, memo_routes
         try:
             push = _decode_push(frame)
         except (msgspec.DecodeError, UnicodeError) as exc:
@@ -215,7 +195,10 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
         entries = push.data
         if entries is None:
             raise BadFrame("okx: liquidation-orders push without data")
-        routes: dict[object, _Route] = cat.memo(VENUE)  # type: ignore[assignment]
+        routes = memo_routes
+        if cat is not memo_cat:
+            routes = memo_routes = cat.memo(VENUE)  # type: ignore[assignment]
+            memo_cat = cat
         short = len(frame) < MAX_DIGITS  # no digit string in it that int() would refuse
         out: list[Liquidation] = []
         check = False
@@ -223,9 +206,7 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             inst_id = entry.instId
             if (entry.instType or arg.instType or ("OPTION" if inst_id.count("-") == 4 else "")) == "OPTION":
                 continue  # `bkPx` is a premium (an instId names an option by its five parts)
-            route = routes.get(inst_id)
-            if route is None:
-                route = routes[inst_id] = _route(inst_id, cat)
+            route = routes.get(inst_id) or routes.setdefault(inst_id, _route(inst_id, cat))
             mode, coin, divisor, size_digits, size_places, price_unit, prefix = route
             for detail in entry.details:
                 side = _SIDES[detail.posSide].get(detail.side)
@@ -279,7 +260,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                         ok = 0.0 < in_qty < INF
                     if ok:
                         plain = px[-1] not in "0." and (px[0] in "123456789" or px[1:2] == ".") and px.isascii()
-                        px_key = px if plain and px.replace(".", "", 1).isdigit() else number_key(px)
+                        if plain and px.replace(".", "", 1).isdigit():
+                            px_key = px
+                        else:  # float() reads "1.5 " and "1_5": `_event` refuses them
+                            px_key = number_key(px)
+                            ok = px == px.strip() and "_" not in px
                 if not ok:
                     out.append(_event(inst_id, detail, recv_ts, cat))
                     check = True
@@ -302,26 +287,12 @@ parse = parser()
 
 def parse_rest_liquidations(body: Frame, recv_ts: int, cat: Catalogue) -> list[Liquidation]:
     """The `GET /api/v5/public/liquidation-orders` response (shape UNVERIFIED, see module doc)."""
-    push = rest_rows_as_push(body)
+    push = okx_rest.rest_rows_as_push(body)
     return parse(push, recv_ts, cat) if push else []
 
 
 def is_data(frame: Frame) -> bool:
     return (b'"data"' in frame) if isinstance(frame, bytes) else ('"data"' in frame)
-
-
-def subscribe_message() -> str:
-    args = [{"channel": CHANNEL, "instType": inst_type} for inst_type in INST_TYPES]
-    args.append(COMPANION)
-    return msgspec.json.encode({"op": "subscribe", "args": args}).decode()
-
-
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    return [Connection("public", urls["public"], [subscribe_message()])]
-
-
-def _ping(_now_ms: int) -> str:
-    return "ping"
 
 
 NOTE = (
@@ -333,13 +304,13 @@ OKX_SPEC = VenueSpec(
     coverage=SAMPLED,
     urls=URLS,
     rest_base=REST,
-    connections=connections,
+    connections=okx_rest.connections,
     parse=parse,
     is_data=is_data,
-    heartbeat=Heartbeat(interval_s=20.0, ping=_ping),  # the server cuts after 30 s without traffic
+    heartbeat=Heartbeat(interval_s=20.0, ping=lambda _now_ms: "ping"),  # the server cuts after 30 s without traffic
     silence_s=30.0,
-    instrument_requests=instrument_requests,
-    parse_instruments=parse_instruments,
+    instrument_requests=okx_rest.instrument_requests,
+    parse_instruments=okx_rest.parse_instruments,
     notes=NOTE,
     checked_parse=parser,
 )

@@ -12,20 +12,29 @@ Liquidation orders: `GET /api/v5/public/liquidation-orders` (about the last day,
   instFamily or uly and state required for SWAP/FUTURES). Its rows have the stream's `data[]` shape
   (plus `totalLoss`): `rest_rows_as_push` wraps them as the push that would carry them, which
   `okx.parse_rest_liquidations` parses with the stream's rules.
+Naming (`derive`): MARGIN instIds BASE-QUOTE (`sz` in base currency); inverse BASE-USD-… at the
+  convention INVERSE_USD (okx.py: the size rules); linear SWAP/FUTURES only from the catalogue.
+Subscribe (`subscribe_message`): `liquidation-orders` per instType and the `mark-price` companion.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import msgspec
 
-from liqwatch.instruments import Instrument, Kind, normalize_coin
+from liqwatch.instruments import Catalogue, Instrument, Kind, normalize_coin
 from liqwatch.numbers import BadNumber, exact_product, positive
-from liqwatch.venues.base import BadFrame, InstrumentsPage, RestRequest
+from liqwatch.venues.base import BadFrame, Connection, InstrumentsPage, RestRequest
 
 VENUE = "okx"
 INST_TYPES = ("SWAP", "FUTURES")
 INSTRUMENTS_PATH = "/api/v5/public/instruments"
 LIQUIDATIONS_PATH = "/api/v5/public/liquidation-orders"
+CHANNEL = "liquidation-orders"  # one subscription per instType (INST_TYPES) covers all its instruments
+COMPANION = {"channel": "mark-price", "instId": "BTC-USDT-SWAP"}
+INVERSE_USD = {"BTC": 100.0}  # USD per inverse contract; every other coin: INVERSE_USD_OTHER
+INVERSE_USD_OTHER = 10.0
 
 
 class _Instrument(msgspec.Struct):
@@ -126,3 +135,28 @@ def rest_rows_as_push(body: str | bytes) -> bytes:
     if not response.data:
         return b""
     return b'{"arg":{"channel":"liquidation-orders"},"data":' + bytes(response.data) + b"}"
+
+
+def derive(symbol: str) -> Instrument | None:
+    """MARGIN instIds (BASE-QUOTE): `sz` is base currency. Inverse BASE-USD-…: the USD convention.
+
+    Linear SWAP/FUTURES sizes: catalogue only.
+    """
+    parts = symbol.split("-")
+    if len(parts) == 3 and parts[1] == "USD" and parts[0]:
+        coin, _ = normalize_coin(parts[0])
+        return Instrument(VENUE, symbol, coin, "inverse", INVERSE_USD.get(coin, INVERSE_USD_OTHER), "USD")
+    if len(parts) != 2 or not parts[0] or not parts[1]:
+        return None
+    coin, bundle = normalize_coin(parts[0])
+    return Instrument(VENUE, symbol, coin, "linear", bundle, parts[1], price_unit=bundle)
+
+
+def subscribe_message() -> str:
+    args = [{"channel": CHANNEL, "instType": inst_type} for inst_type in INST_TYPES]
+    args.append(COMPANION)
+    return msgspec.json.encode({"op": "subscribe", "args": args}).decode()
+
+
+def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
+    return [Connection("public", urls["public"], [subscribe_message()])]

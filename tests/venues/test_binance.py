@@ -137,7 +137,7 @@ def test_zero_average_price_falls_back_to_order_price() -> None:
 
 
 def test_subscribe_requests_market_path_and_companion_stream() -> None:
-    (conn,) = binance.usdm_connections(binance.USDM_URLS, CAT)
+    (conn,) = binance.USDM_SPEC.connections(binance.USDM_URLS, CAT)
     assert conn.url == "wss://fstream.binance.com/market/stream"
     assert '"!forceOrder@arr"' in conn.subscribe[0] and "markPrice" in conn.subscribe[0]
     assert binance.is_data('{"e":"markPriceUpdate"}') and not binance.is_data('{"result":null,"id":1}')

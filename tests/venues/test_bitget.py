@@ -17,10 +17,8 @@ from liqwatch.venues.bitget import (
     BITGET_SPEC,
     connections,
     derive,
-    instrument_requests,
     is_data,
     parse,
-    parse_instruments,
 )
 from tests.conftest import shared_fixture
 
@@ -187,6 +185,13 @@ def test_bad_frames(frame: str | bytes) -> None:
         events(frame)
 
 
+def test_price_is_read_by_value_as_text_or_number() -> None:
+    # only the price's value is used (no id holds it): a JSON number gives the same event
+    assert events(liq_frame({**ENTRY, "price": 89000})) == events(liq_frame(ENTRY))
+    odd = liq_frame({**ENTRY, "price": 89000}, {**ENTRY, "symbol": "X"})  # the rules path too
+    assert events(odd)[0] == events(liq_frame(ENTRY))[0]
+
+
 def test_ids_are_stable() -> None:
     frame = (FIXTURES / "usdt_futures_multi.json").read_text()
     a = events(frame)
@@ -251,8 +256,8 @@ def test_heartbeat_is_data_and_spec() -> None:
 
 
 def test_no_instrument_requests() -> None:
-    assert instrument_requests() == []
-    assert parse_instruments(RestRequest("/x"), b"{}").instruments == []
+    assert BITGET_SPEC.instrument_requests() == []
+    assert BITGET_SPEC.parse_instruments(RestRequest("/x"), b"{}").instruments == []
 
 
 # --- fuzz ------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.venues import bitmex
+from liqwatch.venues import bitmex, bitmex_rest
 from liqwatch.venues.base import BadFrame
 from tests.conftest import shared_fixture
 from tests.venues.golden import RECV_TS, encode
@@ -174,14 +174,14 @@ def test_pypi_2019_insert() -> None:
 )
 def test_captured_instruments(name: str, expected: Instrument) -> None:
     body = b"[" + shared_fixture(name).encode() + b"]"
-    page = bitmex.parse_instruments(bitmex.instrument_requests()[0], body)
+    page = bitmex_rest.parse_instruments(bitmex_rest.instrument_requests()[0], body)
     assert page.instruments == [msgspec.structs.replace(expected, source="rest")]
     assert page.next is None
 
 
 def test_subscribe_matches_the_documented_request() -> None:
     documented = json.loads(shared_fixture("bitmex_ws_subscribe_request.json"))
-    (conn,) = bitmex.connections(bitmex.URLS, CAT)
+    (conn,) = bitmex_rest.connections(bitmex.URLS, CAT)
     sent = json.loads(conn.subscribe[0])
     assert sent["op"] == documented["op"] == "subscribe"
     assert sent["args"] == ["liquidation", "instrument:XBTUSD"]
@@ -210,10 +210,10 @@ def test_parse_instruments_linear_and_skips() -> None:
         {"symbol": ".BXBT", "typ": "MRCXXX", "underlying": "XBT", "quoteCurrency": "USD", "isInverse": False},
         {"symbol": "XBTEUR", "underlying": "XBT", "quoteCurrency": "EUR", "isInverse": True, "multiplier": -100000000},
     ]
-    page = bitmex.parse_instruments(bitmex.instrument_requests()[0], json.dumps(rows).encode())
+    page = bitmex_rest.parse_instruments(bitmex_rest.instrument_requests()[0], json.dumps(rows).encode())
     assert page.instruments == [Instrument("bitmex", "XBTUSDT", "BTC", "linear", 1e-06, "USDT", 1.0, "rest")]
     with pytest.raises(BadFrame):
-        bitmex.parse_instruments(bitmex.instrument_requests()[0], b'{"error":"rate limited"}')
+        bitmex_rest.parse_instruments(bitmex_rest.instrument_requests()[0], b'{"error":"rate limited"}')
 
 
 def test_inverse_in_another_quote_has_qty_but_no_usd() -> None:
@@ -227,9 +227,9 @@ def test_companion_follows_a_rest_rename() -> None:
     renamed = Catalogue(
         [*CAT.instruments(), Instrument("bitmex", "BTCUSD", "BTC", "inverse", 1.0, "USD", source="rest")]
     )
-    (conn,) = bitmex.connections(bitmex.URLS, renamed)
+    (conn,) = bitmex_rest.connections(bitmex.URLS, renamed)
     assert json.loads(conn.subscribe[0])["args"] == ["liquidation", "instrument:BTCUSD"]
-    (override,) = bitmex.connections({"realtime": "ws://127.0.0.1:9001/realtime"}, CAT)
+    (override,) = bitmex_rest.connections({"realtime": "ws://127.0.0.1:9001/realtime"}, CAT)
     assert override.url == "ws://127.0.0.1:9001/realtime"
 
 
@@ -252,7 +252,7 @@ def test_is_data_and_heartbeat() -> None:
         assert not bitmex.is_data(frame(name)) and not bitmex.is_data(frame(name).decode())
     spec = bitmex.BITMEX_SPEC
     assert spec.heartbeat.ping is not None and spec.heartbeat.ping(0) == "ping"
-    assert spec.heartbeat.interval_s == bitmex.PING_INTERVAL_S
+    assert spec.heartbeat.interval_s == bitmex_rest.PING_INTERVAL_S
     assert spec.silence_s > spec.heartbeat.interval_s
     assert (spec.id, spec.coverage) == ("bitmex", "complete")
 

@@ -13,17 +13,9 @@ from hypothesis import strategies as st
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
 from liqwatch.venues.base import BadFrame, RestRequest
-from liqwatch.venues.bybit import (
-    BYBIT_SPEC,
-    MAX_ARGS_CHARS,
-    connections,
-    derive,
-    instrument_requests,
-    is_data,
-    parse,
-    parse_instruments,
-    subscribe_messages,
-)
+from liqwatch.venues.bybit import BYBIT_SPEC, derive, is_data, parse
+from liqwatch.venues.bybit_rest import instrument_requests, parse_instruments
+from liqwatch.venues.bybit_subscribe import MAX_ARGS_CHARS, connections, subscribe_messages
 from tests.conftest import shared_fixture
 
 RECV = 1_700_000_000_000

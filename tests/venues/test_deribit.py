@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.venues import deribit
+from liqwatch.venues import deribit, deribit_rest
 from liqwatch.venues.base import BadFrame
 from tests.conftest import shared_fixture
 from tests.venues.golden import RECV_TS, encode
@@ -159,7 +159,7 @@ def test_tardis_samples(name: str, side: str, usd: float, price: float, trade_id
 
 
 def test_connection_messages_match_the_documented_requests() -> None:
-    (conn,) = deribit.connections(deribit.URLS, CAT)
+    (conn,) = deribit_rest.connections(deribit.URLS, CAT)
     heartbeat, subscribe = (json.loads(m) for m in conn.subscribe)
     documented_hb = json.loads(shared_fixture("deribit_ws_set_heartbeat_request.json"))
     assert (heartbeat["method"], heartbeat["params"]) == (documented_hb["method"], documented_hb["params"])
@@ -233,9 +233,9 @@ def test_parse_instruments() -> None:
         "usDiff": 1,
         "testnet": False,
     }
-    (request,) = deribit.instrument_requests()
+    (request,) = deribit_rest.instrument_requests()
     assert (request.path, dict(request.params)) == ("/public/get_instruments", {"currency": "any", "kind": "future"})
-    page = deribit.parse_instruments(request, json.dumps(body).encode())
+    page = deribit_rest.parse_instruments(request, json.dumps(body).encode())
     assert page.instruments == [
         # the REST contract_size (10 USD) is the order step; `amount` is already USD → 1.0
         Instrument("deribit", "BTC-PERPETUAL", "BTC", "inverse", 1.0, "USD", 1.0, "rest"),
@@ -243,7 +243,7 @@ def test_parse_instruments() -> None:
         Instrument("deribit", "ETH-26DEC25", "ETH", "inverse", 1.0, "USD", 1.0, "rest"),
     ]
     with pytest.raises(BadFrame):
-        deribit.parse_instruments(request, b"<html>")
+        deribit_rest.parse_instruments(request, b"<html>")
 
 
 def test_rest_backfill() -> None:
@@ -272,13 +272,13 @@ def test_rest_backfill() -> None:
 
 
 def test_derive_rule() -> None:
-    assert deribit.derive("BTC-PERPETUAL") == Instrument("deribit", "BTC-PERPETUAL", "BTC", "inverse", 1.0, "USD")
-    assert deribit.derive("ETH_USDT-PERPETUAL") == Instrument(
+    assert deribit_rest.derive("BTC-PERPETUAL") == Instrument("deribit", "BTC-PERPETUAL", "BTC", "inverse", 1.0, "USD")
+    assert deribit_rest.derive("ETH_USDT-PERPETUAL") == Instrument(
         "deribit", "ETH_USDT-PERPETUAL", "ETH", "linear", 1.0, "USDT", 1.0
     )
-    assert deribit.derive("BTC_EURR-PERPETUAL") is None
-    assert deribit.derive("BTC-26DEC25-100000-C") is None
-    assert deribit.derive("nodash") is None
+    assert deribit_rest.derive("BTC_EURR-PERPETUAL") is None
+    assert deribit_rest.derive("BTC-26DEC25-100000-C") is None
+    assert deribit_rest.derive("nodash") is None
 
 
 # --- bad frames ---------------------------------------------------------------------------------------
@@ -361,8 +361,8 @@ def parse_or_bad_frame(data: str | bytes) -> None:
             assert event.side in ("long", "short")
             assert event.usd is None or event.usd > 0
             assert event.qty is None or event.qty > 0
-    reply = deribit.reply(data)
-    assert reply is None or reply == deribit.TEST_REPLY
+    reply = deribit_rest.reply(data)
+    assert reply is None or reply == deribit_rest.TEST_REPLY
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

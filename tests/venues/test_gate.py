@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.venues import gate
+from liqwatch.venues import gate, gate_rest
 from liqwatch.venues.base import BadFrame, RestRequest
 from tests.conftest import shared_fixture
 from tests.venues.golden import FIXTURES, RECV_TS, encode
@@ -121,21 +121,21 @@ def test_shared_liquidates(name: str, expected: list[tuple[str, float, float, in
 
 def test_shared_contract_rest() -> None:
     body = "[" + shared_fixture("gate_contract_BTC_USDT_rest_captured_2023.json") + "]"
-    page = gate.parse_instruments(USDT_CONTRACTS, body.encode())
+    page = gate_rest.parse_instruments(USDT_CONTRACTS, body.encode())
     assert page.instruments == [Instrument("gate", "BTC_USDT", "BTC", "linear", 0.0001, "USDT", 1.0, "rest")]
 
 
 def test_shared_contract_info_push() -> None:
     text = shared_fixture("gate_contract_info_ws_doc_2026.json")
     assert gate.parse(text, RECV_TS, CAT) == []
-    assert gate.parse_contract_info(text) == [
+    assert gate_rest.parse_contract_info(text) == [
         Instrument("gate", "BTC_USDT", "BTC", "linear", 0.0001, "USDT", 1.0, "rest")
     ]
 
 
 def test_shared_subscribe_request_shape() -> None:
     doc = json.loads(shared_fixture("gate_ws_contract_info_subscribe_doc.json"))
-    ours = json.loads(gate.subscribe_frame("futures.contract_info", ["BTC_USDT"]))
+    ours = json.loads(gate_rest.subscribe_frame("futures.contract_info", ["BTC_USDT"]))
     assert set(ours) == set(doc) and ours["event"] == doc["event"] and ours["payload"] == doc["payload"]
 
 
@@ -172,7 +172,7 @@ def test_multiplier_prefixed_contract() -> None:
         {"name": "BTC_USD", "type": "inverse", "quanto_multiplier": "0"},  # value UNCONFIRMED: skipped
         {"name": "ETH_USDT", "type": "direct", "quanto_multiplier": None},
     ]
-    page = gate.parse_instruments(USDT_CONTRACTS, json.dumps(contracts).encode())
+    page = gate_rest.parse_instruments(USDT_CONTRACTS, json.dumps(contracts).encode())
     (inst,) = page.instruments
     # one contract = 10 bundles of 1000 PEPE; prices are per 1000 PEPE
     assert (inst.coin, inst.contract_size, inst.price_unit) == ("PEPE", 10000.0, 1000.0)
@@ -192,7 +192,7 @@ def test_inverse_with_a_known_contract_value() -> None:
 
 def test_inverse_contracts_listed_without_value_are_skipped() -> None:
     body = json.dumps([{"name": "BTC_USD", "type": "inverse", "quanto_multiplier": "0"}]).encode()
-    assert gate.parse_instruments(BTC_CONTRACTS, body).instruments == []
+    assert gate_rest.parse_instruments(BTC_CONTRACTS, body).instruments == []
 
 
 def test_stable_ids_across_size_formats() -> None:
@@ -206,12 +206,12 @@ def test_stable_ids_across_size_formats() -> None:
 def test_contract_info_feeds_the_catalogue() -> None:
     cat = Catalogue()
     text = (FOLDER / "contract_info_push.json").read_text()
-    cat.update(gate.parse_contract_info(text, "usdt"))
+    cat.update(gate_rest.parse_contract_info(text, "usdt"))
     assert one(frame(liq()), cat).usd == 796.801245
-    assert gate.parse_contract_info(text, "btc") == []  # inverse: value UNCONFIRMED
-    assert gate.parse_contract_info((FOLDER / "subscribe_ack.json").read_text()) == []
+    assert gate_rest.parse_contract_info(text, "btc") == []  # inverse: value UNCONFIRMED
+    assert gate_rest.parse_contract_info((FOLDER / "subscribe_ack.json").read_text()) == []
     with pytest.raises(BadFrame):
-        gate.parse_contract_info('{"channel":"futures.contract_info","event":"all","result":[1]}')
+        gate_rest.parse_contract_info('{"channel":"futures.contract_info","event":"all","result":[1]}')
 
 
 # --- control frames ------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ def test_bad_frames(text: str) -> None:
 
 def test_bad_contracts_response() -> None:
     with pytest.raises(BadFrame):
-        gate.parse_instruments(USDT_CONTRACTS, b'{"label":"TOO_MANY_REQUESTS","message":"slow down"}')
+        gate_rest.parse_instruments(USDT_CONTRACTS, b'{"label":"TOO_MANY_REQUESTS","message":"slow down"}')
 
 
 # --- spec, requests, connections -----------------------------------------------------------------
@@ -298,7 +298,7 @@ def test_connections_and_heartbeat() -> None:
 
 
 def test_instrument_requests() -> None:
-    assert [r.path for r in gate.instrument_requests()] == [
+    assert [r.path for r in gate_rest.instrument_requests()] == [
         "/api/v4/futures/usdt/contracts",
         "/api/v4/futures/btc/contracts",
     ]
@@ -400,4 +400,4 @@ def test_fuzz_structured(text: str) -> None:
     check_never_raises_other(text)
     check_never_raises_other(text.encode())
     with contextlib.suppress(BadFrame):
-        gate.parse_contract_info(text.replace("futures.public_liquidates", "futures.contract_info"))
+        gate_rest.parse_contract_info(text.replace("futures.public_liquidates", "futures.contract_info"))

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from liqwatch.instruments import Catalogue, Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.venues import okx
+from liqwatch.venues import okx, okx_rest
 from liqwatch.venues.base import BadFrame, RestRequest
 from tests.conftest import shared_fixture
 from tests.venues.golden import FIXTURES, RECV_TS, encode
@@ -160,7 +160,7 @@ def test_shared_subscribe_request_matches_ours() -> None:
 )
 def test_shared_instruments(name: str, symbol: str, kind: str, size: float, quote: str) -> None:
     body = '{"code":"0","msg":"","data":[' + shared_fixture(name) + "]}"
-    page = okx.parse_instruments(okx.instrument_requests()[0], body.encode())
+    page = okx_rest.parse_instruments(okx_rest.instrument_requests()[0], body.encode())
     assert page.instruments == [Instrument("okx", symbol, "BTC", kind, size, quote, 1.0, "rest")]  # type: ignore[arg-type]
     assert page.next is None
 
@@ -206,7 +206,7 @@ def test_contract_multiplier_linear_and_inverse() -> None:
         {"instId": "BTC-USDT", "instType": "SPOT"},  # no contract value: skipped
     ]
     body = json.dumps({"code": "0", "msg": "", "data": rows}).encode()
-    cat = Catalogue(okx.parse_instruments(RestRequest("/api/v5/public/instruments"), body).instruments)
+    cat = Catalogue(okx_rest.parse_instruments(RestRequest("/api/v5/public/instruments"), body).instruments)
     assert len(cat) == 2
     linear = one(frame(entry("ABC-USDT-SWAP", detail(sz="2", bk_px="1.23"))), cat)
     # qty = 2 × 0.1 × 10 = 2 ABC; usd = 2 × 1.23 = 2.46
@@ -226,7 +226,7 @@ def test_multiplier_prefixed_coin() -> None:
         "settleCcy": "USDT",
     }
     body = json.dumps({"code": "0", "data": [row]}).encode()
-    (inst,) = okx.parse_instruments(RestRequest("/api/v5/public/instruments"), body).instruments
+    (inst,) = okx_rest.parse_instruments(RestRequest("/api/v5/public/instruments"), body).instruments
     assert (inst.coin, inst.contract_size, inst.price_unit) == ("PEPE", 10000.0, 1000.0)
     event = one(frame(entry("1000PEPE-USDT-SWAP", detail(sz="3", bk_px="0.0123"))), Catalogue([inst]))
     # 3 contracts × 10 bundles × 1000 PEPE = 30000 PEPE; price 0.0123 per 1000 PEPE = 0.0000123 per PEPE
@@ -242,6 +242,18 @@ def test_usdc_settlement_counts_as_usd() -> None:
     event = one(frame(entry("BTC-USDC-SWAP", detail(sz="40", bk_px="60000"))), cat)
     # 40 × 0.0001 = 0.004 BTC × 60000 = 240 USD
     assert (event.qty, event.usd) == (0.004, 240.0)
+
+
+def test_a_catalogue_update_reprices_the_next_frame() -> None:
+    # parse keeps the last catalogue's routes memo between frames; an update empties it in place
+    cat = Catalogue([Instrument("okx", "BTC-USDC-SWAP", "BTC", "linear", 0.0001, "USDC")])
+    memo = cat.memo("okx")
+    text = frame(entry("BTC-USDC-SWAP", detail(sz="40", bk_px="60000")))
+    assert one(text, cat).usd == 240.0
+    cat.update([Instrument("okx", "BTC-USDC-SWAP", "BTC", "linear", 0.001, "USDC")])
+    assert cat.memo("okx") is memo
+    assert one(text, cat).usd == 2400.0
+    assert one(text, Catalogue()).usd is None  # another catalogue: its own memo
 
 
 def test_unknown_instrument_has_no_size() -> None:
@@ -334,7 +346,9 @@ def test_bad_rest_responses() -> None:
     with pytest.raises(BadFrame):
         okx.parse_rest_liquidations(b'{"data":[]}', 0, CAT)
     with pytest.raises(BadFrame):
-        okx.parse_instruments(okx.instrument_requests()[0], b'{"code":"50011","msg":"Too Many Requests","data":[]}')
+        okx_rest.parse_instruments(
+            okx_rest.instrument_requests()[0], b'{"code":"50011","msg":"Too Many Requests","data":[]}'
+        )
 
 
 # --- spec, requests, connection ------------------------------------------------------------------
@@ -354,7 +368,7 @@ def test_connection_and_heartbeat() -> None:
 
 
 def test_instrument_requests() -> None:
-    assert [(r.path, dict(r.params)) for r in okx.instrument_requests()] == [
+    assert [(r.path, dict(r.params)) for r in okx_rest.instrument_requests()] == [
         ("/api/v5/public/instruments", {"instType": "SWAP"}),
         ("/api/v5/public/instruments", {"instType": "FUTURES"}),
     ]

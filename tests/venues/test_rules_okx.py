@@ -69,6 +69,8 @@ def convention(inst_id: str) -> Instrument | None:
 
 
 def positive(text: str) -> float:
+    if "_" in text or text != text.strip():  # padding: no decimal, as on every venue's exact path
+        raise Refused
     try:
         value = float(text)
     except ValueError:
@@ -264,7 +266,7 @@ BOUNDARIES = [
     push("BTC-USDT-SWAP", "1", "1", 10**15),  # 16 digits
     push("BTC-USDT-SWAP", "1", "1" + "0" * 700, MIN_TS),  # beyond what int() reads in a frame
     push("XYZ-USDT-SWAP", "0." + "0" * 400 + "1", "2", MIN_TS),  # sz underflows: refused, even unpriced
-    push("BTC-USDT", "0.5", "1.5 ", MIN_TS),  # MARGIN; a trailing space once priced it as 0.15
+    push("BTC-USDT", "0.5", "1.5 ", MIN_TS),  # MARGIN; a trailing space once priced it as 0.15, now refused
     # ids: canonical decimals, whatever the text
     push("BTC-USDT-SWAP", "2.500", "95000.10", MIN_TS),
     push("BTC-USD-SWAP", "100", "095000.", MIN_TS),
@@ -278,6 +280,15 @@ BOUNDARIES = [
 def test_boundaries_follow_the_rules(text: str, cat: Catalogue) -> None:
     check(text, cat)
     check(text, cat, math.inf, -math.inf)
+
+
+@pytest.mark.parametrize("odd", ["1.5 ", " 1.5", "1.5\n", "1_5", "1.0_5"])
+@pytest.mark.parametrize("inst_id", ["BTC-USDT-SWAP", "BTC-USD-SWAP", "BTC-USDT", "XYZ-USDT-SWAP"])
+def test_padded_number_text_is_refused(odd: str, inst_id: str) -> None:
+    """float() reads spaces and underscores; OKX refuses them as every venue does (numbers.py)."""
+    for sz, px in ((odd, "100"), ("3", odd)):
+        with pytest.raises(BadFrame, match="not a plain decimal"):
+            okx.parse(push(inst_id, sz, px, MIN_TS), RECV_TS, CATALOGUES["bundled"])
 
 
 def test_rest_rows_follow_the_same_rules() -> None:
