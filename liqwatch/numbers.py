@@ -39,7 +39,10 @@ class BadNumber(ValueError):
 
 
 def number(text: Decimalish, what: str) -> float:
-    """A finite float from a venue field, or BadNumber naming the field."""
+    """A finite float from a venue field, or BadNumber naming the field (text float() would read but
+    no venue writes, "1_5" as 15 or " 1.5", is refused: refuse_padding)."""
+    if isinstance(text, str) and ("_" in text or text != text.strip()):
+        raise BadNumber(f"{what} is not a plain decimal: {text!r}")
     try:
         value = float(text)
     except (TypeError, ValueError, OverflowError):

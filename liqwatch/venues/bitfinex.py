@@ -95,6 +95,8 @@ def _event(row: list[object], recv_ts: int, cat: Catalogue) -> Liquidation:
         raise BadNumber(f"position id or time is not an integer of milliseconds: {pos_id!r}, {mts!r}")
     if amount is None or number(amount, "amount") == 0:
         raise BadNumber(f"amount must be a non-zero number: {row[5]!r}")
+    if (liq_price is None and row[11] is not None) or (base_price is None and row[6] is not None):
+        raise BadNumber(f"a price is not a number: {row[11]!r}, {row[6]!r}")  # null is no price; text is bad
     price_value = liq_price if liq_price else base_price
     if price_value is None:
         raise BadNumber(f"no price: {row[11]!r}, {row[6]!r}")

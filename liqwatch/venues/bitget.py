@@ -162,7 +162,10 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
             if ts < min_ts or (usd is not None and usd > max_usd):
                 check = True
             side_text = entry.side
-            event_id = f"{prefix}{ts_text}:{side_text}:{number_key(amount_text)}"
+            key = number_key(amount_text)
+            if key is not amount_text and ("_" in amount_text or amount_text != amount_text.strip()):
+                return _by_rules(frame, recv_ts, cat, max_usd, min_ts)  # float() read what no venue writes
+            event_id = f"{prefix}{ts_text}:{side_text}:{key}"
             side = LONG if side_text == "buy" else SHORT
             out.append(Liquidation(VENUE, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, COVERAGE, event_id))
         return refuse_impossible(out, max_usd, min_ts) if check else out

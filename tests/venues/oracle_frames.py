@@ -55,8 +55,11 @@ def replaced(node: object, path: tuple[object, ...], value: object) -> object:
 
 
 def decimal(text: object) -> Decimal | None:
-    """The positive finite decimal a venue's number text (or JSON number) states; None otherwise."""
+    """The positive finite decimal a venue's number text (or JSON number) states; None otherwise
+    (text no venue writes, which Decimal() would read all the same: "1_5", " 1.5", "1.5 ")."""
     if isinstance(text, bool) or not isinstance(text, str | int | float):
+        return None
+    if isinstance(text, str) and ("_" in text or text != text.strip()):
         return None
     try:
         value = Decimal(text if isinstance(text, str) else repr(text))
