@@ -49,10 +49,11 @@ from collections.abc import Mapping
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, Kind, normalize_coin
+from liqwatch.instruments import Catalogue, Instrument, normalize_coin
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import BadNumber, positive
-from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, InstrumentsPage, RestRequest, VenueSpec
+from liqwatch.venues.base import BadFrame, Frame, Heartbeat, VenueSpec
+from liqwatch.venues.htx_rest import connections, instrument_requests, parse_instruments
 from liqwatch.venues.routes import contract_amounts, in_range
 
 MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this era
@@ -63,13 +64,7 @@ URLS = {
     "futures": "wss://api.hbdm.com/notification",
 }
 REST = "https://api.hbdm.com"
-TOPIC = "public.*.liquidation_orders"
 SIDES: Mapping[str, Side] = {"sell": LONG, "buy": SHORT}  # the liquidation ORDER's direction
-CONTRACT_INFO = {
-    "/linear-swap-api/v1/swap_contract_info": "linear",
-    "/swap-api/v1/swap_contract_info": "inverse",
-    "/api/v1/contract_contract_info": "inverse",
-}
 INVERSE_USD = {"BTC": 100.0}  # coin-M contract value; every other coin: INVERSE_USD_OTHER
 INVERSE_USD_OTHER = 10.0
 _COIN_M_FUTURE = re.compile(r"([A-Z0-9]+?)(\d{6}|_CW|_NW|_CQ|_NQ)")  # BTC200925, BTC_CQ (an alias)
@@ -217,50 +212,6 @@ def is_data(frame: Frame) -> bool:
     """Pushes and the server's pings (see the module docstring); not acks."""
     text = frame.decode(errors="replace") if isinstance(frame, bytes) else frame
     return '"notify"' in text or '"ping"' in text
-
-
-def subscribe_frame() -> str:
-    return msgspec.json.encode({"op": "sub", "cid": "liqwatch", "topic": TOPIC}).decode()
-
-
-def connections(urls: Mapping[str, str], _cat: Catalogue) -> list[Connection]:
-    return [Connection(name, url, [subscribe_frame()]) for name, url in urls.items()]
-
-
-class _Contract(msgspec.Struct):
-    contract_code: str
-    symbol: str = ""
-    contract_size: float = 0.0
-    trade_partition: str = ""
-
-
-class _Contracts(msgspec.Struct):
-    status: str = ""
-    data: list[_Contract] = []
-    err_msg: str = ""
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest(path) for path in CONTRACT_INFO]
-
-
-def parse_instruments(req: RestRequest, body: bytes) -> InstrumentsPage:
-    try:
-        response = msgspec.json.decode(body, type=_Contracts)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"htx contract info: {exc}") from None
-    if response.status != "ok":
-        raise BadFrame(f"htx contract info: {response.status or 'no status'}: {response.err_msg}")
-    linear = CONTRACT_INFO.get(req.path) == "linear"
-    out = []
-    for raw in response.data:
-        if not raw.contract_size > 0:
-            continue
-        coin = normalize_coin(raw.symbol or raw.contract_code.partition("-")[0])[0]
-        kind: Kind = "linear" if linear else "inverse"
-        quote = (raw.trade_partition or "USDT") if linear else "USD"
-        out.append(Instrument(VENUE, raw.contract_code, coin, kind, raw.contract_size, quote, 1.0, "rest"))
-    return InstrumentsPage(out)
 
 
 NOTE = "HTX: every liquidation order on USDT-M, coin-M swaps and coin-M futures; unlisted contracts are unpriced."

@@ -41,17 +41,27 @@ from collections.abc import Mapping
 
 import msgspec
 
-from liqwatch.instruments import Catalogue, Instrument, Kind, normalize_coin
+from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import COMPLETE, LONG, SHORT, Liquidation, Side
 from liqwatch.numbers import BadNumber, positive
 from liqwatch.venues.base import (
     BadFrame,
-    Connection,
     Frame,
     Heartbeat,
-    InstrumentsPage,
-    RestRequest,
     VenueSpec,
+)
+from liqwatch.venues.kraken_futures_rest import (
+    DEFAULT_PRODUCTS as DEFAULT_PRODUCTS,  # tests read it here
+)
+from liqwatch.venues.kraken_futures_rest import (
+    INSTRUMENTS_PATH as INSTRUMENTS_PATH,
+)
+from liqwatch.venues.kraken_futures_rest import (
+    INVERSE_PREFIXES,
+    coin_of,
+    connections,
+    instrument_requests,
+    parse_instruments,
 )
 from liqwatch.venues.routes import contract_amounts, in_range
 
@@ -59,15 +69,9 @@ MAX_MS = 10**15  # exchange times at or beyond this are not milliseconds of this
 VENUE = "kraken_futures"
 URLS = {"ws": "wss://futures.kraken.com/ws/v1"}
 REST = "https://futures.kraken.com"
-INSTRUMENTS_PATH = "/derivatives/api/v3/instruments"
 
 LIQUIDATION = "liquidation"
 SIDES: Mapping[str, Side] = {"sell": LONG, "buy": SHORT}  # the taker (liquidation order) side
-INVERSE_PREFIXES = ("PI_", "FI_")  # 1 USD contracts
-PREFIXES = ("PF_", "FF_", *INVERSE_PREFIXES)
-QUOTES = ("USDC", "USDT", "USD")
-COMPANION = "PF_XBTUSD"  # its ticker_lite proves the feed alive between trades
-DEFAULT_PRODUCTS = ("PF_XBTUSD", "PF_ETHUSD", "PF_SOLUSD", "PF_XRPUSD", "PF_DOGEUSD", "PI_XBTUSD", "PI_ETHUSD")
 
 
 class Trade(msgspec.Struct, frozen=True):
@@ -96,15 +100,6 @@ class Message(msgspec.Struct, frozen=True):
 
 
 _decode = msgspec.json.Decoder(Message).decode
-
-
-def coin_of(product: str) -> tuple[str, str]:
-    """("BTC", "USD") from PF_XBTUSD, FI_XBTUSD_260327."""
-    body = product.partition("_")[2].partition("_")[0] if "_" in product else product
-    for quote in QUOTES:
-        if body.endswith(quote) and len(body) > len(quote):
-            return normalize_coin(body[: -len(quote)])[0], quote
-    return normalize_coin(body)[0], ""
 
 
 def derive(product: str) -> Instrument | None:
@@ -189,71 +184,6 @@ def is_data(frame: Frame) -> bool:
         return _decode_feed(frame).feed in ("trade", "ticker_lite")
     except (msgspec.DecodeError, UnicodeError):
         return False
-
-
-def products(cat: Catalogue) -> list[str]:
-    listed = [s for s in cat.symbols(VENUE) if s.startswith(PREFIXES)]
-    return listed or list(DEFAULT_PRODUCTS)
-
-
-def subscribe_frame(feed: str, product_ids: list[str] | None = None) -> str:
-    request: dict[str, object] = {"event": "subscribe", "feed": feed}
-    if product_ids is not None:
-        request["product_ids"] = product_ids
-    return msgspec.json.encode(request).decode()
-
-
-def connections(urls: Mapping[str, str], cat: Catalogue) -> list[Connection]:
-    subscribe = [
-        subscribe_frame("trade", products(cat)),
-        subscribe_frame("ticker_lite", [COMPANION]),
-        subscribe_frame("heartbeat"),
-    ]
-    return [Connection(name, url, subscribe) for name, url in urls.items()]
-
-
-class _Instrument(msgspec.Struct):
-    symbol: str
-    type: str = ""  # futures_inverse | flexible_futures | futures_vanilla | spot index
-    contractSize: float | None = None
-    tradeable: bool = True
-    base: str | None = None
-    quote: str | None = None
-
-
-class _Instruments(msgspec.Struct):
-    result: str = ""
-    instruments: list[_Instrument] = []
-    error: str | None = None
-
-
-_KINDS: Mapping[str, Kind] = {"futures_inverse": "inverse", "flexible_futures": "linear", "futures_vanilla": "linear"}
-
-
-def instrument(raw: _Instrument) -> Instrument | None:
-    kind = _KINDS.get(raw.type)
-    size = raw.contractSize
-    if kind is None or not raw.tradeable or size is None or not size > 0 or not raw.symbol.startswith(PREFIXES):
-        return None
-    coin, quote = coin_of(raw.symbol)
-    if raw.base:
-        coin = normalize_coin(raw.base)[0]
-    return Instrument(VENUE, raw.symbol, coin, kind, size, raw.quote or quote or "USD", 1.0, "rest")
-
-
-def instrument_requests() -> list[RestRequest]:
-    return [RestRequest(INSTRUMENTS_PATH)]
-
-
-def parse_instruments(_req: RestRequest, body: bytes) -> InstrumentsPage:
-    try:
-        response = msgspec.json.decode(body, type=_Instruments)
-    except msgspec.DecodeError as exc:
-        raise BadFrame(f"kraken_futures instruments: {exc}") from None
-    if response.result != "success":
-        raise BadFrame(f"kraken_futures instruments: {response.result or 'no result'}: {response.error}")
-    found = (instrument(raw) for raw in response.instruments)
-    return InstrumentsPage([inst for inst in found if inst is not None])
 
 
 NOTE = "Kraken Futures: every liquidation trade; the taker side as the liquidation order's is UNCONFIRMED."

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from liqwatch.instruments import Catalogue, bundled
-from liqwatch.venues import htx
+from liqwatch.venues import htx, htx_rest
 from liqwatch.venues.base import BadFrame, RestRequest
 from tests.venues.golden import RECV_TS
 
@@ -79,17 +79,17 @@ def test_pings_are_answered_verbatim_and_count_as_life() -> None:
 
 
 def test_three_connections_subscribe_the_wildcard() -> None:
-    conns = htx.connections(htx.URLS, CAT)
+    conns = htx_rest.connections(htx.URLS, CAT)
     assert [c.name for c in conns] == ["linear", "swap", "futures"]
     assert all(json.loads(str(c.subscribe[0]))["topic"] == "public.*.liquidation_orders" for c in conns)
 
 
 def test_contract_info_per_market() -> None:
     body = b'{"status":"ok","data":[{"symbol":"BTC","contract_code":"BTC-USDT","contract_size":0.001,"trade_partition":"USDT"}]}'
-    [linear] = htx.parse_instruments(RestRequest("/linear-swap-api/v1/swap_contract_info"), body).instruments
+    [linear] = htx_rest.parse_instruments(RestRequest("/linear-swap-api/v1/swap_contract_info"), body).instruments
     assert (linear.kind, linear.contract_size, linear.quote) == ("linear", 0.001, "USDT")
     coin_m = b'{"status":"ok","data":[{"symbol":"BTC","contract_code":"BTC261225","contract_size":100.0}]}'
-    [future] = htx.parse_instruments(RestRequest("/api/v1/contract_contract_info"), coin_m).instruments
+    [future] = htx_rest.parse_instruments(RestRequest("/api/v1/contract_contract_info"), coin_m).instruments
     assert (future.kind, future.contract_size, future.quote, future.coin) == ("inverse", 100.0, "USD", "BTC")
     with pytest.raises(BadFrame, match="error"):
-        htx.parse_instruments(RestRequest("/swap-api/v1/swap_contract_info"), b'{"status":"error","err_msg":"x"}')
+        htx_rest.parse_instruments(RestRequest("/swap-api/v1/swap_contract_info"), b'{"status":"error","err_msg":"x"}')

@@ -9,6 +9,7 @@ import pytest
 
 from liqwatch.instruments import Catalogue, bundled
 from liqwatch.venues import kraken_futures as kf
+from liqwatch.venues import kraken_futures_rest
 from liqwatch.venues.base import BadFrame, RestRequest
 from tests.venues.golden import RECV_TS
 
@@ -79,13 +80,13 @@ def test_is_data_counts_live_trades_only() -> None:
 
 
 def test_subscribes_every_listed_product_and_the_heartbeat() -> None:
-    [conn] = kf.connections(kf.URLS, CAT)
+    [conn] = kraken_futures_rest.connections(kf.URLS, CAT)
     trade_request, ticker, heartbeat = (json.loads(m) for m in conn.subscribe if isinstance(m, str))
     assert trade_request["feed"] == "trade" and "PF_XBTUSD" in trade_request["product_ids"]
     assert ticker == {"event": "subscribe", "feed": "ticker_lite", "product_ids": ["PF_XBTUSD"]}
     assert heartbeat == {"event": "subscribe", "feed": "heartbeat"}
     assert kf.is_data('{"feed":"ticker_lite","product_id":"PF_XBTUSD","bid":94999.5,"time":1}')
-    [empty] = kf.connections(kf.URLS, Catalogue())
+    [empty] = kraken_futures_rest.connections(kf.URLS, Catalogue())
     assert json.loads(str(empty.subscribe[0]))["product_ids"] == list(kf.DEFAULT_PRODUCTS)
 
 
@@ -99,8 +100,10 @@ def test_instruments_keep_tradeable_futures_with_their_contract_size() -> None:
             {"symbol": "in_xbtusd", "type": "spot index", "tradeable": False},
         ],
     }
-    page = kf.parse_instruments(RestRequest(kf.INSTRUMENTS_PATH), json.dumps(body).encode())
+    page = kraken_futures_rest.parse_instruments(RestRequest(kf.INSTRUMENTS_PATH), json.dumps(body).encode())
     got = {i.symbol: (i.coin, i.kind, i.contract_size, i.quote) for i in page.instruments}
     assert got == {"PF_XBTUSD": ("BTC", "linear", 1.0, "USD"), "PI_ETHUSD": ("ETH", "inverse", 1.0, "USD")}
     with pytest.raises(BadFrame, match="error"):
-        kf.parse_instruments(RestRequest(kf.INSTRUMENTS_PATH), b'{"result":"error","error":"apiLimitExceeded"}')
+        kraken_futures_rest.parse_instruments(
+            RestRequest(kf.INSTRUMENTS_PATH), b'{"result":"error","error":"apiLimitExceeded"}'
+        )

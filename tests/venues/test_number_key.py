@@ -25,7 +25,7 @@ def reference(text: str) -> str:
 
 # Digits with whatever Decimal or float may also read inside a number: exponents, underscores,
 # points, signs, spaces and non-ASCII digits, so texts starting and ending in 1-9 vary inside.
-HUGE_EXPONENT = re.compile(r"[eE][+-]?[0-9_]{3,}")  # "1e999999" would be written out in full
+HUGE_EXPONENT = re.compile(r"[eE][+-]?[\d_]{3,}")  # "1e999999" (any digits, ١ too) would be written out in full
 CHARS = st.sampled_from([*"0123456789", ".", "e", "E", "_", "+", "-", " ", "١", "x"])
 
 
