@@ -4,7 +4,7 @@
 the first) and the catalogue timeline it is priced with, so chunks can be read anywhere and in any
 order: each worker process reads one chunk at a time, and the importer takes the outcomes back in
 the order of the file, exactly as if it had read them itself (same events, same dead letters, same
-counts: tests/test_import_pool.py holds the two ways to each other).
+counts: tests/store/test_import_pool.py holds the two ways to each other).
 
 Why processes: decoding and parsing hold Python's lock, so threads cannot share them; with them
 on workers, the importing process is left with what is mostly outside the lock (inflating the
