@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -75,7 +76,30 @@ def files(tmp_path: Path) -> list[Path]:
     rows[2500] = rows[2500].replace("binance-futures", "nowhere-futures")
     csv = tmp_path / "liq.csv.gz"
     csv.write_bytes(gzip.compress((HEADER + "\n" + "\n".join(rows) + "\n").encode().replace("\xff".encode(), b"\xff")))
-    return [plain, packed, cut, csv]
+    node = tmp_path / "hl" / "hourly" / "20261205" / "9"  # a Hyperliquid node's fills file
+    node.parent.mkdir(parents=True, exist_ok=True)
+    fills = [json.dumps(leg) for i in range(3000) for leg in node_fill(i)]
+    fills[777] = "[not a fill"
+    node.write_text("\n".join(fills) + "\n")
+    return [plain, packed, cut, csv, node]
+
+
+TRADER = "0x5b5d51203a0f9079f8aeb098a6523a13f298c060"
+HLP = "0x2e3d94f0562703b25c83308a05046ddaf9a8dd14"
+
+
+def node_fill(i: int) -> list[list[Any]]:
+    """The two legs of fill `i` (tid) as a node writes them ([user, fill] lines): every third one
+    liquidates the trader's long, the others are ordinary fills."""
+    at = NOW + 1000 * i
+    legs = []
+    for user, side, start in ((TRADER, "A", "0.5"), (HLP, "B", "-3")):
+        fill: dict[str, Any] = {"coin": "BTC", "px": f"{96000 + i % 50}", "sz": "0.5", "side": side, "time": at}
+        fill |= {"startPosition": start, "dir": "Close Long", "hash": "0x1", "oid": i, "tid": i}
+        if i % 3 == 0:
+            fill["liquidation"] = {"liquidatedUser": TRADER, "markPx": "96010", "method": "market"}
+        legs.append([user, fill])
+    return legs
 
 
 def imported(tmp_path: Path, store: Store, workers: int, name: str) -> tuple[ImportReport, bytes]:
@@ -104,11 +128,16 @@ def test_workers_import_exactly_as_one_process_does(tmp_path: Path) -> None:
         assert list(pool.events(EventFilter())) == list(one.events(EventFilter()))
         rollup = "SELECT * FROM rollup_hour ORDER BY ALL"
         assert pool._fetch(rollup) == one._fetch(rollup)
+        assert len(list(pool.events(EventFilter(venues=("hyperliquid",))))) == 1000  # the node's liquidations
     assert shared.stored > 10_000 and shared.duplicates > 10_000  # the second journal: all stored already
     reasons = [json.loads(line)["reason"] for line in shared_letters.splitlines()]
     assert any("impossible values" in r for r in reasons)  # the $9e16 event: no store holds it
     assert any("truncated or corrupt gzip" in r for r in reasons)
     assert any("UTF-8" in r for r in reasons)
+    assert any(
+        line.endswith("/9") and n == 778
+        for line, n in ((d["file"], d["line"]) for d in map(json.loads, shared_letters.splitlines()))
+    )
     assert "rows of exchange 'nowhere-futures'" in " ".join(shared.problems)
 
 
