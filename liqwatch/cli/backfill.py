@@ -139,9 +139,10 @@ def tardis_(
     db: DbOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Tardis liquidation datasets, streamed into the store (the first day of each month is free)."""
+    """Tardis liquidation datasets into the store, a day imported while the next downloads (the first day of
+    each month is free)."""
     from liqwatch import tardis
-    from liqwatch.backfill.events import tardis_backfill
+    from liqwatch.backfill.tardis_days import tardis_backfill
     from liqwatch.cli.common import csv_list, time_option
 
     today = _now() // DAY_MS * DAY_MS
@@ -153,7 +154,6 @@ def tardis_(
         _run(
             lambda: tardis_backfill(
                 store,
-                store.write_events,
                 catalogue,
                 exchanges=csv_list(exchange) or tuple(tardis.VENUES),
                 symbols=csv_list(symbol),
@@ -162,6 +162,7 @@ def tardis_(
                 api_key=key,
                 base=url or src.TARDIS_URL,
                 progress=_progress(quiet),
+                dead_letters=settings.dead_letters,
             )
         )
 

@@ -1,5 +1,5 @@
-"""Event backfills against local servers in the documented formats: Tardis datasets (streamed,
-cut, missing days, keys), OKX liquidation-orders paging, Deribit trades paging; and `run`'s own
+"""Event backfills against local servers in the documented formats: Tardis datasets (downloaded
+and imported by day groups, cut, missing days, keys, bad rows), OKX liquidation-orders paging, Deribit trades paging; and `run`'s own
 downtime filled at start. Expected values are computed here from the rows the servers hold."""
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from liqwatch.backfill import tardis_days
 from liqwatch.backfill.common import BackfillError, BackfillReport
 from liqwatch.backfill.downtime import fill_downtime
-from liqwatch.backfill.events import deribit_backfill, okx_backfill, tardis_backfill
+from liqwatch.backfill.events import deribit_backfill, okx_backfill
+from liqwatch.backfill.tardis_days import tardis_backfill
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import bundled
@@ -60,14 +62,15 @@ def tardis_handler(key: str | None, missing: set[int], cut_once: set[int]):
     return handle
 
 
-def run_tardis(store: DuckDBStore, url: str, since: int, until: int, key: str | None = None):
+def run_tardis(
+    store: DuckDBStore, url: str, since: int, until: int, key: str | None = None, dead_letters: Path | None = None
+):
     async def nap(_: float) -> None:
         await asyncio.sleep(0)
 
     return asyncio.run(
         tardis_backfill(
             store,
-            store.write_events,
             bundled(),
             exchanges=["binance-futures"],
             symbols=["PERPETUALS"],
@@ -76,6 +79,7 @@ def run_tardis(store: DuckDBStore, url: str, since: int, until: int, key: str | 
             api_key=key,
             base=url,
             sleep=nap,
+            dead_letters=dead_letters,
         )
     )
 
@@ -96,6 +100,37 @@ def test_tardis_streams_days_through_cuts_and_missing_files(tmp_path: Path) -> N
         with serving(tardis_handler("sekrit", set(), set())) as server:  # again: resumes after the last day
             again = run_tardis(store, server.url, T0, T0 + 10 * D, key="sekrit")
             assert server.paths() == [] and again.resumed and again.stored == 0
+
+
+def test_tardis_days_one_group_each_or_all_in_one_store_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = [T0 + k * D for k in range(6)]
+    stored = []
+    for group_bytes in (1, tardis_days.GROUP_BYTES):  # a group a day, or every day in one
+        monkeypatch.setattr(tardis_days, "GROUP_BYTES", group_bytes)
+        with DuckDBStore(tmp_path / f"{group_bytes}.duckdb") as store:
+            with serving(tardis_handler("k", set(), set())) as server:
+                report = run_tardis(store, server.url, T0, T0 + 6 * D, key="k")
+            stored.append(list(store.events(EventFilter())))
+            assert report.stored == sum(len(tardis_rows(d)) for d in days)
+            assert store.mark("tardis:binance-futures:PERPETUALS") == T0 + 6 * D
+    assert stored[0] == stored[1]
+
+
+def test_a_bad_tardis_row_is_a_dead_letter_with_its_line(tmp_path: Path) -> None:
+    def handle(request: Request, _: int) -> Reply:
+        rows = gzip.decompress(tardis_file(T0)).decode().splitlines()
+        rows[2] = rows[2].replace(",sell,", ",selll,").replace(",buy,", ",buyy,")
+        return Reply(200, gzip.compress(("\n".join(rows) + "\n").encode()))
+
+    letters = tmp_path / "dead-letters.jsonl"
+    with DuckDBStore(tmp_path / "t.duckdb") as store, serving(handle) as server:
+        report = run_tardis(store, server.url, T0, T0 + D, dead_letters=letters)
+    assert report.stored == len(tardis_rows(T0)) - 1
+    assert "1 unreadable rows skipped" in report.describe()
+    [letter] = [json.loads(line) for line in letters.read_text().splitlines()]
+    assert letter["line"] == 3 and "side" in letter["reason"]
 
 
 def test_tardis_without_a_key_reads_the_first_day_of_each_month(tmp_path: Path) -> None:
