@@ -200,13 +200,16 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             return 0
         if rows[0].ts <= 0:
             raise ValueError(f"event {rows[0].id!r} has ts {rows[0].ts}: ts must be epoch ms > 0")
-        batch = event_batch(rows)
+        return self._insert_batch(event_batch(rows), rows[0].ts, rows[-1].ts)
+
+    def _insert_batch(self, batch: Batch, first_ts: int, last_ts: int) -> int:
+        """Write a batch of distinct events sorted by ts (first_ts … last_ts): its new ones."""
         margin = self.dedup_margin_ms
-        lo = rows[0].ts - margin if margin is not None else 0  # None: against every stored event
-        hi = rows[-1].ts + margin if margin is not None else 2**63 - 1
+        lo = first_ts - margin if margin is not None else 0  # None: against every stored event
+        hi = last_ts + margin if margin is not None else 2**63 - 1
         self._check_writable()
         with self._transaction(batch=batch) as con:
-            return self._insert_new(con, len(rows), lo, hi)
+            return self._insert_new(con, batch.size, lo, hi)
 
     @contextlib.contextmanager
     def one_thread(self) -> Iterator[None]:
@@ -233,11 +236,7 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             first, last = times[0].as_py(), times[-1].as_py()
             if first <= 0:
                 raise ValueError(f"an event has ts {first}: ts must be epoch ms > 0")
-            margin = self.dedup_margin_ms
-            lo, hi = (first - margin, last + margin) if margin is not None else (0, 2**63 - 1)
-            self._check_writable()
-            with self._transaction(batch=TableBatch(rows)) as con:
-                new += self._insert_new(con, rows.num_rows, lo, hi)
+            new += self._insert_batch(TableBatch(rows), first, last)
         return new
 
     def _insert_new(self, con: duckdb.DuckDBPyConnection, size: int, lo: int, hi: int) -> int:

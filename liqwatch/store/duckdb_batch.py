@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from liqwatch.model import Liquidation
-from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS, event_columns, table_of, usd_units
+from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS, event_table, table_of, usd_units
 
 SMALL_BATCH_ROWS = 512  # events: up to this many rows go in as SQL parameters, more as Arrow
 SMALL_TABLE_ROWS = 10_000  # other tables: the whole instrument catalogue (a few thousand rows) too
@@ -101,13 +101,13 @@ def rows_batch(table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) 
 
 
 def event_batch(events: list[Liquidation]) -> Batch:
-    """The events (sorted, distinct) with their exact usd_units; ValueError for a usd no store holds."""
-    _, units = usd_units(events)  # checked now, not when the batch is attached
-
-    def rows() -> list[tuple[Any, ...]]:
-        return [
-            (e.venue, e.symbol, e.coin, e.side, e.price, e.qty, e.usd, e.ts, e.recv_ts, e.coverage, e.id, u)
-            for e, u in zip(events, units, strict=True)
-        ]
-
-    return Batch("events", EVENT_COLUMNS, len(events), rows, lambda: event_columns(events))
+    """The events (sorted, distinct) with their exact usd_units; ValueError for a usd no store holds
+    (checked now, not when the batch is attached). More than SMALL_BATCH_ROWS: an Arrow table."""
+    if len(events) > SMALL_BATCH_ROWS:
+        return TableBatch(event_table(events))
+    _, units = usd_units(events)
+    rows = [
+        (e.venue, e.symbol, e.coin, e.side, e.price, e.qty, e.usd, e.ts, e.recv_ts, e.coverage, e.id, u)
+        for e, u in zip(events, units, strict=True)
+    ]
+    return Batch("events", EVENT_COLUMNS, len(rows), lambda: rows, lambda: list(zip(*rows, strict=True)))
