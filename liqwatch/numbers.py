@@ -41,8 +41,8 @@ class BadNumber(ValueError):
 def number(text: Decimalish, what: str) -> float:
     """A finite float from a venue field, or BadNumber naming the field (text float() would read but
     no venue writes, "1_5" as 15 or " 1.5", is refused: refuse_padding)."""
-    if isinstance(text, str) and ("_" in text or text != text.strip()):
-        raise BadNumber(f"{what} is not a plain decimal: {text!r}")
+    if isinstance(text, str):
+        refuse_padding(text, what)
     try:
         value = float(text)
     except (TypeError, ValueError, OverflowError):
@@ -67,11 +67,12 @@ def text_of(value: Decimalish) -> str:
 MAX_EXPONENT = 400  # beyond any float: no real size or price is written with a larger one
 
 
-def refuse_padding(text: str) -> None:
+def refuse_padding(text: str, what: str = "") -> None:
     """int() and float() accept what no venue's decimal holds and the places count would misread
-    ("1.5 " has three characters after its point): surrounding whitespace and digit underscores."""
+    ("1.5 " has three characters after its point): surrounding whitespace and digit underscores.
+    BadNumber naming the field `what`, when given."""
     if "_" in text or text != text.strip():
-        raise BadNumber(f"not a plain decimal: {text!r}")
+        raise BadNumber(f"{what + ' is ' if what else ''}not a plain decimal: {text!r}")
 
 
 def _digits(value: Decimalish) -> tuple[int, int]:

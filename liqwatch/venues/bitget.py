@@ -38,7 +38,7 @@ import msgspec
 
 from liqwatch.instruments import USD_QUOTES, Catalogue, Instrument, normalize_coin, split_symbol
 from liqwatch.model import LONG, SAMPLED, SHORT, Coverage, Liquidation
-from liqwatch.numbers import BadNumber, positive
+from liqwatch.numbers import BadNumber, positive, refuse_padding
 from liqwatch.venues.base import BadFrame, Connection, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible, unlisted
 from liqwatch.venues.ids import number_key
 
@@ -163,8 +163,11 @@ def parser(max_usd: float = math.inf, min_ts: float = -math.inf) -> Parse:
                 check = True
             side_text = entry.side
             key = number_key(amount_text)
-            if key is not amount_text and ("_" in amount_text or amount_text != amount_text.strip()):
-                return _by_rules(frame, recv_ts, cat, max_usd, min_ts)  # float() read what no venue writes
+            if key is not amount_text:  # not canonical: float() may have read what no venue writes
+                try:
+                    refuse_padding(amount_text)
+                except BadNumber:
+                    return _by_rules(frame, recv_ts, cat, max_usd, min_ts)
             event_id = f"{prefix}{ts_text}:{side_text}:{key}"
             side = LONG if side_text == "buy" else SHORT
             out.append(Liquidation(VENUE, symbol, coin, side, coin_price, qty, usd, ts, recv_ts, COVERAGE, event_id))

@@ -46,7 +46,7 @@ import msgspec
 
 from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import LONG, SAMPLED, SHORT, Liquidation, Side
-from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive, refuse_padding
+from liqwatch.numbers import EXACT_INT, MAX_DIGITS, POW10, BadNumber, exact_digits, positive
 from liqwatch.venues import okx_rest
 from liqwatch.venues.base import BadFrame, Frame, Heartbeat, Parse, VenueSpec, refuse_impossible
 from liqwatch.venues.ids import number_key
@@ -136,9 +136,7 @@ def _event(inst_id: str, detail: Detail, recv_ts: int, cat: Catalogue) -> Liquid
         if side is None:
             raise BadNumber(f"no side for a one-way (posSide {detail.posSide!r}) liquidation")
         price = positive(detail.bkPx, "bkPx")
-        positive(detail.sz, "sz")
-        refuse_padding(detail.sz)  # like every venue's exact path: "1.5 " and "1_5" are no decimal
-        refuse_padding(detail.bkPx)
+        positive(detail.sz, "sz")  # refuses "1.5 " and "1_5", as every venue's rules (numbers.number)
         ts_text = detail.ts
         if not (ts_text.isascii() and ts_text.isdigit()) or len(ts_text) > _MAX_MS_DIGITS or int(ts_text) <= 0:
             raise BadNumber(f"ts is not a positive ms timestamp: {ts_text!r}")
