@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from liqwatch.catalogue_history import CatalogueTimeline
 
 
-_encode = msgspec.json.Encoder().encode
 _ts = attrgetter("ts")
 _recv_ts = attrgetter("recv_ts")
 _usd = attrgetter("usd")
