@@ -11,14 +11,16 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from operator import attrgetter, sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from liqwatch import import_kinds, tardis
+from liqwatch import import_kinds, tardis, tardis_columns
 from liqwatch.analytics.summary import MAX_UNITS, UNITS_PER_USD
 from liqwatch.feed.journal import MAX_TS, JournalRecord, decode_block
 from liqwatch.model import Liquidation
+from liqwatch.store import schema
+from liqwatch.store.event_arrow import event_table
 from liqwatch.venues import REGISTRY
 from liqwatch.venues.base import MAX_AHEAD_MS, PLAUSIBLE_SINCE_TS, BadFrame, Parse, refuse_implausible_time
 
@@ -210,18 +212,82 @@ def _node_fills_chunk(name: str, first: int, lines: list[bytes], timeline: Catal
     return out
 
 
+def read_chunk_table(
+    kind: str,
+    name: str,
+    first: int,
+    data: bytes,
+    timeline: CatalogueTimeline,
+    max_ahead_ms: int = MAX_AHEAD_MS,
+    count: int | None = None,
+) -> tuple[Outcome, Any]:
+    """read_chunk's outcome, its events as an Arrow table of event_arrow.EVENT_COLUMNS (in the same
+    order) rather than in the outcome: a Tardis chunk's are made as columns (tardis_columns.py)."""
+    if kind != import_kinds.TARDIS_CSV:
+        out = read_chunk(kind, name, first, data, timeline, max_ahead_ms, count)
+        table = event_table(out.events)  # every one storable: read_chunk refuses the others
+        out.events = []
+        return out, table
+    out, table = _tardis_table(name, first, data, timeline, max_ahead_ms)
+    out.unpriced = table.column("usd").null_count
+    return out, table
+
+
 def _tardis_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
-    try:
-        text = data.decode("utf-8")  # the usual chunk: decoded at once
-    except UnicodeDecodeError:
-        lines: Sequence[str | bytes] = _lines(data)  # each line decoded on its own: a bad one costs only itself
-    else:
-        lines = _lines_of(text)
-    out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=False)
-    if out.events and not _plausible(out.events, max_ahead_ms):
-        # an event is refused: the chunk again, row by row, so the dead letters say which
-        out = _tardis_lines(name, first, lines, timeline, max_ahead_ms, checked=True)
+    out, table = _tardis_table(name, first, data, timeline, max_ahead_ms)
+    out.events = events_of(table)
     return out
+
+
+def events_of(table: Any) -> list[Liquidation]:
+    """The events of an Arrow table of them (event_arrow.event_table's columns)."""
+    return list(map(Liquidation, *(table.column(name).to_pylist() for name in schema.EVENT_COLUMNS)))
+
+
+def _tardis_table(
+    name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int
+) -> tuple[Outcome, Any]:
+    """A Tardis chunk's outcome (no events in it) and its events as a table, in line order: the rows
+    the columns read (tardis_columns.split), and the others read row by row."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    split = tardis_columns.split(first, data, timeline, max_ahead_ms)
+    if split is None:
+        try:
+            text = data.decode("utf-8")  # the usual chunk: decoded at once
+        except UnicodeDecodeError:
+            lines: Sequence[str | bytes] = _lines(data)  # each line decoded on its own: a bad one costs only itself
+        else:
+            lines = _lines_of(text)
+        numbered: list[tuple[int, str | bytes]] = list(enumerate(lines, first))
+    else:
+        numbered = list(split.rest)
+    out = _tardis_rows(name, numbered, timeline, max_ahead_ms)
+    table = event_table(out.events)
+    out.events = []
+    if split is None:
+        return out, table
+    out.frames += split.frames
+    if not table.num_rows:
+        return out, split.events.drop_columns(["line"])
+    lines_of_rest = pa.array(out.event_lines, pa.int64())
+    both = pa.concat_tables([split.events, table.append_column("line", lines_of_rest)])
+    return out, both.take(pc.sort_indices(both.column("line"))).drop_columns(["line"])
+
+
+def _tardis_rows(
+    name: str, numbered: list[tuple[int, str | bytes]], timeline: CatalogueTimeline, max_ahead_ms: int
+) -> _RowsOutcome:
+    out = _tardis_lines(name, numbered, timeline, max_ahead_ms, checked=False)
+    if out.events and not _plausible(out.events, max_ahead_ms):
+        # an event is refused: the rows again, one by one, so the dead letters say which
+        out = _tardis_lines(name, numbered, timeline, max_ahead_ms, checked=True)
+    return out
+
+
+class _RowsOutcome(Outcome):
+    event_lines: list[int] = msgspec.field(default_factory=list)  # the line of each event
 
 
 def _lines_of(text: str) -> list[str]:
@@ -232,20 +298,19 @@ def _lines_of(text: str) -> list[str]:
 
 def _tardis_lines(
     name: str,
-    first: int,
-    lines: Sequence[str | bytes],
+    numbered: list[tuple[int, str | bytes]],
     timeline: CatalogueTimeline,
     max_ahead_ms: int,
     checked: bool,
-) -> Outcome:
-    """The events of Tardis rows; with `checked`, each row's events are refused for an implausible
-    time (refuse_implausible_time) one by one, else _tardis_chunk checks them all at once."""
-    out = Outcome([])
+) -> _RowsOutcome:
+    """The events of Tardis rows (line number, line); with `checked`, each row's events are refused
+    for an implausible time (refuse_implausible_time) one by one, else _tardis_rows checks them all
+    at once."""
+    out = _RowsOutcome([])
     lo, hi = 1, 0
     catalogue = timeline.base
     parsers: dict[str, Parse] = {}
-    for offset, raw in enumerate(lines):
-        lineno = first + offset
+    for lineno, raw in numbered:
         if isinstance(raw, bytes):
             try:
                 line = raw.decode("utf-8")
@@ -286,6 +351,7 @@ def _tardis_lines(
                 if problem is not None:
                     raise BadFrame(problem)
             out.events += found
+            out.event_lines += [lineno] * len(found)
         except (BadFrame, tardis.BadRow) as exc:
             out.letters.append(DeadLine(name, lineno, str(exc), line, venue, None, False))
     return out

@@ -34,8 +34,7 @@ from typing import Any
 import msgspec
 
 from liqwatch.catalogue_history import CatalogueTimeline
-from liqwatch.import_chunks import Outcome, read_chunk
-from liqwatch.store.event_arrow import event_table
+from liqwatch.import_chunks import Outcome, read_chunk, read_chunk_table
 
 MAX_WORKERS = 8
 # below this many bytes of files to read (as stored, gzip or not) forking workers costs more than it
@@ -83,11 +82,9 @@ def _read(
         assert _ring is not None
         start, length = data
         data = _ring[start : start + length]
-    out = read_chunk(kind, name, first, data, _timelines[name], max_ahead_ms, count)
     if not tables:
-        return _encode(out), None
-    table = event_table(out.events)  # every one storable: read_chunk refuses the others
-    out.events = []
+        return _encode(read_chunk(kind, name, first, data, _timelines[name], max_ahead_ms, count)), None
+    out, table = read_chunk_table(kind, name, first, data, _timelines[name], max_ahead_ms, count)
     return _encode(out), table
 
 

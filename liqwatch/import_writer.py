@@ -31,6 +31,7 @@ class StoreWriter:
     ) -> None:
         self.store = store
         self.also = also  # given every batch once the store took it
+        self.takes_tables = hasattr(store, "write_event_table") and also is None  # Arrow tables of events
         self.batch_size = batch_size
         self.stored = 0
         self.repriced = 0

@@ -39,7 +39,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 from liqwatch import import_kinds, import_pool
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
 from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
-from liqwatch.import_chunks import DeadLine, read_chunk
+from liqwatch.import_chunks import DeadLine, read_chunk, read_chunk_table
 from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
 from liqwatch.import_writer import StoreWriter
 from liqwatch.instruments import Catalogue, Instrument
@@ -353,14 +353,19 @@ def _import_chunks(
 ) -> None:
     """The chunks of one source `name` (a file): (first line number, whole lines as bytes, how many
     lines) → events to the store, counted in `report`; read by the pool's workers when given."""
-    outcomes = (
-        pool.outcomes(kind, name, chunks, max_ahead_ms)
-        if pool is not None
-        else (
+    if pool is not None:
+        outcomes = pool.outcomes(kind, name, chunks, max_ahead_ms)
+    elif kind == import_kinds.TARDIS_CSV and writer.takes_tables:  # made as columns: kept as a table
+        outcomes = (
+            (out, count, table)
+            for first, data, count in chunks
+            for out, table in [read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)]
+        )
+    else:
+        outcomes = (
             (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count, None)
             for first, data, count in chunks
         )
-    )
     frames = bad = lines = 0
     skipped: dict[str, int] = {}
     for outcome, count, table in outcomes:

@@ -1,0 +1,197 @@
+"""Tardis CSV chunks read as columns: the events of tardis.py's row path, at C speed.
+
+A backfill reads millions of rows. Through `tardis.frame_of` and the venue's parser a row costs ~5 µs
+of CPU, which keeps up with ~4 MB/s of download. Here a chunk is read by Arrow's CSV reader, its
+cells checked column by column as `tardis.row_of` checks them, and the events of the exchanges that
+have column rules (tardis_column_rules.RULES) are computed as columns, with the same arithmetic in
+the same order as the venue's parser: the same doubles, the same ids.
+
+Every row the columns do not plainly cover is left to the row path (`Split.rest`), so its events and
+dead letters are what they always were: a chunk that is not plain printable ASCII, a cell that is not
+a plain decimal, an exchange without column rules, a symbol the catalogue cannot size, a product not
+exact in a double, an event the parser would refuse (above venues.base.MAX_USD, before MIN_TS) or
+the import would (an implausible time: import_chunks._plausible). tests/store/test_tardis_columns.py
+holds the two paths to each other, row for row and bit for bit.
+
+Pure: pyarrow is imported by the functions that need it, as in store/event_arrow.py.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from liqwatch import tardis
+from liqwatch.analytics.summary import UNITS_PER_USD
+from liqwatch.feed.journal import MAX_TS
+from liqwatch.store import schema
+from liqwatch.tardis_column_rules import RULES, Rows, all_of, decimals, lit
+from liqwatch.venues.base import MAX_USD, MIN_TS, PLAUSIBLE_SINCE_TS
+
+if TYPE_CHECKING:
+    from liqwatch.catalogue_history import CatalogueTimeline
+
+# A chunk the columns read: printable ASCII but the double quote (no cell is quoted, stripped or
+# escaped: tardis.row_of's plain case), lines separated by single newlines (no blank line)
+_PLAIN_BYTES = bytes(range(0x21, 0x7F)).replace(b'"', b"") + b"\n"
+MAX_TIME_DIGITS = 18
+MAX_DIGITS = 15  # digits of a price or amount the columns read: below 2**53, exact as a double
+
+
+class Split(NamedTuple):
+    """A chunk's rows read as columns: their events (event_arrow.EVENT_COLUMNS and `line`, in line
+    order), the rows left to the row path as (line number, line), and how many rows the columns read."""
+
+    events: Any
+    rest: list[tuple[int, bytes]]
+    frames: int
+
+
+def split(first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Split | None:
+    """The chunk of lines `first`, `first` + 1, … read as columns; None when it is not plain (the
+    row path reads all of it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    if not data or data[:1] == b"\n" or b"\n\n" in data or data.translate(None, _PLAIN_BYTES):
+        return None
+    start = first
+    if first == 1:
+        head, _, after = data.partition(b"\n")
+        if tardis.is_header(head.decode("ascii")):
+            data, start = after, 2
+            if not data:
+                return Split(_empty(), [], 0)
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=tardis.COLUMNS, use_threads=False, block_size=len(data) + 1),
+            parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(tardis.COLUMNS, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid:  # a row of more or fewer cells: the row path words it
+        return None
+    if table.num_rows != data.count(b"\n") + (not data.endswith(b"\n")):
+        return None
+    table = pa.RecordBatch.from_struct_array(table.to_struct_array().combine_chunks())  # one Array a column
+    amount, price = table.column("amount"), table.column("price")
+    amount_digits = pc.replace_substring(amount, ".", "", max_replacements=1)
+    price_digits = pc.replace_substring(price, ".", "", max_replacements=1)
+    plain = all_of(
+        pc.is_in(table.column("exchange"), value_set=pa.array(sorted(RULES))),
+        pc.greater(pc.utf8_length(table.column("symbol")), lit(0)),
+        pc.is_in(table.column("side"), value_set=pa.array(["buy", "sell"])),
+        _microseconds(table.column("timestamp")),
+        _microseconds(table.column("local_timestamp")),
+        _plain_decimal(amount, amount_digits),
+        _plain_decimal(price, price_digits),
+    )
+    line = pc.add(pc.cumulative_sum(pa.repeat(lit(1), table.num_rows)), lit(start - 1))
+    table = table.append_column("amount_digits", amount_digits).append_column("price_digits", price_digits)
+    read = _where(table.append_column("line", line), plain)
+    parts = []
+    exchanges = pc.unique(read.column("exchange")).to_pylist()
+    for exchange in exchanges:
+        of = read if len(exchanges) == 1 else read.filter(pc.equal(read.column("exchange"), lit(exchange)))
+        parts.append(_exchange(exchange, of, timeline, max_ahead_ms))
+    events = pa.concat_tables(parts) if parts else _empty()
+    order = events.column("line")
+    if events.num_rows > 1 and not pc.all(pc.less(order.slice(0, events.num_rows - 1), order.slice(1))).as_py():
+        events = events.take(pc.sort_indices(order))  # exchanges or catalogue spans interleaved
+    if events.num_rows == table.num_rows:
+        return Split(events, [], table.num_rows)
+    rest_lines = line.filter(pc.invert(pc.is_in(line, value_set=events.column("line")))).to_pylist()
+    lines = data.split(b"\n")
+    return Split(events, [(n, lines[n - start]) for n in rest_lines], table.num_rows - len(rest_lines))
+
+
+def _exchange(exchange: str, rows: Any, timeline: CatalogueTimeline, max_ahead_ms: int) -> Any:
+    """The events of one exchange's plain rows (each with its line, in line order), each priced with
+    the catalogue in force at its receive time; the rows not among them go to the row path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ts = pc.divide(pc.cast(rows.column("timestamp"), pa.int64()), lit(1000))  # µs → ms, as Row.ts_ms
+    recv = pc.divide(pc.cast(rows.column("local_timestamp"), pa.int64()), lit(1000))
+    rows = rows.append_column("ts", ts).append_column("recv", recv)
+    rule = RULES[exchange]
+    parts = []
+    while rows.num_rows:
+        # the rows whose receive time falls in one span of the timeline (usually all of them)
+        catalogue, _, hi = timeline.at(pc.min(rows.column("recv")).as_py())
+        in_span = pc.less(rows.column("recv"), lit(hi))
+        group = _where(rows, in_span)
+        rows = rows.filter(pc.invert(in_span)) if group is not rows else rows.slice(0, 0)
+        events, covered = rule(_rows(group), catalogue)
+        kept = all_of(covered, _storable(events, max_ahead_ms))
+        parts.append(_where(events.append_column("line", group.column("line")), kept))
+    found = pa.Table.from_batches(parts)
+    units = pc.cast(pc.round(pc.multiply(found.column("usd"), lit(float(UNITS_PER_USD)))), pa.int64())
+    return found.add_column(len(schema.EVENT_COLUMNS), "usd_units", units)
+
+
+def _rows(batch: Any) -> Rows:
+    import pyarrow.compute as pc
+
+    return Rows(
+        symbol=batch.column("symbol"),
+        buy=pc.equal(batch.column("side"), lit("buy")),
+        ts=batch.column("ts"),
+        recv=batch.column("recv"),
+        amount=decimals(batch.column("amount"), batch.column("amount_digits")),
+        price=decimals(batch.column("price"), batch.column("price_digits")),
+    )
+
+
+def _where(batch: Any, mask: Any) -> Any:
+    """The rows of `batch` where `mask` holds (the batch itself where it holds for all)."""
+    import pyarrow.compute as pc
+
+    return batch if pc.all(mask).as_py() else batch.filter(mask)
+
+
+def _storable(events: Any, max_ahead_ms: int) -> Any:
+    """Events neither the venue's parser (venues.base.refuse_impossible with MAX_USD, MIN_TS) nor
+    the import (refuse_implausible_time, import_chunks.unstorable) would refuse."""
+    import pyarrow.compute as pc
+
+    ts, recv, usd = events.column("ts"), events.column("recv_ts"), events.column("usd")
+    return all_of(
+        pc.greater_equal(ts, lit(max(PLAUSIBLE_SINCE_TS, MIN_TS))),
+        pc.less_equal(ts, lit(MAX_TS)),
+        pc.less_equal(pc.subtract(ts, recv), lit(max_ahead_ms)),
+        pc.less_equal(recv, lit(MAX_TS)),
+        pc.fill_null(pc.less_equal(usd, lit(MAX_USD)), lit(True)),
+    )
+
+
+def _microseconds(text: Any) -> Any:
+    """tardis.row_of's test of a time (ASCII digits), to a length whose ms fit int64 with room."""
+    import pyarrow.compute as pc
+
+    return pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.utf8_length(text), lit(MAX_TIME_DIGITS)))
+
+
+def _plain_decimal(text: Any, digits: Any) -> Any:
+    """tardis._is_number's plain case (digits, at most one point with digits on both sides), of at
+    most MAX_DIGITS digits: `digits` is the text without its point."""
+    import pyarrow.compute as pc
+
+    return all_of(
+        pc.ascii_is_decimal(digits),  # not empty, and nothing but digits beside one point
+        pc.less_equal(pc.utf8_length(digits), lit(MAX_DIGITS)),
+        pc.less_equal(pc.count_substring(text, "."), lit(1)),
+        pc.invert(pc.starts_with(text, ".")),
+        pc.invert(pc.ends_with(text, ".")),
+    )
+
+
+def _empty() -> Any:
+    import pyarrow as pa
+
+    from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS
+
+    fields = [pa.field(name, getattr(pa, ARROW_TYPES[name])()) for name in EVENT_COLUMNS]
+    return pa.schema([*fields, pa.field("line", pa.int64())]).empty_table()
