@@ -3,7 +3,7 @@
 A backfill reads millions of rows. Through `tardis.frame_of` and the venue's parser a row costs ~5 µs
 of CPU, which keeps up with ~4 MB/s of download. Here a chunk is read by Arrow's CSV reader, its
 cells checked column by column as `tardis.row_of` checks them, and the events of the exchanges that
-have column rules (tardis_column_rules.RULES) are computed as columns, with the same arithmetic in
+have column rules (tardis_rules.RULES) are computed as columns, with the same arithmetic in
 the same order as the venue's parser: the same doubles, the same ids.
 
 Every row the columns do not plainly cover is left to the row path (`Split.rest`), so its events and
@@ -24,7 +24,8 @@ from liqwatch import tardis
 from liqwatch.analytics.summary import UNITS_PER_USD
 from liqwatch.feed.journal import MAX_TS
 from liqwatch.store import schema
-from liqwatch.tardis_column_rules import RULES, Rows, all_of, decimals, lit
+from liqwatch.tardis_rules import RULES
+from liqwatch.tardis_rules.columns import Rows, all_of, decimals, lit
 from liqwatch.venues.base import MAX_USD, MIN_TS, PLAUSIBLE_SINCE_TS
 
 if TYPE_CHECKING:

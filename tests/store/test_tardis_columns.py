@@ -21,7 +21,7 @@ from liqwatch.catalogue_history import CatalogueTimeline, Version
 from liqwatch.import_chunks import read_chunk, read_chunk_table
 from liqwatch.instruments import Instrument, bundled
 from liqwatch.model import Liquidation
-from liqwatch.tardis_column_rules import RULES
+from liqwatch.tardis_rules import RULES
 from liqwatch.venues.base import MAX_AHEAD_MS
 
 pytest.importorskip("pyarrow")

@@ -1,0 +1,29 @@
+"""Per exchange, a venue parser's rules for Tardis rows as Arrow columns (liqwatch/tardis_columns.py).
+
+Each rule takes the plain rows of one Tardis exchange (cells already checked: plain decimals of at
+most 15 digits, buy/sell, times in ms) priced with one catalogue, and returns their events as an
+Arrow record batch of store.schema.EVENT_COLUMNS with a mask of the rows it covers; the others go to the
+row path. A rule repeats its venue parser's inline arithmetic operation for operation (a digit
+string as a double, divided by an exact power of ten, times the route's contract size…), so every
+double is the one the parser computes; the routes are the venue modules' own `_route` functions.
+Where a parser's inline path would hand a row to its rules function (`_event`), the rule leaves the
+row uncovered, whatever the rules function would say.
+
+    binance-futures, binance-delivery   venues/binance.py  parser (linear and inverse inline paths)
+    bybit                               venues/bybit.py    parser (allLiquidation, or the legacy
+                                                           topic before BYBIT_ALL_LIQUIDATION_SINCE)
+    okex-swap, okex-futures             venues/okx.py      parser (LINEAR_USD, INVERSE, PRICE_ONLY)
+"""
+
+from __future__ import annotations
+
+from liqwatch.tardis_rules import binance, bybit, okx
+from liqwatch.tardis_rules.columns import Rule
+
+RULES: dict[str, Rule] = {
+    "binance-futures": binance.rule,
+    "binance-delivery": binance.rule,
+    "bybit": bybit.rule,
+    "okex-swap": okx.rule,
+    "okex-futures": okx.rule,
+}
