@@ -143,6 +143,8 @@ def _rows(batch: Any) -> Rows:
         recv=batch.column("recv"),
         amount=decimals(batch.column("amount"), batch.column("amount_digits")),
         price=decimals(batch.column("price"), batch.column("price_digits")),
+        row_id=batch.column("id"),
+        timestamp=batch.column("timestamp"),
     )
 
 

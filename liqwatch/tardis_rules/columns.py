@@ -31,6 +31,8 @@ class Rows(NamedTuple):
     recv: Any  # int64 ms (tardis.Row.local_ms)
     amount: Decimals
     price: Decimals
+    row_id: Any  # string: the `id` cell as written (often empty)
+    timestamp: Any  # string: the `timestamp` cell as written (µs, ASCII digits)
 
 
 Rule = Callable[[Rows, Catalogue], tuple[Any, Any]]  # (events table, covered mask)
@@ -108,8 +110,19 @@ def positive_finite(values: Any) -> Any:
 
 
 def event_batch(
-    venue: Any, rows: Rows, coin: Any, side: Any, price: Any, qty: Any, usd: Any, coverage: str, event_id: Any
+    venue: Any,
+    rows: Rows,
+    coin: Any,
+    side: Any,
+    price: Any,
+    qty: Any,
+    usd: Any,
+    coverage: str,
+    event_id: Any,
+    recv: Any = None,
 ) -> Any:
+    """The events as a record batch of store.schema.EVENT_COLUMNS (`venue`: one for all rows, or a
+    column; `recv`: the receive times when they are not the rows' own, as for BitMEX)."""
     import pyarrow as pa
 
     n = len(rows.symbol)
@@ -122,7 +135,7 @@ def event_batch(
         "qty": qty,
         "usd": usd,
         "ts": rows.ts,
-        "recv_ts": rows.recv,
+        "recv_ts": rows.recv if recv is None else recv,
         "coverage": pa.repeat(lit(coverage), n),
         "id": event_id,
     }

@@ -34,7 +34,14 @@ SYMBOLS = {
     "bybit": ["BTCUSDT", "BTCUSD", "1000PEPEUSDT", "SHIB1000USDT", "BTCUSDH25", "NEWCOINUSDT", "ETHPERP", "ODD"],
     "okex-swap": ["BTC-USDT-SWAP", "BTC-USD-SWAP", "DOGE-USDT-SWAP", "NEWCOIN-USDT-SWAP", "ETH-USDC-SWAP"],
     "okex-futures": ["BTC-USD-230929", "ETH-USDT-250926", "BTC-USD-240329-60000-C", "BTC-USDT"],
-    "deribit": ["BTC-PERPETUAL"],
+    "deribit": ["BTC-PERPETUAL", "ETH-PERPETUAL", "BTC-27DEC24", "BTC_USDC-PERPETUAL", "XRP_USDC-PERPETUAL"],
+    "bitmex": ["XBTUSD", "ETHUSD", "XBTUSDT", "XBTZ24", "ETHUSDT"],
+    "bitget-futures": ["BTCUSDT", "ETHUSDT", "APEUSDT", "BTCUSD", "NEWCOINUSDT"],
+    "huobi-dm": ["BTC_CQ", "BTC200703", "ETH_NW"],
+    "huobi-dm-swap": ["BTC-USD", "ETH-USD", "BSV-USD"],
+    "huobi-dm-linear-swap": ["BTC-USDT", "ETH-USDT", "NEWCOIN-USDT"],
+    "cryptofacilities": ["PI_XBTUSD", "PI_ETHUSD", "PF_XBTUSD", "PF_ETHUSD", "FI_XBTUSD_240329"],
+    "bitfinex-derivatives": ["BTCF0:USTF0", "ETHF0:USTF0", "tBTCF0:USTF0"],
     "ftx": ["BTC-PERP"],
 }
 TIMELINE = CatalogueTimeline(
