@@ -1,12 +1,13 @@
 """Backfill from Tardis liquidation datasets: day files downloaded and imported side by side.
 
 Each day's file (`/v1/{exchange}/liquidations/Y/M/D/{symbol}.csv.gz`) is inflated as it downloads
-into a temporary CSV. Days are imported in groups of about GROUP_BYTES by `liqwatch import`'s own
-importer (importer.import_files: the venue parsers on worker processes, the same ids, prices and
-dead letters as importing the files by hand) while the next group downloads: a backfill takes
-about the longer of the two, not their sum. A day's mark is written once its file is imported, so
-a killed backfill resumes at the first day not imported. A body cut short is fetched again
-(nothing of it was imported).
+into a temporary CSV, DOWNLOADS days at a time. Days are imported in groups of about GROUP_BYTES by
+`liqwatch import`'s own importer (importer.import_files: Binance, Bybit and OKX rows as Arrow
+columns, the others through the venue parsers, on worker processes; the same ids, prices and dead
+letters as importing the files by hand) while the next group downloads: a backfill takes about the
+longer of the two, not their sum. A day's mark is written once its file is imported, so a killed
+backfill resumes at the first day not imported. A body cut short is fetched again (nothing of it
+was imported).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import zlib
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,6 +34,9 @@ DAY_MS = src.DAY_MS
 # inflated bytes of day files imported as one (one import: its workers started once, its batches
 # whole DuckDB row groups across days); one group downloads while the one before imports
 GROUP_BYTES = 64 << 20
+# day files downloading at once: Tardis's own client (tardis-dev `datasets.download`) fetches 5 at a
+# time; one at a time, each file's round trips would leave the line idle between files
+DOWNLOADS = 5
 
 
 class _Retry(Exception):
@@ -124,29 +129,47 @@ async def tardis_backfill(
             store.write_mark(task, day + DAY_MS, day + DAY_MS)
             bar.step(name)
 
+    plan = [(task, exchange, symbol, day) for task, exchange, symbol, todo in jobs for day in todo]
     with tempfile.TemporaryDirectory(prefix="liqwatch-tardis-") as tmp:
         async with httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=True) as http:
-            with Steps("Tardis", sum(len(j[3]) for j in jobs), progress) as bar:
+
+            async def fetch(task: str, exchange: str, symbol: str, day: int) -> Path | None:
+                url = base.rstrip("/") + src.tardis_path(exchange, day, symbol)
+                path = Path(tmp) / f"{exchange}-{symbol}-{day}.csv"
+                return path if await _fetch_day(http, url, headers, path, report, sleep) else None
+
+            # up to DOWNLOADS days download at once, taken in order (a day's mark follows the days before)
+            upcoming = iter(plan)
+            fetching: deque[tuple[tuple[str, str, str, int], asyncio.Task[Path | None]]] = deque()
+
+            def fetch_ahead() -> None:
+                while len(fetching) < DOWNLOADS and (item := next(upcoming, None)) is not None:
+                    fetching.append((item, asyncio.create_task(fetch(*item))))
+
+            with Steps("Tardis", len(plan), progress) as bar:
                 try:
-                    for task, exchange, symbol, todo in jobs:
-                        for day in todo:
-                            url = base.rstrip("/") + src.tardis_path(exchange, day, symbol)
-                            path = Path(tmp) / f"{exchange}-{symbol}-{day}.csv"
-                            found = await _fetch_day(http, url, headers, path, report, sleep)
-                            missing += not found
-                            group.append((path if found else None, task, day, f"Tardis {exchange} {symbol}"))
-                            group_bytes += path.stat().st_size if found else 0
-                            if group_bytes >= GROUP_BYTES:
-                                if importing is not None:
-                                    await importing
-                                importing = asyncio.create_task(import_group(group, bar))
-                                group, group_bytes = [], 0
+                    fetch_ahead()
+                    while fetching:
+                        (task, exchange, symbol, day), download = fetching.popleft()
+                        path = await download
+                        fetch_ahead()
+                        missing += path is None
+                        group.append((path, task, day, f"Tardis {exchange} {symbol}"))
+                        group_bytes += path.stat().st_size if path is not None else 0
+                        if group_bytes >= GROUP_BYTES:
+                            if importing is not None:
+                                await importing  # the days in flight go on downloading meanwhile
+                            importing = asyncio.create_task(import_group(group, bar))
+                            group, group_bytes = [], 0
                     if importing is not None:
                         await importing
                     if group:
                         importing = asyncio.create_task(import_group(group, bar))
                         await importing
                 finally:  # a failed download or Ctrl-C: the days importing now are let finish, not cut
+                    for _, download in fetching:
+                        download.cancel()
+                    await asyncio.gather(*(download for _, download in fetching), return_exceptions=True)
                     if importing is not None:
                         await asyncio.gather(importing, return_exceptions=True)
     if missing:
