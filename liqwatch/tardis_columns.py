@@ -63,18 +63,27 @@ def split(first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: in
             data, start = after, 2
             if not data:
                 return Split(_empty(), [], 0)
+    miscounted: list[int] = []  # lines of more or fewer cells than eight: the row path words them
+
+    def set_aside(row: Any) -> str:
+        miscounted.append(start + row.number - 1)
+        return "skip"
+
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
             read_options=pacsv.ReadOptions(column_names=tardis.COLUMNS, use_threads=False, block_size=len(data) + 1),
-            parse_options=pacsv.ParseOptions(quote_char=False, double_quote=False, ignore_empty_lines=False),
+            parse_options=pacsv.ParseOptions(
+                quote_char=False, double_quote=False, ignore_empty_lines=False, invalid_row_handler=set_aside
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(tardis.COLUMNS, pa.string()), strings_can_be_null=False
             ),
         )
-    except pa.ArrowInvalid:  # a row of more or fewer cells: the row path words it
+    except pa.ArrowInvalid:
         return None
-    if table.num_rows != data.count(b"\n") + (not data.endswith(b"\n")):
+    lines_read = data.count(b"\n") + (not data.endswith(b"\n"))
+    if table.num_rows + len(miscounted) != lines_read:
         return None
     table = pa.RecordBatch.from_struct_array(table.to_struct_array().combine_chunks())  # one Array a column
     amount, price = table.column("amount"), table.column("price")
@@ -89,7 +98,11 @@ def split(first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: in
         _plain_decimal(amount, amount_digits),
         _plain_decimal(price, price_digits),
     )
-    line = pc.add(pc.cumulative_sum(pa.repeat(lit(1), table.num_rows)), lit(start - 1))
+    if miscounted:
+        set_aside_lines = set(miscounted)
+        line = pa.array([n for n in range(start, start + lines_read) if n not in set_aside_lines], pa.int64())
+    else:
+        line = pc.add(pc.cumulative_sum(pa.repeat(lit(1), table.num_rows)), lit(start - 1))
     table = table.append_column("amount_digits", amount_digits).append_column("price_digits", price_digits)
     read = _where(table.append_column("line", line), plain)
     parts = []
@@ -101,11 +114,12 @@ def split(first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: in
     order = events.column("line")
     if events.num_rows > 1 and not pc.all(pc.less(order.slice(0, events.num_rows - 1), order.slice(1))).as_py():
         events = events.take(pc.sort_indices(order))  # exchanges or catalogue spans interleaved
-    if events.num_rows == table.num_rows:
-        return Split(events, [], table.num_rows)
+    if events.num_rows == lines_read:
+        return Split(events, [], lines_read)
     rest_lines = line.filter(pc.invert(pc.is_in(line, value_set=events.column("line")))).to_pylist()
+    rest_lines = sorted(rest_lines + miscounted) if miscounted else rest_lines
     lines = data.split(b"\n")
-    return Split(events, [(n, lines[n - start]) for n in rest_lines], table.num_rows - len(rest_lines))
+    return Split(events, [(n, lines[n - start]) for n in rest_lines], lines_read - len(rest_lines))
 
 
 def _exchange(exchange: str, rows: Any, timeline: CatalogueTimeline, max_ahead_ms: int) -> Any:

@@ -201,3 +201,19 @@ def test_many_values_come_out_to_the_bit() -> None:
     out, table = read_chunk_table("tardis_csv", "f.csv", 2, chunk, TIMELINE, MAX_AHEAD_MS, len(lines))
     assert [as_bits(e) for e in import_chunks.events_of(table)] == [as_bits(e) for e in expected.events]
     assert out.letters == expected.letters
+
+
+def test_a_row_of_other_cells_costs_only_itself() -> None:
+    """A line of more or fewer cells than eight goes to the row path (its dead letter) alone: the
+    rows around it are still read as columns."""
+    rows = [f"binance-futures,BTCUSDT,{(T0 + i) * 1000},{(T0 + i) * 1000 + 900},,sell,87000.5,0.01" for i in range(50)]
+    rows[20] = rows[20] + ",extra"
+    rows[30] = "binance-futures,BTCUSDT"
+    chunk = ("\n".join(rows) + "\n").encode()
+    split = tardis_columns.split(7, chunk, TIMELINE, MAX_AHEAD_MS)
+    assert split is not None and split.frames == 48
+    assert [n for n, _ in split.rest] == [27, 37]
+    out, table = read_chunk_table("tardis_csv", "f.csv", 7, chunk, TIMELINE, MAX_AHEAD_MS, len(rows))
+    expected = row_path(7, chunk)
+    assert [as_bits(e) for e in import_chunks.events_of(table)] == [as_bits(e) for e in expected.events]
+    assert out.letters == expected.letters and [d.line for d in out.letters] == [27, 37]
