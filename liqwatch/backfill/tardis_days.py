@@ -1,13 +1,14 @@
 """Backfill from Tardis liquidation datasets: day files downloaded and imported side by side.
 
 Each day's file (`/v1/{exchange}/liquidations/Y/M/D/{symbol}.csv.gz`) is inflated as it downloads
-into a temporary CSV, DOWNLOADS days at a time. Days are imported in groups of about GROUP_BYTES by
-`liqwatch import`'s own importer (importer.import_files: Binance, Bybit and OKX rows as Arrow
-columns, the others through the venue parsers, on worker processes; the same ids, prices and dead
-letters as importing the files by hand) while the next group downloads: a backfill takes about the
-longer of the two, not their sum. A day's mark is written once its file is imported, so a killed
-backfill resumes at the first day not imported. A body cut short is fetched again (nothing of it
-was imported).
+into a temporary CSV, DOWNLOADS days at a time. The days downloaded are imported as a group
+whenever the importer is free (at most GROUP_BYTES wait for it), by `liqwatch import`'s own
+importer (importer.import_files: Binance, Bybit and OKX rows as Arrow columns, the others through
+the venue parsers, on worker processes; the same ids, prices and dead letters as importing the
+files by hand), while the next days download: a backfill takes about the longer of the two, not
+their sum, and what is left to import after the last download is small. A day's mark is written
+once its file is imported, so a killed backfill resumes at the first day not imported. A body cut
+short is fetched again (nothing of it was imported).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ async def tardis_backfill(
                         missing += path is None
                         group.append((path, task, day, f"Tardis {exchange} {symbol}"))
                         group_bytes += path.stat().st_size if path is not None else 0
-                        if group_bytes >= GROUP_BYTES:
+                        if group_bytes >= GROUP_BYTES or importing is None or importing.done():
                             if importing is not None:
                                 await importing  # the days in flight go on downloading meanwhile
                             importing = asyncio.create_task(import_group(group, bar))
