@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import multiprocessing
 import random
 import tempfile
 import threading
@@ -118,8 +119,21 @@ def serve(bodies: dict[str, bytes], throttle: Throttled, latency: float) -> Thre
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def serving(bodies: dict[str, bytes], rate: float | None, latency: float) -> tuple[multiprocessing.Process, int]:
+    """The server on a process of its own (in this one it would take the importer's CPU and lock)."""
+    ready: multiprocessing.Queue[int] = multiprocessing.get_context("fork").Queue()
+
+    def run() -> None:
+        server = serve(bodies, Throttled(rate), latency)
+        ready.put(server.server_address[1])
+        server.serve_forever()
+
+    process = multiprocessing.get_context("fork").Process(target=run, daemon=True)
+    process.start()
+    return process, ready.get(timeout=30)
 
 
 def main() -> None:
@@ -146,9 +160,8 @@ def main() -> None:
     print("| bandwidth | download alone | backfill | backfill ÷ download | rows/s |")
     print("|---|---:|---:|---:|---:|")
     for mbps in [None, *args.mbps]:
-        throttle = Throttled(mbps * 1e6 if mbps else None)
-        server = serve(bodies, throttle, args.latency)
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+        server, port = serving(bodies, mbps * 1e6 if mbps else None, args.latency)
+        url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as tmp, DuckDBStore(Path(tmp) / "b.duckdb") as store:
             started = time.perf_counter()
             report = asyncio.run(
@@ -164,7 +177,7 @@ def main() -> None:
                 )
             )
             took = time.perf_counter() - started
-        server.shutdown()
+        server.kill()
         assert report.stored == rows, report.describe()
         waves = -(-args.days // tardis_days.DOWNLOADS)
         alone = (total / (mbps * 1e6) if mbps else 0.0) + waves * args.latency
