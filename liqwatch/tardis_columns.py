@@ -24,7 +24,7 @@ from liqwatch import tardis
 from liqwatch.analytics.summary import UNITS_PER_USD
 from liqwatch.feed.journal import MAX_TS
 from liqwatch.store import schema
-from liqwatch.tardis_rules import RULES
+from liqwatch.tardis_rules import RECEIVED_AT_TIMESTAMP, RULES
 from liqwatch.tardis_rules.columns import Rows, all_of, decimals, lit
 from liqwatch.venues.base import MAX_USD, MIN_TS, PLAUSIBLE_SINCE_TS
 
@@ -129,7 +129,8 @@ def _exchange(exchange: str, rows: Any, timeline: CatalogueTimeline, max_ahead_m
     import pyarrow.compute as pc
 
     ts = pc.divide(pc.cast(rows.column("timestamp"), pa.int64()), lit(1000))  # µs → ms, as Row.ts_ms
-    recv = pc.divide(pc.cast(rows.column("local_timestamp"), pa.int64()), lit(1000))
+    received = "timestamp" if exchange in RECEIVED_AT_TIMESTAMP else "local_timestamp"  # as tardis.frame_of
+    recv = pc.divide(pc.cast(rows.column(received), pa.int64()), lit(1000))
     rows = rows.append_column("ts", ts).append_column("recv", recv)
     rule = RULES[exchange]
     parts = []

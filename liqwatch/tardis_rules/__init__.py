@@ -13,11 +13,15 @@ row uncovered, whatever the rules function would say.
     bybit                               venues/bybit.py    parser (allLiquidation, or the legacy
                                                            topic before BYBIT_ALL_LIQUIDATION_SINCE)
     okex-swap, okex-futures             venues/okx.py      parser (LINEAR_USD, INVERSE, PRICE_ONLY)
+    deribit                             venues/deribit.py  parser (INVERSE, LINEAR, PRICE_ONLY)
+    bitmex                              venues/bitmex.py   parser (INVERSE, LINEAR, PRICE_ONLY; whole
+                                                           contracts; received at the row's timestamp)
+    bitget-futures                      venues/bitget.py   parser (listed symbols)
 """
 
 from __future__ import annotations
 
-from liqwatch.tardis_rules import binance, bybit, okx
+from liqwatch.tardis_rules import binance, bitget, bitmex, bybit, deribit, okx
 from liqwatch.tardis_rules.columns import Rule
 
 RULES: dict[str, Rule] = {
@@ -26,4 +30,10 @@ RULES: dict[str, Rule] = {
     "bybit": bybit.rule,
     "okex-swap": okx.rule,
     "okex-futures": okx.rule,
+    "deribit": deribit.rule,
+    "bitmex": bitmex.rule,
+    "bitget-futures": bitget.rule,
 }
+# The exchanges whose rows tardis.frame_of hands over as received at their `timestamp`, not their
+# `local_timestamp` (BitMEX sends no time): the receive time also picks the catalogue
+RECEIVED_AT_TIMESTAMP = frozenset({"bitmex"})

@@ -28,7 +28,7 @@ class Rows(NamedTuple):
     symbol: Any  # string
     buy: Any  # bool: Tardis side "buy" (a short position was liquidated)
     ts: Any  # int64 ms (tardis.Row.ts_ms)
-    recv: Any  # int64 ms (tardis.Row.local_ms)
+    recv: Any  # int64 ms: the receive time tardis.frame_of gives (Row.local_ms; BitMEX: Row.ts_ms)
     amount: Decimals
     price: Decimals
     row_id: Any  # string: the `id` cell as written (often empty)

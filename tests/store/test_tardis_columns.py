@@ -34,9 +34,9 @@ SYMBOLS = {
     "bybit": ["BTCUSDT", "BTCUSD", "1000PEPEUSDT", "SHIB1000USDT", "BTCUSDH25", "NEWCOINUSDT", "ETHPERP", "ODD"],
     "okex-swap": ["BTC-USDT-SWAP", "BTC-USD-SWAP", "DOGE-USDT-SWAP", "NEWCOIN-USDT-SWAP", "ETH-USDC-SWAP"],
     "okex-futures": ["BTC-USD-230929", "ETH-USDT-250926", "BTC-USD-240329-60000-C", "BTC-USDT"],
-    "deribit": ["BTC-PERPETUAL", "ETH-PERPETUAL", "BTC-27DEC24", "BTC_USDC-PERPETUAL", "XRP_USDC-PERPETUAL"],
-    "bitmex": ["XBTUSD", "ETHUSD", "XBTUSDT", "XBTZ24", "ETHUSDT"],
-    "bitget-futures": ["BTCUSDT", "ETHUSDT", "APEUSDT", "BTCUSD", "NEWCOINUSDT"],
+    "deribit": ["BTC-PERPETUAL", "BTC-27DEC24", "BTC_USDC-PERPETUAL", "SOL_USDC-PERPETUAL", "ETH-3JAN25-3000-P", "ODD"],
+    "bitmex": ["XBTUSD", "ETHUSD", "XBTUSDT", "XBTZ24", "ETHUSDT", "SOLUSDT", "NEWUSD", "ODD"],
+    "bitget-futures": ["BTCUSDT", "ETHUSDT", "APEUSDT", "BTCUSD", "NEWCOINUSDT", "1000PEPEUSDT", "BTCPERP", "ODD"],
     "huobi-dm": ["BTC_CQ", "BTC200703", "ETH_NW"],
     "huobi-dm-swap": ["BTC-USD", "ETH-USD", "BSV-USD"],
     "huobi-dm-linear-swap": ["BTC-USDT", "ETH-USDT", "NEWCOIN-USDT"],
@@ -50,6 +50,10 @@ TIMELINE = CatalogueTimeline(
         Version(Instrument("binance_usdm", "NEWCOINUSDT", "NEWCOIN", "linear", 1.0, "USDT"), LISTED_AT),
         Version(Instrument("bybit", "NEWCOINUSDT", "NEWCOIN", "linear", 10.0, "USDT"), LISTED_AT),
         Version(Instrument("okx", "NEWCOIN-USDT-SWAP", "NEWCOIN", "linear", 0.01, "USDT"), LISTED_AT),
+        Version(Instrument("deribit", "SOL_USDC-PERPETUAL", "SOL", "linear", 0.1, "USDC"), LISTED_AT),
+        Version(Instrument("bitmex", "SOLUSDT", "SOL", "linear", 0.0001, "USDT", price_unit=0.001), LISTED_AT),
+        Version(Instrument("bitmex", "NEWUSD", "NEW", "inverse", 0.5, "USD"), LISTED_AT),
+        Version(Instrument("bitget", "APEUSDT", "APE", "linear", 1.0, "EUR"), LISTED_AT),  # a quote not USD
     ],
 )
 
@@ -156,6 +160,9 @@ PLAIN = {  # a listed symbol of each exchange with column rules, a plain price a
     "bybit": [("BTCUSDT", "87123.40", "0.5"), ("BTCUSD", "87123.5", "2500"), ("1000PEPEUSDT", "0.0071", "1000")],
     "okex-swap": [("BTC-USDT-SWAP", "87123.4", "40"), ("BTC-USD-SWAP", "87000", "12")],
     "okex-futures": [("ETH-USDT-250926", "2950.5", "3")],
+    "deribit": [("BTC-PERPETUAL", "87123.5", "12340"), ("BTC_USDC-PERPETUAL", "87123.4", "0.013"), ("ODD", "1.5", "2")],
+    "bitmex": [("XBTUSD", "87123.5", "1200"), ("XBTUSDT", "87123.4", "3000"), ("ETHUSD", "2950.55", "15")],
+    "bitget-futures": [("BTCUSDT", "87123.4", "1523.97"), ("1000PEPEUSDT", "0.00712", "250.5"), ("BTCUSD", "870", "1")],
 }
 
 
@@ -217,3 +224,42 @@ def test_a_row_of_other_cells_costs_only_itself() -> None:
     expected = row_path(7, chunk)
     assert [as_bits(e) for e in import_chunks.events_of(table)] == [as_bits(e) for e in expected.events]
     assert out.letters == expected.letters and [d.line for d in out.letters] == [27, 37]
+
+
+def test_bitmex_rows_are_priced_with_the_catalogue_at_their_timestamp() -> None:
+    """BitMEX rows are received at their `timestamp` (tardis.frame_of), which picks the catalogue:
+    a row stamped before LISTED_AT and written down after it sizes nothing, as in the row path."""
+    stamp = (LISTED_AT - 1) * 1000
+    lines = [f"bitmex,{symbol},{stamp},{stamp + 9000},,buy,150.25,100" for symbol in ("NEWUSD", "SOLUSDT")]
+    chunk = ("\n".join(lines) + "\n").encode()
+    split = tardis_columns.split(2, chunk, TIMELINE, MAX_AHEAD_MS)
+    assert split is not None and split.frames == 2
+    events = import_chunks.events_of(split.events)
+    assert [as_bits(e) for e in events] == [as_bits(e) for e in row_path(2, chunk).events]
+    assert [(e.qty, e.usd, e.recv_ts) for e in events] == [(None, None, LISTED_AT - 1)] * 2
+
+
+@pytest.mark.parametrize("exchange", ["deribit", "bitmex"])
+def test_cells_written_back_as_json_numbers_are_read_as_the_parser_reads_them(exchange: str) -> None:
+    """BitMEX and Deribit rows become frames with bare JSON numbers: a leading zero ("07") breaks
+    the frame (a dead letter, from the row path); trailing zeros, whole numbers with a point, a
+    timestamp cell with a leading zero (the synthetic id holds it as an int) read as the parser does."""
+    symbol = SYMBOLS[exchange][0]
+    us = (T0 + 61_000) * 1000
+    cells = [
+        ("87123.50", "1200", "", str(us)),
+        ("87123.5", "1200.0", "abc-1", str(us)),
+        ("87123.5", "12", "", f"0{us}"),
+        ("087123.5", "12", "", str(us)),
+        ("87123.5", "012", "", str(us)),
+    ]
+    lines = [
+        f"{exchange},{symbol},{stamp},{us + 5000},{id_},sell,{price},{amount}" for price, amount, id_, stamp in cells
+    ]
+    chunk = ("\n".join(lines) + "\n").encode()
+    split = tardis_columns.split(2, chunk, TIMELINE, MAX_AHEAD_MS)
+    assert split is not None and [n for n, _ in split.rest] == [5, 6]
+    expected = row_path(2, chunk)
+    out, table = read_chunk_table("tardis_csv", "f.csv", 2, chunk, TIMELINE, MAX_AHEAD_MS, len(lines))
+    assert [as_bits(e) for e in import_chunks.events_of(table)] == [as_bits(e) for e in expected.events]
+    assert out.letters == expected.letters and [letter.line for letter in out.letters] == [5, 6]
