@@ -13,11 +13,15 @@ row uncovered, whatever the rules function would say.
     bybit                               venues/bybit.py    parser (allLiquidation, or the legacy
                                                            topic before BYBIT_ALL_LIQUIDATION_SINCE)
     okex-swap, okex-futures             venues/okx.py      parser (LINEAR_USD, INVERSE, PRICE_ONLY)
+    huobi-dm, huobi-dm-swap,            venues/htx.py      `_event`, the parser's only path: routes.
+      huobi-dm-linear-swap                                 contract_amounts on JSON numbers (contracts.py)
+    cryptofacilities                    venues/kraken_futures.py  `_event`, likewise
+    bitfinex-derivatives                venues/bitfinex.py `_event`, the parser's only path (exact products)
 """
 
 from __future__ import annotations
 
-from liqwatch.tardis_rules import binance, bybit, okx
+from liqwatch.tardis_rules import binance, bitfinex, bybit, htx, kraken_futures, okx
 from liqwatch.tardis_rules.columns import Rule
 
 RULES: dict[str, Rule] = {
@@ -26,4 +30,9 @@ RULES: dict[str, Rule] = {
     "bybit": bybit.rule,
     "okex-swap": okx.rule,
     "okex-futures": okx.rule,
+    "huobi-dm": htx.rule,
+    "huobi-dm-swap": htx.rule,
+    "huobi-dm-linear-swap": htx.rule,
+    "cryptofacilities": kraken_futures.rule,
+    "bitfinex-derivatives": bitfinex.rule,
 }
