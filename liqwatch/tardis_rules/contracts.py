@@ -100,19 +100,37 @@ def json_number(text: Decimals) -> Any:
     return pc.invert(pc.and_(leading, pc.greater(pc.utf8_length(text.text), lit(1))))
 
 
-def fixed_repr(text: Decimals) -> Any:
-    """The cells whose float repr is fixed-point (no exponent): then repr is the canonical key, with
-    ".0" after an integer."""
-    import pyarrow.compute as pc
-
-    return pc.greater_equal(pc.divide(text.digits, pow10(text.places)), lit(REPR_FIXED_FROM))
-
-
 def float_repr(text: Decimals) -> Any:
-    """repr(float(cell)) of the cells fixed_repr holds for: "5.50" → "5.5", "5" → "5.0"."""
+    """repr(float(cell)): the canonical key with ".0" after an integer ("5.50" → "5.5", "5" → "5.0"),
+    or below 1e-4 its shortest digits with an exponent ("0.0000812" → "8.12e-05"). The same digits:
+    a cell of at most 15 digits is the shortest decimal of its double."""
     import pyarrow.compute as pc
 
-    return pc.if_else(pc.match_substring(text.key, "."), text.key, join(text.key, ".0"))
+    fixed = pc.if_else(pc.match_substring(text.key, "."), text.key, join(text.key, ".0"))
+    small = pc.less(pc.divide(text.digits, pow10(text.places)), lit(REPR_FIXED_FROM))
+    return pc.if_else(small, exponent_repr(text.key), fixed) if pc.any(small).as_py() else fixed
+
+
+def canonical(text: Decimals) -> Any:
+    """htx.canonical of a JSON number: repr without a trailing ".0" (the key), or with an exponent."""
+    import pyarrow.compute as pc
+
+    small = pc.less(pc.divide(text.digits, pow10(text.places)), lit(REPR_FIXED_FROM))
+    return pc.if_else(small, exponent_repr(text.key), text.key) if pc.any(small).as_py() else text.key
+
+
+def exponent_repr(key: Any) -> Any:
+    """repr() of the values below 1e-4 of canonical keys "0.000…": "0.0000812" → "8.12e-05"."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    after_point = pc.utf8_slice_codeunits(key, 2)
+    digits = pc.ascii_ltrim(after_point, "0")
+    exponent = pc.add(pc.subtract(pc.utf8_length(after_point), pc.utf8_length(digits)), lit(1))
+    rest = pc.utf8_slice_codeunits(digits, 1)
+    head = pc.utf8_slice_codeunits(digits, 0, 1)
+    mantissa = pc.if_else(pc.greater(pc.utf8_length(rest), lit(0)), join(head, ".", rest), head)
+    return join(mantissa, "e-", pc.utf8_lpad(pc.cast(exponent, pa.string()), 2, "0"))
 
 
 def milliseconds(ts: Any) -> Any:

@@ -10,7 +10,6 @@ from liqwatch.tardis_rules.columns import Rows, all_of, event_batch, join, lit, 
 from liqwatch.tardis_rules.contracts import (
     contract_amounts,
     contract_route,
-    fixed_repr,
     float_repr,
     json_number,
     milliseconds,
@@ -24,7 +23,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     qty: amount (contracts), price, time} whose qty and price are JSON numbers read as floats:
     routes.contract_amounts with the catalogue's instrument (or kraken_futures.derive's), the coin
     of the name when neither knows it. Id `kraken_futures:{uid}`; without a uid
-    `kraken_futures:{product_id}:{time}:{side}:{qty!r}:{price!r}` (covered while repr has no exponent)."""
+    `kraken_futures:{product_id}:{time}:{side}:{qty!r}:{price!r}`."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -41,7 +40,6 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
         side = pc.if_else(rows.buy, lit("buy"), lit("sell"))  # the taker side, as Tardis writes it
         numbers = join(rows.symbol, ":", pc.cast(rows.ts, pa.string()), ":", side, ":", float_repr(qty), ":")
         key = pc.if_else(has_uid, rows.row_id, join(numbers, float_repr(price)))
-        covered = pc.and_(covered, pc.or_(has_uid, pc.and_(fixed_repr(qty), fixed_repr(price))))
     event_id = join(f"{kraken_futures.VENUE}:", key)
     coin = pc.take(pa.array([r[1] for r in routes], pa.string()), index)
     table = event_batch(

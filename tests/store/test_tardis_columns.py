@@ -187,7 +187,7 @@ def test_plain_rows_of_every_exchange_with_rules_are_read_as_columns(exchange: s
 
 EDGE_CELLS = {  # cells the venues' JSON frames read otherwise than as written, and their neighbours
     "id": ["", "0", "7", "007", "123456789", "9" * 19, "9" * 20, "abc-1"],
-    "number": ["0.00001", "0.0000999", "0.0001", "0.00010", "5", "5.0", "5.50", "007", "0.5", "0", "0.000"],
+    "number": ["0.00001", "0.0000812", "0.00000000000001", "0.0001", "0.00010", "5", "5.0", "5.50", "007", "0"],
 }
 
 
