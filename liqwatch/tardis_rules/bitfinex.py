@@ -19,7 +19,8 @@ from liqwatch.tardis_rules.columns import (
     routes_of,
     sides,
 )
-from liqwatch.tardis_rules.contracts import json_number, milliseconds
+from liqwatch.tardis_rules.contracts import milliseconds
+from liqwatch.tardis_rules.json_numbers import json_number
 from liqwatch.venues import bitfinex
 
 MAX_POS_ID_DIGITS = 19  # tardis.frame_of writes longer ids (and any other text) as 0

@@ -1,5 +1,5 @@
 """routes.contract_amounts as columns, for the venues whose parsers call it on JSON numbers (HTX,
-Kraken Futures), and the checks their JSON numbers need.
+Kraken Futures), and the repr() of those numbers that their ids hold.
 
 The parsers read a size and a price the Tardis row wrote as JSON numbers: msgspec reads them as
 int or float, and `numbers.exact_product` reads the digits of their repr. That repr is the same
@@ -90,14 +90,6 @@ def contract_amounts(routes: list[ContractRoute], index: Any, size: Decimals, pr
     )
     numbers_ok = all_of(pc.greater(size.digits, lit(0.0)), pc.greater(price.digits, lit(0.0)))
     return Amounts(pc.divide(price_value, divisor), qty, usd, pc.and_(numbers_ok, pc.fill_null(ok, lit(False))))
-
-
-def json_number(text: Decimals) -> Any:
-    """The cells a JSON decoder reads as written in a frame: no leading zero before a digit."""
-    import pyarrow.compute as pc
-
-    leading = pc.and_(pc.starts_with(text.text, "0"), pc.invert(pc.starts_with(text.text, "0.")))
-    return pc.invert(pc.and_(leading, pc.greater(pc.utf8_length(text.text), lit(1))))
 
 
 def float_repr(text: Decimals) -> Any:

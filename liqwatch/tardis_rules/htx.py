@@ -7,7 +7,8 @@ from typing import Any
 from liqwatch.instruments import Catalogue, normalize_coin
 from liqwatch.model import COMPLETE
 from liqwatch.tardis_rules.columns import Rows, all_of, event_batch, join, lit, routes_of, sides
-from liqwatch.tardis_rules.contracts import canonical, contract_amounts, contract_route, json_number, milliseconds
+from liqwatch.tardis_rules.contracts import canonical, contract_amounts, contract_route, milliseconds
+from liqwatch.tardis_rules.json_numbers import json_number
 from liqwatch.venues import htx
 
 

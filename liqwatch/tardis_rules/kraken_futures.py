@@ -11,9 +11,9 @@ from liqwatch.tardis_rules.contracts import (
     contract_amounts,
     contract_route,
     float_repr,
-    json_number,
     milliseconds,
 )
+from liqwatch.tardis_rules.json_numbers import json_number
 from liqwatch.venues import kraken_futures
 from liqwatch.venues.kraken_futures_rest import coin_of
 
