@@ -3,9 +3,9 @@
 Each day's file (`/v1/{exchange}/liquidations/Y/M/D/{symbol}.csv.gz`) is inflated as it downloads
 into a temporary CSV, DOWNLOADS days at a time. The days downloaded are imported as a group
 whenever the importer is free (at most GROUP_BYTES wait for it), by `liqwatch import`'s own
-importer (importer.import_files: Binance, Bybit and OKX rows as Arrow columns, the others through
-the venue parsers, on worker processes; the same ids, prices and dead letters as importing the
-files by hand), while the next days download: a backfill takes about the longer of the two, not
+importer (importer.import_files: rows read as Arrow columns by the venue parsers' own rules, on
+worker processes; the same ids, prices and dead letters as importing the files by hand), while the
+next days download: a backfill takes about the longer of the two, not
 their sum, and what is left to import after the last download is small. A day's mark is written
 once its file is imported, so a killed backfill resumes at the first day not imported. A body cut
 short is fetched again (nothing of it was imported).

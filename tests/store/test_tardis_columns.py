@@ -37,11 +37,11 @@ SYMBOLS = {
     "deribit": ["BTC-PERPETUAL", "BTC-27DEC24", "BTC_USDC-PERPETUAL", "SOL_USDC-PERPETUAL", "ETH-3JAN25-3000-P", "ODD"],
     "bitmex": ["XBTUSD", "ETHUSD", "XBTUSDT", "XBTZ24", "ETHUSDT", "SOLUSDT", "NEWUSD", "ODD"],
     "bitget-futures": ["BTCUSDT", "ETHUSDT", "APEUSDT", "BTCUSD", "NEWCOINUSDT", "1000PEPEUSDT", "BTCPERP", "ODD"],
-    "huobi-dm": ["BTC_CQ", "BTC200703", "ETH_NW"],
-    "huobi-dm-swap": ["BTC-USD", "ETH-USD", "BSV-USD"],
-    "huobi-dm-linear-swap": ["BTC-USDT", "ETH-USDT", "NEWCOIN-USDT"],
-    "cryptofacilities": ["PI_XBTUSD", "PI_ETHUSD", "PF_XBTUSD", "PF_ETHUSD", "FI_XBTUSD_240329"],
-    "bitfinex-derivatives": ["BTCF0:USTF0", "ETHF0:USTF0", "tBTCF0:USTF0"],
+    "huobi-dm": ["BTC_CQ", "BTC200703", "ETH_NW", "BTC-USDT"],
+    "huobi-dm-swap": ["BTC-USD", "ETH-USD", "BSV-USD", "ODD"],
+    "huobi-dm-linear-swap": ["BTC-USDT", "ETH-USDT", "NEWCOIN-USDT", "TINY-USDT", "QUANTO-USDT"],
+    "cryptofacilities": ["PI_XBTUSD", "PI_ETHUSD", "PF_XBTUSD", "PF_ETHUSD", "FI_XBTUSD_240329", "PF_NEWUSD"],
+    "bitfinex-derivatives": ["BTCF0:USTF0", "ETHF0:USTF0", "tBTCF0:USTF0", "tBTCUSD", "ETHBTC", "t", "tTESTF0:EURF0"],
     "ftx": ["BTC-PERP"],
 }
 TIMELINE = CatalogueTimeline(
@@ -54,6 +54,10 @@ TIMELINE = CatalogueTimeline(
         Version(Instrument("bitmex", "SOLUSDT", "SOL", "linear", 0.0001, "USDT", price_unit=0.001), LISTED_AT),
         Version(Instrument("bitmex", "NEWUSD", "NEW", "inverse", 0.5, "USD"), LISTED_AT),
         Version(Instrument("bitget", "APEUSDT", "APE", "linear", 1.0, "EUR"), LISTED_AT),  # a quote not USD
+        Version(Instrument("htx", "NEWCOIN-USDT", "NEWCOIN", "linear", 0.1, "USDT"), LISTED_AT),
+        Version(Instrument("htx", "TINY-USDT", "TINY", "linear", 1000.0, "USDT", 0.001), LISTED_AT),
+        Version(Instrument("htx", "QUANTO-USDT", "QUANTO", "quanto", 0.0001, "USDT", 0.01), LISTED_AT),
+        Version(Instrument("kraken_futures", "PF_NEWUSD", "NEW", "linear", 0.1, "USD"), LISTED_AT),
     ],
 )
 
@@ -163,6 +167,11 @@ PLAIN = {  # a listed symbol of each exchange with column rules, a plain price a
     "deribit": [("BTC-PERPETUAL", "87123.5", "12340"), ("BTC_USDC-PERPETUAL", "87123.4", "0.013"), ("ODD", "1.5", "2")],
     "bitmex": [("XBTUSD", "87123.5", "1200"), ("XBTUSDT", "87123.4", "3000"), ("ETHUSD", "2950.55", "15")],
     "bitget-futures": [("BTCUSDT", "87123.4", "1523.97"), ("1000PEPEUSDT", "0.00712", "250.5"), ("BTCUSD", "870", "1")],
+    "huobi-dm": [("BTC_CQ", "87123.4", "12")],
+    "huobi-dm-swap": [("BTC-USD", "87123.4", "25"), ("ETH-USD", "2950.55", "3.0")],
+    "huobi-dm-linear-swap": [("BTC-USDT", "87123.4", "150"), ("ETH-USDT", "2950.5", "0.5")],
+    "cryptofacilities": [("PF_XBTUSD", "87123.5", "0.0125"), ("PI_XBTUSD", "87123", "5000")],
+    "bitfinex-derivatives": [("BTCF0:USTF0", "87123", "0.05"), ("tETHF0:USTF0", "2950.5", "1.5")],
 }
 
 
@@ -181,6 +190,32 @@ def test_plain_rows_of_every_exchange_with_rules_are_read_as_columns(exchange: s
     expected = row_path(1, chunk)
     assert [as_bits(e) for e in import_chunks.events_of(split.events)] == [as_bits(e) for e in expected.events]
     assert not expected.letters and len(expected.events) == len(lines) - 1
+
+
+EDGE_CELLS = {  # cells the venues' JSON frames read otherwise than as written, and their neighbours
+    "id": ["", "0", "7", "007", "123456789", "9" * 19, "9" * 20, "abc-1"],
+    "number": ["0.00001", "0.0000812", "0.00000000000001", "0.0001", "0.00010", "5", "5.0", "5.50", "007", "0"],
+}
+
+
+@pytest.mark.parametrize("exchange", sorted(RULES))
+def test_cells_that_frames_read_otherwise_come_out_as_the_row_path_reads_them(exchange: str) -> None:
+    """Ids with leading zeros or too many digits, numbers whose float repr has an exponent or a
+    ".0", zeros: each combination, both paths (ids and doubles to the bit, dead letters alike)."""
+    lines = []
+    for n, row_id in enumerate(EDGE_CELLS["id"]):
+        for k, price in enumerate(EDGE_CELLS["number"]):
+            for amount in EDGE_CELLS["number"]:
+                ms = T0 + 61_000 + n * 1000 + k
+                symbol = PLAIN[exchange][0][0]
+                lines.append(f"{exchange},{symbol},{ms * 1000},{ms * 1000 + 5_000},{row_id},sell,{price},{amount}")
+    chunk = ("\n".join(lines) + "\n").encode()
+    split = tardis_columns.split(2, chunk, TIMELINE, MAX_AHEAD_MS)
+    assert split is not None and split.frames > 0
+    expected = row_path(2, chunk)
+    out, table = read_chunk_table("tardis_csv", "f.csv", 2, chunk, TIMELINE, MAX_AHEAD_MS, len(lines))
+    assert [as_bits(e) for e in import_chunks.events_of(table)] == [as_bits(e) for e in expected.events]
+    assert out.letters == expected.letters
 
 
 def test_many_values_come_out_to_the_bit() -> None:
