@@ -31,7 +31,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -39,7 +39,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, 
 from liqwatch import import_kinds, import_pool
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
 from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
-from liqwatch.import_chunks import DeadLine, read_chunk, read_chunk_table
+from liqwatch.import_chunks import DeadLine, Outcome, read_chunk, read_chunk_table
 from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
 from liqwatch.import_writer import StoreWriter
 from liqwatch.instruments import Catalogue, Instrument
@@ -165,8 +165,9 @@ def import_files(
     letters = DeadLetterFile(dead_letters)
     timeline = CatalogueTimeline(catalogue, store.instrument_versions())
     plans = _plan(paths, timeline, report, letters)
-    size = sum(p.stat().st_size for p in paths if str(p) in plans)
-    pool = _pool(plans, workers, size, tables=hasattr(store, "write_event_table"))
+    tables = hasattr(store, "write_event_table")
+    size = sum(p.stat().st_size for p in paths if str(p) in plans and _pooled(plans[str(p)][0], tables))
+    pool = _pool(plans, workers, size, tables)
     try:
         with getattr(store, "one_thread", contextlib.nullcontext)():
             brought = _import_events(paths, plans, store, pool, report, letters, coin, max_ahead_ms, progress)
@@ -261,8 +262,17 @@ def _pool(plans: dict[str, Plan], workers: int | None, size: int, tables: bool) 
         workers = default_workers() if size >= MIN_PARALLEL_BYTES else 0
     if not import_pool.supported():
         workers = 0
-    timelines = {name: timeline for name, (kind, _, timeline) in plans.items() if kind not in import_kinds.NOT_EVENTS}
+    timelines = {name: timeline for name, (kind, _, timeline) in plans.items() if _pooled(kind, tables)}
     return ChunkPool(timelines, workers, tables) if workers > 0 and timelines else None
+
+
+def _pooled(kind: str, tables: bool) -> bool:
+    """Whether the pool's workers read files of this kind. Not a Tardis CSV for a store that takes
+    Arrow tables: its rows become columns in Arrow's kernels, outside Python's lock, so this
+    process's reading overlaps the store's writing by itself, and handing each chunk's table back
+    from a worker costs more than it saves (bench/tardis_backfill_bench.py's files: 325k rows/s
+    here against 265k on two workers)."""
+    return kind not in import_kinds.NOT_EVENTS and not (kind == import_kinds.TARDIS_CSV and tables)
 
 
 def _import_other(path: Path, kind: str, store: Store, report: ImportReport, coin: str | None) -> None:
@@ -353,14 +363,15 @@ def _import_chunks(
 ) -> None:
     """The chunks of one source `name` (a file): (first line number, whole lines as bytes, how many
     lines) → events to the store, counted in `report`; read by the pool's workers when given."""
-    if pool is not None:
-        outcomes = pool.outcomes(kind, name, chunks, max_ahead_ms)
-    elif kind == import_kinds.TARDIS_CSV and writer.takes_tables:  # made as columns: kept as a table
+    outcomes: Iterator[tuple[Outcome, int, Any]]
+    if kind == import_kinds.TARDIS_CSV and writer.takes_tables:  # made as columns here (_pooled)
         outcomes = (
             (out, count, table)
             for first, data, count in chunks
             for out, table in [read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)]
         )
+    elif pool is not None:
+        outcomes = pool.outcomes(kind, name, chunks, max_ahead_ms)
     else:
         outcomes = (
             (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count, None)
