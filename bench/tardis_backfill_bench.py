@@ -179,7 +179,7 @@ def main() -> None:
             took = time.perf_counter() - started
         server.kill()
         assert report.stored == rows, report.describe()
-        waves = -(-args.days // tardis_days.DOWNLOADS)
+        waves = -(-args.days // getattr(tardis_days, "DOWNLOADS", 1))  # 1: before they downloaded side by side
         alone = (total / (mbps * 1e6) if mbps else 0.0) + waves * args.latency
         label = f"{mbps:g} MB/s" if mbps else "unlimited"
         ratio = f"{took / alone:.2f}" if mbps else "—"

@@ -15,6 +15,7 @@ from typing import Any
 
 from liqwatch.model import Liquidation
 from liqwatch.store.base import Store
+from liqwatch.store.event_arrow import distinct_sorted
 
 BATCH = 122_880  # events per store write: one DuckDB row group, which goes straight to the database file;
 # a part of one goes through the write-ahead log and is written again by the closing checkpoint (measured:
@@ -59,7 +60,7 @@ class StoreWriter:
 
             table = pa.concat_tables(self._tables)
             while table.num_rows >= size:
-                self._put(table.slice(0, size))
+                self._put(distinct_sorted(table.slice(0, size)))
                 table = table.slice(size)
             self._tables, self._table_rows = [table], table.num_rows
 
@@ -72,7 +73,7 @@ class StoreWriter:
             if self._table_rows and write_rest:
                 import pyarrow as pa
 
-                self._put(pa.concat_tables(self._tables))
+                self._put(distinct_sorted(pa.concat_tables(self._tables)))
         finally:
             self._events, self._tables, self._table_rows = [], [], 0
             self._queue.put(None)
@@ -102,8 +103,8 @@ class StoreWriter:
         # every event is one a store holds (read_chunk refused the others): an error is the store's own
         if isinstance(events, list):
             self.stored += self.store.write_events(events)
-        else:  # an Arrow table (import_pool's workers make them for a store that takes them)
-            self.stored += self.store.write_event_table(events)  # type: ignore[attr-defined]
+        else:  # an Arrow table, made distinct and sorted on the importing thread (add, close)
+            self.stored += self.store.write_event_table(events, distinct=True)  # type: ignore[attr-defined]
         self.repriced += getattr(self.store, "repriced", 0) - before
         if self.also is not None:
             self.also(events)

@@ -224,12 +224,14 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             with self._write_lock, contextlib.suppress(duckdb.Error):
                 self._con.execute("RESET threads")
 
-    def write_event_table(self, table: Any) -> int:
+    def write_event_table(self, table: Any, distinct: bool = False) -> int:
         """write_events for events as an Arrow table of event_arrow.EVENT_COLUMNS (an import's
-        worker processes make them: event_arrow.event_table); returns how many were new."""
+        worker processes make them: event_arrow.event_table); returns how many were new. `distinct`:
+        the table is one batch already without repeated ids and sorted by ts (distinct_sorted: an
+        import makes it so on its own thread, beside the store's writing)."""
         new = 0
-        for start in range(0, table.num_rows, self.batch_size):
-            rows = distinct_sorted(table.slice(start, self.batch_size))
+        for start in range(0, table.num_rows, table.num_rows if distinct else self.batch_size):
+            rows = table if distinct else distinct_sorted(table.slice(start, self.batch_size))
             if not rows.num_rows:
                 continue
             times = rows.column("ts")
