@@ -10,19 +10,18 @@ from liqwatch.numbers import EXACT_INT
 from liqwatch.tardis_rules.columns import (
     Rows,
     all_of,
+    contract_routes,
     event_batch,
     join,
     lit,
     lit_null,
-    per_row,
     positive_finite,
     pow10,
-    routes_of,
     sides,
 )
 from liqwatch.tardis_rules.json_numbers import json_number, tardis_ids
 from liqwatch.venues import bitmex
-from liqwatch.venues.routes import INVERSE, LINEAR, PRICE_ONLY
+from liqwatch.venues.routes import INVERSE, LINEAR
 
 
 def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
@@ -35,14 +34,8 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     PRICE_ONLY (unlisted, quanto): neither; coin price = price / divisor. Id `bitmex:{symbol}:{orderID}`."""
     import pyarrow.compute as pc
 
-    _, routes, index = routes_of(rows.symbol, lambda s: bitmex._route(s, cat))
-    inline = [r[0] in (INVERSE, LINEAR, PRICE_ONLY) for r in routes]
-    mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = (
-        per_row([r[k] for r in routes], index, kind)
-        for k, kind in enumerate(
-            ("int64", "string", "float64", "float64", "int64", "float64", "int64", "bool_", "string")
-        )
-    )
+    inline, route = contract_routes(rows.symbol, lambda s: bitmex._route(s, cat))
+    mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
     amount, px = rows.amount, rows.price
     contracts = pc.divide(amount.digits, pow10(amount.places))
     price = pc.divide(px.digits, pow10(px.places))
@@ -60,7 +53,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     is_inverse = pc.equal(mode, lit(INVERSE))
     is_linear = pc.equal(mode, lit(LINEAR))
     covered = all_of(
-        per_row(inline, index, "bool_"),
+        inline,
         json_number(amount),
         json_number(px),
         pc.greater(contracts, lit(0.0)),

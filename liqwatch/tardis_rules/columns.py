@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from liqwatch.instruments import Catalogue
 from liqwatch.model import LONG, SHORT
 from liqwatch.numbers import POW10
+from liqwatch.venues.routes import INVERSE, LINEAR, PRICE_ONLY, Route
 
 
 class Decimals(NamedTuple):
@@ -174,3 +175,15 @@ def null_floats(n: int) -> Any:
     import pyarrow as pa
 
     return pa.nulls(n, pa.float64())
+
+
+# venues.routes.Route, the route of the contract venues (BitMEX, Deribit…), field by field as Arrow types
+CONTRACT_ROUTE_KINDS = ("int64", "string", "float64", "float64", "int64", "float64", "int64", "bool_", "string")
+
+
+def contract_routes(symbols: Any, route_of: Callable[[str], Route]) -> tuple[Any, list[Any]]:
+    """For a venue whose routes are venues.routes.Route: per row, whether its parser's inline path
+    takes the route (INVERSE, LINEAR, PRICE_ONLY; not SLOW, SKIP), and each field of the route."""
+    _, routes, index = routes_of(symbols, route_of)
+    inline = per_row([r[0] in (INVERSE, LINEAR, PRICE_ONLY) for r in routes], index, "bool_")
+    return inline, [per_row([r[k] for r in routes], index, kind) for k, kind in enumerate(CONTRACT_ROUTE_KINDS)]

@@ -10,19 +10,18 @@ from liqwatch.numbers import EXACT_INT
 from liqwatch.tardis_rules.columns import (
     Rows,
     all_of,
+    contract_routes,
     event_batch,
     join,
     lit,
     lit_null,
-    per_row,
     positive_finite,
     pow10,
-    routes_of,
     sides,
 )
 from liqwatch.tardis_rules.json_numbers import json_number, tardis_ids
 from liqwatch.venues import deribit
-from liqwatch.venues.routes import INVERSE, LINEAR, PRICE_ONLY
+from liqwatch.venues.routes import INVERSE, LINEAR
 
 
 def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
@@ -37,14 +36,8 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     `deribit:{instrument}:{trade_id}:{long|short}`."""
     import pyarrow.compute as pc
 
-    _, routes, index = routes_of(rows.symbol, lambda s: deribit._route(s, cat))
-    inline = [r[0] in (INVERSE, LINEAR, PRICE_ONLY) for r in routes]
-    mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = (
-        per_row([r[k] for r in routes], index, kind)
-        for k, kind in enumerate(
-            ("int64", "string", "float64", "float64", "int64", "float64", "int64", "bool_", "string")
-        )
-    )
+    inline, route = contract_routes(rows.symbol, lambda s: deribit._route(s, cat))
+    mode, coin, divisor, size_digits, size_places, factor_digits, factor_places, usd_quoted, prefix = route
     amount, px = rows.amount, rows.price
     price = pc.divide(px.digits, pow10(px.places))
     value_digits = pc.multiply(amount.digits, size_digits)
@@ -68,7 +61,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
         pc.if_else(is_linear, linear_usd_ok, lit(True)),
     )
     covered = all_of(
-        per_row(inline, index, "bool_"),
+        inline,
         json_number(amount),
         json_number(px),
         pc.greater(amount.digits, lit(0.0)),
