@@ -62,13 +62,14 @@ def import_(
         typer.Option(
             "--workers",
             min=0,
-            help="Processes that decode and parse the files (default: one a core, for more than 2 MB of files; "
-            "0: this process alone; Linux only, elsewhere always 0).",
+            help="Processes that decode and parse journals and node fills (default: one a core, for more than "
+            "2 MB of them; 0: this process alone; Linux only, elsewhere always 0). Tardis CSVs into DuckDB are "
+            "read as Arrow columns in this process.",
             show_default=False,
         ),
     ] = None,
 ) -> None:
-    """Replay capture journals or Tardis CSV files through the venue parsers into the store; load
+    """Replay capture journals or Tardis CSV files by the venue parsers' rules into the store; load
     aggregate liquidation history and candles.
 
     Importing twice changes nothing (but for events stored unpriced that are now priced).
