@@ -58,7 +58,7 @@ def event_table(events: list[Liquidation]) -> Any:
     named = [list(map(attrgetter(name), events)) for name in schema.EVENT_COLUMNS]
     table = table_of(named, schema.EVENT_COLUMNS, ARROW_TYPES)
     try:
-        units = pc.cast(pc.round(pc.multiply(table.column("usd"), float(UNITS_PER_USD))), pa.int64())
+        units = pc.cast(pc.round(pc.multiply(table.column("usd"), pa.scalar(float(UNITS_PER_USD)))), pa.int64())
     except pa.ArrowInvalid:
         usd_units(events)  # names the event
         raise
