@@ -86,24 +86,24 @@ def split(first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: in
     if table.num_rows + len(miscounted) != lines_read:
         return None
     table = pa.RecordBatch.from_struct_array(table.to_struct_array().combine_chunks())  # one Array a column
-    amount, price = table.column("amount"), table.column("price")
-    amount_digits = pc.replace_substring(amount, ".", "", max_replacements=1)
-    price_digits = pc.replace_substring(price, ".", "", max_replacements=1)
+    numbers = {name: _decimal_parts(table.column(name)) for name in ("amount", "price")}
     plain = all_of(
         pc.is_in(table.column("exchange"), value_set=pa.array(sorted(RULES))),
-        pc.greater(pc.utf8_length(table.column("symbol")), lit(0)),
+        pc.greater(pc.binary_length(table.column("symbol")), lit(0)),
         pc.is_in(table.column("side"), value_set=pa.array(["buy", "sell"])),
         _microseconds(table.column("timestamp")),
         _microseconds(table.column("local_timestamp")),
-        _plain_decimal(amount, amount_digits),
-        _plain_decimal(price, price_digits),
+        _plain_decimal(*numbers["amount"]),
+        _plain_decimal(*numbers["price"]),
     )
     if miscounted:
         set_aside_lines = set(miscounted)
         line = pa.array([n for n in range(start, start + lines_read) if n not in set_aside_lines], pa.int64())
     else:
         line = pc.add(pc.cumulative_sum(pa.repeat(lit(1), table.num_rows)), lit(start - 1))
-    table = table.append_column("amount_digits", amount_digits).append_column("price_digits", price_digits)
+    for name, (digits, point, length) in numbers.items():
+        table = table.append_column(f"{name}_digits", digits).append_column(f"{name}_point", point)
+        table = table.append_column(f"{name}_length", length)
     read = _where(table.append_column("line", line), plain)
     parts = []
     exchanges = pc.unique(read.column("exchange")).to_pylist()
@@ -156,8 +156,8 @@ def _rows(batch: Any) -> Rows:
         buy=pc.equal(batch.column("side"), lit("buy")),
         ts=batch.column("ts"),
         recv=batch.column("recv"),
-        amount=decimals(batch.column("amount"), batch.column("amount_digits")),
-        price=decimals(batch.column("price"), batch.column("price_digits")),
+        amount=decimals(*(batch.column(f"amount{part}") for part in ("", "_digits", "_point", "_length"))),
+        price=decimals(*(batch.column(f"price{part}") for part in ("", "_digits", "_point", "_length"))),
         row_id=batch.column("id"),
         timestamp=batch.column("timestamp"),
     )
@@ -189,20 +189,32 @@ def _microseconds(text: Any) -> Any:
     """tardis.row_of's test of a time (ASCII digits), to a length whose ms fit int64 with room."""
     import pyarrow.compute as pc
 
-    return pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.utf8_length(text), lit(MAX_TIME_DIGITS)))
+    return pc.and_(pc.ascii_is_decimal(text), pc.less_equal(pc.binary_length(text), lit(MAX_TIME_DIGITS)))
 
 
-def _plain_decimal(text: Any, digits: Any) -> Any:
+def _decimal_parts(text: Any) -> tuple[Any, Any, Any]:
+    """A column of number cells as (the text without its first point, where that point is or -1,
+    the text's length): what _plain_decimal tests and decimals() reads."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    digits = pc.replace_substring(text, ".", "", max_replacements=1)
+    point = pc.cast(pc.find_substring(text, "."), pa.int64())
+    return digits, point, pc.cast(pc.binary_length(text), pa.int64())
+
+
+def _plain_decimal(digits: Any, point: Any, length: Any) -> Any:
     """tardis._is_number's plain case (digits, at most one point with digits on both sides), of at
-    most MAX_DIGITS digits: `digits` is the text without its point."""
+    most MAX_DIGITS digits (_decimal_parts' columns: a second point is left in `digits`)."""
     import pyarrow.compute as pc
 
     return all_of(
-        pc.ascii_is_decimal(digits),  # not empty, and nothing but digits beside one point
-        pc.less_equal(pc.utf8_length(digits), lit(MAX_DIGITS)),
-        pc.less_equal(pc.count_substring(text, "."), lit(1)),
-        pc.invert(pc.starts_with(text, ".")),
-        pc.invert(pc.ends_with(text, ".")),
+        pc.ascii_is_decimal(digits),  # not empty, and nothing but digits beside the first point
+        pc.less_equal(pc.binary_length(digits), lit(MAX_DIGITS)),
+        pc.or_(
+            pc.less(point, lit(0)),
+            pc.and_(pc.greater(point, lit(0)), pc.less(point, pc.subtract(length, lit(1)))),
+        ),
     )
 
 

@@ -48,33 +48,30 @@ def lit(value: object) -> Any:
     return pa.scalar(value, pa.float64() if isinstance(value, float) else kind or pa.string())
 
 
-def decimals(text: Any, digits_text: Any) -> Decimals:
-    """The column of plain decimal text `text` (`digits_text`: the same without its points)."""
+def decimals(text: Any, digits_text: Any, point: Any, length: Any) -> Decimals:
+    """The column of plain decimal text `text`: `digits_text` is the same without its point,
+    `point` where that point is (-1: none) and `length` the text's length (int64 both)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    point = pc.find_substring(text, ".")
-    length = pc.cast(pc.utf8_length(text), pa.int64())
-    places = pc.if_else(
-        pc.less(point, lit(0)),
-        lit(0),
-        pc.subtract(pc.subtract(length, point), lit(1)),
-    )
+    pointed = pc.greater_equal(point, lit(0))
+    places = pc.if_else(pointed, pc.subtract(pc.subtract(length, point), lit(1)), lit(0))
     digits = pc.cast(digits_text, pa.float64())  # exact: at most 15 digits
-    return Decimals(text, digits, places, number_keys(text))
+    return Decimals(text, digits, places, number_keys(text, pointed))
 
 
-def number_keys(text: Any) -> Any:
-    """venues.ids.number_key of plain decimals: no leading zero before a digit, no trailing zero
-    after the point, nor a point with nothing after it ("007.50" → "7.5", "100.0" → "100")."""
+def number_keys(text: Any, pointed: Any) -> Any:
+    """venues.ids.number_key of plain decimals (`pointed`: those with a point): no leading zero
+    before a digit, no trailing zero after the point, nor a point with nothing after it ("007.50" →
+    "7.5", "100.0" → "100")."""
     import pyarrow.compute as pc
 
     leading = pc.and_(pc.starts_with(text, "0"), pc.invert(pc.starts_with(text, "0.")))
-    trailing = pc.and_(pc.ends_with(text, "0"), pc.match_substring(text, "."))
+    trailing = pc.and_(pc.ends_with(text, "0"), pointed)
     if not pc.any(pc.or_(leading, trailing)).as_py():
         return text
     key = pc.ascii_ltrim(text, "0")
-    key = pc.if_else(pc.or_(pc.equal(pc.utf8_length(key), lit(0)), pc.starts_with(key, ".")), join("0", key), key)
+    key = pc.if_else(pc.or_(pc.equal(pc.binary_length(key), lit(0)), pc.starts_with(key, ".")), join("0", key), key)
     return pc.if_else(trailing, pc.ascii_rtrim(pc.ascii_rtrim(key, "0"), "."), key)
 
 
