@@ -3,7 +3,9 @@
 A chunk is a run of consecutive whole lines of one file (the bytes as read, newline-separated) and
 the number of its first line. `read_chunk` decodes and parses every line of it with the catalogue
 in force at each line's receive time and never raises for content: a line that cannot be read and
-a frame that fails to parse come back as dead letters (file, line, reason, text).
+a frame that fails to parse come back as dead letters (file, line, reason, text). `read_chunk_table`
+gives the events as an Arrow table instead; a Tardis chunk's rows are then read as columns where
+they plainly can be (tardis_columns.py), the others row by row, in line order either way.
 """
 
 from __future__ import annotations
