@@ -129,3 +129,32 @@ def test_a_second_signal_while_shutting_down_is_ignored(tmp_path: Path) -> None:
     process.send_signal(signal.SIGTERM)
     stderr = _finish(process)
     assert "stopped;" in stderr
+
+
+SITECUSTOMIZE = """
+import sys
+
+
+class Interrupt:  # as liqwatch.cli starts to import, a Ctrl-C lands in generated (string exec) code
+    def find_spec(self, name, path=None, target=None):
+        if name == "liqwatch.cli":
+            sys.meta_path.remove(self)
+            exec("raise KeyboardInterrupt")
+        return None
+
+
+sys.meta_path.insert(0, Interrupt())
+"""
+
+
+def test_an_interrupt_ending_generated_code_while_importing_exits_0(tmp_path: Path) -> None:
+    """CPython marks an interrupt that ended a string exec() as unhandled even when it was caught,
+    and under `python -m` then ends the process by SIGINT after its clean exit (status -2, nothing
+    printed): what a Ctrl-C landing in the code dataclasses generate did, now and then, at start-up."""
+    (tmp_path / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    env = {**ENV, "PYTHONPATH": os.pathsep.join(filter(None, [str(tmp_path), ENV.get("PYTHONPATH")]))}
+    result = subprocess.run(
+        [sys.executable, "-m", "liqwatch", "--help"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "Usage" not in result.stdout  # stopped before any help
