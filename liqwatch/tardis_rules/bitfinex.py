@@ -13,7 +13,7 @@ from liqwatch.tardis_rules.columns import (
     event_batch,
     join,
     lit,
-    null_floats,
+    lit_null,
     per_row,
     pow10,
     routes_of,
@@ -60,7 +60,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     places = pc.add(amount.places, size_places)
     usd_product = pc.multiply(product, price.digits)
     usd_places = pc.add(places, price.places)
-    nothing = null_floats(len(rows.symbol))
+    nothing = lit_null()
     qty = pc.if_else(listed, pc.divide(product, pow10(places)), nothing)
     usd = pc.if_else(pc.and_(listed, usd_quoted), pc.divide(usd_product, pow10(usd_places)), nothing)
     qty_ok = pc.and_(pc.less(product, lit(EXACT_INT)), pc.less(places, lit(23)))

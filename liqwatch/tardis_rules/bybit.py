@@ -14,7 +14,7 @@ from liqwatch.tardis_rules.columns import (
     event_batch,
     join,
     lit,
-    null_floats,
+    lit_null,
     per_row,
     positive_finite,
     pow10,
@@ -47,7 +47,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     linear = pc.equal(mode, lit(bybit.LINEAR))
     inverse_usd = pc.and_(pc.equal(mode, lit(bybit.INVERSE)), usd_quoted)
     usd_inverse = pc.multiply(amount, size)
-    nothing = null_floats(len(rows.symbol))
+    nothing = lit_null()
     qty = pc.if_else(linear, pc.multiply(amount, size), pc.if_else(inverse_usd, pc.divide(usd_inverse, price), nothing))
     usd = pc.if_else(
         pc.and_(linear, usd_quoted),

@@ -153,6 +153,7 @@ def sides(rows: Rows) -> Any:
 
 
 def lit_null() -> Any:
+    """A null double, for the rows of an if_else that have no value (unpriced, price only)."""
     import pyarrow as pa
 
     return pa.scalar(None, pa.float64())
@@ -166,12 +167,6 @@ def all_of(*masks: Any) -> Any:
     for mask in masks[1:]:
         found = pc.and_(found, mask)
     return found
-
-
-def null_floats(n: int) -> Any:
-    import pyarrow as pa
-
-    return pa.nulls(n, pa.float64())
 
 
 # venues.routes.Route, the route of the contract venues (BitMEX, Deribit…), field by field as Arrow types

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from liqwatch.instruments import Instrument
 from liqwatch.numbers import EXACT_INT, exact_digits
-from liqwatch.tardis_rules.columns import Decimals, all_of, join, lit, null_floats, per_row, positive_finite, pow10
+from liqwatch.tardis_rules.columns import Decimals, all_of, join, lit, lit_null, per_row, positive_finite, pow10
 
 PRICE_ONLY = 0  # unlisted, quanto, or an inverse contract not in USD: price only, qty and usd None
 INVERSE = 1  # usd = size × contract value, qty = usd / price
@@ -74,7 +74,7 @@ def contract_amounts(routes: list[ContractRoute], index: Any, size: Decimals, pr
     usd_ok = pc.and_(pc.less(usd_product, lit(EXACT_INT)), pc.less(usd_places, lit(23)))
     is_inverse = pc.equal(mode, lit(INVERSE))
     is_linear = pc.equal(mode, lit(LINEAR))
-    nothing = null_floats(len(mode))
+    nothing = lit_null()
     inverse_qty = pc.divide(value, price_value)
     qty = pc.if_else(is_inverse, inverse_qty, pc.if_else(is_linear, value, nothing))
     linear_usd = pc.if_else(usd_quoted, linear_usd, nothing)

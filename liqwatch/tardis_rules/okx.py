@@ -13,7 +13,7 @@ from liqwatch.tardis_rules.columns import (
     event_batch,
     join,
     lit,
-    null_floats,
+    lit_null,
     per_row,
     positive_finite,
     pow10,
@@ -62,7 +62,7 @@ def rule(rows: Rows, cat: Catalogue) -> tuple[Any, Any]:
     qty_inverse = pc.divide(usd_inverse, price)
     is_linear = pc.equal(mode, lit(okx.LINEAR_USD))
     is_inverse = pc.equal(mode, lit(okx.INVERSE))
-    nothing = null_floats(len(rows.symbol))
+    nothing = lit_null()
     ok = pc.if_else(
         is_linear, ok_linear, pc.if_else(is_inverse, pc.and_(ok_other, positive_finite(qty_inverse)), ok_other)
     )
