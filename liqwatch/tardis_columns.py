@@ -21,9 +21,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from liqwatch import tardis
-from liqwatch.analytics.summary import UNITS_PER_USD
 from liqwatch.feed.journal import MAX_TS
 from liqwatch.store import schema
+from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS, units_column
 from liqwatch.tardis_rules import RECEIVED_AT_TIMESTAMP, RULES
 from liqwatch.tardis_rules.columns import Rows, all_of, decimals, lit
 from liqwatch.venues.base import MAX_USD, MIN_TS, PLAUSIBLE_SINCE_TS
@@ -144,8 +144,8 @@ def _exchange(exchange: str, rows: Any, timeline: CatalogueTimeline, max_ahead_m
         kept = all_of(covered, _storable(events, max_ahead_ms))
         parts.append(_where(events.append_column("line", group.column("line")), kept))
     found = pa.Table.from_batches(parts)
-    units = pc.cast(pc.round(pc.multiply(found.column("usd"), lit(float(UNITS_PER_USD)))), pa.int64())
-    return found.add_column(len(schema.EVENT_COLUMNS), "usd_units", units)
+    # every usd is at most MAX_USD (_storable): its units fit
+    return found.add_column(len(schema.EVENT_COLUMNS), "usd_units", units_column(found.column("usd")))
 
 
 def _rows(batch: Any) -> Rows:
@@ -220,8 +220,6 @@ def _plain_decimal(digits: Any, point: Any, length: Any) -> Any:
 
 def _empty() -> Any:
     import pyarrow as pa
-
-    from liqwatch.store.event_arrow import ARROW_TYPES, EVENT_COLUMNS
 
     fields = [pa.field(name, getattr(pa, ARROW_TYPES[name])()) for name in EVENT_COLUMNS]
     return pa.schema([*fields, pa.field("line", pa.int64())]).empty_table()

@@ -58,7 +58,7 @@ def event_table(events: list[Liquidation]) -> Any:
     named = [list(map(attrgetter(name), events)) for name in schema.EVENT_COLUMNS]
     table = table_of(named, schema.EVENT_COLUMNS, ARROW_TYPES)
     try:
-        units = pc.cast(pc.round(pc.multiply(table.column("usd"), pa.scalar(float(UNITS_PER_USD)))), pa.int64())
+        units = units_column(table.column("usd"))
     except pa.ArrowInvalid:
         usd_units(events)  # names the event
         raise
@@ -66,6 +66,15 @@ def event_table(events: list[Liquidation]) -> Any:
     if largest is not None and largest > MAX_UNITS:
         raise ValueError("usd out of range (more than 9.2e10 USD in one event)")
     return table.append_column("usd_units", units)
+
+
+def units_column(usd: Any) -> Any:
+    """An Arrow column of usd as usd_units (round half to even of usd × 1e8, int64; null stays null);
+    ArrowInvalid for a value that is not finite."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(pc.round(pc.multiply(usd, pa.scalar(float(UNITS_PER_USD)))), pa.int64())
 
 
 def distinct_sorted(table: Any) -> Any:
