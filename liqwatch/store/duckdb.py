@@ -230,8 +230,11 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
         the table is one batch already without repeated ids and sorted by ts (distinct_sorted: an
         import makes it so on its own thread, beside the store's writing)."""
         new = 0
-        for start in range(0, table.num_rows, table.num_rows if distinct else self.batch_size):
-            rows = table if distinct else distinct_sorted(table.slice(start, self.batch_size))
+        size = self.batch_size
+        batches = (
+            [table] if distinct else (distinct_sorted(table.slice(at, size)) for at in range(0, table.num_rows, size))
+        )
+        for rows in batches:
             if not rows.num_rows:
                 continue
             times = rows.column("ts")
