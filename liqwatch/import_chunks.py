@@ -230,15 +230,18 @@ def read_chunk_table(
         table = event_table(out.events)  # every one storable: read_chunk refuses the others
         out.events = []
         return out, table
-    out, table = _tardis_table(name, first, data, timeline, max_ahead_ms)
+    out, split = _tardis_read(name, first, data, timeline, max_ahead_ms)
+    table = _tardis_events(out, split)
+    out.events = []
     out.unpriced = table.column("usd").null_count
     return out, table
 
 
 def _tardis_chunk(name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int) -> Outcome:
-    out, table = _tardis_table(name, first, data, timeline, max_ahead_ms)
-    out.events = events_of(table)
-    return out
+    out, split = _tardis_read(name, first, data, timeline, max_ahead_ms)
+    if split is not None and split.events.num_rows:
+        out.events = events_of(_tardis_events(out, split))
+    return out  # else its events are the row path's, already a list
 
 
 def events_of(table: Any) -> list[Liquidation]:
@@ -246,14 +249,11 @@ def events_of(table: Any) -> list[Liquidation]:
     return list(map(Liquidation, *(table.column(name).to_pylist() for name in schema.EVENT_COLUMNS)))
 
 
-def _tardis_table(
+def _tardis_read(
     name: str, first: int, data: bytes, timeline: CatalogueTimeline, max_ahead_ms: int
-) -> tuple[Outcome, Any]:
-    """A Tardis chunk's outcome (no events in it) and its events as a table, in line order: the rows
-    the columns read (tardis_columns.split), and the others read row by row."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
+) -> tuple[_RowsOutcome, tardis_columns.Split | None]:
+    """A Tardis chunk's rows read as columns where they plainly can be (tardis_columns.split; None:
+    not at all), and the outcome of the others read row by row (their events in the outcome)."""
     split = tardis_columns.split(first, data, timeline, max_ahead_ms)
     if split is None:
         try:
@@ -266,16 +266,24 @@ def _tardis_table(
     else:
         numbered = list(split.rest)
     out = _tardis_rows(name, numbered, timeline, max_ahead_ms)
+    if split is not None:
+        out.frames += split.frames
+    return out, split
+
+
+def _tardis_events(out: _RowsOutcome, split: tardis_columns.Split | None) -> Any:
+    """All the events of a chunk _tardis_read read, as one table in line order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     table = event_table(out.events)
-    out.events = []
     if split is None:
-        return out, table
-    out.frames += split.frames
+        return table
     if not table.num_rows:
-        return out, split.events.drop_columns(["line"])
+        return split.events.drop_columns(["line"])
     lines_of_rest = pa.array(out.event_lines, pa.int64())
     both = pa.concat_tables([split.events, table.append_column("line", lines_of_rest)])
-    return out, both.take(pc.sort_indices(both.column("line"))).drop_columns(["line"])
+    return both.take(pc.sort_indices(both.column("line"))).drop_columns(["line"])
 
 
 def _tardis_rows(
