@@ -365,11 +365,7 @@ def _import_chunks(
     lines) → events to the store, counted in `report`; read by the pool's workers when given."""
     outcomes: Iterator[tuple[Outcome, int, Any]]
     if kind == import_kinds.TARDIS_CSV and writer.takes_tables:  # made as columns here (_pooled)
-        outcomes = (
-            (out, count, table)
-            for first, data, count in chunks
-            for out, table in [read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)]
-        )
+        outcomes = _read_as_tables(kind, name, chunks, timeline, max_ahead_ms)
     elif pool is not None:
         outcomes = pool.outcomes(kind, name, chunks, max_ahead_ms)
     else:
@@ -402,6 +398,15 @@ def _import_chunks(
     report.lines += lines
     if frames == 0 and bad:
         report.unreadable.append(f"{name}: none of its {lines:,} lines could be read")
+
+
+def _read_as_tables(
+    kind: str, name: str, chunks: Iterable[tuple[int, bytes, int]], timeline: CatalogueTimeline, max_ahead_ms: int
+) -> Iterator[tuple[Outcome, int, Any]]:
+    """Each chunk's outcome, its line count and its events as an Arrow table, read in this process."""
+    for first, data, count in chunks:
+        out, table = read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)
+        yield out, count, table
 
 
 def import_records(
