@@ -87,12 +87,14 @@ def test_two_collectors_and_two_api_servers_share_one_database(tmp_path: Path, p
                 command = [sys.executable, "-m", "liqwatch", "run", "--venues", group, "--no-serve"]
                 command += ["--db", pg_dsn, "--state-dir", str(state), *flags]
                 processes.append(_start(command, logs[len(processes)]))
+            status_files = [state / "status.json" for state in states]
+            _wait(lambda: all(sum(_frames(f).values()) > 50 for f in status_files), 90, "collectors got no frames")
+            # the API servers join a store the collectors made (`serve` on a database without one
+            # says so and exits: the order a deployment follows too)
             ports = [_free_port(), _free_port()]
             for port in ports:
                 command = [sys.executable, "-m", "liqwatch", "serve", "--db", pg_dsn, "--port", str(port)]
                 processes.append(_start(command, logs[len(processes)]))
-            status_files = [state / "status.json" for state in states]
-            _wait(lambda: all(sum(_frames(f).values()) > 50 for f in status_files), 90, "collectors got no frames")
             runner.call(sim.pause())
             sent = dict(sim.sent_by_venue)
 
