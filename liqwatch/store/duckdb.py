@@ -10,7 +10,8 @@ Writes (`write_events`), per batch of up to `batch_size` events, in one transact
    wobbles. Copies of one id more than the margin apart in ts would both be stored: that would
    be an adapter bug, and a unique index on id that prevents it costs 2-3x the import time
    (`dedup_margin_ms=None` checks against every stored event instead: exact, slower on big stores);
-3. append the new rows to `events` and fold them into `rollup_hour` (upsert on its key).
+3. append the new rows to `events` and fold them into `rollup_hour` (one row a key, kept without
+   an index: store/duckdb_rollup.py).
 
 Summaries read `rollup_hour` for the whole hours of a window and `events` only for the partial
 hours at its edges and to fetch the single largest event, so their cost does not grow with the
@@ -33,7 +34,7 @@ import duckdb
 
 from liqwatch.analytics.summary import Summary, Window
 from liqwatch.model import Gap, Liquidation
-from liqwatch.store import migrations, reads_sql, retention, schema
+from liqwatch.store import duckdb_rollup, migrations, reads_sql, retention, schema
 from liqwatch.store.aggregate_shared import AggregateTables
 from liqwatch.store.base import EventFilter, StoreError, StoreNeedsUpgrade
 from liqwatch.store.common import first_line
@@ -209,7 +210,7 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
         hi = last_ts + margin if margin is not None else 2**63 - 1
         self._check_writable()
         with self._transaction(batch=batch) as con:
-            return self._insert_new(con, batch.size, lo, hi)
+            return self._insert_new(con, batch.size, (lo, hi), (first_ts, last_ts))
 
     @contextlib.contextmanager
     def one_thread(self) -> Iterator[None]:
@@ -244,9 +245,13 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             new += self._insert_batch(TableBatch(rows), first, last)
         return new
 
-    def _insert_new(self, con: duckdb.DuckDBPyConnection, size: int, lo: int, hi: int) -> int:
-        """Append the rows of `_batch` whose id is not stored yet; fold them into the rollup. Stored
-        events without a USD value that the batch prices are given it (see _fill_unpriced)."""
+    def _insert_new(
+        self, con: duckdb.DuckDBPyConnection, size: int, dedup: tuple[int, int], times: tuple[int, int]
+    ) -> int:
+        """Append the rows of `_batch` (ts within `times`) whose id is not stored with a ts within
+        `dedup`; fold them into the rollup. Stored events without a USD value that the batch prices
+        are given it (see _fill_unpriced)."""
+        lo, hi = dedup
         stored = "(SELECT id, usd FROM events WHERE ts BETWEEN ? AND ?) e ON b.id = e.id"
         row = con.execute(
             f"SELECT count(*), count(*) FILTER (WHERE e.usd IS NULL AND b.usd IS NOT NULL) FROM _batch b JOIN {stored}",
@@ -254,7 +259,7 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
         ).fetchone()
         dups, fillable = (int(row[0]), int(row[1])) if row else (0, 0)
         if fillable:
-            self.repriced += self._fill_unpriced(con, lo, hi)
+            self.repriced += self._fill_unpriced(con, dedup, times)
         if dups == size:
             return 0
         source = "_batch"  # sorted by ts
@@ -265,17 +270,16 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
             )
             source = "_new"
         con.execute(f"INSERT INTO events SELECT * FROM {source}")
-        con.execute(
-            "INSERT INTO rollup_hour " + schema.ROLLUP_FROM.format(bucket_ms=H, source=source) + schema.ROLLUP_MERGE
-        )
+        duckdb_rollup.merge(con, schema.ROLLUP_FROM.format(bucket_ms=H, source=source), *times)
         if dups:
             con.execute("DROP TABLE _new")
         return size - dups
 
     @staticmethod
-    def _fill_unpriced(con: duckdb.DuckDBPyConnection, lo: int, hi: int) -> int:
+    def _fill_unpriced(con: duckdb.DuckDBPyConnection, dedup: tuple[int, int], times: tuple[int, int]) -> int:
         """Give stored events without a USD value the batch's (same id, time and rollup key), and
         add them to the rollup's sums; returns how many."""
+        lo, hi = dedup
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _filled AS "
             "SELECT e.id, e.ts, e.venue, e.coin, e.side, e.coverage, e.recv_ts, b.qty, b.usd, b.usd_units "
@@ -291,7 +295,7 @@ class DuckDBStore(AggregateTables, WalletTables, SharedStore):
                 "UPDATE events SET qty = f.qty, usd = f.usd, usd_units = f.usd_units FROM _filled f "
                 "WHERE events.id = f.id AND events.ts = f.ts AND events.usd IS NULL"
             )
-            con.execute("INSERT INTO rollup_hour " + schema.ROLLUP_FILL.format(bucket_ms=H) + schema.ROLLUP_MERGE)
+            duckdb_rollup.merge(con, schema.ROLLUP_FILL.format(bucket_ms=H), *times)  # the batch's own times
         con.execute("DROP TABLE _filled")
         return filled
 

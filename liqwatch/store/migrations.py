@@ -50,6 +50,8 @@ STEPS: tuple[Step, ...] = (
         aggregate_sql.AGGREGATE_TABLES,
         postgres_sql.from_portable(aggregate_sql.AGGREGATE_TABLES),
     ),
+    # PostgreSQL keeps the key: its writers upsert on it, several at once (store/duckdb_rollup.py)
+    Step(8, "rollup_hour without its index (DuckDB)", schema.ROLLUP_UNKEYED, ""),
 )
 
 LATEST = STEPS[-1].version

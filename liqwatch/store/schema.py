@@ -8,7 +8,8 @@ events         one row per stored Liquidation (the columns of the public event, 
 rollup_hour    per hour bucket × venue × coin × side × coverage: sums, counts, the largest
                usd_units and the newest ts / recv_ts. Maintained in the same transaction as the
                events it summarizes (only from rows that were new), so summaries read whole hours
-               here and raw events only at the window edges. Bucket b holds the ts in
+               here and raw events only at the window edges. One row a key, without an index
+               since version 8 (store/duckdb_rollup.py says why and how). Bucket b holds the ts in
                (b × 1h, (b + 1) × 1h], i.e. b = (ts − 1) // 1h, matching the (start, end] windows:
                an hour-aligned window is exactly a range of buckets.
 gaps           spans a venue's feed was not received.
@@ -26,10 +27,23 @@ PostgreSQL SQL (never drop user data).
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 7  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py);
-# 6: instrument_versions; 7: aggregates (store/aggregate_sql.py)
+SCHEMA_VERSION = 8  # 4: watched wallets (store/wallet_sql.py); 5: one id across sources (id_rewrite.py);
+# 6: instrument_versions; 7: aggregates (store/aggregate_sql.py); 8: DuckDB's rollup_hour without its key
 APPLICATION = "liqwatch"
 BUCKET_MS = 3_600_000
+
+ROLLUP_HOUR_COLUMNS = """
+    bucket      BIGINT  NOT NULL,  -- (ts - 1) // 3600000
+    venue       VARCHAR NOT NULL,
+    coin        VARCHAR NOT NULL,
+    side        VARCHAR NOT NULL,
+    coverage    VARCHAR NOT NULL,
+    units       HUGEINT NOT NULL,  -- sum(usd_units)
+    n           BIGINT  NOT NULL,  -- events
+    priced      BIGINT  NOT NULL,  -- events with a usd value
+    max_units   BIGINT,            -- largest usd_units (NULL: none priced)
+    max_ts      BIGINT  NOT NULL,
+    max_recv_ts BIGINT  NOT NULL"""
 
 EVENT_COLUMNS = (
     "venue",
@@ -45,7 +59,8 @@ EVENT_COLUMNS = (
     "id",
 )  # the Liquidation fields, in order
 
-TABLES = """
+TABLES = (
+    """
 CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL
@@ -64,18 +79,9 @@ CREATE TABLE IF NOT EXISTS events (
     id        VARCHAR NOT NULL,   -- dedup key
     usd_units BIGINT              -- round(usd * 1e8), NULL when usd is NULL
 );
-CREATE TABLE IF NOT EXISTS rollup_hour (
-    bucket      BIGINT  NOT NULL,  -- (ts - 1) // 3600000
-    venue       VARCHAR NOT NULL,
-    coin        VARCHAR NOT NULL,
-    side        VARCHAR NOT NULL,
-    coverage    VARCHAR NOT NULL,
-    units       HUGEINT NOT NULL,  -- sum(usd_units)
-    n           BIGINT  NOT NULL,  -- events
-    priced      BIGINT  NOT NULL,  -- events with a usd value
-    max_units   BIGINT,            -- largest usd_units (NULL: none priced)
-    max_ts      BIGINT  NOT NULL,
-    max_recv_ts BIGINT  NOT NULL,
+CREATE TABLE IF NOT EXISTS rollup_hour ("""
+    + ROLLUP_HOUR_COLUMNS
+    + """,
     PRIMARY KEY (bucket, venue, coin, side, coverage)
 );
 CREATE TABLE IF NOT EXISTS gaps (
@@ -96,6 +102,7 @@ CREATE TABLE IF NOT EXISTS instruments (
     PRIMARY KEY (venue, symbol)
 );
 """
+)
 
 MARKET_TABLES = """
 CREATE TABLE IF NOT EXISTS candles (
@@ -153,6 +160,19 @@ ON CONFLICT DO NOTHING;
 CORE_TABLES = TABLES  # version 1
 TABLES += MARKET_TABLES + STATUS_TABLES  # the tables of versions 1-3
 
+# Version 8 (DuckDB): rollup_hour rebuilt without its PRIMARY KEY, rows and order kept.
+ROLLUP_UNKEYED = (
+    """
+CREATE OR REPLACE TABLE rollup_hour_unkeyed ("""
+    + ROLLUP_HOUR_COLUMNS
+    + """
+);
+INSERT INTO rollup_hour_unkeyed SELECT * FROM rollup_hour ORDER BY bucket;
+DROP TABLE rollup_hour;
+ALTER TABLE rollup_hour_unkeyed RENAME TO rollup_hour;
+"""
+)
+
 # Rollup rows for a set of (new) events in relation `{source}`; {conflict} ends the statement.
 ROLLUP_FROM = """
 SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
@@ -169,16 +189,6 @@ SELECT (ts - 1) // {bucket_ms} AS bucket, venue, coin, side, coverage,
        sum(usd_units)::HUGEINT, 0, count(*), max(usd_units), max(ts), max(recv_ts)
 FROM _filled
 GROUP BY ALL
-"""
-
-ROLLUP_MERGE = """
-ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
-    units = units + excluded.units,
-    n = n + excluded.n,
-    priced = priced + excluded.priced,
-    max_units = greatest(max_units, excluded.max_units),
-    max_ts = greatest(max_ts, excluded.max_ts),
-    max_recv_ts = greatest(max_recv_ts, excluded.max_recv_ts)
 """
 
 # The steps from one version to the next (for both stores) are in migrations.py.

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -170,25 +171,44 @@ print("pyarrow" in sys.modules)
     assert done.stdout.strip() == "False", done.stderr
 
 
-def test_rollup_matches_the_events(store: DuckDBStore) -> None:
+@pytest.mark.parametrize(
+    ("count", "step", "overlap"),
+    [(800, 150, 40), (4_000, 900, 200)],  # batches of SQL parameters; batches of Arrow tables (> 512)
+)
+def test_rollup_matches_the_events(store: DuckDBStore, count: int, step: int, overlap: int) -> None:
     events = [
         ev(
-            AT - i * 61_111,
+            AT - i * 61_111 * 800 // count,
             float(i % 13) if i % 5 else None,
             coin=f"C{i % 7}",
             venue=("okx", "bybit")[i % 2],
             id=f"r{i}",
         )
-        for i in range(800)
+        for i in range(count)
     ]
-    for start in range(0, 800, 150):  # overlapping batches: partial duplicates
-        store.write_events(events[max(0, start - 40) : start + 150])
+    for start in range(0, count, step):  # overlapping batches, in the same hours: partial duplicates
+        store.write_events(events[max(0, start - overlap) : start + step])
+    store.write_events(events[::-3])  # then every third again, newest first: nothing new
     con = store._con
     rollup = con.execute("SELECT * FROM rollup_hour ORDER BY ALL").fetchall()
     recomputed = con.execute(
         "SELECT * FROM (" + schema.ROLLUP_FROM.format(bucket_ms=H, source="events") + ") ORDER BY ALL"
     ).fetchall()
-    assert rollup == recomputed
+    assert rollup == recomputed  # one row a key (no index keeps it so: store/duckdb_rollup.py), right sums
+
+
+def test_priced_copies_fill_the_rollup_of_the_hours_they_share(store: DuckDBStore) -> None:
+    unpriced = [ev(AT - i * 600_000, None, coin="BTC", id=f"u{i}") for i in range(1_000)]
+    store.write_events(unpriced[::2])
+    store.write_events(unpriced)  # Arrow: half new, in hours that have rows
+    assert store.write_events([msgspec.structs.replace(e, usd=100.0 + i) for i, e in enumerate(unpriced)]) == 0
+    assert store.repriced == 1_000
+    con = store._con
+    rollup = con.execute("SELECT * FROM rollup_hour ORDER BY ALL").fetchall()
+    recomputed = con.execute(
+        "SELECT * FROM (" + schema.ROLLUP_FROM.format(bucket_ms=H, source="events") + ") ORDER BY ALL"
+    ).fetchall()
+    assert rollup == recomputed and sum(row[6] for row in rollup) == 1_000
 
 
 # --- summary == reference --------------------------------------------------------------------
