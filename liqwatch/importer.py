@@ -17,6 +17,11 @@ core, decode and parse the chunks (import_pool: that work holds Python's lock, s
 not share it), or this thread does on one core or for a few megabytes; and one thread writes
 batches of events to the store (StoreWriter), whose work is mostly DuckDB's.
 
+An import is a session (ImportSession) to which files are added as they come (a backfill adds each
+group of days as it downloads; import_files adds all its files at once): its writer and dead-letter
+file last the whole session, so the events of consecutive adds fill the same store batches, and an
+add's callback (`on_stored`) says when every event of its files is committed.
+
 Never loses a line, never lies: every line that cannot be read, every frame that fails to parse
 and every event no store can hold (import_chunks.unstorable) is written to the dead-letter file
 with its file, line number and reason, and counted; it costs only itself (a block of journal
