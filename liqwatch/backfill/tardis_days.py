@@ -123,8 +123,12 @@ async def tardis_backfill(
         """On a thread: the days' files into the session; their marks once their events are committed."""
 
         def mark_days() -> None:  # on the session's writer thread, after the earlier groups' marks
-            for _, task, day, name in days:
-                store.write_mark(task, day + DAY_MS, day + DAY_MS)
+            # a mark says "done until": each task's last day in the group stands for the days before it
+            # (one store write, not one a day, on the thread whose writing is the import's last stage)
+            ends = {task: day + DAY_MS for _, task, day, _ in days}
+            for task, end in ends.items():
+                store.write_mark(task, end, end)
+            for *_, name in days:
                 bar.step(name)
 
         files = [path for path, *_ in days if path is not None]
