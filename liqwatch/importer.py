@@ -116,6 +116,7 @@ class ImportSession:
         self._letters = DeadLetterFile(dead_letters)
         self._writer: StoreWriter | None = None  # made by the first add, after its pool's workers are forked
         self._brought: dict[tuple[str, str], Instrument] = {}  # instruments the catalogues beside files brought
+        self._closed = False
         self._open = contextlib.ExitStack()
         self._open.enter_context(getattr(store, "one_thread", contextlib.nullcontext)())
 
@@ -129,6 +130,8 @@ class ImportSession:
         """Import the files, in turn; `on_stored` is called (on the writer's thread) once their
         events and every event added before them are committed, or never if the store fails or the
         session closes without writing the rest."""
+        if self._closed:
+            raise RuntimeError("files added to an import session already closed")
         paths = list(files)
         plans = _plan(paths, self._timeline, self.report, self._letters)
         tables = hasattr(self.store, "write_event_table")
@@ -149,7 +152,10 @@ class ImportSession:
     def close(self, write_rest: bool = True) -> None:
         """Write the events of the last batch (unless `write_rest` is false: the import failed or was
         stopped), let the callbacks waiting for them run, and finish the report; raises the store's
-        error, if any."""
+        error, if any. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         writer, self._writer = self._writer, None
         try:
             if writer is not None:
