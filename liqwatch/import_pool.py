@@ -13,7 +13,8 @@ makes the table (a few buffers to send back, no object per event to make again o
 Otherwise the events come back as MessagePack (~0.2 µs an event to encode, ~0.4 to decode).
 
 The workers are forked when the pool is made, before the importer starts its reader and writer
-threads, and inherit the timelines and a ring of shared memory: a chunk is copied into a slot of
+threads (an import session's later adds fork theirs beside its writer thread, which a worker never
+uses: it only reads chunks), and inherit the timelines and a ring of shared memory: a chunk is copied into a slot of
 the ring and the worker told where (a pipe would cost ~0.6 µs of CPU a line on the two sides).
 Elsewhere than on Linux (fork without exec is unsafe on macOS, absent on Windows), or on one core,
 the import reads its chunks itself.
@@ -107,7 +108,8 @@ class ChunkPool:
         self._executor = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
         )
-        # with fork, the first task starts every worker: now, while this process has no threads of ours
+        # with fork, the first task starts every worker: now, before the reader threads (and, on an import
+        # session's first add, its writer thread) start
         self._executor.submit(_ready).result()
         _timelines, _ring = {}, None  # the workers have their copies
 

@@ -17,6 +17,11 @@ core, decode and parse the chunks (import_pool: that work holds Python's lock, s
 not share it), or this thread does on one core or for a few megabytes; and one thread writes
 batches of events to the store (StoreWriter), whose work is mostly DuckDB's.
 
+An import is a session (ImportSession) to which files are added as they come (a backfill adds each
+group of days as it downloads; import_files adds all its files at once): its writer and dead-letter
+file last the whole session, so the events of consecutive adds fill the same store batches, and an
+add's callback (`on_stored`) says when every event of its files is committed.
+
 Never loses a line, never lies: every line that cannot be read, every frame that fails to parse
 and every event no store can hold (import_chunks.unstorable) is written to the dead-letter file
 with its file, line number and reason, and counted; it costs only itself (a block of journal
@@ -27,11 +32,9 @@ imported (import_kinds.Unreadable); a file of which no line could be read is rep
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
@@ -41,6 +44,8 @@ from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
 from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, Outcome, read_chunk, read_chunk_table
 from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
+from liqwatch.import_report import DeadLetterFile, note_dead_letter, note_problem
+from liqwatch.import_report import ImportReport as ImportReport  # what import_files answers, named here too
 from liqwatch.import_writer import StoreWriter
 from liqwatch.instruments import Catalogue, Instrument
 from liqwatch.model import Liquidation
@@ -48,100 +53,7 @@ from liqwatch.read_ahead import read_ahead
 from liqwatch.store.base import Store
 from liqwatch.venues.base import MAX_AHEAD_MS
 
-KEEP_PROBLEMS = 1000
-
-
-_encode = msgspec.json.Encoder().encode
-
-
-class DeadLetterFile:
-    """The import's dead letters, appended to a JSON Lines file (created on the first one)."""
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.count = 0
-        self._file: BinaryIO | None = None
-
-    def write(self, letter: DeadLine) -> None:
-        self.count += 1
-        if self.path is None:
-            return
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("ab")
-        self._file.write(_encode(letter) + b"\n")
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-            self._file = None
-
-
-@dataclass
-class ImportReport:
-    files: int = 0
-    lines: int = 0
-    frames: int = 0
-    events: int = 0  # parsed from the frames
-    stored: int = 0  # new in the store
-    repriced: int = 0  # stored before without a USD value, given one now
-    unpriced: int = 0  # events whose contract size is unknown (usd null)
-    bad_lines: int = 0  # lines that could not be read
-    bad_frames: int = 0  # frames that failed to parse, events no store can hold, rows of unread exchanges
-    unreadable: list[str] = field(default_factory=list)  # files of which nothing could be read
-    problems: list[str] = field(default_factory=list)  # the first KEEP_PROBLEMS, one line each
-    problem_count: int = 0  # all of them
-    dead_letters: Path | None = None
-    dead_letter_count: int = 0
-    aggregates: int = 0  # provider buckets (aggregate history), kept apart from events
-    candles: int = 0
-
-    @property
-    def duplicates(self) -> int:
-        return self.events - self.stored
-
-    def more(self, shown: int) -> int:
-        """How many problems were not shown when the first `shown` were."""
-        return max(0, self.problem_count - min(shown, len(self.problems)))
-
-    def describe(self) -> str:
-        if not self.frames and (self.aggregates or self.candles):
-            what = [
-                f"{n:,} {noun}"
-                for n, noun in (
-                    (self.aggregates, "aggregate-history buckets (kept apart from events)"),
-                    (self.candles, "candles"),
-                )
-                if n
-            ]
-            text = f"imported {self.files} file{'s' * (self.files != 1)}: {' and '.join(what)}"
-            return text + (f"; skipped {self.bad_lines:,} unreadable files" if self.bad_lines else "")
-        parts = [
-            f"imported {self.files} file{'s' * (self.files != 1)}: {self.frames:,} frames → {self.events:,} events,",
-            f"{self.stored:,} new, {self.duplicates:,} already stored",
-        ]
-        if self.repriced:
-            parts.append(f"({self.repriced:,} of them given the USD value they lacked)")
-        if self.unpriced:
-            parts.append(f"({self.unpriced:,} without a USD value: unknown contract size)")
-        if self.bad_lines or self.bad_frames:
-            parts[-1] += ";"
-            parts.append(f"skipped {self.bad_lines:,} unreadable lines and {self.bad_frames:,} bad frames")
-            if self.dead_letters is not None and self.dead_letter_count:
-                parts.append(f"(kept in {self.dead_letters})")
-        if self.aggregates:
-            parts.append(f"; {self.aggregates:,} aggregate-history buckets (kept apart from events)")
-        if self.candles:
-            parts.append(f"; {self.candles:,} candles")
-        return " ".join(parts)
-
-
-def _problem(report: ImportReport, text: str) -> None:
-    report.problem_count += 1
-    if len(report.problems) < KEEP_PROBLEMS:
-        report.problems.append(text)
+_encode = msgspec.json.Encoder().encode  # a journal line of a record (import_records)
 
 
 def import_files(
@@ -160,49 +72,117 @@ def import_files(
     than `max_ahead_ms` after its receive time (or before 2017) is refused as implausible
     (venues.base.implausible_time). `workers`: processes that read the chunks (0: this one does;
     default: one a core, when there is enough to read to make up for starting them)."""
-    paths = list(files)
-    report = ImportReport(dead_letters=dead_letters)
-    letters = DeadLetterFile(dead_letters)
-    timeline = CatalogueTimeline(catalogue, store.instrument_versions())
-    plans = _plan(paths, timeline, report, letters)
-    tables = hasattr(store, "write_event_table")
-    size = sum(p.stat().st_size for p in paths if str(p) in plans and _pooled(plans[str(p)][0], tables))
-    pool = _pool(plans, workers, size, tables)
-    try:
-        with getattr(store, "one_thread", contextlib.nullcontext)():
-            brought = _import_events(paths, plans, store, pool, report, letters, coin, max_ahead_ms, progress)
-    finally:
-        if pool is not None:
-            pool.close()
-    report.dead_letter_count = letters.count
-    if brought:
-        store.adopt_instruments(list(brought.values()))  # only where the store knew none
-    return report
+    with ImportSession(
+        store,
+        catalogue=catalogue,
+        dead_letters=dead_letters,
+        progress=progress,
+        coin=coin,
+        max_ahead_ms=max_ahead_ms,
+        workers=workers,
+    ) as session:
+        session.add(files)
+    return session.report
 
 
-def _import_events(
-    paths: list[Path],
-    plans: dict[str, Plan],
-    store: Store,
-    pool: ChunkPool | None,
-    report: ImportReport,
-    letters: DeadLetterFile,
-    coin: str | None,
-    max_ahead_ms: int,
-    progress: bool,
-) -> dict[tuple[str, str], Instrument]:
-    """import_files' files, in turn; returns the instruments the catalogues beside them brought."""
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        disable=not progress,
-        transient=True,
-    )
-    writer = StoreWriter(store)  # its thread starts after the pool's workers are forked
-    brought: dict[tuple[str, str], Instrument] = {}
-    try:
+class ImportSession:
+    """An import that stays open while its files come: `add` imports some (as import_files does,
+    whose arguments the session takes), and the next add's events fill the same store batches, so
+    only the session's last batch is partial (a part of a DuckDB row group costs ~60 % more to
+    write, import_writer.BATCH) and the writer never waits for a pipeline to fill between adds.
+    `report` counts every add; its `stored` and `repriced` once the session is closed.
+
+        with ImportSession(store, catalogue=catalogue) as session:
+            session.add(files, on_stored=lambda: ...)  # once those files' events are committed
+
+    Leaving the block on an error closes the session without writing the events of a batch not
+    full yet: callbacks of adds whose events were not all committed are then never called."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        catalogue: Catalogue,
+        dead_letters: Path | None = None,
+        progress: bool = False,
+        coin: str | None = None,
+        max_ahead_ms: int = MAX_AHEAD_MS,
+        workers: int | None = None,
+    ) -> None:
+        self.store = store
+        self.report = ImportReport(dead_letters=dead_letters)
+        self._timeline = CatalogueTimeline(catalogue, store.instrument_versions())
+        self._progress, self._coin, self._max_ahead_ms, self._workers = progress, coin, max_ahead_ms, workers
+        self._letters = DeadLetterFile(dead_letters)
+        self._writer: StoreWriter | None = None  # made by the first add, after its pool's workers are forked
+        self._brought: dict[tuple[str, str], Instrument] = {}  # instruments the catalogues beside files brought
+        self._closed = False
+        self._open = contextlib.ExitStack()
+        self._open.enter_context(getattr(store, "one_thread", contextlib.nullcontext)())
+
+    def __enter__(self) -> ImportSession:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        self.close(write_rest=kind is None)
+
+    def add(self, files: Iterable[Path], on_stored: Callable[[], object] | None = None) -> None:
+        """Import the files, in turn; `on_stored` is called (on the writer's thread) once their
+        events and every event added before them are committed, or never if the store fails or the
+        session closes without writing the rest."""
+        if self._closed:
+            raise RuntimeError("files added to an import session already closed")
+        paths = list(files)
+        plans = _plan(paths, self._timeline, self.report, self._letters)
+        tables = hasattr(self.store, "write_event_table")
+        size = sum(p.stat().st_size for p in paths if str(p) in plans and _pooled(plans[str(p)][0], tables))
+        # the workers are forked for each add (they inherit its files' timelines); the first add's
+        # before the writer's thread starts
+        pool = _pool(plans, self._workers, size, tables)
+        try:
+            if self._writer is None:
+                self._writer = StoreWriter(self.store)
+            self._import_events(paths, plans, pool, self._writer)
+        finally:
+            if pool is not None:
+                pool.close()
+        if on_stored is not None:
+            self._writer.on_written(on_stored)
+
+    def close(self, write_rest: bool = True) -> None:
+        """Write the events of the last batch (unless `write_rest` is false: the import failed or was
+        stopped), let the callbacks waiting for them run, and finish the report; raises the store's
+        error, if any. Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
+        writer, self._writer = self._writer, None
+        try:
+            if writer is not None:
+                writer.close(write_rest)
+        finally:
+            self._letters.close()
+            self._open.close()
+        if writer is not None:
+            self.report.stored = writer.stored
+            self.report.repriced = writer.repriced
+        self.report.dead_letter_count = self._letters.count
+        if self._brought and write_rest:
+            self.store.adopt_instruments(list(self._brought.values()))  # only where the store knew none
+
+    def _import_events(
+        self, paths: list[Path], plans: dict[str, Plan], pool: ChunkPool | None, writer: StoreWriter
+    ) -> None:
+        """The files of one add, in turn, with a progress bar over their bytes."""
+        bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            disable=not self._progress,
+            transient=True,
+        )
+        report, letters = self.report, self._letters
         with bar:
             task = bar.add_task("importing", total=sum(p.stat().st_size for p in paths))
             for path in paths:
@@ -211,26 +191,13 @@ def _import_events(
                     continue  # unreadable: reported by _plan
                 kind, beside, file_timeline = plan
                 if beside is not None:
-                    brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
+                    self._brought.update(((i.venue, i.symbol), i) for i in beside.instruments())
                 bar.update(task, description=path.name)
                 if kind in import_kinds.NOT_EVENTS:
-                    _import_other(path, kind, store, report, coin)
+                    _import_other(path, kind, self.store, report, self._coin)
                 else:
-                    _import_one(path, kind, file_timeline, writer, letters, report, max_ahead_ms, pool)
+                    _import_one(path, kind, file_timeline, writer, letters, report, self._max_ahead_ms, pool)
                 bar.advance(task, path.stat().st_size)
-    except BaseException:
-        try:
-            writer.close(write_rest=False)
-        finally:
-            letters.close()
-        raise
-    try:
-        writer.close()
-    finally:
-        letters.close()
-    report.stored = writer.stored
-    report.repriced = writer.repriced
-    return brought
 
 
 CHUNK_BYTES = 1 << 20  # decompressed bytes of lines decoded and parsed as one chunk
@@ -248,7 +215,7 @@ def _plan(
             kind = import_kinds.kind_of(path)
         except (OSError, import_kinds.Unreadable) as exc:
             report.unreadable.append(f"{path}: {exc}")
-            _problem(report, f"{path}: {exc}")
+            note_problem(report, f"{path}: {exc}")
             letters.write(DeadLine(str(path), 0, str(exc), ""))
             continue
         beside = beside_catalogue(path) if kind == import_kinds.JOURNAL else None
@@ -290,7 +257,7 @@ def _import_other(path: Path, kind: str, store: Store, report: ImportReport, coi
     except (BadAggregate, BadKlines, OSError, UnicodeDecodeError) as exc:
         report.bad_lines += 1
         report.unreadable.append(str(exc) if isinstance(exc, ValueError) else f"{path}: {exc}")
-        _problem(report, str(exc) if isinstance(exc, ValueError) else f"{path}: unreadable ({exc})")
+        note_problem(report, str(exc) if isinstance(exc, ValueError) else f"{path}: unreadable ({exc})")
         return
     report.files += 1
 
@@ -381,7 +348,7 @@ def _import_chunks(
         report.unpriced += outcome.unpriced
         for letter in outcome.letters:
             bad += 1
-            _letter(report, letters, letter)
+            note_dead_letter(report, letters, letter)
         for exchange, n in outcome.skipped.items():
             skipped[exchange] = skipped.get(exchange, 0) + n
         # the events, or the Arrow table a pool's worker made of them
@@ -389,10 +356,10 @@ def _import_chunks(
         writer.add(outcome.events if table is None else table)
     for letter in tail:
         bad += 1
-        _letter(report, letters, letter)
+        note_dead_letter(report, letters, letter)
     for exchange, n in sorted(skipped.items()):
         report.bad_frames += n
-        _problem(report, f"{name}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
+        note_problem(report, f"{name}: {n:,} rows of exchange {exchange!r}, which liqwatch does not read")
     report.files += 1
     report.frames += frames
     report.lines += lines
@@ -451,14 +418,3 @@ def import_records(
     report.repriced = writer.repriced
     report.dead_letter_count = letters.count
     return report
-
-
-def _letter(report: ImportReport, letters: DeadLetterFile, letter: DeadLine) -> None:
-    if letter.unreadable:
-        report.bad_lines += 1
-        what = "unreadable line" if letter.venue is None and letter.text != "" else "unreadable"
-        _problem(report, f"{letter.file}:{letter.line}: {what} ({letter.reason})")
-    else:
-        report.bad_frames += 1
-        _problem(report, f"{letter.file}:{letter.line}: {letter.reason}")
-    letters.write(letter)

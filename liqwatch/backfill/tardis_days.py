@@ -1,14 +1,18 @@
 """Backfill from Tardis liquidation datasets: day files downloaded and imported side by side.
 
 Each day's file (`/v1/{exchange}/liquidations/Y/M/D/{symbol}.csv.gz`) is inflated as it downloads
-into a temporary CSV, DOWNLOADS days at a time. The days downloaded are imported as a group
-whenever the importer is free (at most GROUP_BYTES wait for it), by `liqwatch import`'s own
-importer (importer.import_files: rows read as Arrow columns by the venue parsers' own rules, on
-worker processes; the same ids, prices and dead letters as importing the files by hand), while the
-next days download: a backfill takes about the longer of the two, not
-their sum, and what is left to import after the last download is small. A day's mark is written
-once its file is imported, so a killed backfill resumes at the first day not imported. A body cut
-short is fetched again (nothing of it was imported).
+into a temporary CSV, DOWNLOADS days at a time. The whole backfill is one import session
+(importer.ImportSession: `liqwatch import`'s own importer, rows read as Arrow columns by the venue
+parsers' own rules; the same ids, prices and dead letters as importing the files by hand): the days
+downloaded are added to it as a group whenever it is free (at most GROUP_BYTES wait for it) while
+the next days download, and its one writer fills whole store batches across groups, so importing
+goes at its steady rate and a backfill takes about the longer of downloading and importing, not
+their sum. A day's mark is written once the store has committed its events and every earlier
+day's (the session calls back after the batch holding the group's last event), so a killed
+backfill resumes at the first day not stored. A body cut short is fetched again (nothing of it
+was imported). A day that cannot be downloaded stops the backfill: the days before it are written
+and marked. On any other error, or Ctrl-C, the events of the last, partial batch are dropped and
+only the days already committed keep their marks.
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ from liqwatch import tardis
 from liqwatch.backfill import sources as src
 from liqwatch.backfill.common import BackfillError, BackfillReport, Sleep, Steps
 from liqwatch.feed.rest import USER_AGENT
-from liqwatch.importer import import_files
+from liqwatch.importer import ImportSession
 from liqwatch.instruments import Catalogue
 from liqwatch.store.base import Store
 
 TARDIS_RETRIES = 4
 DAY_MS = src.DAY_MS
-# inflated bytes of day files imported as one (one import: its workers started once, its batches
-# whole DuckDB row groups across days); one group downloads while the one before imports
+# inflated bytes of day files that wait for the session at most: then the downloads wait for it (its
+# temporary files would otherwise fill the disk when importing is the slower); one group downloads
+# while the one before imports
 GROUP_BYTES = 64 << 20
 # day files downloading at once: Tardis's own client (tardis-dev `datasets.download`) fetches 5 at a
 # time; one at a time, each file's round trips would leave the line idle between files
@@ -109,45 +114,48 @@ async def tardis_backfill(
             done = store.mark(task) or 0
             report.resumed = report.resumed or done > since
             jobs.append((task, exchange, symbol, [d for d in days if d + DAY_MS > done]))
-    missing = unreadable = 0
+    missing = 0
     importing: asyncio.Task[None] | None = None  # the days before, importing beside this download
     group: list[tuple[Path | None, str, int, str]] = []  # (file, None for a day not published; task; day; name)
     group_bytes = 0
 
-    async def import_group(days: list[tuple[Path | None, str, int, str]], bar: Steps) -> None:
-        nonlocal unreadable
+    def import_group(session: ImportSession, days: list[tuple[Path | None, str, int, str]], bar: Steps) -> None:
+        """On a thread: the days' files into the session; their marks once their events are committed."""
+
+        def mark_days() -> None:  # on the session's writer thread, after the earlier groups' marks
+            # a mark says "done until": each task's last day in the group stands for the days before it
+            # (one store write, not one a day, on the thread whose writing is the import's last stage)
+            ends = {task: day + DAY_MS for _, task, day, _ in days}
+            for task, end in ends.items():
+                store.write_mark(task, end, end)
+            for *_, name in days:
+                bar.step(name)
+
         files = [path for path, *_ in days if path is not None]
-        if files:
-            imported = await asyncio.to_thread(
-                import_files, files, store, catalogue=catalogue, dead_letters=dead_letters, workers=workers
-            )
-            for path in files:
-                path.unlink()
-            report.events += imported.events
-            report.stored += imported.stored
-            unreadable += imported.bad_lines + imported.bad_frames
-        for _, task, day, name in days:  # marked once stored: a killed backfill resumes at a day not imported
-            store.write_mark(task, day + DAY_MS, day + DAY_MS)
-            bar.step(name)
+        session.add(files, on_stored=mark_days)
+        for path in files:
+            path.unlink()  # read whole: its events are in the session
 
     plan = [(task, exchange, symbol, day) for task, exchange, symbol, todo in jobs for day in todo]
-    with tempfile.TemporaryDirectory(prefix="liqwatch-tardis-") as tmp:
-        async with httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=True) as http:
+    write_rest = False  # whether the session writes its last batch: not after an error of its own or Ctrl-C
+    with tempfile.TemporaryDirectory(prefix="liqwatch-tardis-") as tmp, Steps("Tardis", len(plan), progress) as bar:
+        session = ImportSession(store, catalogue=catalogue, dead_letters=dead_letters, workers=workers)
+        try:
+            async with httpx.AsyncClient(transport=transport, timeout=60.0, follow_redirects=True) as http:
 
-            async def fetch(task: str, exchange: str, symbol: str, day: int) -> Path | None:
-                url = base.rstrip("/") + src.tardis_path(exchange, day, symbol)
-                path = Path(tmp) / f"{exchange}-{symbol}-{day}.csv"
-                return path if await _fetch_day(http, url, headers, path, report, sleep) else None
+                async def fetch(task: str, exchange: str, symbol: str, day: int) -> Path | None:
+                    url = base.rstrip("/") + src.tardis_path(exchange, day, symbol)
+                    path = Path(tmp) / f"{exchange}-{symbol}-{day}.csv"
+                    return path if await _fetch_day(http, url, headers, path, report, sleep) else None
 
-            # up to DOWNLOADS days download at once, taken in order (a day's mark follows the days before)
-            upcoming = iter(plan)
-            fetching: deque[tuple[tuple[str, str, str, int], asyncio.Task[Path | None]]] = deque()
+                # up to DOWNLOADS days download at once, taken in order (a day's mark follows the days before)
+                upcoming = iter(plan)
+                fetching: deque[tuple[tuple[str, str, str, int], asyncio.Task[Path | None]]] = deque()
 
-            def fetch_ahead() -> None:
-                while len(fetching) < DOWNLOADS and (item := next(upcoming, None)) is not None:
-                    fetching.append((item, asyncio.create_task(fetch(*item))))
+                def fetch_ahead() -> None:
+                    while len(fetching) < DOWNLOADS and (item := next(upcoming, None)) is not None:
+                        fetching.append((item, asyncio.create_task(fetch(*item))))
 
-            with Steps("Tardis", len(plan), progress) as bar:
                 try:
                     fetch_ahead()
                     while fetching:
@@ -159,20 +167,31 @@ async def tardis_backfill(
                         group_bytes += path.stat().st_size if path is not None else 0
                         if group_bytes >= GROUP_BYTES or importing is None or importing.done():
                             if importing is not None:
-                                await importing  # the days in flight go on downloading meanwhile
-                            importing = asyncio.create_task(import_group(group, bar))
+                                await asyncio.shield(importing)  # the days in flight go on downloading meanwhile
+                            importing = asyncio.create_task(asyncio.to_thread(import_group, session, group, bar))
                             group, group_bytes = [], 0
                     if importing is not None:
-                        await importing
+                        await asyncio.shield(importing)
                     if group:
-                        importing = asyncio.create_task(import_group(group, bar))
-                        await importing
-                finally:  # a failed download or Ctrl-C: the days importing now are let finish, not cut
+                        importing = asyncio.create_task(asyncio.to_thread(import_group, session, group, bar))
+                        await asyncio.shield(importing)
+                    write_rest = True
+                except BackfillError:
+                    write_rest = True  # a day that could not be downloaded: the days added before it are whole
+                    raise
+                finally:  # a failed download or Ctrl-C: the group importing now is let finish (shielded), not cut
                     for _, download in fetching:
                         download.cancel()
                     await asyncio.gather(*(download for _, download in fetching), return_exceptions=True)
                     if importing is not None:
+                        imported, write_rest = write_rest, False  # until its thread is known to be done
                         await asyncio.gather(importing, return_exceptions=True)
+                        write_rest = imported and not importing.cancelled() and importing.exception() is None
+        finally:  # the last batch written (unless the session failed, or Ctrl-C), then its days' marks
+            await asyncio.to_thread(session.close, write_rest)
+    report.events += session.report.events
+    report.stored += session.report.stored
+    unreadable = session.report.bad_lines + session.report.bad_frames
     if missing:
         report.notes.append(f"{missing} day file{'s' * (missing != 1)} not published (404)")
     if unreadable:

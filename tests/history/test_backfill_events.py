@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from liqwatch import import_writer
 from liqwatch.backfill import tardis_days
 from liqwatch.backfill.common import BackfillError, BackfillReport
 from liqwatch.backfill.downtime import fill_downtime
@@ -21,7 +22,7 @@ from liqwatch.backfill.tardis_days import tardis_backfill
 from liqwatch.feed.backoff import Backoff
 from liqwatch.feed.rest import RestClient
 from liqwatch.instruments import bundled
-from liqwatch.store.base import EventFilter
+from liqwatch.store.base import EventFilter, StoreError
 from liqwatch.store.duckdb import DuckDBStore
 from tests.analytics.factories import ev
 from tests.history.http_server import Reply, Request, serving
@@ -144,6 +145,75 @@ def test_days_download_side_by_side_and_a_failed_day_stops_the_marks_before_it(
         assert at_once[1] > 1  # the days after the one that failed were downloading beside it
         assert store.mark("tardis:binance-futures:PERPETUALS") == days[3]  # resumes at the day that failed
         assert len(list(store.events(EventFilter()))) == sum(len(tardis_rows(d)) for d in days[:3])
+
+
+TASK = "tardis:binance-futures:PERPETUALS"
+
+
+def rows_before(mark: int | None, missing: frozenset[int] = frozenset()) -> int:
+    """How many events the days before `mark` (a day's end, as marks are written) hold."""
+    return sum(len(tardis_rows(d)) for d in range(T0, mark or T0, D) if d not in missing)
+
+
+def wait_for_mark(store: DuckDBStore, at_least: int) -> None:
+    """Until the backfill's mark is at least `at_least`, for up to 10 s."""
+    for _ in range(1000):
+        if (store.mark(TASK) or 0) >= at_least:
+            return
+        time.sleep(0.01)
+
+
+def test_tardis_marks_follow_the_commits_when_groups_cross_store_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_writer, "BATCH", 5)  # less than most days: groups end inside batches
+    monkeypatch.setattr(tardis_days, "GROUP_BYTES", 1)  # a group a day: many adds to the one session
+    days = [T0 + k * D for k in range(12)]
+    missing = frozenset({days[5]})  # a day not published: marked in its turn
+    serve = tardis_handler("k", set(missing), set())
+    seen: list[tuple[int | None, int]] = []  # (mark, events stored) as each day is asked for
+    with DuckDBStore(tmp_path / "t.duckdb") as store:
+
+        def handle(request: Request, before: int) -> Reply:
+            if request.path.split("/")[6] == "12":  # asked for once days 0-5 are in the session
+                wait_for_mark(store, days[4])
+            mark = store.mark(TASK)  # the mark first: the events it claims are committed by then
+            seen.append((mark, len(list(store.events(EventFilter())))))
+            return serve(request, before)
+
+        with serving(handle) as server:
+            report = run_tardis(store, server.url, T0, T0 + 12 * D, key="k")
+        assert store.mark(TASK) == T0 + 12 * D
+        stored = list(store.events(EventFilter()))
+        expected = rows_before(T0 + 12 * D, missing)
+        assert len(stored) == len({e.id for e in stored}) == expected == report.stored == report.events
+    assert any((mark or 0) >= days[4] for mark, _ in seen)  # marks were written while days downloaded
+    assert all(count >= rows_before(mark, missing) for mark, count in seen)
+
+
+def test_a_store_that_fails_mid_backfill_keeps_the_marks_of_the_days_it_committed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(import_writer, "BATCH", 4)
+    monkeypatch.setattr(tardis_days, "GROUP_BYTES", 1)
+    days = [T0 + k * D for k in range(10)]
+    path = tmp_path / "t.duckdb"
+    store = DuckDBStore(path)
+    serve = tardis_handler("k", set(), set())
+
+    def handle(request: Request, before: int) -> Reply:
+        if request.path.split("/")[6] == "08":  # days[7]: days 0-6 go into the session while it is asked for
+            wait_for_mark(store, days[5])  # the first five days committed and marked
+            store.close()  # under the backfill: the store fails from now on
+        return serve(request, before)
+
+    with serving(handle) as server, pytest.raises(StoreError, match="closed"):
+        run_tardis(store, server.url, T0, T0 + 10 * D, key="k")
+    with DuckDBStore(path) as again:
+        mark = again.mark(TASK)
+        assert mark is not None and days[5] <= mark <= days[7]  # day 7's events came after the store failed
+        before = [e for e in again.events(EventFilter()) if e.ts < mark]
+        assert len(before) == len({e.id for e in before}) == rows_before(mark)
 
 
 def test_a_bad_tardis_row_is_a_dead_letter_with_its_line(tmp_path: Path) -> None:
