@@ -39,10 +39,10 @@ from typing import Any
 import msgspec
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from liqwatch import import_kinds, import_pool
+from liqwatch import import_columns, import_kinds, import_pool
 from liqwatch.catalogue_history import CatalogueTimeline, beside_catalogue
-from liqwatch.feed.journal import DamagedStream, JournalRecord, line_count, newline_blocks
-from liqwatch.import_chunks import DeadLine, Outcome, read_chunk, read_chunk_table
+from liqwatch.feed.journal import JournalRecord
+from liqwatch.import_chunks import DeadLine, Outcome, read_chunk
 from liqwatch.import_pool import MIN_PARALLEL_BYTES, ChunkPool, default_workers
 from liqwatch.import_report import DeadLetterFile, note_dead_letter, note_problem
 from liqwatch.import_report import ImportReport as ImportReport  # what import_files answers, named here too
@@ -183,7 +183,15 @@ class ImportSession:
             transient=True,
         )
         report, letters = self.report, self._letters
-        with bar:
+        whole = [
+            (path, plan[0], plan[2])
+            for path in paths
+            if (plan := plans.get(str(path))) is not None
+            and _as_columns(plan[0], writer)
+            and import_columns.whole(path)
+        ]
+        ahead = import_columns.FilesAhead(whole, self._max_ahead_ms)
+        with bar, contextlib.closing(ahead):
             task = bar.add_task("importing", total=sum(p.stat().st_size for p in paths))
             for path in paths:
                 plan = plans.get(str(path))
@@ -195,15 +203,14 @@ class ImportSession:
                 bar.update(task, description=path.name)
                 if kind in import_kinds.NOT_EVENTS:
                     _import_other(path, kind, self.store, report, self._coin)
+                elif (read := ahead.take(path)) is not None:
+                    _take_outcomes(str(path), read[0], read[1], writer, letters, report)
                 else:
                     _import_one(path, kind, file_timeline, writer, letters, report, self._max_ahead_ms, pool)
                 bar.advance(task, path.stat().st_size)
 
 
 CHUNK_BYTES = 1 << 20  # decompressed bytes of lines decoded and parsed as one chunk
-# a Tardis CSV read as columns in this process (_pooled): each chunk costs ~150 Arrow calls whatever
-# its size, so bigger chunks go faster (~7 % end to end from 1 to 4 MiB, bench/tardis_backfill_bench.py's files)
-COLUMN_CHUNK_BYTES = 4 << 20
 
 Plan = tuple[str, Catalogue | None, CatalogueTimeline]  # kind, the catalogue beside it, its timeline
 
@@ -273,35 +280,6 @@ def is_tardis_csv(path: Path) -> bool:
         return False
 
 
-def _chunks(path: Path, tail: list[DeadLine], chunk_bytes: int) -> Iterator[tuple[int, bytes, int]]:
-    """(first line number, whole lines as read, how many) of a file in chunks of about `chunk_bytes`;
-    a damaged gzip stream ends it, and its dead letter is appended to `tail`."""
-    first = 1
-    blocks: list[bytes] = []
-    size = 0
-    try:
-        for data in newline_blocks(path):
-            blocks.append(data)
-            size += len(data)
-            if size >= chunk_bytes:
-                chunk = b"".join(blocks)
-                count = line_count(chunk)
-                yield first, chunk, count
-                first += count
-                blocks, size = [], 0
-    except DamagedStream as exc:
-        if blocks:
-            chunk = b"".join(blocks)
-            count = line_count(chunk)
-            yield first, chunk, count
-            first += count
-        tail.append(DeadLine(str(path), first, exc.reason, ""))
-        return
-    if blocks:
-        chunk = b"".join(blocks)
-        yield first, chunk, line_count(chunk)
-
-
 def _import_one(
     path: Path,
     kind: str,
@@ -314,11 +292,9 @@ def _import_one(
 ) -> None:
     name = str(path)
     tail: list[DeadLine] = []
-    as_columns = kind == import_kinds.TARDIS_CSV and writer.takes_tables  # read here: _read_as_tables
+    size = import_columns.COLUMN_CHUNK_BYTES if _as_columns(kind, writer) else CHUNK_BYTES
     # reading and inflating the file (mostly outside Python's lock) runs a chunk or two ahead
-    chunks = read_ahead(
-        _chunks(path, tail, COLUMN_CHUNK_BYTES if as_columns else CHUNK_BYTES), name="liqwatch-import-reader"
-    )
+    chunks = read_ahead(import_columns.file_chunks(path, tail, size), name="liqwatch-import-reader")
     _import_chunks(name, kind, chunks, tail, timeline, writer, letters, report, max_ahead_ms, pool=pool)
 
 
@@ -337,8 +313,8 @@ def _import_chunks(
     """The chunks of one source `name` (a file): (first line number, whole lines as bytes, how many
     lines) → events to the store, counted in `report`; read by the pool's workers when given."""
     outcomes: Iterator[tuple[Outcome, int, Any]]
-    if kind == import_kinds.TARDIS_CSV and writer.takes_tables:  # made as columns here (_pooled)
-        outcomes = _read_as_tables(kind, name, chunks, timeline, max_ahead_ms)
+    if _as_columns(kind, writer):
+        outcomes = import_columns.read_as_tables(kind, name, chunks, timeline, max_ahead_ms)
     elif pool is not None:
         outcomes = pool.outcomes(kind, name, chunks, max_ahead_ms)
     else:
@@ -346,6 +322,24 @@ def _import_chunks(
             (read_chunk(kind, name, first, data, timeline, max_ahead_ms, count), count, None)
             for first, data, count in chunks
         )
+    _take_outcomes(name, outcomes, tail, writer, letters, report)
+
+
+def _as_columns(kind: str, writer: StoreWriter) -> bool:
+    """Whether a file's rows are made Arrow columns in this process (see _pooled)."""
+    return kind == import_kinds.TARDIS_CSV and writer.takes_tables
+
+
+def _take_outcomes(
+    name: str,
+    outcomes: Iterable[tuple[Outcome, int, Any]],
+    tail: list[DeadLine],
+    writer: StoreWriter,
+    letters: DeadLetterFile,
+    report: ImportReport,
+) -> None:
+    """A file's outcomes (outcome, its lines, the Arrow table of its events or None: they are in the
+    outcome) to the writer, counted in `report`; `tail`: the dead letters after them."""
     frames = bad = lines = 0
     skipped: dict[str, int] = {}
     for outcome, count, table in outcomes:
@@ -371,15 +365,6 @@ def _import_chunks(
     report.lines += lines
     if frames == 0 and bad:
         report.unreadable.append(f"{name}: none of its {lines:,} lines could be read")
-
-
-def _read_as_tables(
-    kind: str, name: str, chunks: Iterable[tuple[int, bytes, int]], timeline: CatalogueTimeline, max_ahead_ms: int
-) -> Iterator[tuple[Outcome, int, Any]]:
-    """Each chunk's outcome, its line count and its events as an Arrow table, read in this process."""
-    for first, data, count in chunks:
-        out, table = read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)
-        yield out, count, table
 
 
 def import_records(
