@@ -1,34 +1,33 @@
-"""Tardis CSVs for a store that takes Arrow tables: read as columns in the importing process, and
-small files read whole, ahead, on threads.
+"""Tardis CSVs for a store that takes Arrow tables: read as columns in the importing process, on
+threads, chunks ahead, in order.
 
 A Tardis CSV's rows become columns in Arrow's kernels (tardis_columns.py), mostly outside Python's
 lock, so threads can share that work without worker processes (a worker handing each table back
-cost more than it saved: importer._pooled). A file small enough to hold whole (a Tardis day file is
-a few MB) is read on one of AHEAD threads, in file order, while the importing thread hands the file
-before it to the store's writer: two threads read 1.5–1.75× the rows of one
-(bench/tardis_backfill_bench.py's day files). A bigger file is read chunk by chunk when its turn
-comes, so memory stays bounded whatever the files.
+cost more than it saved: importer._pooled). The chunks of an import's Tardis files, one file after
+the other, are read on AHEAD threads, a few chunks ahead of the importing thread, which takes their
+outcomes in file and line order and hands their events to the store's writer: two threads read
+1.5–1.75× the rows of one (bench/tardis_backfill_bench.py's day files), and a file's first chunks
+reach the store while its next ones are read. At most AHEAD + 1 chunks are read ahead (and the
+read-ahead thread's two), so memory stays bounded whatever the files.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from liqwatch.catalogue_history import CatalogueTimeline
 from liqwatch.feed.journal import DamagedStream, line_count, newline_blocks
 from liqwatch.import_chunks import DeadLine, Outcome, read_chunk_table
+from liqwatch.read_ahead import read_ahead
 
 # a Tardis CSV read as columns: each chunk costs ~150 Arrow calls whatever its size, so bigger chunks
 # go faster (~7 % end to end from 1 to 4 MiB on bench/tardis_backfill_bench.py's files)
 COLUMN_CHUNK_BYTES = 4 << 20
-WHOLE_FILE_BYTES = 16 << 20  # on disk, at most: a file read whole ahead (its tables held until its turn)
-AHEAD = 2  # files read at once
-
-Read = tuple[list[tuple[Outcome, int, Any]], list[DeadLine]]  # (outcome, lines, table) a chunk; the tail's letters
+AHEAD = 2  # chunks read at once (0: none read ahead; each file is read as its turn comes)
 
 
 def file_chunks(path: Path, tail: list[DeadLine], chunk_bytes: int) -> Iterator[tuple[int, bytes, int]]:
@@ -69,45 +68,77 @@ def read_as_tables(
         yield out, count, table
 
 
-def _read_whole(path: Path, kind: str, timeline: CatalogueTimeline, max_ahead_ms: int) -> Read:
-    tail: list[DeadLine] = []
-    chunks = file_chunks(path, tail, COLUMN_CHUNK_BYTES)
-    return list(read_as_tables(kind, str(path), chunks, timeline, max_ahead_ms)), tail
+_END = object()  # a file's last chunk was read
 
 
-class FilesAhead:
-    """The files given (path, kind, timeline), in order, read whole on AHEAD threads, at most AHEAD
-    files ahead of `take`, which must ask for them in the same order."""
+class ChunksAhead:
+    """The chunks of the files given (path, kind, timeline), read as columns on AHEAD threads, at
+    most AHEAD + 1 chunks ahead; `take` must ask for the files in the same order."""
 
     def __init__(self, files: list[tuple[Path, str, CatalogueTimeline]], max_ahead_ms: int) -> None:
-        self._todo = deque(files)
+        self._files = files
         self._max_ahead_ms = max_ahead_ms
+        self._tails: list[list[DeadLine]] = [[] for _ in files]
+        self._next = 0  # the file `take` gives next
         self._pool = ThreadPoolExecutor(AHEAD, thread_name_prefix="liqwatch-import-columns") if files else None
-        self._reading: deque[tuple[Path, Future[Read]]] = deque()
-        self._fill()
+        self._chunks = read_ahead(self._all_chunks(), name="liqwatch-import-reader") if files else iter(())
+        self._reading: deque[tuple[int, Any]] = deque()  # (file, a chunk's Future, _END or its error)
 
-    def take(self, path: Path) -> Read | None:
-        """The file's read, or None when it is not one of the files given (read it as it comes)."""
-        if not self._reading or self._reading[0][0] != path:
+    def take(self, path: Path) -> tuple[Iterator[tuple[Outcome, int, Any]], list[DeadLine]] | None:
+        """The file's outcomes (outcome, lines, table), and its tail's dead letters once they are
+        taken; None when it is not the next of the files given (read it as it comes)."""
+        if self._next >= len(self._files) or self._files[self._next][0] != path:
             return None
-        _, reading = self._reading.popleft()
-        self._fill()
-        return reading.result()
+        self._next += 1
+        return self._outcomes(self._next - 1), self._tails[self._next - 1]
 
     def close(self) -> None:
-        """Stop: files not started are not read; those reading are let finish."""
+        """Stop: chunks not started are not read; those reading are let finish."""
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def _outcomes(self, index: int) -> Iterator[tuple[Outcome, int, Any]]:
+        while True:
+            self._fill()
+            if not self._reading:
+                return
+            file, item = self._reading.popleft()
+            assert file == index, "ChunksAhead.take asked out of order"
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item  # the file could not be read: raised in its turn, as reading it then would
+            yield item.result()
+
     def _fill(self) -> None:
-        while self._pool is not None and self._todo and len(self._reading) < AHEAD:
-            path, kind, timeline = self._todo.popleft()
-            self._reading.append((path, self._pool.submit(_read_whole, path, kind, timeline, self._max_ahead_ms)))
+        assert self._pool is not None
+        while len(self._reading) < AHEAD + 1 and (item := next(self._chunks, None)) is not None:
+            file, chunk = item
+            if isinstance(chunk, tuple):
+                path, kind, timeline = self._files[file]
+                first, data, count = chunk
+                future = self._pool.submit(self._read, kind, str(path), first, data, count, timeline)
+                self._reading.append((file, future))
+            else:
+                self._reading.append((file, chunk))
 
+    def _read(
+        self, kind: str, name: str, first: int, data: bytes, count: int, timeline: CatalogueTimeline
+    ) -> tuple[Outcome, int, Any]:
+        out, table = read_chunk_table(kind, name, first, data, timeline, self._max_ahead_ms, count)
+        return out, count, table
 
-def whole(path: Path) -> bool:
-    """Whether a Tardis CSV is small enough to be read whole, ahead."""
-    try:
-        return path.stat().st_size <= WHOLE_FILE_BYTES
-    except OSError:
-        return False  # read as it comes, which reports why
+    def _all_chunks(self) -> Iterator[tuple[int, Any]]:
+        """(file, chunk) of every file in turn, then (file, _END); (file, the error) for a file that
+        could not be read, in its place."""
+        for index, (path, _, _) in enumerate(self._files):
+            try:
+                for chunk in file_chunks(path, self._tails[index], COLUMN_CHUNK_BYTES):
+                    yield index, chunk
+            except Exception as exc:  # handed to the importing thread in the file's turn
+                yield index, exc
+                continue
+            yield index, _END

@@ -183,14 +183,10 @@ class ImportSession:
             transient=True,
         )
         report, letters = self.report, self._letters
-        whole = [
-            (path, plan[0], plan[2])
-            for path in paths
-            if (plan := plans.get(str(path))) is not None
-            and _as_columns(plan[0], writer)
-            and import_columns.whole(path)
-        ]
-        ahead = import_columns.FilesAhead(whole, self._max_ahead_ms)
+        planned = [(path, plans[str(path)]) for path in paths if str(path) in plans]
+        columns = [(path, kind, timeline) for path, (kind, _, timeline) in planned if _as_columns(kind, writer)]
+        # their chunks read on threads, ahead, while the chunks before go to the store
+        ahead = import_columns.ChunksAhead(columns if import_columns.AHEAD else [], self._max_ahead_ms)
         with bar, contextlib.closing(ahead):
             task = bar.add_task("importing", total=sum(p.stat().st_size for p in paths))
             for path in paths:
@@ -204,7 +200,8 @@ class ImportSession:
                 if kind in import_kinds.NOT_EVENTS:
                     _import_other(path, kind, self.store, report, self._coin)
                 elif (read := ahead.take(path)) is not None:
-                    _take_outcomes(str(path), read[0], read[1], writer, letters, report)
+                    outcomes, tail = read
+                    _take_outcomes(str(path), outcomes, tail, writer, letters, report)
                 else:
                     _import_one(path, kind, file_timeline, writer, letters, report, self._max_ahead_ms, pool)
                 bar.advance(task, path.stat().st_size)

@@ -1,23 +1,30 @@
-"""Tardis CSVs read whole, ahead, on threads (import_columns.FilesAhead) import exactly as the same
-files read chunk by chunk as their turn comes: the same events, counts, problems and dead letters,
-in the same order, whatever the files (damaged, a journal between them, too big to read whole)."""
+"""Tardis CSVs whose chunks are read on threads, ahead (import_columns.ChunksAhead), import exactly
+as the same files read chunk by chunk in this thread as their turn comes: the same events, counts,
+problems and dead letters, in the same order, whatever the files (damaged, repeated, one that
+cannot be read, chunks of several files in flight at once)."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from liqwatch import import_columns
+from liqwatch.catalogue_history import CatalogueTimeline
 from liqwatch.importer import ImportReport, import_files
 from liqwatch.instruments import bundled
 from liqwatch.store.base import EventFilter
 from liqwatch.store.duckdb import DuckDBStore
+from liqwatch.venues.base import MAX_AHEAD_MS
 from tests.store.test_tardis_import import ROWS, write_csv
 
 T0 = 1_763_712_000_000_000  # µs, 2025-11-21
+TIMELINE = CatalogueTimeline(bundled(), [])
 
 
 def day_rows(day: int, n: int) -> list[tuple[object, ...]]:
@@ -54,42 +61,47 @@ def run(tmp_path: Path, name: str, paths: list[Path]) -> tuple[ImportReport, lis
     return report, events + rollup, written
 
 
-def test_files_read_ahead_import_as_files_read_as_they_come(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    paths = files(tmp_path)
-    read_whole = import_columns._read_whole
-    whole: list[str] = []  # the files read ahead, on the threads
-    monkeypatch.setattr(
-        import_columns, "_read_whole", lambda path, *rest: whole.append(path.name) or read_whole(path, *rest)
-    )
-    ahead = run(tmp_path, "ahead", paths)
-    assert sorted(whole) == sorted(path.name for path in paths)
-    monkeypatch.setattr(import_columns, "WHOLE_FILE_BYTES", 0)  # no file read ahead: each as it comes
-    streamed = run(tmp_path, "streamed", paths)
-    assert ahead == streamed
-    report, _, letters = ahead
-    assert report.files == len(paths) and report.duplicates == 2 * 3_000  # the first day again; bad.csv.gz's
-    assert (
-        report.stored > 4 * 3_000 + len(ROWS) - 1
-    )  # every day, every exchange liqwatch reads, cut.csv.gz's first part
-    read = [str(path) for path in paths]
-    files_of_letters = [str(letter["file"]) for letter in letters]
-    assert {"cut.csv.gz", "bad.csv.gz"} <= {Path(f).name for f in files_of_letters}
-    assert files_of_letters == sorted(files_of_letters, key=read.index)  # in file order, as read
-
-
-def test_a_file_too_big_to_read_whole_is_read_as_it_comes_between_files_read_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("chunk_bytes", [4 << 20, 20_000])  # a chunk a file; many, across files
+def test_chunks_read_ahead_import_as_files_read_as_they_come(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
 ) -> None:
     paths = files(tmp_path)
-    biggest = max(paths, key=lambda path: path.stat().st_size)
-    assert biggest.name == "d2.csv.gz"
-    monkeypatch.setattr(import_columns, "WHOLE_FILE_BYTES", biggest.stat().st_size - 1)
-    read_whole = import_columns._read_whole
-    whole: list[str] = []
-    monkeypatch.setattr(
-        import_columns, "_read_whole", lambda path, *rest: whole.append(path.name) or read_whole(path, *rest)
-    )
-    mixed = run(tmp_path, "mixed", paths)
-    assert sorted(whole) == sorted(path.name for path in paths if path != biggest)
-    monkeypatch.setattr(import_columns, "WHOLE_FILE_BYTES", 0)
-    assert mixed == run(tmp_path, "streamed", paths)
+    monkeypatch.setattr(import_columns, "COLUMN_CHUNK_BYTES", chunk_bytes)
+    read = import_columns.ChunksAhead._read
+    threads: set[str] = set()  # where the chunks were read
+
+    def observed(self: import_columns.ChunksAhead, *args: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return read(self, *args)
+
+    monkeypatch.setattr(import_columns.ChunksAhead, "_read", observed)
+    ahead = run(tmp_path, "ahead", paths)
+    assert threads and all(name.startswith("liqwatch-import-columns") for name in threads)
+    monkeypatch.setattr(import_columns, "AHEAD", 0)  # none read ahead: each file as it comes, in this thread
+    assert ahead == run(tmp_path, "streamed", paths)
+    report, _, letters = ahead
+    assert report.files == len(paths) and report.duplicates == 2 * 3_000  # the first day again; bad.csv.gz's
+    assert report.stored > 18_000 + len(ROWS) - 1  # every day, every exchange liqwatch reads, cut.csv.gz's first part
+    read_order = [str(path) for path in paths]
+    files_of_letters = [str(letter["file"]) for letter in letters]
+    assert {"cut.csv.gz", "bad.csv.gz"} <= {Path(f).name for f in files_of_letters}
+    assert files_of_letters == sorted(files_of_letters, key=read_order.index)  # in file order, as read
+
+
+def test_a_file_that_cannot_be_read_fails_in_its_turn_after_the_files_before(tmp_path: Path) -> None:
+    paths = files(tmp_path)[:3]
+    gone = tmp_path / "gone.csv"
+    gone.mkdir()  # planned as a file, then unreadable when its turn comes
+    ahead = import_columns.ChunksAhead([(p, "tardis_csv", TIMELINE) for p in [*paths, gone]], MAX_AHEAD_MS)
+    with contextlib.closing(ahead):
+        for path in paths:  # read whole, though the next file's error is already known
+            taken = ahead.take(path)
+            assert taken is not None
+            data = path.read_bytes()
+            lines = (gzip.decompress(data) if path.suffix == ".gz" else data).count(b"\n")
+            assert sum(count for _, count, _ in taken[0]) == lines
+        assert ahead.take(tmp_path / "other.csv") is None  # not the next file given
+        taken = ahead.take(gone)
+        assert taken is not None
+        with pytest.raises(IsADirectoryError):
+            list(taken[0])
