@@ -2,11 +2,12 @@
 
 A local HTTP server holds a month of Tardis `binance-futures` liquidation day files (generated in
 the published format: ~250 USD-M symbols, varied prices, sizes and times, so that they gzip about
-as real files do; the output gives the bytes a row) and serves them
-at a set bandwidth, shared by all connections, each answer after a set latency. For each bandwidth
-the backfill runs into a fresh DuckDB file; printed beside its time is the time the download alone
-takes at that bandwidth (every byte once, the latency once a file, DOWNLOADS files at a time). A
-ratio near 1 means the backfill is bounded by the download; "unlimited" is liqwatch's own ceiling.
+as real files do; the output gives the bytes a row) and serves them at a set bandwidth, shared by
+all connections, each answer after a set latency. For each bandwidth the backfill runs into a
+fresh DuckDB file (its time includes closing the store); printed beside it is the time the
+download alone takes at that bandwidth (every byte once, the latency once a file, DOWNLOADS files
+at a time). A ratio near 1 means the backfill is bounded by the download; "unlimited" is
+liqwatch's own ceiling.
 
     python bench/tardis_backfill_bench.py                      # 30 days × 40,000 rows
     python bench/tardis_backfill_bench.py --days 10 --rows 20000 --mbps 10 20
@@ -176,7 +177,7 @@ def main() -> None:
                     base=url,
                 )
             )
-            took = time.perf_counter() - started
+        took = time.perf_counter() - started  # the store closed too: its closing checkpoint is the backfill's
         server.kill()
         assert report.stored == rows, report.describe()
         waves = -(-args.days // getattr(tardis_days, "DOWNLOADS", 1))  # 1: before they downloaded side by side
