@@ -26,13 +26,7 @@ MERGE INTO rollup_hour USING (SELECT * FROM ({{rows}}) r({COLUMNS})) r
 ON rollup_hour.bucket BETWEEN $lo AND $hi
    AND (rollup_hour.bucket, rollup_hour.venue, rollup_hour.coin, rollup_hour.side, rollup_hour.coverage)
      = (r.bucket, r.venue, r.coin, r.side, r.coverage)
-WHEN MATCHED THEN UPDATE SET
-    units = rollup_hour.units + r.units,
-    n = rollup_hour.n + r.n,
-    priced = rollup_hour.priced + r.priced,
-    max_units = greatest(rollup_hour.max_units, r.max_units),
-    max_ts = greatest(rollup_hour.max_ts, r.max_ts),
-    max_recv_ts = greatest(rollup_hour.max_recv_ts, r.max_recv_ts)
+WHEN MATCHED THEN UPDATE SET{schema.rollup_added("r")}
 WHEN NOT MATCHED THEN INSERT VALUES ({", ".join("r." + name for name in COLUMNS.split(", "))})
 """
 

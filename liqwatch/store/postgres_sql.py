@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from liqwatch.store import schema
+
 if TYPE_CHECKING:
     from liqwatch.store.shared import Keyed
 
@@ -146,14 +148,7 @@ INSERT INTO rollup_hour
 SELECT (ts - 1) / {bucket_ms}, venue, coin, side, coverage, coalesce(sum(usd_units), 0), count(*),
        count(usd_units), max(usd_units), max(ts), max(recv_ts)
 FROM _new GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5
-ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET
-    units = rollup_hour.units + excluded.units,
-    n = rollup_hour.n + excluded.n,
-    priced = rollup_hour.priced + excluded.priced,
-    max_units = greatest(rollup_hour.max_units, excluded.max_units),
-    max_ts = greatest(rollup_hour.max_ts, excluded.max_ts),
-    max_recv_ts = greatest(rollup_hour.max_recv_ts, excluded.max_recv_ts)
-"""
+ON CONFLICT (bucket, venue, coin, side, coverage) DO UPDATE SET""" + schema.rollup_added("excluded")
 
 # Stored events without a USD value that the staged batch prices (same id, time and rollup key)
 # are given it, and added to the rollup's sums and priced counts (not to its counts).

@@ -182,6 +182,19 @@ FROM {source}
 GROUP BY ALL
 """
 
+
+def rollup_added(rows: str) -> str:
+    """The SET list that adds rollup rows (`rows`: their alias, e.g. PostgreSQL's `excluded`) to
+    rollup_hour's rows of the same keys: both stores' upserts."""
+    return f"""
+    units = rollup_hour.units + {rows}.units,
+    n = rollup_hour.n + {rows}.n,
+    priced = rollup_hour.priced + {rows}.priced,
+    max_units = greatest(rollup_hour.max_units, {rows}.max_units),
+    max_ts = greatest(rollup_hour.max_ts, {rows}.max_ts),
+    max_recv_ts = greatest(rollup_hour.max_recv_ts, {rows}.max_recv_ts)"""
+
+
 # Rollup rows for stored events that were given a USD value (`_filled`): their sums and priced
 # counts, not their counts (they were counted when stored).
 ROLLUP_FILL = """
