@@ -72,6 +72,9 @@ def _worker_start() -> None:  # pragma: no cover - runs in a worker process
     # Ctrl-C reaches every process of the terminal: the importer stops the workers itself, after the
     # chunk each is reading (no traceback from each of them)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a broken pool (a worker killed, say by the OOM killer, perhaps holding the task queue's lock)
+    # ends its other workers with SIGTERM: whatever handler the importing process had, it must end them
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _read(

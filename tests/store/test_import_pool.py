@@ -200,7 +200,8 @@ def test_the_cli_takes_a_number_of_workers(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.stderr
         assert "bad frames" in result.stderr
     refused = runner.invoke(app, ["import", str(journal), "--db", str(tmp_path / "x.duckdb"), "--workers", "-1"])
-    assert refused.exit_code == 2 and "greater than or equal to 0" in " ".join(refused.stderr.split())
+    said = " ".join(refused.stderr.split())  # Click words the range its own way ("x>=0", "greater than or equal to 0")
+    assert refused.exit_code == 2 and "--workers" in said and "-1" in said and "0" in said
     assert default_workers() in (0, *range(2, 9))
 
 
@@ -259,3 +260,33 @@ def test_a_killed_worker_stops_the_import_with_code_3_and_one_line(tmp_path: Pat
     assert result.exit_code == 3, result.stderr
     message = " ".join(result.stderr.split())
     assert "a worker process of the import died" in message and "Traceback" not in message
+
+
+def ended(pid: int) -> bool:
+    """Whether the process is gone or a zombie (dead, not reaped yet: the pool reaps its own)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_worker_ends_on_sigterm_whatever_handler_the_importing_process_has() -> None:
+    """A pool broken by a killed worker ends the others with SIGTERM; `run` notes SIGTERM instead
+    of dying (live.defer_signals), and a worker forked under that handler would ignore it, stuck on
+    the task queue's lock if the killed one held it, so the import could never exit."""
+    noted: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: noted.append(signum))
+    try:
+        pool = ChunkPool({}, 1, tables=False)
+        try:
+            (worker,) = forked_children()
+            os.kill(worker, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while not ended(worker) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert ended(worker)
+        finally:
+            pool.close()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert noted == []  # the importing process itself was not signalled
