@@ -15,7 +15,9 @@ dead letters). The work is shared so that each part runs beside the others, not 
 one thread reads and inflates the file a chunk or two ahead (read_ahead); worker processes, one a
 core, decode and parse the chunks (import_pool: that work holds Python's lock, so threads could
 not share it), or this thread does on one core or for a few megabytes; and one thread writes
-batches of events to the store (StoreWriter), whose work is mostly DuckDB's.
+batches of events to the store (StoreWriter), whose work is mostly DuckDB's. A Tardis CSV for a
+store that takes Arrow tables is read as columns on two threads of this process instead
+(import_columns: that work mostly lets go of Python's lock).
 
 An import is a session (ImportSession) to which files are added as they come (a backfill adds each
 group of days as it downloads; import_files adds all its files at once): its writer and dead-letter
@@ -242,10 +244,10 @@ def _pool(plans: dict[str, Plan], workers: int | None, size: int, tables: bool) 
 
 def _pooled(kind: str, tables: bool) -> bool:
     """Whether the pool's workers read files of this kind. Not a Tardis CSV for a store that takes
-    Arrow tables: its rows become columns in Arrow's kernels, outside Python's lock, so this
-    process's reading overlaps the store's writing by itself, and handing each chunk's table back
-    from a worker costs more than it saves (bench/tardis_backfill_bench.py's files: 325k rows/s
-    here against 265k on two workers)."""
+    Arrow tables: its rows become columns in Arrow's kernels, outside Python's lock, so threads of
+    this process read them beside the store's writing (import_columns), and handing each chunk's
+    table back from a worker costs more than it saves (bench/tardis_backfill_bench.py's files: 325k
+    rows/s in this process against 265k on two workers, before the threads)."""
     return kind not in import_kinds.NOT_EVENTS and not (kind == import_kinds.TARDIS_CSV and tables)
 
 
