@@ -59,13 +59,20 @@ def file_chunks(path: Path, tail: list[DeadLine], chunk_bytes: int) -> Iterator[
         yield first, chunk, line_count(chunk)
 
 
+def read_as_table(
+    kind: str, name: str, chunk: tuple[int, bytes, int], timeline: CatalogueTimeline, max_ahead_ms: int
+) -> tuple[Outcome, int, Any]:
+    """A chunk's outcome, its line count and its events as an Arrow table, read in this process."""
+    first, data, count = chunk
+    out, table = read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)
+    return out, count, table
+
+
 def read_as_tables(
     kind: str, name: str, chunks: Iterable[tuple[int, bytes, int]], timeline: CatalogueTimeline, max_ahead_ms: int
 ) -> Iterator[tuple[Outcome, int, Any]]:
-    """Each chunk's outcome, its line count and its events as an Arrow table, read in this process."""
-    for first, data, count in chunks:
-        out, table = read_chunk_table(kind, name, first, data, timeline, max_ahead_ms, count)
-        yield out, count, table
+    """read_as_table of each chunk, in turn, on this thread (AHEAD = 0)."""
+    return (read_as_table(kind, name, chunk, timeline, max_ahead_ms) for chunk in chunks)
 
 
 _END = object()  # a file's last chunk was read
@@ -119,17 +126,14 @@ class ChunksAhead:
             file, chunk = item
             if isinstance(chunk, tuple):
                 path, kind, timeline = self._files[file]
-                first, data, count = chunk
-                future = self._pool.submit(self._read, kind, str(path), first, data, count, timeline)
-                self._reading.append((file, future))
+                self._reading.append((file, self._pool.submit(self._read, kind, str(path), chunk, timeline)))
             else:
                 self._reading.append((file, chunk))
 
     def _read(
-        self, kind: str, name: str, first: int, data: bytes, count: int, timeline: CatalogueTimeline
+        self, kind: str, name: str, chunk: tuple[int, bytes, int], timeline: CatalogueTimeline
     ) -> tuple[Outcome, int, Any]:
-        out, table = read_chunk_table(kind, name, first, data, timeline, self._max_ahead_ms, count)
-        return out, count, table
+        return read_as_table(kind, name, chunk, timeline, self._max_ahead_ms)
 
     def _all_chunks(self) -> Iterator[tuple[int, Any]]:
         """(file, chunk) of every file in turn, then (file, _END); (file, the error) for a file that
